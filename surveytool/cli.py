@@ -1,0 +1,116 @@
+"""The ``surveytool`` command: a thin shell over the library.
+
+Each sub-command parses its options, calls one library function and prints the result in
+Chinese. A :class:`~surveytool.errors.SurveyToolError` becomes one line per problem on stderr
+and exit code 1 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from surveytool import __version__
+from surveytool.bank import bank_paths, builtin_dir, load_bank
+from surveytool.errors import BankError, SurveyToolError, UsageError, problem
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _bank_files(targets: Sequence[str]) -> list[str | Path]:
+    """Expand folders into their bank files; keep ids and files as given."""
+    out: list[str | Path] = []
+    for t in targets:
+        p = Path(t)
+        out.extend(bank_paths(p) if p.is_dir() else [t])
+    return out
+
+
+def cmd_banks(args: argparse.Namespace) -> int:
+    """List banks (built-in, or those in --dir)."""
+    folder = Path(args.dir) if args.dir else builtin_dir()
+    if not folder.is_dir():
+        raise UsageError(problem("file_not_found", path=str(folder)))
+    rows, failed = [], []
+    for path in bank_paths(folder):
+        try:
+            bank = load_bank(path)
+        except BankError as exc:
+            failed.append((path.name, exc))
+            continue
+        rows.append({"id": bank.id, "title": bank.title, "version": bank.version,
+                     "fields": len(bank.fields), "questions": len(bank.questions),
+                     "topic": bank.topic, "path": str(path)})
+    if args.json:
+        _out(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _out(f"{'编号':<26}{'版本':>4}{'题数':>6}{'字段':>6}  标题")
+        for r in rows:
+            _out(f"{r['id']:<28}{r['version']:>4}{r['questions']:>6}{r['fields']:>6}  {r['title']}")
+        _out(f"共 {len(rows)} 个题库（{folder}）。")
+    for name, exc in failed:
+        print(f"题库 {name} 未通过检查（{len(exc.problems)} 个问题），"
+              f"请运行 surveytool check {folder / name} 查看。", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate banks; print every problem, located."""
+    bad = 0
+    for target in _bank_files(args.banks):
+        try:
+            bank = load_bank(target)
+        except BankError as exc:
+            bad += 1
+            for p in exc.problems:
+                print(p.message, file=sys.stderr)
+            print(f"✗ {Path(str(target)).name}：发现 {len(exc.problems)} 个问题。", file=sys.stderr)
+            continue
+        _out(f"✓ {bank.id}（版本 {bank.version}）：{len(bank.questions)} 道题，"
+             f"{len(bank.fields)} 个答案字段，检查通过。")
+    return 1 if bad else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="surveytool",
+        description="问卷设计、回收、统计与调研报告工具 / survey toolkit for research campaigns",
+    )
+    parser.add_argument("--version", action="version", version=f"surveytool {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    p = sub.add_parser("banks", help="列出题库 / list question banks")
+    p.add_argument("--dir", help="列出此文件夹中的题库（默认：内置题库）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_banks)
+
+    p = sub.add_parser("check", help="检查题库文件 / validate banks")
+    p.add_argument("banks", nargs="+", metavar="题库", help="内置题库编号、YAML 文件或文件夹")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except SurveyToolError as exc:
+        for p in exc.problems:
+            print(p.message, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

@@ -1,0 +1,175 @@
+"""The error catalogue: every message a user can see, in one place.
+
+Every problem the tool reports about a user's input is a :class:`Problem`, built by
+:func:`problem` from a code in :data:`MESSAGES` and a location. Tests build the expected text
+from this catalogue instead of pasting it.
+
+A message always says *where* (file, line or sheet/row/cell, question id), *what* was wrong and
+*what would be accepted*, in Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# code -> message template (str.format fields). The location prefix is added by `problem`.
+MESSAGES: dict[str, str] = {
+    # --- files and arguments -------------------------------------------------------------
+    "file_not_found": "找不到文件“{path}”。请检查路径是否正确。",
+    "bank_not_found": "找不到题库“{name}”。{hint}",
+    "not_a_bank_file": "“{path}”不是题库文件。题库文件应为 .yaml 或 .yml 文件。",
+    "output_not_writable": "无法写入“{path}”：{detail}。请检查文件是否正被 Excel/WPS 打开，或换一个保存位置。",
+    "bad_layout": "表格样式“{value}”无效。可选：respondent（每人一份的问卷）或 collection（多人录入的汇总表）。",
+    # --- YAML ----------------------------------------------------------------------------
+    "yaml_syntax": "YAML 格式错误：{detail}。请检查这一行及上一行的缩进、冒号和引号。",
+    "yaml_encoding": "文件不是 UTF-8 编码，无法读取。请在编辑器中以 UTF-8 编码另存。",
+    "duplicate_key": "“{key}”在同一层级出现了两次（上一次在第 {first_line} 行），后一个会覆盖前一个。请删除或改名其中一个。",
+    "not_mapping": "{what}应当是“键: 值”形式的映射，现在是{got}。",
+    "not_list": "{what}应当是列表（每项以“- ”开头），现在是{got}。",
+    # --- bank structure ------------------------------------------------------------------
+    "missing_key": "缺少必填项“{key}”（{meaning}）。",
+    "unknown_key": "不认识的设置项“{key}”。{hint}",
+    "bad_bank_id": "题库编号“{value}”无效。编号只能由小写字母、数字和下划线组成，例如 young_researchers。",
+    "bad_version": "版本号“{value}”无效。版本号应为正整数，例如 1；题目或选项有任何改动时请加 1。",
+    "bad_text": "“{key}”应当是一段非空文字。",
+    "bad_bool": "“{key}”的值“{value}”无效。请填写 true（是）或 false（否）。",
+    "bad_topic": "选题编号“{value}”无效。应为 1～8 之间的整数（对应实施方案第三部分的八个选题）。",
+    "bad_id": "编号“{value}”无效。编号以大写字母开头，只含字母、数字和下划线，例如 B3 或 B2_1。",
+    "duplicate_id": "编号“{value}”重复（第一次出现在第 {first_line} 行{first_what}）。每个部分、题目、小题和答案字段的编号必须唯一。",
+    "bad_question_type": "题型“{value}”无效。可选：single（单选）、multi（多选）、likert（量表矩阵）、number（数字）、text（文字）、rank（排序）。{hint}",
+    "empty_section": "这一部分没有题目。请至少添加一道题，或删除这一部分。",
+    "unknown_block": "引用了不存在的公共模块“{value}”。{hint}",
+    "block_scale_redefined": "量表“{value}”已在公共模块“{block}”中定义，不能重复定义。请换一个量表名称。",
+    "unknown_scale": "引用了未定义的量表“{value}”。{hint}",
+    "bad_scale": "量表“{value}”的选项无效：至少需要 2 个选项，代码为整数，标签为非空文字。",
+    "options_and_scale": "同时给出了 options 和 scale。单选题请只用其中一种。",
+    "empty_options": "选项为空。{qtype}至少需要 2 个选项，写成“代码: 文字”，例如 {{1: 高校, 2: 医院}}。",
+    "bad_option_code": "选项代码“{value}”无效。选项代码应为整数（可以是 0），例如 1、2、3。",
+    "bad_option_label": "选项 {code} 的文字为空或不是文字。请填写选项文字。",
+    "duplicate_option_label": "选项文字“{label}”出现了两次（代码 {first} 和 {second}）。同一题的选项文字必须互不相同，否则按文字回收答案时无法区分。",
+    "other_code_taken": "“其他（请注明）”的代码 {value} 已被选项“{label}”占用。请换一个 other_code。",
+    "other_not_choice": "只有单选题和多选题可以设置 other（其他，请注明）。",
+    "not_for_type": "“{key}”只适用于{types}，不适用于{qtype}。",
+    "min_gt_max": "最小值 min={min} 大于最大值 max={max}。请交换或改正。",
+    "bad_number": "“{key}”的值“{value}”不是数字。",
+    "bad_choice_limit": "“{key}”={value} 无效：应为 1 到选项数 {count} 之间的整数。",
+    "choice_limits_crossed": "至少选择数 min_choices={min} 大于最多选择数 max_choices={max}。",
+    "exclusive_unknown": "exclusive 中的代码 {value} 不是本题的选项。可选代码：{codes}。",
+    "likert_needs_scale": "量表题需要用 scale 指定量表，例如 scale: agree5。{hint}",
+    "empty_items": "量表题没有小题。请在 items 下列出小题，例如 B2_1: 项目申报材料过多。",
+    "reverse_outside_likert": "reverse（反向计分）只能用于量表题（likert）的小题。",
+    "bad_role": "role 的值“{value}”无效。可选：group（用于分组比较）、unit（填答人所在单位）、respondent_code（跨轮次匹配的自编代码）。",
+    "role_type": "role: {role} 只能用于{types}。",
+    "multiple_units": "有多道题设置了 role: unit（{others}）。每个题库最多只能有一道“所在单位”题。",
+    # --- skip logic ------------------------------------------------------------------------
+    "relevant_syntax": "跳题条件“{expr}”写法有误：{detail}（第 {pos} 个字符附近）。示例：B1 == 2、B1 in [1, 2]、B4 has 3、B3 >= 10 and not (B1 == 4)。",
+    "relevant_unknown": "跳题条件引用了不存在的题目或字段“{name}”。{hint}",
+    "relevant_later": "跳题条件引用了“{name}”，但它在本题之后（或就是本题）。跳题条件只能依据前面已回答的题目。",
+    "relevant_has": "“has”只能用于多选题，“{name}”不是多选题。单选题请写 {name} == 代码 或 {name} in [代码, …]。",
+    "relevant_needs_has": "“{name}”是多选题，请用 has 判断是否选了某项，例如 {name} has 1。",
+    "relevant_not_single": "“{name}”是包含多个小题的{qtype}，请写具体的小题或字段编号，例如 {example}。",
+    "relevant_not_numeric": "“{name}”是文字题，不能用于跳题条件。",
+    "relevant_bad_option": "跳题条件中的代码 {value} 不是“{name}”的选项。可选代码：{codes}。",
+    # --- forms ---------------------------------------------------------------------------
+    "form_unreadable": "无法读取表格：{detail}。",
+    "form_not_ours": "这不是由 surveytool 导出的问卷表（找不到隐藏的结构信息表）。",
+    "form_meta_damaged": "问卷表中的隐藏结构信息已损坏：{detail}。请使用重新导出的空白问卷。",
+}
+
+# Location words used in every message prefix.
+_BANK_FILE = "题库 {file}"
+_LINE = "第 {line} 行"
+_QUESTION = "题目 {qid}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a user's input.
+
+    Attributes
+    ----------
+    code : key into :data:`MESSAGES`.
+    message : the full Chinese sentence, location first, as printed to the user.
+    file, line, sheet, cell, field : where it is (any may be ``None``).
+    """
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def where(
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    field: str | None = None,
+    kind: str = "题库",
+) -> str:
+    """Return the Chinese location prefix, e.g. ``题库 a.yaml，第 12 行（题目 B3）：``."""
+    parts: list[str] = []
+    if file:
+        parts.append(f"{kind} {file}")
+    if sheet:
+        parts.append(f"工作表“{sheet}”")
+    if line is not None:
+        parts.append(_LINE.format(line=line))
+    if cell:
+        parts.append(f"{cell} 单元格")
+    text = "，".join(parts)
+    if field:
+        text += f"（{_QUESTION.format(qid=field)}）" if text else _QUESTION.format(qid=field)
+    return f"{text}：" if text else ""
+
+
+def problem(
+    code: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    field: str | None = None,
+    kind: str = "题库",
+    **values: object,
+) -> Problem:
+    """Build a :class:`Problem` from the catalogue; returns it with its full message."""
+    template = MESSAGES[code]
+    body = template.format(**values)
+    prefix = where(file=file, line=line, sheet=sheet, cell=cell, field=field, kind=kind)
+    return Problem(code, prefix + body, file, line, sheet, cell, field)
+
+
+class SurveyToolError(Exception):
+    """Base of every error caused by a user's input; carries one or more problems.
+
+    The CLI prints each problem on its own line and exits non-zero; no traceback.
+    """
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems: list[Problem] = [problems] if isinstance(problems, Problem) else problems
+        super().__init__("\n".join(p.message for p in self.problems))
+
+
+class BankError(SurveyToolError):
+    """Raised when a question bank cannot be found or does not validate (all problems listed)."""
+
+
+class FormError(SurveyToolError):
+    """Raised when a form cannot be written, or a file is not a readable surveytool form."""
+
+
+class UsageError(SurveyToolError):
+    """Raised for a bad command-line value (unknown layout, unwritable output path…)."""
+
+
+class SurveyToolWarning(UserWarning):
+    """Warnings from surveytool itself (turned into errors in our test suite)."""
