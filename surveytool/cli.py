@@ -78,6 +78,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_form(args: argparse.Namespace) -> int:
+    """Export a bank as an Excel form."""
+    from surveytool.forms import write_form
+
+    bank = load_bank(args.bank)
+    out = Path(args.output)
+    structure = write_form(bank, out, layout=args.layout)
+    kind = "问卷（每人一份）" if args.layout == "respondent" else "录入表（每行一人）"
+    _out(f"已导出{kind}：{out}")
+    _out(f"题库 {bank.id}（版本 {bank.version}），{len(structure.entries)} 个答案单元格，"
+         f"结构校验码 {structure.checksum[:12]}。")
+    return 0
+
+
+def cmd_xlsform(args: argparse.Namespace) -> int:
+    """Export a bank as an XLSForm."""
+    from surveytool.forms import write_xlsform
+
+    bank = load_bank(args.bank)
+    out = write_xlsform(bank, args.output)
+    _out(f"已导出 XLSForm：{out}（可上传到 KoboToolbox 或用于 ODK Collect）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -95,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="检查题库文件 / validate banks")
     p.add_argument("banks", nargs="+", metavar="题库", help="内置题库编号、YAML 文件或文件夹")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("form", help="导出 Excel 问卷 / export an Excel form")
+    p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
+    p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    p.add_argument("--layout", default="respondent", choices=["respondent", "collection"],
+                   help="respondent：每人一份的问卷（默认）；collection：每行一人的录入表")
+    p.set_defaults(func=cmd_form)
+
+    p = sub.add_parser("xlsform", help="导出 XLSForm（KoboToolbox/ODK）/ export an XLSForm")
+    p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
+    p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    p.set_defaults(func=cmd_xlsform)
     return parser
 
 

@@ -68,7 +68,7 @@ MESSAGES: dict[str, str] = {
     "relevant_has": "“has”只能用于多选题，“{name}”不是多选题。单选题请写 {name} == 代码 或 {name} in [代码, …]。",
     "relevant_needs_has": "“{name}”是多选题，请用 has 判断是否选了某项，例如 {name} has 1。",
     "relevant_not_single": "“{name}”是包含多个小题的{qtype}，请写具体的小题或字段编号，例如 {example}。",
-    "relevant_not_numeric": "“{name}”是文字题，不能用于跳题条件。",
+    "relevant_not_numeric": "“{name}”是文字或排序字段，不能用于跳题条件。请依据单选、多选、量表或数字题设置跳题。",
     "relevant_bad_option": "跳题条件中的代码 {value} 不是“{name}”的选项。可选代码：{codes}。",
     # --- forms ---------------------------------------------------------------------------
     "form_unreadable": "无法读取表格：{detail}。",

@@ -137,7 +137,7 @@ class BankChecker:
             c.err("relevant_not_single", line, qid, name=name, qtype=info.type_name,
                   example=info.example)
             return False
-        if info.kind in ("text", "other"):
+        if info.kind in ("text", "other", "rank"):
             c.err("relevant_not_numeric", line, qid, name=name)
             return False
         return self._values(c, leaf, info, line, qid)

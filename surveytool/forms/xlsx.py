@@ -1,0 +1,173 @@
+"""openpyxl helpers shared by the form writers: styles, option lists, validations, metadata.
+
+Excel pitfalls handled here, in one place:
+- inline dropdown lists longer than 255 characters (or containing commas) make Excel
+  "repair" the file, so every list refers to a range on the hidden sheet ``选项``;
+- input/error messages are limited to 255 characters and titles to 32;
+- text cells that start with ``=`` would be written as formulas: :func:`text_cell` stores them
+  as strings;
+- Chinese fonts are set explicitly (宋体 body, 黑体 headings), so WPS and Excel agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from surveytool.bank.model import Option
+from surveytool.forms.structure import FORMAT, FORMAT_VERSION, LISTS_SHEET, META_SHEET, FormStructure
+
+BODY_FONT = "宋体"
+HEAD_FONT = "黑体"
+FONT = Font(name=BODY_FONT, size=11)
+FONT_BOLD = Font(name=BODY_FONT, size=11, bold=True)
+FONT_SMALL = Font(name=BODY_FONT, size=9, color="666666")
+FONT_TITLE = Font(name=HEAD_FONT, size=16, bold=True)
+FONT_HEAD = Font(name=HEAD_FONT, size=12, bold=True)
+FILL_ANSWER = PatternFill("solid", fgColor="FFF8DC")  # light cream: "write here"
+FILL_SECTION = PatternFill("solid", fgColor="D9E2F3")
+FILL_HEADER = PatternFill("solid", fgColor="E7E6E6")
+FILL_MUTED = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+UNLOCKED = Protection(locked=False)
+YES, NO = "是", "否"
+MAX_MESSAGE = 255
+MAX_TITLE = 32
+
+
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Shorten ``text`` to Excel's limit for validation messages (ends with …)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_cell(ws: Worksheet, ref: str, value: object, font: Font = FONT) -> Cell:
+    """Write ``value`` as a literal (never a formula), with a font; returns the cell."""
+    cell = ws[ref]
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    cell.font = font
+    return cell
+
+
+class OptionLists:
+    """The hidden ``选项`` sheet: one column per distinct option list, reused across fields."""
+
+    def __init__(self, wb: Workbook):
+        self.ws = wb.create_sheet(LISTS_SHEET)
+        self.ws.sheet_state = "hidden"
+        self.columns: dict[tuple[str, ...], str] = {}
+
+    def ref(self, values: list[str]) -> str:
+        """An absolute reference to a column holding ``values`` (created on first use)."""
+        key = tuple(values)
+        if key not in self.columns:
+            col = get_column_letter(len(self.columns) + 1)
+            for i, v in enumerate(values, start=1):
+                text_cell(self.ws, f"{col}{i}", v)
+            self.columns[key] = f"{quote_sheetname(LISTS_SHEET)}!${col}$1:${col}${len(values)}"
+        return self.columns[key]
+
+
+def labels(options: tuple[Option, ...]) -> list[str]:
+    """Option labels in code order, as shown in dropdowns."""
+    return [o.label for o in options]
+
+
+def list_validation(formula: str, title: str, prompt: str, error: str) -> DataValidation:
+    """A dropdown restricted to a list range, with Chinese input and error messages."""
+    dv = DataValidation(type="list", formula1=f"={formula}", allow_blank=True)
+    _messages(dv, title, prompt, error)
+    return dv
+
+
+def number_validation(
+    lo: float | None, hi: float | None, integer: bool, title: str, prompt: str, error: str
+) -> DataValidation:
+    """A whole/decimal validation for the allowed range (open ends use ±1e15)."""
+    kind = "whole" if integer else "decimal"
+    low = -1e15 if lo is None else lo
+    high = 1e15 if hi is None else hi
+    dv = DataValidation(type=kind, operator="between", formula1=_num(low), formula2=_num(high),
+                        allow_blank=True)
+    _messages(dv, title, prompt, error)
+    return dv
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _messages(dv: DataValidation, title: str, prompt: str, error: str) -> None:
+    dv.promptTitle = clip(title, MAX_TITLE)
+    dv.prompt = clip(prompt)
+    dv.errorTitle = clip("输入无效", MAX_TITLE)
+    dv.error = clip(error)
+    dv.showInputMessage = True
+    dv.showErrorMessage = True
+    dv.errorStyle = "stop"
+
+
+def protect(ws: Worksheet) -> None:
+    """Protect a sheet (no password) but let people resize rows and columns."""
+    ws.protection.sheet = True
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def a4(ws: Worksheet, title_rows: str | None, landscape: bool = False) -> None:
+    """A4, fit to one page wide, repeated header rows, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = BODY_FONT
+
+
+def write_meta(wb: Workbook, s: FormStructure, bank_title: str) -> None:
+    """The very hidden, protected sheet that lets ingest recognise and check a returned form."""
+    ws = wb.create_sheet(META_SHEET)
+    rows: list[list[object]] = [
+        ["format", FORMAT],
+        ["format_version", FORMAT_VERSION],
+        ["bank_id", s.bank_id],
+        ["bank_version", s.bank_version],
+        ["bank_title", bank_title],
+        ["layout", s.layout],
+        ["header_row", s.header_row or ""],
+        ["first_row", s.first_row or ""],
+        ["checksum", s.checksum],
+        ["created", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")],
+        ["fields", len(s.entries)],
+        [],
+        ["field", "kind", "sheet", "cell", "codes"],
+    ]
+    rows += [[e.field, e.kind, e.sheet, e.cell, ";".join(map(str, e.codes))] for e in s.entries]
+    for row in rows:
+        ws.append(row)
+    ws.sheet_state = "veryHidden"
+    protect(ws)
+
+
+def workbook() -> Workbook:
+    """A new workbook whose default style uses a Chinese font."""
+    wb = Workbook()
+    wb._fonts[0] = Font(name=BODY_FONT, size=11)  # the workbook's default (Normal) font
+    return wb
