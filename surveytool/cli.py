@@ -45,9 +45,17 @@ def cmd_banks(args: argparse.Namespace) -> int:
         except BankError as exc:
             failed.append((path.name, exc))
             continue
-        rows.append({"id": bank.id, "title": bank.title, "version": bank.version,
-                     "fields": len(bank.fields), "questions": len(bank.questions),
-                     "topic": bank.topic, "path": str(path)})
+        rows.append(
+            {
+                "id": bank.id,
+                "title": bank.title,
+                "version": bank.version,
+                "fields": len(bank.fields),
+                "questions": len(bank.questions),
+                "topic": bank.topic,
+                "path": str(path),
+            }
+        )
     if args.json:
         _out(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -56,8 +64,11 @@ def cmd_banks(args: argparse.Namespace) -> int:
             _out(f"{r['id']:<28}{r['version']:>4}{r['questions']:>6}{r['fields']:>6}  {r['title']}")
         _out(f"共 {len(rows)} 个题库（{folder}）。")
     for name, exc in failed:
-        print(f"题库 {name} 未通过检查（{len(exc.problems)} 个问题），"
-              f"请运行 surveytool check {folder / name} 查看。", file=sys.stderr)
+        print(
+            f"题库 {name} 未通过检查（{len(exc.problems)} 个问题），"
+            f"请运行 surveytool check {folder / name} 查看。",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 
@@ -73,8 +84,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(p.message, file=sys.stderr)
             print(f"✗ {Path(str(target)).name}：发现 {len(exc.problems)} 个问题。", file=sys.stderr)
             continue
-        _out(f"✓ {bank.id}（版本 {bank.version}）：{len(bank.questions)} 道题，"
-             f"{len(bank.fields)} 个答案字段，检查通过。")
+        _out(
+            f"✓ {bank.id}（版本 {bank.version}）：{len(bank.questions)} 道题，"
+            f"{len(bank.fields)} 个答案字段，检查通过。"
+        )
     return 1 if bad else 0
 
 
@@ -87,8 +100,10 @@ def cmd_form(args: argparse.Namespace) -> int:
     structure = write_form(bank, out, layout=args.layout)
     kind = "问卷（每人一份）" if args.layout == "respondent" else "录入表（每行一人）"
     _out(f"已导出{kind}：{out}")
-    _out(f"题库 {bank.id}（版本 {bank.version}），{len(structure.entries)} 个答案单元格，"
-         f"结构校验码 {structure.checksum[:12]}。")
+    _out(
+        f"题库 {bank.id}（版本 {bank.version}），{len(structure.entries)} 个答案单元格，"
+        f"结构校验码 {structure.checksum[:12]}。"
+    )
     return 0
 
 
@@ -123,8 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("form", help="导出 Excel 问卷 / export an Excel form")
     p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
     p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
-    p.add_argument("--layout", default="respondent", choices=["respondent", "collection"],
-                   help="respondent：每人一份的问卷（默认）；collection：每行一人的录入表")
+    p.add_argument(
+        "--layout",
+        default="respondent",
+        choices=["respondent", "collection"],
+        help="respondent：每人一份的问卷（默认）；collection：每行一人的录入表",
+    )
     p.set_defaults(func=cmd_form)
 
     p = sub.add_parser("xlsform", help="导出 XLSForm（KoboToolbox/ODK）/ export an XLSForm")

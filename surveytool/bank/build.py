@@ -144,7 +144,11 @@ def build_options(c: Collector, raw: Any, line: int, qid: str, qtype: str) -> tu
         if isinstance(code, bool) or not isinstance(code, int):
             c.err("bad_option_code", at, qid, value=code)
             continue
-        if isinstance(label, bool) or not isinstance(label, str | int | float) or not str(label).strip():
+        if (
+            isinstance(label, bool)
+            or not isinstance(label, str | int | float)
+            or not str(label).strip()
+        ):
             c.err("bad_option_label", at, qid, code=code)
             continue
         text = str(label).strip()
@@ -160,9 +164,13 @@ def build_options(c: Collector, raw: Any, line: int, qid: str, qtype: str) -> tu
 def build_scale(c: Collector, name: Any, raw: Any, line: int) -> tuple[Option, ...] | None:
     """Parse one named scale; None (with a problem) when it is unusable."""
     m = raw if isinstance(raw, LineMap) else None
-    ok = m is not None and len(m) >= 2 and all(
-        isinstance(k, int) and not isinstance(k, bool) and isinstance(v, str) and v.strip()
-        for k, v in m.items()
+    ok = (
+        m is not None
+        and len(m) >= 2
+        and all(
+            isinstance(k, int) and not isinstance(k, bool) and isinstance(v, str) and v.strip()
+            for k, v in m.items()
+        )
     )
     if not ok or m is None:
         c.err("bad_scale", line, value=name)
@@ -201,7 +209,9 @@ def _choice_limits(c: Collector, raw: LineMap, qid: str, count: int) -> tuple[in
         value = raw.get(key)
         if value is None:
             limits.append(None)
-        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max(count, 1):
+        elif (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max(count, 1)
+        ):
             c.err("bad_choice_limit", raw.line_of(key), qid, key=key, value=value, count=count)
             limits.append(None)
         else:
@@ -230,8 +240,13 @@ def _type_checks(c: Collector, raw: LineMap, qid: str, qtype: str) -> None:
     """Keys that exist but belong to other question types."""
     if "reverse" in raw:
         if qtype == "likert":
-            c.err("unknown_key", raw.line_of("reverse"), qid, key="reverse",
-                  hint="反向计分请写在具体小题上，例如 B2_2: {text: …, reverse: true}。")
+            c.err(
+                "unknown_key",
+                raw.line_of("reverse"),
+                qid,
+                key="reverse",
+                hint="反向计分请写在具体小题上，例如 B2_2: {text: …, reverse: true}。",
+            )
         else:
             c.err("reverse_outside_likert", raw.line_of("reverse"), qid)
     for key in raw:
@@ -240,8 +255,9 @@ def _type_checks(c: Collector, raw: LineMap, qid: str, qtype: str) -> None:
                 c.err("other_not_choice", raw.line_of(key), qid)
                 continue
             types = "、".join(TYPE_NAMES[t] for t in QUESTION_TYPES if key in TYPE_KEYS[t])
-            c.err("not_for_type", raw.line_of(key), qid, key=key, types=types,
-                  qtype=TYPE_NAMES[qtype])
+            c.err(
+                "not_for_type", raw.line_of(key), qid, key=key, types=types, qtype=TYPE_NAMES[qtype]
+            )
     c.unknown_keys(raw, ALL_QUESTION_KEYS | {"reverse"}, qid)
 
 
@@ -262,8 +278,13 @@ def build_question(
         if qtype is None:
             c.err("missing_key", m.line, qid, key="type", meaning=_MEANING["type"])
         else:
-            c.err("bad_question_type", m.line_of("type"), qid, value=qtype,
-                  hint=suggest(qtype, QUESTION_TYPES))
+            c.err(
+                "bad_question_type",
+                m.line_of("type"),
+                qid,
+                value=qtype,
+                hint=suggest(qtype, QUESTION_TYPES),
+            )
         return None
     _type_checks(c, m, qid, qtype)
     text = c.text(m, "text", qid, required=True) or ""
@@ -302,8 +323,13 @@ def _typed_parts(
         if scale is None:
             c.err("likert_needs_scale", m.line, qid, hint=_scale_hint(scales))
         elif scale not in scales:
-            c.err("unknown_scale", m.line_of("scale"), qid, value=scale,
-                  hint=suggest(scale, scales) or _scale_hint(scales))
+            c.err(
+                "unknown_scale",
+                m.line_of("scale"),
+                qid,
+                value=scale,
+                hint=suggest(scale, scales) or _scale_hint(scales),
+            )
         return {
             "scale": scale,
             "items": build_items(c, m.get("items"), m.line_of("items"), qid),
@@ -313,8 +339,12 @@ def _typed_parts(
         lo, hi = c.number(m, "min", qid), c.number(m, "max", qid)
         if lo is not None and hi is not None and lo > hi:
             c.err("min_gt_max", m.line_of("min"), qid, min=lo, max=hi)
-        return {"min": lo, "max": hi, "integer": c.flag(m, "integer", qid),
-                "unit": c.text(m, "unit", qid, required=False)}
+        return {
+            "min": lo,
+            "max": hi,
+            "integer": c.flag(m, "integer", qid),
+            "unit": c.text(m, "unit", qid, required=False),
+        }
     return {}
 
 
@@ -332,8 +362,13 @@ def _choice_parts(
         if "options" in m:
             c.err("options_and_scale", m.line_of("scale"), qid)
         if scale not in scales:
-            c.err("unknown_scale", m.line_of("scale"), qid, value=scale,
-                  hint=suggest(scale, scales) or _scale_hint(scales))
+            c.err(
+                "unknown_scale",
+                m.line_of("scale"),
+                qid,
+                value=scale,
+                hint=suggest(scale, scales) or _scale_hint(scales),
+            )
         options: tuple[Option, ...] = ()
     else:
         options = build_options(c, m.get("options"), m.line_of("options"), qid, qtype)
@@ -341,8 +376,14 @@ def _choice_parts(
     choices = options or scales.get(scale or "", ())
     for o in choices:
         if o.label == OTHER_LABEL and other:
-            c.err("duplicate_option_label", m.line_of("other"), qid, label=o.label,
-                  first=o.code, second="other")
+            c.err(
+                "duplicate_option_label",
+                m.line_of("other"),
+                qid,
+                label=o.label,
+                first=o.code,
+                second="other",
+            )
     hi, lo, top = _choice_limits(c, m, qid, len(choices) + int(other))
     exclusive = m.get("exclusive") or []
     codes = [o.code for o in choices]
@@ -350,12 +391,21 @@ def _choice_parts(
         exclusive = [exclusive]
     for code in exclusive:
         if code not in codes:
-            c.err("exclusive_unknown", m.line_of("exclusive"), qid, value=code,
-                  codes="、".join(map(str, codes)))
+            c.err(
+                "exclusive_unknown",
+                m.line_of("exclusive"),
+                qid,
+                value=code,
+                codes="、".join(map(str, codes)),
+            )
     return {
-        "options": options, "scale": scale if qtype == "single" else None, "other": other,
+        "options": options,
+        "scale": scale if qtype == "single" else None,
+        "other": other,
         "other_code": _other_code(c, m, qid, choices) if other else None,
-        "max_choices": hi, "min_choices": lo, "max_rank": top,
+        "max_choices": hi,
+        "min_choices": lo,
+        "max_rank": top,
         "exclusive": tuple(x for x in exclusive if x in codes),
     }
 

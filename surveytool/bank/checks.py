@@ -69,8 +69,14 @@ class BankChecker:
     def _register(self, c: Collector, ident: str, line: int | None, what: str) -> None:
         if ident in self.seen:
             first_line, first_what = self.seen[ident]
-            c.err("duplicate_id", line, ident, value=ident, first_line=first_line,
-                  first_what=first_what)
+            c.err(
+                "duplicate_id",
+                line,
+                ident,
+                value=ident,
+                first_line=first_line,
+                first_what=first_what,
+            )
         else:
             self.seen[ident] = (line, f"，{what}")
 
@@ -134,8 +140,14 @@ class BankChecker:
             c.err(code, line, qid, name=name, qtype=info.type_name, example=info.example)
             return False
         if info.kind == "group":
-            c.err("relevant_not_single", line, qid, name=name, qtype=info.type_name,
-                  example=info.example)
+            c.err(
+                "relevant_not_single",
+                line,
+                qid,
+                name=name,
+                qtype=info.type_name,
+                example=info.example,
+            )
             return False
         if info.kind in ("text", "other", "rank"):
             c.err("relevant_not_numeric", line, qid, name=name)
@@ -150,7 +162,13 @@ class BankChecker:
         values = leaf.values if isinstance(leaf, expr.In) else (leaf.value,)  # type: ignore[union-attr]
         for v in values:
             if v not in info.codes:
-                c.err("relevant_bad_option", line, qid, value=v, name=leaf.name,  # type: ignore[union-attr]
-                      codes="、".join(map(str, info.codes)))
+                c.err(
+                    "relevant_bad_option",
+                    line,
+                    qid,
+                    value=v,
+                    name=leaf.name,  # type: ignore[union-attr]
+                    codes="、".join(map(str, info.codes)),
+                )
                 return False
         return True

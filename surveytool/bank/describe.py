@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from surveytool.bank import expr
 from surveytool.bank.model import Bank, Field, Question, question_options
 
@@ -15,10 +17,8 @@ def _fmt(value: float) -> str:
 def _label(bank: Bank, name: str, code: float) -> str:
     """The option label of ``code`` for field/question ``name`` (the code itself if none)."""
     options = ()
-    try:
+    with contextlib.suppress(KeyError):
         options = bank.field(name).options
-    except KeyError:
-        pass
     if not options:
         try:
             options = question_options(bank.question(name), bank.scales)
@@ -54,7 +54,8 @@ def describe(bank: Bank, node: expr.Node, *, nested: bool = False) -> str:
         return f"不满足“{describe(bank, node.operand)}”"
     if isinstance(node, expr.BoolOp):
         word = "并且" if node.op == "and" else "或者"
-        text = f"{describe(bank, node.left, nested=True)}{word}{describe(bank, node.right, nested=True)}"
+        left = describe(bank, node.left, nested=True)
+        text = f"{left}{word}{describe(bank, node.right, nested=True)}"
         return f"（{text}）" if nested else text
     return _leaf(bank, node)
 

@@ -189,7 +189,9 @@ class _Parser:
             self.expect("punct", "]", "右方括号“]”")
             return In(name, tuple(values))
         found = tok.text or "结尾"
-        raise ExprSyntaxError(f"“{name}”后面应当是比较符号（== != < <= > >=）、in 或 has，实际是“{found}”", tok.pos)
+        raise ExprSyntaxError(
+            f"“{name}”后面应当是比较符号（== != < <= > >=）、in 或 has，实际是“{found}”", tok.pos
+        )
 
 
 def normalise(src: str) -> str:

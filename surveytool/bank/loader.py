@@ -52,7 +52,9 @@ def resolve_bank(name: str | Path) -> Path:
         return candidate
     ids = builtin_ids()
     hint = suggest(text, ids) or f"内置题库有：{'、'.join(ids)}。"
-    raise BankError(problem("bank_not_found", name=text, hint=hint + "也可以直接给出题库文件的路径。"))
+    raise BankError(
+        problem("bank_not_found", name=text, hint=hint + "也可以直接给出题库文件的路径。")
+    )
 
 
 def load_bank(name: str | Path) -> Bank:
@@ -162,8 +164,12 @@ def _scales(
     out: dict[str, tuple[Option, ...]] = {}
     for name, value in sm.items():
         if name in known:
-            c.err("block_scale_redefined", sm.line_of(name), value=name,
-                  block=owners.get(str(name), "本文件"))
+            c.err(
+                "block_scale_redefined",
+                sm.line_of(name),
+                value=name,
+                block=owners.get(str(name), "本文件"),
+            )
             continue
         options = build_scale(c, name, value, sm.line_of(name))
         if options is not None:

@@ -210,8 +210,16 @@ def fields_of(q: Question, scales: dict[str, tuple[Option, ...]]) -> list[Field]
     if q.type == "rank":
         top = q.max_rank or len(opts)
         return [
-            Field(f"{q.id}_{o.code}", q.id, "rank", f"{q.text}：{o.label}", option=o,
-                  min=1, max=top, integer=True)
+            Field(
+                f"{q.id}_{o.code}",
+                q.id,
+                "rank",
+                f"{q.text}：{o.label}",
+                option=o,
+                min=1,
+                max=top,
+                integer=True,
+            )
             for o in opts
         ]
     if q.type == "likert":
@@ -220,8 +228,11 @@ def fields_of(q: Question, scales: dict[str, tuple[Option, ...]]) -> list[Field]
             Field(i.id, q.id, "likert", i.text, options=scale, reverse=i.reverse) for i in q.items
         ]
     if q.type == "number":
-        return [Field(q.id, q.id, "number", q.text, min=q.min, max=q.max,
-                      integer=q.integer, unit=q.unit)]
+        return [
+            Field(
+                q.id, q.id, "number", q.text, min=q.min, max=q.max, integer=q.integer, unit=q.unit
+            )
+        ]
     return [Field(q.id, q.id, "text", q.text)]
 
 

@@ -80,7 +80,7 @@ def read_yaml(path: Path, shown: str) -> Any:
     except UnicodeDecodeError:
         raise BankError(problem("yaml_encoding", file=shown)) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -50,8 +50,9 @@ def save_atomic(wb, path: str | Path) -> Path:
         finally:
             Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
-        raise FormError(problem("output_not_writable", path=str(target),
-                                detail=exc.strerror or str(exc))) from None
+        raise FormError(
+            problem("output_not_writable", path=str(target), detail=exc.strerror or str(exc))
+        ) from None
     return target
 
 

@@ -39,8 +39,9 @@ def _validation(lists: xlsx.OptionLists, f: Field) -> DataValidation | None:
         text = _codes_text(f)
         return xlsx.list_validation(ref, title, f"请填写代码：{text}", f"只能填写：{text}")
     if f.kind == "flag":
-        return xlsx.number_validation(0, 1, True, title, "选中填 1，未选填 0 或留空。",
-                                      "只能填写 1（选中）或 0（未选）。")
+        return xlsx.number_validation(
+            0, 1, True, title, "选中填 1，未选填 0 或留空。", "只能填写 1（选中）或 0（未选）。"
+        )
     if f.kind in ("rank", "number"):
         rule = number_rule(f.min, f.max, f.integer, f.unit)
         return xlsx.number_validation(f.min, f.max, f.integer, title, rule, rule)
@@ -53,7 +54,9 @@ def build_collection(bank: Bank, data_rows: int = DATA_ROWS) -> tuple[Workbook, 
     ws = wb.active
     ws.title = SHEET
     lists = xlsx.OptionLists(wb)
-    s = FormStructure(bank.id, bank.version, "collection", header_row=HEADER_ROW, first_row=FIRST_ROW)
+    s = FormStructure(
+        bank.id, bank.version, "collection", header_row=HEADER_ROW, first_row=FIRST_ROW
+    )
     last = FIRST_ROW + data_rows - 1
     columns = [Field(RESPONSE_ID, "", "text", "问卷编号（可选）"), *bank.fields]
     for i, f in enumerate(columns, start=1):
@@ -61,8 +64,9 @@ def build_collection(bank: Bank, data_rows: int = DATA_ROWS) -> tuple[Workbook, 
         xlsx.text_cell(ws, f"{col}{HEADER_ROW}", f.id, xlsx.FONT_SMALL)
         label = xlsx.text_cell(ws, f"{col}{LABEL_ROW}", f.label, xlsx.FONT_BOLD)
         label.alignment, label.fill, label.border = xlsx.WRAP, xlsx.FILL_HEADER, xlsx.BOX
-        codes = xlsx.text_cell(ws, f"{col}{CODES_ROW}", _codes_text(f) if f.question else "",
-                               xlsx.FONT_SMALL)
+        codes = xlsx.text_cell(
+            ws, f"{col}{CODES_ROW}", _codes_text(f) if f.question else "", xlsx.FONT_SMALL
+        )
         codes.alignment, codes.fill = xlsx.WRAP, xlsx.FILL_MUTED
         ws.column_dimensions[col].width = 14 if f.kind in ("flag", "rank", "likert") else 18
         s.entries.append(Entry(f.id, f.kind, SHEET, col, f.codes))

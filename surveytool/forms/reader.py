@@ -17,7 +17,9 @@ def _meta_rows(path: Path) -> list[tuple]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise FormError(problem("form_unreadable", file=path.name, kind="文件", detail=str(exc))) from None
+        raise FormError(
+            problem("form_unreadable", file=path.name, kind="文件", detail=str(exc))
+        ) from None
     try:
         if META_SHEET not in wb.sheetnames:
             raise FormError(problem("form_not_ours", file=path.name, kind="文件"))
@@ -47,11 +49,13 @@ def parse_meta(rows: list[tuple], path: Path) -> tuple[FormStructure, str]:
         raise _damaged(path, f"未知的表格样式 {info['layout']}")
     try:
         s = FormStructure(
-            str(info["bank_id"]), int(info["bank_version"]), str(info["layout"]),
+            str(info["bank_id"]),
+            int(info["bank_version"]),
+            str(info["layout"]),
             header_row=int(info["header_row"]) if info.get("header_row") else None,
             first_row=int(info["first_row"]) if info.get("first_row") else None,
         )
-        for row in rows[table_at + 1:]:
+        for row in rows[table_at + 1 :]:
             if not row or row[0] is None:
                 continue
             codes = tuple(int(c) for c in str(row[4] or "").split(";") if c != "")

@@ -116,12 +116,14 @@ class _Writer:
         title = f"{q.id} 填写提示"
         if f.kind in ("single", "likert"):
             ref = self.lists.ref(xlsx.labels(f.options))
-            return xlsx.list_validation(ref, title, answer_rule(q),
-                                        "请从下拉列表中选择一项，不要手动输入其他内容。")
+            return xlsx.list_validation(
+                ref, title, answer_rule(q), "请从下拉列表中选择一项，不要手动输入其他内容。"
+            )
         if f.kind == "flag":
             ref = self.lists.ref([xlsx.YES, xlsx.NO])
-            return xlsx.list_validation(ref, title, "选中此项请选“是”，未选可留空或选“否”。",
-                                        "请选择“是”或“否”。")
+            return xlsx.list_validation(
+                ref, title, "选中此项请选“是”，未选可留空或选“否”。", "请选择“是”或“否”。"
+            )
         if f.kind in ("rank", "number"):
             rule = number_rule(f.min, f.max, f.integer, f.unit)
             prompt = answer_rule(q) if f.kind == "rank" else rule
@@ -138,7 +140,9 @@ def _hint(bank: Bank, q: Question) -> str:
     """The 填写提示 of a question row: the bank's hint, how to answer, the options, skip rule."""
     parts = [q.hint or "", answer_rule(q)]
     if q.type in ("single", "likert"):
-        options = question_options(q, bank.scales) if q.type == "single" else bank.scales[q.scale or ""]
+        options = (
+            question_options(q, bank.scales) if q.type == "single" else bank.scales[q.scale or ""]
+        )
         parts.append("选项：" + "／".join(o.label for o in options))
     parts.append(skip_hint(bank, q.relevant_tree))
     return "".join(_sentence(p) for p in parts if p)
@@ -161,7 +165,9 @@ def _cover(bank: Bank, wb: Workbook) -> None:
         "5. 填写完成后请保存（不要修改文件结构、不要删除或插入行），并按通知要求发回。",
     ]
     for text in [*paragraphs, "", *steps]:
-        cell = xlsx.text_cell(ws, f"A{row}", text, xlsx.FONT_BOLD if text == "填写方法：" else xlsx.FONT)
+        cell = xlsx.text_cell(
+            ws, f"A{row}", text, xlsx.FONT_BOLD if text == "填写方法：" else xlsx.FONT
+        )
         cell.alignment = xlsx.WRAP
         ws.row_dimensions[row].height = max(18, 16 * (len(text) // 36 + 1))
         row += 1
@@ -184,4 +190,3 @@ def build_respondent(bank: Bank) -> tuple[Workbook, FormStructure]:
     xlsx.a4(w.ws, "3:3")
     xlsx.write_meta(wb, w.structure, bank.title)
     return wb, w.structure
-

@@ -12,8 +12,18 @@ from surveytool.bank import expr
 from surveytool.bank.describe import number_rule
 from surveytool.bank.model import Bank, Question, question_options
 
-SURVEY_COLUMNS = ["type", "name", "label", "hint", "required", "required_message",
-                  "relevant", "constraint", "constraint_message", "appearance"]
+SURVEY_COLUMNS = [
+    "type",
+    "name",
+    "label",
+    "hint",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "appearance",
+]
 _XP_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -28,8 +38,11 @@ class _XPath:
 
     def __init__(self, bank: Bank):
         self.kinds = {f.id: f.kind for f in bank.fields}
-        self.multi_of = {f.id: (f.question, f.option.code) for f in bank.fields if f.kind == "flag"
-                         and f.option is not None}
+        self.multi_of = {
+            f.id: (f.question, f.option.code)
+            for f in bank.fields
+            if f.kind == "flag" and f.option is not None
+        }
 
     def __call__(self, node: expr.Node) -> str:
         if isinstance(node, expr.BoolOp):
@@ -49,7 +62,11 @@ class _XPath:
             picked = f"selected(${{{q}}}, '{code}')"
             wants = (op == "==" and value == 1) or (op == "!=" and value == 0)
             return picked if wants else f"not({picked})"
-        literal = f"'{value}'" if self.kinds.get(name) in ("single", "likert") and op in ("==", "!=") else str(value)
+        literal = (
+            f"'{value}'"
+            if self.kinds.get(name) in ("single", "likert") and op in ("==", "!=")
+            else str(value)
+        )
         return f"${{{name}}} {_XP_OPS[op]} {literal}"
 
 
@@ -82,19 +99,33 @@ def _constraint(q: Question) -> tuple[str, str]:
 
 def _question_rows(bank: Bank, q: Question, xp: _XPath) -> list[list[str]]:
     common = {
-        "name": q.id, "label": q.text, "hint": q.hint or "",
+        "name": q.id,
+        "label": q.text,
+        "hint": q.hint or "",
         "required": "yes" if q.required else "",
         "required_message": "此题为必答题" if q.required else "",
         "relevant": xp(q.relevant_tree) if q.relevant_tree else "",
     }
     constraint, message = _constraint(q)
     if q.type == "likert":
-        rows = [_row(type="begin_group", appearance="field-list", **{k: common[k] for k in (
-            "name", "label", "hint", "relevant")})]
+        rows = [
+            _row(
+                type="begin_group",
+                appearance="field-list",
+                **{k: common[k] for k in ("name", "label", "hint", "relevant")},
+            )
+        ]
         for item in q.items:
-            rows.append(_row(type=f"select_one scale_{q.scale}", name=item.id, label=item.text,
-                             required=common["required"],
-                             required_message=common["required_message"], appearance="likert"))
+            rows.append(
+                _row(
+                    type=f"select_one scale_{q.scale}",
+                    name=item.id,
+                    label=item.text,
+                    required=common["required"],
+                    required_message=common["required_message"],
+                    appearance="likert",
+                )
+            )
         rows.append(_row(type="end_group", name=q.id))
         return rows
     qtype = {
@@ -106,10 +137,14 @@ def _question_rows(bank: Bank, q: Question, xp: _XPath) -> list[list[str]]:
     }[q.type]
     rows = [_row(type=qtype, constraint=constraint, constraint_message=message, **common)]
     if q.other and q.other_code is not None:
-        picked = (f"${{{q.id}}} = '{q.other_code}'" if q.type == "single"
-                  else f"selected(${{{q.id}}}, '{q.other_code}')")
-        rows.append(_row(type="text", name=f"{q.id}_other", label="请注明“其他”的具体内容",
-                         relevant=picked))
+        picked = (
+            f"${{{q.id}}} = '{q.other_code}'"
+            if q.type == "single"
+            else f"selected(${{{q.id}}}, '{q.other_code}')"
+        )
+        rows.append(
+            _row(type="text", name=f"{q.id}_other", label="请注明“其他”的具体内容", relevant=picked)
+        )
     return rows
 
 
@@ -120,7 +155,9 @@ def _choices(bank: Bank) -> list[list[str]]:
         if q.type == "likert" or (q.type == "single" and q.scale and not q.other):
             used_scales.add(q.scale or "")
         elif q.type in ("single", "multi", "rank"):
-            rows += [[f"opts_{q.id}", str(o.code), o.label] for o in question_options(q, bank.scales)]
+            rows += [
+                [f"opts_{q.id}", str(o.code), o.label] for o in question_options(q, bank.scales)
+            ]
     for name in sorted(used_scales):
         rows += [[f"scale_{name}", str(o.code), o.label] for o in bank.scales[name]]
     return rows
@@ -134,8 +171,14 @@ def build_xlsform(bank: Bank) -> Workbook:
     survey.append(SURVEY_COLUMNS)
     xp = _XPath(bank)
     for s in bank.sections:
-        survey.append(_row(type="begin_group", name=f"section_{s.id}", label=f"{s.id}. {s.title}",
-                           relevant=xp(s.relevant_tree) if s.relevant_tree else ""))
+        survey.append(
+            _row(
+                type="begin_group",
+                name=f"section_{s.id}",
+                label=f"{s.id}. {s.title}",
+                relevant=xp(s.relevant_tree) if s.relevant_tree else "",
+            )
+        )
         for q in s.questions:
             for row in _question_rows(bank, q, xp):
                 survey.append(row)

@@ -21,7 +21,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from surveytool.bank.model import Option
-from surveytool.forms.structure import FORMAT, FORMAT_VERSION, LISTS_SHEET, META_SHEET, FormStructure
+from surveytool.forms.structure import (
+    FORMAT,
+    FORMAT_VERSION,
+    LISTS_SHEET,
+    META_SHEET,
+    FormStructure,
+)
 
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
@@ -97,8 +103,9 @@ def number_validation(
     kind = "whole" if integer else "decimal"
     low = -1e15 if lo is None else lo
     high = 1e15 if hi is None else hi
-    dv = DataValidation(type=kind, operator="between", formula1=_num(low), formula2=_num(high),
-                        allow_blank=True)
+    dv = DataValidation(
+        type=kind, operator="between", formula1=_num(low), formula2=_num(high), allow_blank=True
+    )
     _messages(dv, title, prompt, error)
     return dv
 
