@@ -117,6 +117,79 @@ def cmd_xlsform(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(done: int, total: int, name: str) -> None:
+    if total >= 10 and sys.stderr.isatty():
+        width = 30
+        filled = width * done // total
+        print(
+            f"\r回收中 [{'█' * filled}{'·' * (width - filled)}] {done}/{total} {name[:30]:<30}",
+            end="" if done < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest returned files into the store."""
+    from surveytool.ingest import ingest
+
+    bank = load_bank(args.bank)
+    summary = ingest(args.files, bank, args.store, wave=args.wave, progress=_progress)
+    if args.json:
+        _out(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+    return 1 if summary.failed else 0
+
+
+def _print_summary(summary) -> None:
+    d = summary.to_dict()
+    shown = 0
+    for f in summary.files:
+        for p in f.problems:
+            if f.status == "failed":
+                print(p.message, file=sys.stderr)
+            elif shown < 30:
+                _out(p.message)
+                shown += 1
+    hidden = sum(len(f.problems) for f in summary.files if f.status != "failed") - shown
+    if hidden > 0:
+        _out(f"……另有 {hidden} 条提示未显示（完整内容见 --json 输出或数据库 issues 表）。")
+    read = sum(f.status == "ingested" for f in summary.files)
+    _out(f"题库 {summary.bank}，轮次“{summary.wave}”，数据库 {summary.store}")
+    _out(
+        f"读取文件 {read} 个，已回收过或重复的文件 {d['already_ingested']} 个（已跳过），"
+        f"无法读取 {d['failed']} 个。"
+    )
+    _out(
+        f"有效答卷 {d['accepted']} 份，未通过 {d['rejected']} 份，重复 {d['duplicates']} 份，"
+        f"提示 {d['warnings']} 条。"
+    )
+    if summary.rejects_file:
+        _out(f"未通过的答卷及原因已写入：{summary.rejects_file}（改正后可再次回收）")
+    if d["units"]:
+        _out("各单位有效答卷：" + "，".join(f"{k} {v} 份" for k, v in d["units"].items()))
+    if summary.failed:
+        print(
+            f"有 {len(summary.failed)} 个文件无法读取，原因见上。其他文件已正常回收。",
+            file=sys.stderr,
+        )
+
+
+def cmd_responses(args: argparse.Namespace) -> int:
+    """Export clean answers."""
+    from surveytool.ingest import export_responses, load_answers
+
+    bank = load_bank(args.bank)
+    frame = load_answers(args.store, bank, args.wave)
+    if args.output:
+        out = export_responses(frame, bank, args.output)
+        _out(f"已导出 {len(frame)} 份答卷：{out}")
+    else:
+        _out(frame.to_string(max_rows=20, max_cols=12))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -150,6 +223,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
     p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
     p.set_defaults(func=cmd_xlsform)
+
+    p = sub.add_parser("ingest", help="回收答卷入库 / ingest returned files")
+    p.add_argument(
+        "files", nargs="+", metavar="文件或文件夹", help="回收的 .xlsx/.xls/.csv 文件或文件夹"
+    )
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument(
+        "--wave", default="baseline", help="调查轮次（默认 baseline；回访可用 followup）"
+    )
+    p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("responses", help="导出有效答卷 / export clean answers")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只导出某一轮次")
+    p.add_argument("-o", "--output", help="输出 .xlsx 或 .csv（含编码说明）")
+    p.set_defaults(func=cmd_responses)
     return parser
 
 

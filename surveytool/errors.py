@@ -74,6 +74,43 @@ MESSAGES: dict[str, str] = {
     "form_unreadable": "无法读取表格：{detail}。",
     "form_not_ours": "这不是由 surveytool 导出的问卷表（找不到隐藏的结构信息表）。",
     "form_meta_damaged": "问卷表中的隐藏结构信息已损坏：{detail}。请使用重新导出的空白问卷。",
+    # --- ingest: whole files ---------------------------------------------------------------
+    "file_unreadable": "无法读取这个文件：{detail}。请用 Excel 或 WPS 打开确认文件完好，必要时另存为 .xlsx 后重试。",
+    "file_type_unknown": "不支持的文件类型“{suffix}”。可以回收 .xlsx、.xlsm、.xls 和 .csv 文件。",
+    "file_empty": "文件中没有任何数据。",
+    "no_header": "找不到表头行：前 {rows} 行中没有一行能对应到题库“{bank}”的字段编号（如 {example}）或题目文字。请确认这是本题库的回收表，且表头在前 {rows} 行内。",
+    "form_other_bank": "这是题库“{other}”的问卷，不是本次回收的题库“{bank}”。请用 --bank {other} 回收，或检查文件是否放错了文件夹。",
+    "form_fields_lost": "问卷结构与题库“{bank}”版本 {version} 不一致（{why}），以下字段无法唯一定位：{fields}。请让填写人使用最新的空白问卷重新填写，或手工修复后再回收。",
+    "form_relocated": "问卷结构与题库不完全一致（{why}），已按题目编号重新定位全部答案，请核对。",
+    "columns_missing": "表中缺少以下字段的列：{fields}。请使用题库“{bank}”导出的录入表，不要删除列。",
+    "columns_ignored": "以下列无法对应到题库中的字段，已忽略（未计入）：{columns}。",
+    "column_duplicated": "字段 {field} 出现在多列（{columns}）中，无法确定使用哪一列。请删除多余的列。",
+    "csv_encoding": "无法识别文件的文字编码（第 {offset} 个字节附近无法按 UTF-8 或 GB18030 解码）。请在 Excel/WPS 中“另存为”→“CSV UTF-8（逗号分隔）”后重试。",
+    "same_file_in_run": "与本次一同回收的文件 {other} 内容完全相同（同一文件的副本），本次跳过，不会重复计入。",
+    "already_ingested": "这个文件已于 {when} 回收过（轮次“{wave}”），本次跳过，不会重复计入。",
+    # --- ingest: cells ---------------------------------------------------------------------
+    "cell_not_number": "“{value}”不是数字。{rule}",
+    "cell_ambiguous_number": "“{value}”{why}，无法确定一个数值。{rule}",
+    "cell_not_integer": "“{value}”不是整数。{rule}",
+    "cell_out_of_range": "{value} 超出允许范围。{rule}",
+    "cell_date": "单元格被 Excel 识别成了日期（{value}），不是有效的回答。{rule}",
+    "cell_error_value": "单元格是 Excel 错误值（{value}），不是有效的回答。请重新填写。",
+    "cell_bad_option": "“{value}”不是本题的选项。可填写：{accepted}。",
+    "cell_bad_flag": "“{value}”无法识别为是否选中。选中请填“是”或 1；未选请留空或填“否”或 0。",
+    "number_normalised": "“{value}”按 {number} 记录。",
+    "required_missing": "必答题未作答。",
+    "empty_response": "整份问卷没有任何回答。",
+    "too_many_choices": "选了 {count} 项，超过了最多 {limit} 项的限制。",
+    "too_few_choices": "只选了 {count} 项，至少应选 {limit} 项。",
+    "exclusive_conflict": "“{label}”不能与其他选项同时选择。",
+    "rank_duplicate": "名次 {rank} 被同时给了多个选项（{fields}）。每个名次只能给一个选项。",
+    "skipped_answered": "按跳题规则本题应跳过（{rule}），但填写了“{value}”。该回答未计入统计。",
+    "other_without_option": "填写了“其他”的说明“{value}”，但没有选择“其他”选项。",
+    "duplicate_response": "与{where}的答卷内容完全相同，按重复答卷处理，不重复计入。",
+    "duplicate_rid": "问卷编号“{rid}”与{where}相同且答案一致，按重复答卷处理，不重复计入。",
+    "conflict_rid": "问卷编号“{rid}”已在{where}出现，但两份答案不同。请核对后删除或更正其中一份，再重新回收。",
+    "store_busy": "数据库“{path}”正被另一个回收任务使用，等待 {seconds} 秒后仍未释放。请等另一个任务结束后再试。",
+    "store_not_ours": "“{path}”不是 surveytool 的回收数据库。请换一个文件名，或删除该文件后重试。",
 }
 
 # Location words used in every message prefix.
@@ -113,8 +150,13 @@ def where(
     cell: str | None = None,
     field: str | None = None,
     kind: str = "题库",
+    question: str | None = None,
 ) -> str:
-    """Return the Chinese location prefix, e.g. ``题库 a.yaml，第 12 行（题目 B3）：``."""
+    """Return the Chinese location prefix.
+
+    E.g. ``题库 a.yaml，第 12 行（题目 B3）：`` or
+    ``返回表 研究院.xlsx，工作表“问卷”，C14 单元格（题目 B3 每周科研时间）：``.
+    """
     parts: list[str] = []
     if file:
         parts.append(f"{kind} {file}")
@@ -126,8 +168,14 @@ def where(
         parts.append(f"{cell} 单元格")
     text = "，".join(parts)
     if field:
-        text += f"（{_QUESTION.format(qid=field)}）" if text else _QUESTION.format(qid=field)
+        label = _QUESTION.format(qid=field) + (f" {_short(question)}" if question else "")
+        text += f"（{label}）" if text else label
     return f"{text}：" if text else ""
+
+
+def _short(text: str, limit: int = 24) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def problem(
@@ -139,12 +187,19 @@ def problem(
     cell: str | None = None,
     field: str | None = None,
     kind: str = "题库",
+    question: str | None = None,
     **values: object,
 ) -> Problem:
-    """Build a :class:`Problem` from the catalogue; returns it with its full message."""
+    """Build a :class:`Problem` from the catalogue; returns it with its full message.
+
+    ``kind`` names the file's role in the prefix (题库, 返回表, 文件); ``question`` is the
+    question text shown (shortened) beside the field id.
+    """
     template = MESSAGES[code]
     body = template.format(**values)
-    prefix = where(file=file, line=line, sheet=sheet, cell=cell, field=field, kind=kind)
+    prefix = where(
+        file=file, line=line, sheet=sheet, cell=cell, field=field, kind=kind, question=question
+    )
     return Problem(code, prefix + body, file, line, sheet, cell, field)
 
 
@@ -165,6 +220,10 @@ class BankError(SurveyToolError):
 
 class FormError(SurveyToolError):
     """Raised when a form cannot be written, or a file is not a readable surveytool form."""
+
+
+class IngestError(SurveyToolError):
+    """Raised when returned files cannot be ingested at all (e.g. the store is locked)."""
 
 
 class UsageError(SurveyToolError):

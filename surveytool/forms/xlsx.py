@@ -11,9 +11,10 @@ Excel pitfalls handled here, in one place:
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
@@ -55,11 +56,32 @@ def clip(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+MAX_CELL_TEXT = 32767
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_text(value: object) -> object:
+    """A value as it may go into a cell: control characters shown as U+FFFD, text cut at
+    Excel's 32,767-character limit. Numbers and None pass through."""
+    if not isinstance(value, str):
+        return value
+    text = _ILLEGAL.sub("\ufffd", value)
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
+def literal_cell(ws: Worksheet, value: object) -> WriteOnlyCell:
+    """A write-only cell that is never a formula or an error value, whatever the text."""
+    cell = WriteOnlyCell(ws, value=safe_text(value))
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def text_cell(ws: Worksheet, ref: str, value: object, font: Font = FONT) -> Cell:
     """Write ``value`` as a literal (never a formula), with a font; returns the cell."""
     cell = ws[ref]
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
+    cell.value = safe_text(value)
+    if isinstance(value, str):
         cell.data_type = "s"
     cell.font = font
     return cell

@@ -1,0 +1,12 @@
+"""Ingest returned answers into the response store (second pipeline stage).
+
+from surveytool.ingest import ingest, load_answers
+summary = ingest(["回收/"], bank, "survey.db", wave="baseline")
+answers = load_answers("survey.db", bank, wave="baseline")
+"""
+
+from surveytool.ingest.answers import load_answers
+from surveytool.ingest.export import export_responses
+from surveytool.ingest.run import FileResult, IngestSummary, ingest
+
+__all__ = ["FileResult", "IngestSummary", "export_responses", "ingest", "load_answers"]

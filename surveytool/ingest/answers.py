@@ -1,0 +1,70 @@
+"""Reading the clean answers of a bank back from the store, as a typed pandas DataFrame."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from surveytool.bank.model import Bank, Field
+from surveytool.errors import IngestError, problem
+from surveytool.ingest.store import Store
+
+META_COLUMNS = [
+    "response_id",
+    "wave",
+    "bank_version",
+    "source",
+    "sheet",
+    "row",
+    "rid",
+    "unit",
+    "channel",
+]
+
+
+def dtype_of(f: Field) -> object:
+    """The pandas dtype of a field: categorical codes, nullable integers, floats or strings."""
+    if f.kind in ("single", "likert"):
+        return pd.CategoricalDtype(categories=list(f.codes), ordered=f.kind == "likert")
+    if f.kind in ("flag", "rank") or (f.kind == "number" and f.integer):
+        return "Int64"
+    if f.kind == "number":
+        return "Float64"
+    return "string"
+
+
+def load_answers(store: str | Path, bank: Bank, wave: str | None = None) -> pd.DataFrame:
+    """Answers of ``bank`` (optionally one wave): one row per respondent.
+
+    Returns the columns :data:`META_COLUMNS` then one column per field of the bank, typed by
+    :func:`dtype_of` (missing = <NA>/NaN). Raises IngestError if the store does not exist.
+    """
+    path = Path(store)
+    if not path.is_file():
+        raise IngestError(problem("file_not_found", path=str(path)))
+    with Store(path) as s:
+        rows = s.answers_json(bank.id, wave)
+    meta = pd.DataFrame([r[:-1] for r in rows], columns=META_COLUMNS)
+    if rows:
+        text = "\n".join(r[-1] for r in rows)
+        data = pd.read_json(io.StringIO(text), lines=True, dtype=False, convert_dates=False)
+    else:
+        data = pd.DataFrame()
+    out = {c: meta[c] for c in META_COLUMNS}
+    for f in bank.fields:
+        col = data[f.id] if f.id in data.columns else pd.Series([None] * len(meta))
+        out[f.id] = _typed(col, f)
+    return pd.DataFrame(out)
+
+
+def _typed(col: pd.Series, f: Field) -> pd.Series:
+    dtype = dtype_of(f)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Series(
+            pd.Categorical(pd.to_numeric(col, errors="coerce").astype("Int64"), dtype=dtype)
+        )
+    if dtype in ("Int64", "Float64"):
+        return pd.to_numeric(col, errors="coerce").astype(dtype)
+    return col.astype("string")

@@ -1,0 +1,48 @@
+"""CSV decoding: UTF-8 (with or without BOM), then GB18030, else a located error.
+
+A strict chain, not a charset guesser: guessers misfire on short files. GB18030 is a
+superset of GBK and decodes every character GBK cannot (e.g. 𠮷). Values are kept as text:
+nothing is turned into "missing" by its spelling (``None``, ``NA`` are real labels).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from surveytool.ingest.table import fail
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode(data: bytes, shown: str) -> str:
+    """The text of a CSV file. Raises FileRejectedError naming the first undecodable byte offset."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise fail("csv_encoding", shown, offset=exc.start) from None
+    first_error = None
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    raise fail("csv_encoding", shown, offset=first_error.start if first_error else 0)
+
+
+def read_csv_rows(path: Path, shown: str) -> list[list[str | None]]:
+    """All rows of a CSV as lists of strings (empty cells are None). Delimiter sniffed."""
+    text = decode(path.read_bytes(), shown)
+    sample = text[:8192]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    rows = []
+    for row in csv.reader(io.StringIO(text, newline=""), dialect):
+        rows.append([c if c.strip() else None for c in row])
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows

@@ -1,0 +1,100 @@
+"""Exporting the clean answers: .xlsx (with a codebook sheet) or .csv (spreadsheet-safe).
+
+Respondent text is always written as text: never as a formula in xlsx, and in CSV any
+value beginning with = + - @ or a tab/carriage return is prefixed with an apostrophe, the
+usual defence against formula injection when the CSV is opened in Excel or WPS.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+
+from surveytool.bank.model import Bank
+from surveytool.errors import UsageError, problem
+from surveytool.forms import save_atomic
+from surveytool.forms.xlsx import literal_cell
+
+_RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Neutralise text that a spreadsheet would evaluate (numbers are left alone)."""
+    if isinstance(value, str) and value.startswith(_RISKY):
+        return "'" + value
+    return value
+
+
+def codebook(bank: Bank) -> list[list[object]]:
+    """Rows of the codebook: field, question, kind, label, code, code label."""
+    rows: list[list[object]] = [["字段", "题目", "类型", "说明", "代码", "代码含义"]]
+    kinds = {
+        "single": "单选",
+        "likert": "量表",
+        "flag": "多选（1=选中，0=未选）",
+        "rank": "排序名次",
+        "number": "数字",
+        "text": "文字",
+        "other": "其他（文字）",
+    }
+    for f in bank.fields:
+        rows.append([f.id, f.question, kinds[f.kind], f.label, None, None])
+        for o in f.options:
+            rows.append([f.id, None, None, None, o.code, o.label])
+    return rows
+
+
+def export_responses(frame: pd.DataFrame, bank: Bank, path: str | Path) -> Path:
+    """Write answers (from load_answers) to .xlsx or .csv; returns the path."""
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        return _csv(frame, bank, out)
+    if suffix == ".xlsx":
+        return _xlsx(frame, bank, out)
+    raise UsageError(problem("file_type_unknown", file=out.name, kind="文件", suffix=suffix))
+
+
+def _cells(frame: pd.DataFrame):
+    for row in frame.itertuples(index=False, name=None):
+        yield [
+            None
+            if v is pd.NA or (isinstance(v, float) and v != v)
+            else (
+                int(v)
+                if hasattr(v, "is_integer")
+                and not isinstance(v, bool)
+                and float(v).is_integer()
+                and not isinstance(v, str)
+                else v
+            )
+            for v in row
+        ]
+
+
+def _xlsx(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("答卷")
+    ws.append([literal_cell(ws, c) for c in frame.columns])
+    for values in _cells(frame):
+        ws.append([literal_cell(ws, v) for v in values])
+    cb = wb.create_sheet("编码说明")
+    for row in codebook(bank):
+        cb.append([literal_cell(cb, v) for v in row])
+    return save_atomic(wb, out)
+
+
+def _csv(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(frame.columns)
+        for values in _cells(frame):
+            w.writerow([csv_safe(v) for v in values])
+    book = out.with_name(out.stem + "-编码说明.csv")
+    with book.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows([[csv_safe(v) for v in r] for r in codebook(bank)])
+    return out

@@ -1,0 +1,96 @@
+"""Finding returned files, fingerprinting them, and cheap checks before any reader runs.
+
+No spreadsheet reader may touch an untrusted file before :func:`precheck` has looked at it:
+a zip bomb or a sheet declaring a cell millions of rows away can exhaust memory (and one
+reader aborts the whole process). The checks here read only the zip directory and the first
+bytes of each worksheet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+from openpyxl.utils import column_index_from_string
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
+MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
+MAX_CELLS = 60_000_000  # declared sheet area (rows x columns)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+
+
+def discover(targets: list[Path]) -> list[Path]:
+    """Files to ingest: given files as they are, folders walked (sorted, no temp/hidden files)."""
+    out: list[Path] = []
+    for t in targets:
+        if t.is_dir():
+            for p in sorted(t.rglob("*")):
+                if p.is_file() and p.suffix.lower() in SUFFIXES and not _hidden(p, t):
+                    out.append(p)
+        else:
+            out.append(t)
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _hidden(p: Path, root: Path) -> bool:
+    parts = p.relative_to(root).parts
+    return any(x.startswith((".", "~$")) for x in parts)
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of the file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def precheck_xlsx(path: Path) -> str | None:
+    """A Chinese reason why this xlsx must not be opened, or None when it looks safe."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED:
+                return f"解压后超过 {MAX_UNCOMPRESSED // 2**20} MB，疑似压缩炸弹或异常文件"
+            for i in infos:
+                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                    ratio = i.file_size // max(i.compress_size, 1)
+                    return f"其中 {i.filename} 的压缩比异常（{ratio} 倍），疑似压缩炸弹"
+            for i in infos:
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+                    reason = _dimension_reason(z, i)
+                    if reason:
+                        return reason
+    except zipfile.BadZipFile:
+        return "不是有效的 xlsx 文件（文件已损坏、未下载完整，或其实是其他格式改了扩展名）"
+    except (OSError, RuntimeError, NotImplementedError) as exc:
+        return f"文件无法解压（{exc}）"
+    return None
+
+
+def _dimension_reason(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    with z.open(info) as f:
+        head = f.read(4096)
+    m = _DIMENSION.search(head)
+    if not m:
+        return None
+    col = m.group(3) or m.group(1)
+    row = m.group(4) or m.group(2)
+    if not col or not row:
+        return None
+    area = int(row) * column_index_from_string(col.decode())
+    if area > MAX_CELLS:
+        return f"工作表声明的范围达到 {col.decode()}{int(row)}，远超正常问卷的大小"
+    return None

@@ -1,0 +1,186 @@
+"""Reading returned files into :class:`Table` s: raw values under bank field ids.
+
+Recognised automatically:
+- our respondent-layout forms (hidden ``_surveytool`` sheet, layout ``respondent``): one
+  respondent per file, answers found at the recorded cells (or, when the structure was
+  edited, by the field ids in column A);
+- our collection-layout sheets (layout ``collection``): header row of field ids;
+- generic tables (.xlsx, .xls, .csv) whose header row holds field ids or question text.
+
+Excel rows are numbered as Excel shows them (header is row 1); blank rows are kept so the
+numbers stay right. Values are raw (strings, floats, dates); normalisation happens later.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import fastexcel
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from surveytool.bank.model import Bank
+from surveytool.errors import problem
+from surveytool.forms.reader import parse_meta
+from surveytool.forms.structure import META_SHEET, RESPONSE_ID, FormStructure
+from surveytool.ingest import cells, header
+from surveytool.ingest import normalise as nz
+from surveytool.ingest.csvio import read_csv_rows
+from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
+
+# fastexcel logs a line for every empty column it reads as text; not news for our users.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
+
+
+def _book(path: Path, shown: str) -> fastexcel.ExcelReader:
+    try:
+        return fastexcel.read_excel(path)
+    except fastexcel.FastExcelError as exc:
+        raise fail("file_unreadable", shown, detail=_reader_detail(exc)) from None
+
+
+def _reader_detail(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return "文件设置了打开密码"
+    return f"文件格式无法识别（{text[:80]}）"
+
+
+def read_excel_file(
+    path: Path, shown: str, bank: Bank, expected: dict[str, FormStructure]
+) -> Table:
+    """Read an .xlsx/.xls file: one of our forms, or a generic table."""
+    book = _book(path, shown)
+    names = book.sheet_names
+    if META_SHEET in names:
+        structure, stored = _meta(book, shown)
+        if structure.bank_id != bank.id:
+            raise fail("form_other_bank", shown, other=structure.bank_id, bank=bank.id)
+        if structure.layout == "respondent":
+            return _respondent(book, shown, bank, structure, stored, expected["respondent"])
+        return _collection(book, shown, bank, structure)
+    return _generic_excel(book, shown, bank)
+
+
+def _load(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> pd.DataFrame:
+    """A sheet as a DataFrame; cells the typed read could not keep are restored as text."""
+    try:
+        sh = book.load_sheet(sheet, **kw)
+        table, errors = sh.to_arrow_with_errors()
+        frame = table.to_pandas()
+    except fastexcel.FastExcelError as exc:
+        raise fail("file_unreadable", shown, detail=_reader_detail(exc)) from None
+    if errors is not None and errors.errors:
+        frame = cells.restore(frame, errors.errors, kw.get("header_row"))
+    frame.attrs["columns"] = [c.absolute_index for c in sh.selected_columns]
+    return frame
+
+
+def _meta(book: fastexcel.ExcelReader, shown: str) -> tuple[FormStructure, str]:
+    frame = _load(book, META_SHEET, shown, header_row=None, skip_rows=0, dtypes="string")
+    rows = [
+        tuple(None if nz.is_blank(v) else v for v in r)
+        for r in frame.itertuples(index=False, name=None)
+    ]
+    try:
+        return parse_meta(rows, Path(shown))
+    except Exception as exc:  # a damaged hidden sheet is a file-level problem
+        problems = getattr(exc, "problems", None)
+        raise FileRejectedError(
+            problems or [problem("form_meta_damaged", file=shown, kind=KIND, detail=str(exc))]
+        ) from None
+
+
+def _respondent(
+    book, shown: str, bank: Bank, structure: FormStructure, stored: str, expected: FormStructure
+) -> Table:
+    sheet = structure.entries[0].sheet if structure.entries else "问卷"
+    grid = _load(book, sheet, shown, header_row=None, skip_rows=0, schema_sample_rows=None)
+    grid_values = grid.to_numpy(dtype=object)
+    first_col = grid.attrs["columns"][0] if grid.attrs["columns"] else 0
+    refs, warnings = cells.locate_respondent(
+        grid_values, first_col, bank, structure, stored, expected, shown, sheet
+    )
+    values = {fid: [cells.value_at(grid_values, first_col, ref)] for fid, ref in refs.items()}
+    frame = pd.DataFrame(values, columns=[f.id for f in bank.fields], dtype=object)
+    return Table(
+        shown, sheet, "respondent", frame, np.array([0]), refs, warnings, structure.bank_version
+    )
+
+
+def _collection(book, shown: str, bank: Bank, structure: FormStructure) -> Table:
+    sheet = structure.entries[0].sheet if structure.entries else "数据录入"
+    head_row = (structure.header_row or 1) - 1
+    first = structure.first_row or head_row + 2
+    frame = _load(book, sheet, shown, header_row=head_row, skip_rows=first - head_row - 2)
+    letters = [get_column_letter(i + 1) for i in frame.attrs["columns"]]
+    mapping = header.map_ids(list(frame.columns), letters, bank, shown, sheet, strict=True)
+    frame = header.apply(frame, mapping)
+    rows = np.arange(first, first + len(frame))
+    table = Table(
+        shown,
+        sheet,
+        "collection",
+        frame,
+        rows,
+        mapping.refs,
+        mapping.problems,
+        structure.bank_version,
+    )
+    return _drop_blank_tail(table)
+
+
+def _generic_excel(book, shown: str, bank: Bank) -> Table:
+    last_error: FileRejectedError | None = None
+    for sheet in book.sheet_names:
+        grid = _load(book, sheet, shown, header_row=None, skip_rows=0, dtypes="string")
+        if grid.empty:
+            continue
+        letters = [get_column_letter(i + 1) for i in grid.attrs["columns"]]
+        try:
+            return _generic(grid.to_numpy(dtype=object), letters, shown, sheet, bank, "table")
+        except FileRejectedError as exc:
+            last_error = exc
+    if last_error is not None:
+        raise last_error
+    raise fail("file_empty", shown)
+
+
+def _generic(
+    grid: np.ndarray, letters: list[str], shown: str, sheet: str, bank: Bank, kind: str
+) -> Table:
+    at, mapping = header.find(grid, letters, bank, shown, sheet)
+    body = grid[at + 1 :]
+    frame = header.apply(
+        pd.DataFrame(body, columns=[str(i) for i in range(grid.shape[1])], dtype=object), mapping
+    )
+    rows = np.arange(at + 2, at + 2 + len(body))
+    return _drop_blank_tail(Table(shown, sheet, kind, frame, rows, mapping.refs, mapping.problems))
+
+
+def _drop_blank_tail(t: Table) -> Table:
+    """Remove rows with no value at all (blank rows are not respondents)."""
+    blank = cells.blank_rows(t.frame)
+    if blank.any():
+        t.frame = t.frame.loc[~blank].reset_index(drop=True)
+        t.rows = t.rows[~blank]
+    return t
+
+
+def read_csv_file(path: Path, shown: str, bank: Bank) -> Table:
+    """Read a CSV (UTF-8 with/without BOM, or GB18030) as a generic table."""
+    rows = read_csv_rows(path, shown)
+    if not rows:
+        raise fail("file_empty", shown)
+    width = max(len(r) for r in rows)
+    grid = np.array([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    letters = [get_column_letter(i + 1) for i in range(width)]
+    table = _generic(grid, letters, shown, "CSV", bank, "csv")
+    table.channel = "csv"
+    return table
+
+
+__all__ = ["RESPONSE_ID", "read_csv_file", "read_excel_file"]

@@ -1,0 +1,272 @@
+"""The response store: one SQLite file per survey project.
+
+Tables
+------
+sources      one row per ingested file: path, sha256, size, time, bank id/version, wave,
+             kind, counts, and ``cells``: JSON {field id: column letter} (tables) or
+             {field id: cell} (respondent forms), so every stored answer traces back to its
+             cell. ``UNIQUE(sha256, bank_id)``: the same bytes are never ingested twice.
+responses    one row per accepted respondent: bank, version, wave, source, sheet, row,
+             respondent code (``rid``), unit code, channel, content hash, and ``answers``:
+             a JSON object {field id: value} with every field of the bank version.
+issues       warnings about accepted responses (with cell, field and message).
+rejects      rejected rows with their reasons and raw values (JSON), so they can be fixed.
+duplicates   rows recognised as duplicates, pointing at the response they repeat.
+
+Every file is written in one transaction: a crash mid-file leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from surveytool.errors import IngestError, problem
+from surveytool.ingest.table import where_text
+
+APPLICATION_ID = 0x53555256  # "SURV"
+SCHEMA_VERSION = 1
+BUSY_SECONDS = 60
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL,
+    bank_id TEXT NOT NULL,
+    bank_version INTEGER,
+    wave TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    cells TEXT NOT NULL,
+    UNIQUE (sha256, bank_id)
+);
+CREATE TABLE IF NOT EXISTS responses (
+    id INTEGER PRIMARY KEY,
+    bank_id TEXT NOT NULL,
+    bank_version INTEGER NOT NULL,
+    wave TEXT NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    sheet TEXT NOT NULL,
+    row INTEGER,
+    rid TEXT,
+    unit INTEGER,
+    channel TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    answers TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS responses_bank_wave ON responses (bank_id, wave);
+CREATE TABLE IF NOT EXISTS issues (
+    id INTEGER PRIMARY KEY,
+    response_id INTEGER NOT NULL REFERENCES responses(id),
+    field TEXT,
+    cell TEXT,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    bank_id TEXT NOT NULL,
+    wave TEXT NOT NULL,
+    sheet TEXT,
+    row INTEGER,
+    reasons TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS duplicates (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    sheet TEXT NOT NULL,
+    row INTEGER,
+    duplicate_of INTEGER NOT NULL REFERENCES responses(id),
+    reason TEXT NOT NULL
+);
+"""
+
+
+class Store:
+    """An open response store. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        shown = str(self.path)
+        if self.path.exists() and self.path.stat().st_size > 0 and not _is_sqlite(self.path):
+            raise IngestError(problem("store_not_ours", path=shown))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        except (sqlite3.Error, OSError) as exc:
+            raise IngestError(problem("output_not_writable", path=shown, detail=str(exc))) from None
+        self._setup(shown)
+
+    def _setup(self, shown: str) -> None:
+        try:
+            app = self.db.execute("PRAGMA application_id").fetchone()[0]
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables and app != APPLICATION_ID:
+                raise IngestError(problem("store_not_ours", path=shown))
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            if not tables:
+                with self.transaction():
+                    self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            self.db.execute(statement)
+                    self.db.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    )
+        except sqlite3.OperationalError as exc:
+            self._raise_busy(exc)
+        except sqlite3.DatabaseError:
+            raise IngestError(problem("store_not_ours", path=shown)) from None
+
+    def _raise_busy(self, exc: sqlite3.OperationalError) -> None:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise IngestError(
+                problem("store_busy", path=str(self.path), seconds=BUSY_SECONDS)
+            ) from None
+        raise IngestError(
+            problem("output_not_writable", path=str(self.path), detail=str(exc))
+        ) from None
+
+    def transaction(self) -> _Transaction:
+        """``with store.transaction():`` — BEGIN IMMEDIATE … COMMIT (ROLLBACK on error)."""
+        return _Transaction(self)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def known_source(self, sha: str, bank_id: str) -> tuple[str, str] | None:
+        """(time ingested, wave) of an already ingested file with these bytes, else None."""
+        row = self.db.execute(
+            "SELECT ingested_at, wave FROM sources WHERE sha256=? AND bank_id=?", (sha, bank_id)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def keys(self, bank_id: str, wave: str) -> tuple[dict[str, tuple], dict[str, tuple]]:
+        """Existing content hashes and respondent codes of a bank/wave -> (id, where, hash)."""
+        by_hash: dict[str, tuple] = {}
+        by_rid: dict[str, tuple] = {}
+        rows = self.db.execute(
+            "SELECT r.id, r.content_hash, r.rid, s.name, r.sheet, r.row FROM responses r "
+            "JOIN sources s ON s.id = r.source_id WHERE r.bank_id=? AND r.wave=?",
+            (bank_id, wave),
+        )
+        for rid_, h, code, name, sheet, row in rows:
+            where = where_text(name, sheet, row)
+            by_hash.setdefault(h, (rid_, where, h))
+            if code:
+                by_rid.setdefault(code, (rid_, where, h))
+        return by_hash, by_rid
+
+    def answers_json(self, bank_id: str, wave: str | None) -> list[tuple]:
+        """(response id, wave, version, source name, sheet, row, rid, unit, channel, answers)."""
+        sql = (
+            "SELECT r.id, r.wave, r.bank_version, s.name, r.sheet, r.row, r.rid, r.unit, "
+            "r.channel, r.answers FROM responses r JOIN sources s ON s.id = r.source_id "
+            "WHERE r.bank_id=?"
+        )
+        args: list[Any] = [bank_id]
+        if wave is not None:
+            sql += " AND r.wave=?"
+            args.append(wave)
+        return self.db.execute(sql + " ORDER BY r.id", args).fetchall()
+
+    # --- writing -------------------------------------------------------------------------
+
+    def add_source(self, values: dict[str, Any]) -> int:
+        """Insert a sources row (inside a transaction); returns its id."""
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = self.db.execute(
+            f"INSERT INTO sources ({cols}) VALUES ({marks})",
+            list(values.values()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def add_responses(self, rows: Iterable[tuple]) -> None:
+        """Insert responses: (bank, version, wave, source, sheet, row, rid, unit, channel,
+        hash, answers json)."""
+        self.db.executemany(
+            "INSERT INTO responses (bank_id, bank_version, wave, source_id, sheet, row, rid, "
+            "unit, channel, content_hash, answers) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+
+    def last_response_id(self) -> int:
+        """The largest response id so far (0 when empty)."""
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM responses").fetchone()[0])
+
+    def add_issues(self, rows: Iterable[tuple]) -> None:
+        """Insert warnings: (response id, field, cell, code, message)."""
+        self.db.executemany(
+            "INSERT INTO issues (response_id, field, cell, code, message) VALUES (?,?,?,?,?)", rows
+        )
+
+    def add_rejects(self, rows: Iterable[tuple]) -> None:
+        """Insert rejects: (source, bank, wave, sheet, row, reasons, raw json)."""
+        self.db.executemany(
+            "INSERT INTO rejects (source_id, bank_id, wave, sheet, row, reasons, raw) "
+            "VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+
+    def add_duplicates(self, rows: Iterable[tuple]) -> None:
+        """Insert duplicates: (source, sheet, row, duplicate_of, reason)."""
+        self.db.executemany(
+            "INSERT INTO duplicates (source_id, sheet, row, duplicate_of, reason) "
+            "VALUES (?,?,?,?,?)",
+            rows,
+        )
+
+
+class _Transaction:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def __enter__(self) -> Store:
+        try:
+            self.store.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            self.store._raise_busy(exc)
+        return self.store
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.store.db.execute("COMMIT")
+        else:
+            self.store.db.execute("ROLLBACK")
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with Chinese kept readable."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,159 @@
+"""Simulated respondents for any bank: realistic, valid, seeded (for the demo, tests, benchmarks).
+
+Each respondent belongs to a unit (the bank's ``role: unit`` question, if any). Every
+likert construct has a latent score per respondent: a unit effect plus individual noise, so
+items of one construct correlate and units really differ. Skip logic, max picks, exclusive
+options and ranks are respected; optional questions are sometimes left blank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from surveytool.bank import expr
+from surveytool.bank.model import Bank, Question, question_options
+
+PHRASES = [
+    "希望减少各类表格填报，推行一表通和数据共享",
+    "建议简化科研经费报销流程",
+    "希望增加青年科研人员专项经费",
+    "建议完善科技成果转化收益分配机制",
+    "希望搭建校企对接平台，促进产学研合作",
+    "建议改进人才评价，破除唯论文倾向",
+    "希望给予更多独立主持项目的机会",
+    "建议减少与业务无关的会议和检查",
+    "希望改善住房和子女入学等生活保障",
+    "建议加强孵化器专业服务能力建设",
+    "希望加大研发费用加计扣除等政策宣传",
+    "建议推行揭榜挂帅机制",
+    "希望提供中试熟化平台和资金支持",
+    "建议加强知识产权运营和技术经纪人队伍建设",
+]
+
+
+@dataclass
+class Simulator:
+    """Draws answers for ``bank``; ``unit_effects`` shifts latent scores per unit code."""
+
+    bank: Bank
+    seed: int = 2023
+    missing_rate: float = 0.04
+    text_rate: float = 0.35
+    unit_effects: dict[int, float] | None = None
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        units = self.bank.role_fields("unit")
+        self.unit_q = self.bank.question(units[0].question) if units else None
+        self.constructs = {q.construct or q.id for q in self.bank.questions if q.type == "likert"}
+        if self.unit_effects is None and self.unit_q is not None:
+            codes = [o.code for o in question_options(self.unit_q, self.bank.scales)]
+            spread = np.linspace(-0.6, 0.6, len(codes))
+            self.unit_effects = {
+                c: float(e) for c, e in zip(codes, self.rng.permutation(spread), strict=True)
+            }
+        self.weights = {
+            q.id: self.rng.dirichlet(
+                np.ones(max(len(question_options(q, self.bank.scales)), 1)) * 2
+            )
+            for q in self.bank.questions
+            if q.type in ("single", "multi", "rank")
+        }
+
+    def respondents(self, n: int) -> list[dict[str, Any]]:
+        """``n`` respondents: field id -> clean value (None = not answered)."""
+        return [self.one() for _ in range(n)]
+
+    def one(self) -> dict[str, Any]:
+        """One respondent's answers."""
+        answers: dict[str, Any] = {f.id: None for f in self.bank.fields}
+        latent = {c: float(self.rng.normal()) for c in self.constructs}
+        shift = 0.0
+        for s in self.bank.sections:
+            if not _shown(s.relevant_tree, answers, self.bank):
+                continue
+            for q in s.questions:
+                if not _shown(q.relevant_tree, answers, self.bank):
+                    continue
+                if not q.required and self.rng.random() < self.missing_rate:
+                    continue
+                self._answer(q, answers, latent, shift)
+                if q is self.unit_q and self.unit_effects:
+                    shift = self.unit_effects.get(answers[q.id], 0.0)
+        return answers
+
+    def _answer(
+        self, q: Question, a: dict[str, Any], latent: dict[str, float], shift: float
+    ) -> None:
+        opts = question_options(q, self.bank.scales)
+        if q.type == "single":
+            code = opts[self.rng.choice(len(opts), p=self.weights[q.id])].code
+            a[q.id] = code
+            if q.other and code == q.other_code:
+                a[f"{q.id}_other"] = "其他情况"
+        elif q.type == "multi":
+            self._multi(q, opts, a)
+        elif q.type == "rank":
+            k = q.max_rank or len(opts)
+            order = self.rng.choice(len(opts), size=k, replace=False, p=self.weights[q.id])
+            for r, j in enumerate(order, start=1):
+                a[f"{q.id}_{opts[j].code}"] = r
+        elif q.type == "likert":
+            self._likert(q, a, latent[q.construct or q.id] + shift)
+        elif q.type == "number":
+            a[q.id] = self._number(q)
+        elif (
+            q.type == "text" and not q.pii and q.role is None and self.rng.random() < self.text_rate
+        ):
+            a[q.id] = str(self.rng.choice(PHRASES))
+
+    def _multi(self, q: Question, opts: tuple, a: dict[str, Any]) -> None:
+        for o in opts:
+            a[f"{q.id}_{o.code}"] = 0
+        exclusive = set(q.exclusive)
+        if exclusive and self.rng.random() < 0.1:
+            a[f"{q.id}_{sorted(exclusive)[0]}"] = 1
+            return
+        top = q.max_choices or len(opts)
+        low = q.min_choices or 1
+        candidates = [j for j, o in enumerate(opts) if o.code not in exclusive]
+        p = self.weights[q.id][candidates]
+        k = int(self.rng.integers(low, min(top, len(candidates)) + 1))
+        for j in self.rng.choice(candidates, size=k, replace=False, p=p / p.sum()):
+            a[f"{q.id}_{opts[j].code}"] = 1
+        if q.other and a.get(f"{q.id}_{q.other_code}") == 1:
+            a[f"{q.id}_other"] = "其他情况"
+
+    def _likert(self, q: Question, a: dict[str, Any], score: float) -> None:
+        codes = [o.code for o in self.bank.scales[q.scale or ""]]
+        mid = (len(codes) - 1) / 2
+        for item in q.items:
+            s = -score if item.reverse else score
+            idx = int(np.clip(round(mid + 0.9 * s + self.rng.normal(0, 0.7)), 0, len(codes) - 1))
+            a[item.id] = codes[idx]
+
+    def _number(self, q: Question) -> float | int:
+        lo = q.min if q.min is not None else 0.0
+        hi = q.max if q.max is not None else lo + 100
+        value = float(np.clip(self.rng.normal(lo + (hi - lo) * 0.35, (hi - lo) * 0.15), lo, hi))
+        return round(value) if q.integer else round(value, 1)
+
+
+def _shown(tree: expr.Node | None, answers: dict[str, Any], bank: Bank) -> bool:
+    if tree is None:
+        return True
+
+    def value_of(name: str) -> Any:
+        if name in answers:
+            return answers[name]
+        picked = {
+            int(k.rsplit("_", 1)[1])
+            for k, v in answers.items()
+            if k.startswith(f"{name}_") and v == 1 and k.rsplit("_", 1)[1].isdigit()
+        }
+        return picked if any(k.startswith(f"{name}_") for k in answers) else None
+
+    return expr.evaluate(tree, value_of) is not False
