@@ -49,7 +49,7 @@ def load_answers(store: str | Path, bank: Bank, wave: str | None = None) -> pd.D
     meta = pd.DataFrame([r[:-1] for r in rows], columns=META_COLUMNS)
     if rows:
         text = "\n".join(r[-1] for r in rows)
-        data = pd.read_json(io.StringIO(text), lines=True, dtype=False, convert_dates=False)
+        data = pd.read_json(io.StringIO(text), lines=True, dtype=False)
     else:
         data = pd.DataFrame()
     out = {c: meta[c] for c in META_COLUMNS}

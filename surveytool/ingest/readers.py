@@ -79,12 +79,28 @@ def _load(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> pd.
     return frame
 
 
+def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tuple[np.ndarray, int]:
+    """A whole sheet from row 1 as a 2-D object array (no pandas: cheap for small forms),
+    and the 0-based index of its first column. Values a typed read dropped are restored."""
+    try:
+        sh = book.load_sheet(sheet, header_row=None, skip_rows=0, **kw)
+        table, errors = sh.to_arrow_with_errors()
+    except fastexcel.FastExcelError as exc:
+        raise fail("file_unreadable", shown, detail=_reader_detail(exc)) from None
+    columns = [c.to_pylist() for c in table.columns]
+    grid = np.empty((table.num_rows, len(columns)), dtype=object)
+    for j, col in enumerate(columns):
+        grid[:, j] = col
+    if errors is not None:
+        for err in errors.errors:
+            grid[err.offset_position] = cells.original_value(err.detail)
+    first = sh.selected_columns[0].absolute_index if sh.selected_columns else 0
+    return grid, first
+
+
 def _meta(book: fastexcel.ExcelReader, shown: str) -> tuple[FormStructure, str]:
-    frame = _load(book, META_SHEET, shown, header_row=None, skip_rows=0, dtypes="string")
-    rows = [
-        tuple(None if nz.is_blank(v) else v for v in r)
-        for r in frame.itertuples(index=False, name=None)
-    ]
+    grid, _ = _grid(book, META_SHEET, shown, dtypes="string")
+    rows = [tuple(None if nz.is_blank(v) else v for v in r) for r in grid]
     try:
         return parse_meta(rows, Path(shown))
     except Exception as exc:  # a damaged hidden sheet is a file-level problem
@@ -98,14 +114,14 @@ def _respondent(
     book, shown: str, bank: Bank, structure: FormStructure, stored: str, expected: FormStructure
 ) -> Table:
     sheet = structure.entries[0].sheet if structure.entries else "问卷"
-    grid = _load(book, sheet, shown, header_row=None, skip_rows=0, schema_sample_rows=None)
-    grid_values = grid.to_numpy(dtype=object)
-    first_col = grid.attrs["columns"][0] if grid.attrs["columns"] else 0
+    grid, first_col = _grid(book, sheet, shown, schema_sample_rows=None)
     refs, warnings = cells.locate_respondent(
-        grid_values, first_col, bank, structure, stored, expected, shown, sheet
+        grid, first_col, bank, structure, stored, expected, shown, sheet
     )
-    values = {fid: [cells.value_at(grid_values, first_col, ref)] for fid, ref in refs.items()}
-    frame = pd.DataFrame(values, columns=[f.id for f in bank.fields], dtype=object)
+    ids = [f.id for f in bank.fields]
+    row = np.empty((1, len(ids)), dtype=object)
+    row[0, :] = [cells.value_at(grid, first_col, refs[fid]) if fid in refs else None for fid in ids]
+    frame = pd.DataFrame(row, columns=ids, dtype=object)
     return Table(
         shown, sheet, "respondent", frame, np.array([0]), refs, warnings, structure.bank_version
     )
@@ -136,12 +152,12 @@ def _collection(book, shown: str, bank: Bank, structure: FormStructure) -> Table
 def _generic_excel(book, shown: str, bank: Bank) -> Table:
     last_error: FileRejectedError | None = None
     for sheet in book.sheet_names:
-        grid = _load(book, sheet, shown, header_row=None, skip_rows=0, dtypes="string")
-        if grid.empty:
+        grid, first = _grid(book, sheet, shown, dtypes="string")
+        if grid.size == 0:
             continue
-        letters = [get_column_letter(i + 1) for i in grid.attrs["columns"]]
+        letters = [get_column_letter(first + i + 1) for i in range(grid.shape[1])]
         try:
-            return _generic(grid.to_numpy(dtype=object), letters, shown, sheet, bank, "table")
+            return _generic(grid, letters, shown, sheet, bank, "table")
         except FileRejectedError as exc:
             last_error = exc
     if last_error is not None:

@@ -177,11 +177,17 @@ class _Run:
         )
 
     def write(
-        self, path: Path, sha: str, part: Table, c: Checked, rows: np.ndarray, result: FileResult
+        self,
+        path: Path,
+        sha: str,
+        part: Table,
+        c: Checked,
+        rows: np.ndarray,
+        answers: list[str],
+        result: FileResult,
     ) -> None:
-        """Dedupe and store rows ``rows`` of checked batch ``c`` (the file ``part``), in one
-        transaction."""
-        answers = self._answers_json(c, rows)
+        """Dedupe and store rows ``rows`` of checked batch ``c`` (the file ``part``, whose
+        answers as JSON are ``answers``), in one transaction."""
         with self.store.transaction():
             source = self._source(path, sha, part, len(rows))
             self._rows(part, c, rows, answers, source, result)
@@ -276,6 +282,8 @@ class _Run:
             if first_hash == h:
                 return "dup", problem("duplicate_rid", rid=rid, where=where), first
             return "conflict", problem("conflict_rid", rid=rid, where=where), first
+        if rid:  # a different respondent code: another questionnaire, even if alike
+            return None
         if h in self.by_hash and _answer_count(line) >= MIN_ANSWERS_FOR_CONTENT_DUPLICATE:
             first, where, _ = self.by_hash[h]
             return "dup", problem("duplicate_response", where=where), first
@@ -303,13 +311,13 @@ class _Run:
         record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
         return record, {"file": shown, "sheet": sheet, "row": row, "reasons": reasons, "raw": raw}
 
-    def _answers_json(self, c: Checked, rows: np.ndarray) -> list[str]:
+    def answers_json(self, c: Checked) -> list[str]:
         """Canonical JSON of each row's clean answers (all fields, bank order; null = missing)."""
-        if len(rows) == 0:
+        if len(c.table.frame) == 0:
             return []
         data = {}
         for f in self.bank.fields:
-            v = c.values[f.id][rows]
+            v = c.values[f.id]
             if f.kind in CODE_KINDS or (f.kind == "number" and f.integer):
                 data[f.id] = pd.array(np.where(np.isnan(v), np.nan, v), dtype="Float64").astype(
                     "Int64"
@@ -418,8 +426,9 @@ def _flush(run: _Run, batch: list[tuple[Path, str, Table, FileResult]]) -> None:
     tables = [t for _, _, t, _ in batch]
     merged = combine(tables) if len(tables) > 1 else tables[0]
     checked = check(merged, run.bank)
+    answers = run.answers_json(checked)
     start = 0
     for path, sha, table, result in batch:
-        rows = np.arange(start, start + len(table.frame))
-        start += len(table.frame)
-        run.write(path, sha, table, checked, rows, result)
+        end = start + len(table.frame)
+        run.write(path, sha, table, checked, np.arange(start, end), answers[start:end], result)
+        start = end

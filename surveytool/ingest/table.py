@@ -76,7 +76,12 @@ def where_text(shown: str, sheet: str, row: int | None) -> str:
 
 def combine(tables: list[Table]) -> Table:
     """One batch Table over several tables with the same columns (e.g. respondent forms)."""
-    frame = pd.concat([t.frame for t in tables], ignore_index=True)
+    columns = list(tables[0].frame.columns)
+    if all(list(t.frame.columns) == columns for t in tables):  # cheap: no per-frame blocks
+        stacked = np.concatenate([t.frame.to_numpy(dtype=object) for t in tables])
+        frame = pd.DataFrame(stacked, columns=columns, dtype=object)
+    else:
+        frame = pd.concat([t.frame for t in tables], ignore_index=True)
     sizes = [len(t.frame) for t in tables]
     part_of = np.repeat(np.arange(len(tables)), sizes)
     local = np.concatenate([np.arange(n) for n in sizes]) if sizes else np.array([], int)

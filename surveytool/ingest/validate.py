@@ -246,6 +246,11 @@ def _row_checks(t: Table, bank: Bank, values: dict[str, np.ndarray], issues: lis
     if n == 0:
         return
     empty = _empty_rows(bank, values, n)
+    bad_cells: dict[str, np.ndarray] = {}
+    for x in issues:
+        if x.severity == nz.ERROR:
+            bad_cells.setdefault(x.fid, np.zeros(n, dtype=bool))[x.row] = True
+    no_errors = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(empty):
         issues.append(Issue(int(i), "", "empty_response", nz.ERROR))
     for s in bank.sections:
@@ -258,7 +263,8 @@ def _row_checks(t: Table, bank: Bank, values: dict[str, np.ndarray], issues: lis
             _skipped(t, bank, q, s, fields, values, skipped & answered, issues)
             answered &= ~skipped
             if q.required:
-                _required(q, fields, values, ~skipped & ~empty, answered, issues)
+                bad = np.logical_or.reduce([bad_cells.get(f.id, no_errors) for f in fields])
+                _required(q, fields, values, ~skipped & ~empty & ~bad, answered, issues)
             if q.type == "multi":
                 _multi(q, fields, values, answered, issues)
             elif q.type == "rank":
