@@ -37,8 +37,10 @@ def main() -> None:
     for bank_id, n, r, c in rows:
         print(f"{bank_id:<28}{n:>7}{r:>14.3f}{c:>14.3f}")
     print(f"load 8 banks: {t_load:.3f} s")
-    print(f"export 8 banks x 2 layouts: {t_forms:.3f} s (target < 3 s: "
-          f"{'OK' if t_forms < 3 else 'MISSED'}, {3 / t_forms:.1f}x under)")
+    print(
+        f"export 8 banks x 2 layouts: {t_forms:.3f} s (target < 3 s: "
+        f"{'OK' if t_forms < 3 else 'MISSED'}, {3 / t_forms:.1f}x under)"
+    )
     print(f"export 8 XLSForms: {t_xlsform:.3f} s")
 
 

@@ -221,15 +221,17 @@ def dump(db: Path) -> list:
     con = sqlite3.connect(db)
     out = []
     out += con.execute(
-        "SELECT bank_id, wave, sheet, row, rid, unit, channel, content_hash, answers "
+        "SELECT source_id, batch_row, sheet, row, rid, unit, content_hash "
         "FROM responses ORDER BY id"
     ).fetchall()
+    out += con.execute("SELECT source_id, bank_id, data FROM batches ORDER BY id").fetchall()
     out += con.execute("SELECT sheet, row, reasons, raw FROM rejects ORDER BY id").fetchall()
     out += con.execute(
         "SELECT sheet, row, duplicate_of, reason FROM duplicates ORDER BY id"
     ).fetchall()
     out += con.execute(
-        "SELECT sha256, name, rows, accepted, rejected, duplicates FROM sources ORDER BY id"
+        "SELECT sha256, name, bank_id, bank_version, wave, channel, rows, accepted, rejected, "
+        "duplicates, cells FROM sources ORDER BY id"
     ).fetchall()
     con.close()
     return out

@@ -7,6 +7,7 @@ answers = load_answers("survey.db", bank, wave="baseline")
 
 from surveytool.ingest.answers import load_answers
 from surveytool.ingest.export import export_responses
-from surveytool.ingest.run import FileResult, IngestSummary, ingest
+from surveytool.ingest.run import IngestSummary, ingest
+from surveytool.ingest.writer import FileResult
 
 __all__ = ["FileResult", "IngestSummary", "export_responses", "ingest", "load_answers"]

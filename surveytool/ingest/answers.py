@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
-from surveytool.ingest.store import Store
+from surveytool.ingest.store import Store, decode_answers
 
 META_COLUMNS = [
     "response_id",
@@ -45,18 +45,32 @@ def load_answers(store: str | Path, bank: Bank, wave: str | None = None) -> pd.D
     if not path.is_file():
         raise IngestError(problem("file_not_found", path=str(path)))
     with Store(path) as s:
-        rows = s.answers_json(bank.id, wave)
-    meta = pd.DataFrame([r[:-1] for r in rows], columns=META_COLUMNS)
-    if rows:
-        text = "\n".join(r[-1] for r in rows)
-        data = pd.read_json(io.StringIO(text), lines=True, dtype=False)
-    else:
-        data = pd.DataFrame()
+        rows = s.response_rows(bank.id, wave)
+        blobs = s.batches(r[-2] for r in rows)
+    meta = pd.DataFrame([r[:-2] for r in rows], columns=META_COLUMNS)
+    data = _gather(rows, blobs)
     out = {c: meta[c] for c in META_COLUMNS}
     for f in bank.fields:
         col = data[f.id] if f.id in data.columns else pd.Series([None] * len(meta))
+        col = col.reset_index(drop=True)
         out[f.id] = _typed(col, f)
     return pd.DataFrame(out)
+
+
+def _gather(rows: list[tuple], blobs: dict[int, bytes]) -> pd.DataFrame:
+    """The answers of ``rows`` from their batches, in row order."""
+    if not rows:
+        return pd.DataFrame()
+    frames = {i: decode_answers(b) for i, b in blobs.items()}
+    ids = np.array([r[-2] for r in rows])
+    pos = np.array([r[-1] for r in rows])
+    parts = []
+    for batch_id, frame in frames.items():
+        mask = ids == batch_id
+        part = frame.iloc[pos[mask]].copy()
+        part.index = np.flatnonzero(mask)
+        parts.append(part)
+    return pd.concat(parts).sort_index()
 
 
 def _typed(col: pd.Series, f: Field) -> pd.Series:

@@ -6,9 +6,13 @@ sources      one row per ingested file: path, sha256, size, time, bank id/versio
              kind, counts, and ``cells``: JSON {field id: column letter} (tables) or
              {field id: cell} (respondent forms), so every stored answer traces back to its
              cell. ``UNIQUE(sha256, bank_id)``: the same bytes are never ingested twice.
-responses    one row per accepted respondent: bank, version, wave, source, sheet, row,
-             respondent code (``rid``), unit code, channel, content hash, and ``answers``:
-             a JSON object {field id: value} with every field of the bank version.
+responses    one row per accepted respondent: its source file (whose row gives bank,
+             version, wave and channel), sheet, row, respondent code (``rid``), unit code,
+             content hash, and ``batch_row``: its row in the file's answer batch.
+batches      the clean answers of the accepted rows of one file, as one Arrow IPC stream
+             (columns = field ids of the bank version; floats with NaN for codes and numbers,
+             strings for text). Columnar, so 100,000 answers are stored and loaded in
+             milliseconds; ``surveytool responses`` exports them for other tools.
 issues       warnings about accepted responses (with cell, field and message).
 rejects      rejected rows with their reasons and raw values (JSON), so they can be fixed.
 duplicates   rows recognised as duplicates, pointing at the response they repeat.
@@ -24,8 +28,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
 from surveytool.errors import IngestError, problem
-from surveytool.ingest.table import where_text
 
 APPLICATION_ID = 0x53555256  # "SURV"
 SCHEMA_VERSION = 1
@@ -53,21 +60,24 @@ CREATE TABLE IF NOT EXISTS sources (
     cells TEXT NOT NULL,
     UNIQUE (sha256, bank_id)
 );
-CREATE TABLE IF NOT EXISTS responses (
+CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id),
     bank_id TEXT NOT NULL,
     bank_version INTEGER NOT NULL,
-    wave TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS responses (
+    id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
+    batch_row INTEGER NOT NULL,
     sheet TEXT NOT NULL,
     row INTEGER,
     rid TEXT,
     unit INTEGER,
-    channel TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    answers TEXT NOT NULL
+    content_hash TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS responses_bank_wave ON responses (bank_id, wave);
+CREATE INDEX IF NOT EXISTS responses_source ON responses (source_id);
 CREATE TABLE IF NOT EXISTS issues (
     id INTEGER PRIMARY KEY,
     response_id INTEGER NOT NULL REFERENCES responses(id),
@@ -167,36 +177,36 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def keys(self, bank_id: str, wave: str) -> tuple[dict[str, tuple], dict[str, tuple]]:
-        """Existing content hashes and respondent codes of a bank/wave -> (id, where, hash)."""
-        by_hash: dict[str, tuple] = {}
-        by_rid: dict[str, tuple] = {}
+    def keys(self, bank_id: str, wave: str) -> tuple[dict[str, list], dict[str, list]]:
+        """Existing content hashes and respondent codes of a bank/wave ->
+        [response id, (file, sheet, row), hash]."""
+        by_hash: dict[str, list] = {}
+        by_rid: dict[str, list] = {}
         rows = self.db.execute(
             "SELECT r.id, r.content_hash, r.rid, s.name, r.sheet, r.row FROM responses r "
-            "JOIN sources s ON s.id = r.source_id WHERE r.bank_id=? AND r.wave=?",
+            "JOIN sources s ON s.id = r.source_id WHERE s.bank_id=? AND s.wave=?",
             (bank_id, wave),
         )
         for rid_, h, code, name, sheet, row in rows:
-            where = where_text(name, sheet, row)
-            by_hash.setdefault(h, (rid_, where, h))
+            entry = [rid_, (name, sheet, row), h]
+            by_hash.setdefault(h, entry)
             if code:
-                by_rid.setdefault(code, (rid_, where, h))
+                by_rid.setdefault(code, entry)
         return by_hash, by_rid
 
-    def answers_json(self, bank_id: str, wave: str | None) -> list[tuple]:
-        """(response id, wave, version, source name, sheet, row, rid, unit, channel, answers)."""
+    def response_rows(self, bank_id: str, wave: str | None) -> list[tuple]:
+        """(response id, wave, version, source name, sheet, row, rid, unit, channel, source id,
+        batch row) of every response of a bank (and wave), in id order."""
         sql = (
-            "SELECT r.id, r.wave, r.bank_version, s.name, r.sheet, r.row, r.rid, r.unit, "
-            "r.channel, r.answers FROM responses r JOIN sources s ON s.id = r.source_id "
-            "WHERE r.bank_id=?"
+            "SELECT r.id, s.wave, s.bank_version, s.name, r.sheet, r.row, r.rid, r.unit, "
+            "s.channel, r.source_id, r.batch_row FROM responses r "
+            "JOIN sources s ON s.id = r.source_id WHERE s.bank_id=?"
         )
         args: list[Any] = [bank_id]
         if wave is not None:
-            sql += " AND r.wave=?"
+            sql += " AND s.wave=?"
             args.append(wave)
         return self.db.execute(sql + " ORDER BY r.id", args).fetchall()
-
-    # --- writing -------------------------------------------------------------------------
 
     def add_source(self, values: dict[str, Any]) -> int:
         """Insert a sources row (inside a transaction); returns its id."""
@@ -208,13 +218,36 @@ class Store:
         )
         return int(cur.lastrowid or 0)
 
+    def batches(self, sources: Iterable[int]) -> dict[int, bytes]:
+        """Answer batches by source id."""
+        out = {}
+        for i in sorted(set(sources)):
+            row = self.db.execute("SELECT data FROM batches WHERE source_id=?", (i,)).fetchone()
+            out[i] = row[0]
+        return out
+
+    def add_batch(self, source: int, bank_id: str, version: int, data: bytes) -> None:
+        """Insert one file's answers (Arrow IPC)."""
+        self.db.execute(
+            "INSERT INTO batches (source_id, bank_id, bank_version, data) VALUES (?,?,?,?)",
+            (source, bank_id, version, data),
+        )
+
     def add_responses(self, rows: Iterable[tuple]) -> None:
-        """Insert responses: (bank, version, wave, source, sheet, row, rid, unit, channel,
-        hash, answers json)."""
+        """Insert responses: (source, batch row, sheet, row, rid, unit, content hash)."""
         self.db.executemany(
-            "INSERT INTO responses (bank_id, bank_version, wave, source_id, sheet, row, rid, "
-            "unit, channel, content_hash, answers) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO responses (source_id, batch_row, sheet, row, rid, unit, content_hash) "
+            "VALUES (?,?,?,?,?,?,?)",
             rows,
+        )
+
+    def set_counts(
+        self, source: int, accepted: int, rejected: int, duplicates: int, warnings: int
+    ) -> None:
+        """Record a file's final counts."""
+        self.db.execute(
+            "UPDATE sources SET accepted=?, rejected=?, duplicates=?, warnings=? WHERE id=?",
+            (accepted, rejected, duplicates, warnings, source),
         )
 
     def last_response_id(self) -> int:
@@ -265,6 +298,25 @@ class _Transaction:
 def _is_sqlite(path: Path) -> bool:
     with path.open("rb") as f:
         return f.read(16) == b"SQLite format 3\x00"
+
+
+def encode_answers(columns: dict[str, np.ndarray]) -> bytes:
+    """Clean answers (field id -> float array with NaN, or object array of str/None) as an
+    Arrow IPC stream. Built column by column from numpy: no DataFrame round trip."""
+    arrays = [
+        pa.array(v) if v.dtype.kind == "f" else pa.array(v.tolist(), type=pa.string())
+        for v in columns.values()
+    ]
+    table = pa.Table.from_arrays(arrays, names=list(columns))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def decode_answers(data: bytes) -> pd.DataFrame:
+    """The frame stored by :func:`encode_answers`."""
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
 
 
 def dumps(value: Any) -> str:

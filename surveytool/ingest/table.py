@@ -67,6 +67,14 @@ class Table:
         row = None if self.kind == "respondent" else int(self.rows[i])
         return self.shown, self.sheet, row
 
+    def origins(self, idx: np.ndarray) -> tuple[list[str], list[int | None]]:
+        """Sheets and Excel rows of frame rows ``idx`` (vectorised :meth:`origin`)."""
+        if self.parts:
+            got = [self.origin(int(i)) for i in idx]
+            return [g[1] for g in got], [g[2] for g in got]
+        rows = [None] * len(idx) if self.kind == "respondent" else self.rows[idx].tolist()
+        return [self.sheet] * len(idx), rows
+
 
 def where_text(shown: str, sheet: str, row: int | None) -> str:
     """``文件 a.xlsx 工作表“问卷”第 5 行`` (no row for a respondent form)."""

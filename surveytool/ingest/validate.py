@@ -198,8 +198,25 @@ def check(t: Table, bank: Bank) -> Checked:
             rejected[x.row] = True
     rid = None
     if "_rid" in t.frame.columns:
-        rid = np.array([nz.parse_text(v).value for v in t.frame["_rid"]], dtype=object)
+        rid = respondent_codes(t.frame["_rid"])
     return Checked(t, values, issues, rejected, rid)
+
+
+def respondent_codes(col: pd.Series) -> np.ndarray:
+    """Respondent codes as text (None when blank); whole numbers written without ``.0``."""
+    if col.dtype.kind == "f":
+        text = pd.Series(
+            [
+                None if v != v else (str(int(v)) if v.is_integer() else str(v))
+                for v in col.to_numpy()
+            ],
+            dtype=object,
+        )
+    else:
+        text = col.astype("string").str.strip()
+    out = text.to_numpy(dtype=object, na_value=None)
+    out[out == ""] = None
+    return out
 
 
 # --- question-level checks, vectorised over rows ---------------------------------------------

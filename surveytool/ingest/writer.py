@@ -1,0 +1,293 @@
+"""Writing checked rows to the store: duplicates, conflicts, rejects, warnings, answers.
+
+One transaction per file. Duplicate rules, within a bank and wave:
+- same respondent code (``_rid`` / 问卷编号) and the same answers: a duplicate;
+- same respondent code, different answers: a conflict, rejected for the user to resolve;
+- no respondent code and exactly the same answers as an earlier response (with at least
+  :data:`MIN_ANSWERS` answers, so two near-empty returns are not merged): a duplicate.
+The content hash is pandas' 64-bit row hash over the clean values of every field.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveytool.bank.model import Bank
+from surveytool.errors import Problem, problem
+from surveytool.ingest import normalise as nz
+from surveytool.ingest.seen import SeenIndex, where
+from surveytool.ingest.store import Store, dumps, encode_answers
+from surveytool.ingest.table import Table
+from surveytool.ingest.validate import Checked, Issue, to_problem
+
+MIN_ANSWERS = 5
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    name: str
+    path: str
+    status: str  # ingested | known | failed
+    kind: str = ""
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    warnings: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    units: Counter = field(default_factory=Counter)
+
+
+def clean_frame(bank: Bank, c: Checked, rows: np.ndarray) -> pd.DataFrame:
+    """The clean values of ``rows``: float columns (NaN = missing) and text columns."""
+    return pd.DataFrame({f.id: c.values[f.id][rows] for f in bank.fields})
+
+
+def content_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row of the clean values, as 16-digit hex strings."""
+    if frame.empty:
+        return np.array([], dtype=object)
+    h = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+    return np.array([f"{x:016x}" for x in h], dtype=object)
+
+
+@dataclass
+class Prepared:
+    """A checked batch with its clean values, hashes, answer counts and issues by row."""
+
+    checked: Checked
+    hashes: np.ndarray
+    counts: np.ndarray
+    issues: dict[int, list[Issue]]
+
+
+class Writer:
+    """Stores the rows of checked files into one bank/wave of a store."""
+
+    def __init__(self, bank: Bank, store: Store, wave: str):
+        self.bank, self.store, self.wave = bank, store, wave
+        by_hash, by_rid = store.keys(bank.id, wave)
+        self.by_hash, self.by_rid = SeenIndex(by_hash), SeenIndex(by_rid)
+        self.rejects: list[dict[str, Any]] = []
+        units = bank.role_fields("unit")
+        self.unit_field = units[0].id if units else None
+
+    def _source(self, path: Path, sha: str, t: Table, rows: int) -> int:
+        return self.store.add_source(
+            {
+                "sha256": sha,
+                "name": path.name,
+                "path": str(path),
+                "size": path.stat().st_size,
+                "ingested_at": datetime.now().isoformat(timespec="seconds"),
+                "bank_id": self.bank.id,
+                "bank_version": t.form_version or self.bank.version,
+                "wave": self.wave,
+                "kind": t.kind,
+                "channel": t.channel,
+                "rows": rows,
+                "accepted": 0,
+                "rejected": 0,
+                "duplicates": 0,
+                "warnings": 0,
+                "cells": dumps(t.refs),
+            }
+        )
+
+    def reject_file(
+        self, path: Path, sha: str, problems: list[Problem], result: FileResult
+    ) -> None:
+        """Store a respondent form whose answers cannot be located as one rejected row."""
+        t = Table(
+            path.name, problems[0].sheet or "", "respondent", pd.DataFrame(), np.array([]), {}
+        )
+        reasons = "\n".join(p.message for p in problems)
+        with self.store.transaction():
+            source = self._source(path, sha, t, 1)
+            self.store.add_rejects(
+                [(source, self.bank.id, self.wave, t.sheet, None, reasons, "{}")]
+            )
+            self.store.set_counts(source, 0, 1, 0, 0)
+        self.rejects.append(
+            {"file": path.name, "sheet": t.sheet, "row": None, "reasons": reasons, "raw": {}}
+        )
+        result.rows, result.rejected, result.kind = 1, 1, "respondent"
+
+    def prepare(self, c: Checked) -> Prepared:
+        """Content hashes, answer counts and issues by row of a whole checked batch."""
+        frame = clean_frame(self.bank, c, np.arange(len(c.table.frame)))
+        by_row: dict[int, list[Issue]] = {}
+        for x in c.issues:
+            by_row.setdefault(x.row, []).append(x)
+        counts = frame.notna().sum(axis=1).to_numpy()
+        return Prepared(c, content_hashes(frame), counts, by_row)
+
+    def write(
+        self, path: Path, sha: str, part: Table, p: Prepared, rows: np.ndarray, result: FileResult
+    ) -> None:
+        """Store rows ``rows`` (consecutive) of the prepared batch ``p`` — the file ``part`` —
+        in one transaction; updates ``result``."""
+        with self.store.transaction():
+            source = self._source(path, sha, part, len(rows))
+            first = self.store.last_response_id() + 1
+            slow = self._candidates(p, rows)
+            fast_ids = self._register_fast(p, rows, ~slow)
+            keep, dups, rejects, pending = self._classify(p, rows, slow, source)
+            ids = first + np.cumsum(keep) - 1
+            fast_ids[:] = ids[~slow]
+            for k, entry in pending:
+                entry[0] = int(ids[k])
+            self._store(part, p, rows, keep, source, result)
+            self.store.add_duplicates(
+                (source, sheet, row, index.get(key)[0], msg) for sheet, row, index, key, msg in dups
+            )
+            self.store.add_rejects(r[0] for r in rejects)
+            result.rows += len(rows)
+            result.duplicates += len(dups)
+            result.rejected += len(rejects)
+            self.store.set_counts(
+                source, result.accepted, result.rejected, result.duplicates, result.warnings
+            )
+        self.rejects.extend(r[1] for r in rejects)
+
+    def _rids(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
+        c = p.checked
+        return c.rid[rows] if c.rid is not None else np.full(len(rows), None, dtype=object)
+
+    def _candidates(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
+        """Rows that may be duplicates, conflicts or rejects: a vectorised superset, so only
+        those rows need the exact row-by-row rules of :meth:`_classify`."""
+        rids = self._rids(p, rows)
+        has_rid = pd.notna(rids)
+        rid_seen = has_rid & (self.by_rid.isin(rids) | pd.Series(rids).duplicated().to_numpy())
+        hashes = p.hashes[rows]
+        h_seen = self.by_hash.isin(hashes) | pd.Series(hashes).duplicated().to_numpy()
+        eligible = ~has_rid & (p.counts[rows] >= MIN_ANSWERS)
+        return p.checked.rejected[rows] | rid_seen | (eligible & h_seen)
+
+    def _register_fast(self, p: Prepared, rows: np.ndarray, fast: np.ndarray) -> np.ndarray:
+        """Index the rows that are new by construction (one segment per index) before the
+        others are decided. Returns their id array, filled in once ids are known."""
+        ids = np.zeros(int(fast.sum()), dtype=np.int64)
+        table, fast_rows = p.checked.table, rows[fast]
+        hashes = p.hashes[rows][fast]
+        self.by_hash.add_segment(hashes, table, fast_rows, ids, np.arange(len(ids)), hashes)
+        rids = self._rids(p, rows)[fast]
+        pos = np.flatnonzero(pd.notna(rids))
+        self.by_rid.add_segment(rids[pos], table, fast_rows[pos], ids, pos, hashes[pos])
+        return ids
+
+    def _classify(self, p: Prepared, rows: np.ndarray, slow: np.ndarray, source: int):
+        """(keep mask, duplicates, rejects, entries kept one by one awaiting their id).
+
+        Rows outside ``slow`` are new by construction and kept; the others are decided in
+        order with the exact rules (module docstring).
+        """
+        c = p.checked
+        keep = ~slow
+        rids, hashes = self._rids(p, rows), p.hashes[rows]
+        dups: list[tuple] = []
+        rejects: list[tuple] = []
+        pending: list[tuple[int, list]] = []
+        for k in np.flatnonzero(slow):
+            i, h, rid = int(rows[k]), hashes[k], rids[k]
+            _, sheet, row = c.table.origin(i)
+            issues = p.issues.get(i, [])
+            if c.rejected[i]:
+                rejects.append(self._reject(c, i, source, issues))
+                continue
+            seen = self.by_rid.get(rid) if rid else None
+            if seen is not None and seen[2] != h:
+                extra = problem("conflict_rid", rid=rid, where=where(seen))
+                rejects.append(self._reject(c, i, source, issues, extra))
+                continue
+            if seen is not None:
+                msg = problem("duplicate_rid", rid=rid, where=where(seen)).message
+                dups.append((sheet, row, self.by_rid, rid, msg))
+                continue
+            seen = self.by_hash.get(h) if not rid and p.counts[i] >= MIN_ANSWERS else None
+            if seen is not None:
+                msg = problem("duplicate_response", where=where(seen)).message
+                dups.append((sheet, row, self.by_hash, h, msg))
+                continue
+            entry = [None, (c.table, i), h]
+            pending.append((int(k), entry))
+            if rid:
+                self.by_rid.add(rid, entry)
+            self.by_hash.add(h, entry)
+            keep[k] = True
+        return keep, dups, rejects, pending
+
+    def _store(
+        self,
+        part: Table,
+        p: Prepared,
+        rows: np.ndarray,
+        keep: np.ndarray,
+        source: int,
+        result: FileResult,
+    ) -> None:
+        c = p.checked
+        kept = rows[keep]
+        if len(kept) == 0:
+            return
+        version = part.form_version or self.bank.version
+        values = {f.id: c.values[f.id][kept] for f in self.bank.fields}
+        self.store.add_batch(source, self.bank.id, version, encode_answers(values))
+        first = self.store.last_response_id() + 1
+        units = (
+            [None if np.isnan(u) else int(u) for u in values[self.unit_field]]
+            if self.unit_field
+            else [None] * len(kept)
+        )
+        sheets, excel_rows = c.table.origins(kept)
+        n = len(kept)
+        self.store.add_responses(
+            zip(
+                [source] * n,
+                range(n),
+                sheets,
+                excel_rows,
+                self._rids(p, kept),
+                units,
+                p.hashes[kept],
+                strict=True,
+            )
+        )
+        warnings = []
+        for k, i in enumerate(kept):
+            for x in p.issues.get(int(i), []):
+                w = to_problem(c.table, self.bank, x)
+                warnings.append((first + k, w.field, w.cell, w.code, w.message))
+                result.problems.append(w)
+        self.store.add_issues(warnings)
+        result.units.update(units)
+        result.accepted += n
+        result.warnings += len(warnings)
+
+    def _reject(
+        self, c: Checked, i: int, source: int, issues: list[Issue], extra: Problem | None = None
+    ) -> tuple[tuple, dict[str, Any]]:
+        problems = [to_problem(c.table, self.bank, x) for x in issues if x.severity == nz.ERROR] + (
+            [extra] if extra else []
+        )
+        reasons = "\n".join(p.message for p in problems)
+        shown, sheet, row = c.table.origin(i)
+        raw = {k: _raw(v) for k, v in c.table.frame.iloc[i].items() if not nz.is_blank(v)}
+        record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
+        return record, {"file": shown, "sheet": sheet, "row": row, "reasons": reasons, "raw": raw}
+
+
+def _raw(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v if isinstance(v, int | float | str | bool) else str(v)
