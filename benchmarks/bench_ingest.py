@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from surveytool.bank import load_bank
 from surveytool.forms.collection import build_collection
 from surveytool.forms.fill import FormFiller
-from surveytool.forms.xlsx import write_meta
+from surveytool.forms.xlsx import write_meta, write_properties
 from surveytool.ingest import ingest
 from surveytool.simulate import Simulator
 
@@ -57,6 +57,7 @@ def collection_file(rows: int) -> Path:
     for row in meta["_surveytool"].iter_rows(values_only=True):
         ms.append(list(row))
     ms.sheet_state = "veryHidden"
+    write_properties(wb, structure)
     wb.save(path)
     return path
 

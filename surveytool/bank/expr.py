@@ -25,6 +25,8 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 Number = int | float
 
 
@@ -256,3 +258,38 @@ def evaluate(node: Node, value_of: Callable[[str], object]) -> bool | None:
     if isinstance(node, In):
         return value in node.values
     return _CMP[node.op](value, node.value)  # type: ignore[arg-type]
+
+
+def evaluate_arrays(
+    node: Node | None, values: dict[str, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`evaluate` over ``n`` respondents.
+
+    ``values`` maps field ids to float arrays (NaN = missing); ``has`` reads the 0/1 field
+    ``<name>_<code>``. Returns ``(is_true, is_false)`` boolean arrays; a row in neither is
+    unknown. No tree means always true.
+    """
+    if node is None:
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    if isinstance(node, BoolOp):
+        lt, lf = evaluate_arrays(node.left, values, n)
+        rt, rf = evaluate_arrays(node.right, values, n)
+        if node.op == "and":
+            return lt & rt, lf | rf
+        return lt | rt, lf & rf
+    if isinstance(node, Not):
+        t, f = evaluate_arrays(node.operand, values, n)
+        return f, t
+    missing = np.full(n, np.nan)
+    if isinstance(node, Has):
+        x = np.asarray(values.get(f"{node.name}_{int(node.value)}", missing), dtype=float)
+        known = ~np.isnan(x)
+        return known & (x == 1), known & (x != 1)
+    x = np.asarray(values.get(node.name, missing), dtype=float)
+    known = ~np.isnan(x)
+    if isinstance(node, In):
+        hit = np.isin(x, np.array(node.values, dtype=float))
+    else:
+        with np.errstate(invalid="ignore"):
+            hit = _CMP[node.op](x, node.value)
+    return known & hit, known & ~hit

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -63,6 +66,28 @@ def parse_meta(rows: list[tuple], path: Path) -> tuple[FormStructure, str]:
     except (TypeError, ValueError, IndexError) as exc:
         raise _damaged(path, str(exc)) from None
     return s, str(info["checksum"])
+
+
+_CUSTOM = "docProps/custom.xml"
+_PROP = re.compile(
+    r'<property[^>]*name="surveytool\.(\w+)"[^>]*>\s*<vt:lpwstr[^>]*>([^<]*)</vt:lpwstr>'
+)
+
+
+def read_properties(path: str | Path) -> dict[str, str]:
+    """The ``surveytool.*`` custom document properties of an xlsx (empty dict if none).
+
+    Reads only the small ``docProps/custom.xml`` zip entry: no sheet is parsed.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            if _CUSTOM not in z.namelist():
+                return {}
+            with z.open(_CUSTOM) as f:
+                text = f.read(65536).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return {}
+    return {k: html.unescape(v) for k, v in _PROP.findall(text)}
 
 
 def read_structure(path: str | Path) -> tuple[FormStructure, str]:

@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime
 
 from openpyxl.cell.cell import Cell, WriteOnlyCell
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
@@ -193,6 +194,24 @@ def write_meta(wb: Workbook, s: FormStructure, bank_title: str) -> None:
         ws.append(row)
     ws.sheet_state = "veryHidden"
     protect(ws)
+    write_properties(wb, s)
+
+
+PROPERTY_PREFIX = "surveytool."
+
+
+def write_properties(wb: Workbook, s: FormStructure) -> None:
+    """The form's identity and checksum as custom document properties too: ingest reads
+    them from the zip without parsing any sheet (the hidden sheet stays the full record)."""
+    values = {
+        "format": FORMAT,
+        "bank_id": s.bank_id,
+        "bank_version": str(s.bank_version),
+        "layout": s.layout,
+        "checksum": s.checksum,
+    }
+    for key, value in values.items():
+        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + key, value=value))
 
 
 def workbook() -> Workbook:

@@ -24,8 +24,8 @@ from openpyxl.utils import get_column_letter
 
 from surveytool.bank.model import Bank
 from surveytool.errors import problem
-from surveytool.forms.reader import parse_meta
-from surveytool.forms.structure import META_SHEET, RESPONSE_ID, FormStructure
+from surveytool.forms.reader import parse_meta, read_properties
+from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID, FormStructure
 from surveytool.ingest import cells, header
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.csvio import read_csv_rows
@@ -54,15 +54,32 @@ def read_excel_file(
 ) -> Table:
     """Read an .xlsx/.xls file: one of our forms, or a generic table."""
     book = _book(path, shown)
-    names = book.sheet_names
-    if META_SHEET in names:
+    props = read_properties(path)
+    if props.get("format") == FORMAT and props.get("bank_id") not in (None, bank.id):
+        raise fail("form_other_bank", shown, other=props["bank_id"], bank=bank.id)
+    layout = props.get("layout", "")
+    if layout in LAYOUTS and props.get("checksum") == expected[layout].checksum:
+        # the fast path: an unedited form of this bank version, known without its hidden sheet
+        return _dispatch(book, shown, bank, expected[layout], props["checksum"], expected)
+    if META_SHEET in book.sheet_names:
         structure, stored = _meta(book, shown)
         if structure.bank_id != bank.id:
             raise fail("form_other_bank", shown, other=structure.bank_id, bank=bank.id)
-        if structure.layout == "respondent":
-            return _respondent(book, shown, bank, structure, stored, expected["respondent"])
-        return _collection(book, shown, bank, structure)
+        return _dispatch(book, shown, bank, structure, stored, expected)
     return _generic_excel(book, shown, bank)
+
+
+def _dispatch(
+    book,
+    shown: str,
+    bank: Bank,
+    structure: FormStructure,
+    stored: str,
+    expected: dict[str, FormStructure],
+) -> Table:
+    if structure.layout == "respondent":
+        return _respondent(book, shown, bank, structure, stored, expected["respondent"])
+    return _collection(book, shown, bank, structure)
 
 
 def _load(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> pd.DataFrame:

@@ -230,34 +230,6 @@ def _answered(q: Question, fields: list[Field], values: dict[str, np.ndarray]) -
     return mask
 
 
-def relevance(
-    tree: expr.Node | None, values: dict[str, np.ndarray], bank: Bank, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(is_true, is_false) per row for a relevant tree; neither = unknown. None -> all true."""
-    if tree is None:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    if isinstance(tree, expr.BoolOp):
-        lt, lf = relevance(tree.left, values, bank, n)
-        rt, rf = relevance(tree.right, values, bank, n)
-        if tree.op == "and":
-            return lt & rt, lf | rf
-        return lt | rt, lf & rf
-    if isinstance(tree, expr.Not):
-        t, f = relevance(tree.operand, values, bank, n)
-        return f, t
-    if isinstance(tree, expr.Has):
-        x = values.get(f"{tree.name}_{int(tree.value)}", np.full(n, np.nan))
-        known = ~np.isnan(x)
-        return known & (x == 1), known & (x != 1)
-    x = values.get(tree.name, np.full(n, np.nan)).astype(float)
-    known = ~np.isnan(x)
-    if isinstance(tree, expr.In):
-        hit = np.isin(x, np.array(tree.values, dtype=float))
-    else:
-        hit = expr._CMP[tree.op](x, tree.value)
-    return known & hit, known & ~hit
-
-
 def _row_checks(t: Table, bank: Bank, values: dict[str, np.ndarray], issues: list[Issue]) -> None:
     n = len(t.frame)
     if n == 0:
@@ -271,9 +243,9 @@ def _row_checks(t: Table, bank: Bank, values: dict[str, np.ndarray], issues: lis
     for i in np.flatnonzero(empty):
         issues.append(Issue(int(i), "", "empty_response", nz.ERROR))
     for s in bank.sections:
-        _, sf = relevance(s.relevant_tree, values, bank, n)
+        _, sf = expr.evaluate_arrays(s.relevant_tree, values, n)
         for q in s.questions:
-            _, qf = relevance(q.relevant_tree, values, bank, n)
+            _, qf = expr.evaluate_arrays(q.relevant_tree, values, n)
             skipped = sf | qf
             fields = [f for f in bank.fields if f.question == q.id]
             answered = _answered(q, fields, values)

@@ -1,0 +1,173 @@
+"""Group comparisons: crosstabs with chi-square / Fisher, rank tests, BH adjustment.
+
+- Crosstab: Pearson chi-square without continuity correction (R ``chisq.test(correct =
+  FALSE)``, SPSS "Pearson Chi-Square"), df, p, Cramér's V = sqrt(chi2 / (n (min(r,c) - 1))).
+  Rows and columns with no respondents are dropped first. For a 2x2 table with an expected
+  count below 5, Fisher's exact test (two-sided) is used instead; for larger tables with
+  expected counts below 5 the chi-square is kept with a warning.
+- Numbers, likert items and composite scores: Mann-Whitney U for 2 groups (two-sided,
+  asymptotic with tie and continuity correction, as R ``wilcox.test(exact = FALSE)``), effect
+  size the rank-biserial correlation r = 1 - 2U/(n1 n2); Kruskal-Wallis for 3+ groups
+  (tie-corrected H, as R ``kruskal.test``), effect size epsilon-squared H / (n - 1).
+- Groups with fewer than ``k`` respondents are left out of tests (and say so): a test on
+  them would describe fewer than k people.
+- Benjamini-Hochberg adjusted p values across all tests of one analysis run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from surveytool.analysis.columns import DF, EFFECT_SIZE, P_ADJUSTED, P_VALUE, STATISTIC, N
+from surveytool.bank.model import Field, Option
+
+
+def crosstab_counts(
+    x: np.ndarray, g: np.ndarray, row_options: tuple[Option, ...], group_options: tuple[Option, ...]
+) -> np.ndarray:
+    """Counts (rows = answer options, columns = groups, in option order); pairs with a
+    missing value or a code outside the options are left out."""
+    rows = np.array([o.code for o in row_options], dtype=float)
+    cols = np.array([o.code for o in group_options], dtype=float)
+    ri = _positions(x, rows)
+    ci = _positions(g, cols)
+    ok = (ri >= 0) & (ci >= 0)
+    flat = ri[ok] * len(cols) + ci[ok]
+    return np.bincount(flat, minlength=len(rows) * len(cols)).reshape(len(rows), len(cols))
+
+
+def _positions(x: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Index of each value in ``codes`` (-1 when missing or not a code)."""
+    order = np.argsort(codes)
+    idx = np.searchsorted(codes[order], x)
+    idx = np.clip(idx, 0, len(codes) - 1)
+    found = codes[order][idx] == x
+    return np.where(found, order[idx], -1)
+
+
+def table_test(table: np.ndarray) -> dict[str, object]:
+    """Chi-square (or Fisher for a sparse 2x2) on a counts table; see the module docstring."""
+    t = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    n = int(t.sum())
+    out: dict[str, object] = {
+        "test": "",
+        "chi2": np.nan,
+        DF: np.nan,
+        P_VALUE: np.nan,
+        "cramers_v": np.nan,
+        "min_expected": np.nan,
+        N: n,
+        "warning": "",
+    }
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        out["warning"] = "有效类别少于 2 个，无法检验。"
+        return out
+    chi2, p, dof, expected = stats.chi2_contingency(t, correction=False)
+    out.update(
+        test="chi2",
+        chi2=float(chi2),
+        **{DF: int(dof), P_VALUE: float(p)},
+        cramers_v=float(np.sqrt(chi2 / (n * (min(t.shape) - 1)))),
+        min_expected=float(expected.min()),
+    )
+    if expected.min() < 5:
+        if t.shape == (2, 2):
+            out["test"] = "fisher"
+            out[P_VALUE] = float(stats.fisher_exact(t, alternative="two-sided").pvalue)
+            out["warning"] = "有期望频数小于 5 的单元格，采用 Fisher 精确检验。"
+        else:
+            share = float((expected < 5).mean() * 100)
+            out["warning"] = (
+                f"{share:.0f}% 的单元格期望频数小于 5（最小 {expected.min():.1f}），"
+                "卡方检验结果仅供参考。"
+            )
+    return out
+
+
+def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, object]:
+    """Mann-Whitney (2 groups) or Kruskal-Wallis (3+) of ``values`` across ``groups``.
+
+    Groups with fewer than ``k`` answers are excluded. Returns test, statistic, df, p_value,
+    effect_size, effect (its name), n, groups (kept), excluded (codes), warning.
+    """
+    ok = ~np.isnan(values) & ~np.isnan(groups)
+    v, g = values[ok], groups[ok]
+    codes, counts = np.unique(g, return_counts=True)
+    kept = codes[counts >= k]
+    excluded = [int(c) for c in codes[counts < k]]
+    samples = [v[g == c] for c in kept]
+    n = int(sum(len(x) for x in samples))
+    out: dict[str, object] = {
+        "test": "",
+        STATISTIC: np.nan,
+        DF: np.nan,
+        P_VALUE: np.nan,
+        EFFECT_SIZE: np.nan,
+        "effect": "",
+        N: n,
+        "groups": [int(c) for c in kept],
+        "excluded": excluded,
+        "warning": "",
+    }
+    if len(samples) < 2:
+        out["warning"] = f"人数不少于 {k} 人的组少于 2 个，未检验。"
+        return out
+    if np.ptp(np.concatenate(samples)) == 0:
+        out["warning"] = "所有回答相同，无法检验。"
+        return out
+    if len(samples) == 2:
+        a, b = samples
+        res = stats.mannwhitneyu(
+            a, b, alternative="two-sided", method="asymptotic", use_continuity=True
+        )
+        out.update(
+            test="mannwhitney",
+            **{
+                STATISTIC: float(res.statistic),
+                P_VALUE: float(res.pvalue),
+                EFFECT_SIZE: float(1 - 2 * res.statistic / (len(a) * len(b))),
+            },
+            effect="rank_biserial",
+        )
+    else:
+        res = stats.kruskal(*samples)
+        out.update(
+            test="kruskal",
+            **{
+                STATISTIC: float(res.statistic),
+                DF: len(samples) - 1,
+                P_VALUE: float(res.pvalue),
+                EFFECT_SIZE: float(res.statistic / (n - 1)),
+            },
+            effect="epsilon_squared",
+        )
+    if excluded:
+        out["warning"] = f"人数少于 {k} 人的组（{len(excluded)} 个）未纳入检验。"
+    return out
+
+
+def bh_adjust(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p values (NaN stay NaN), as R ``p.adjust(p, "BH")``."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return out
+
+
+def add_adjusted(*tables: pd.DataFrame) -> None:
+    """Set ``p_adjusted`` in every table, adjusting over all their p values together."""
+    ps = np.concatenate([t[P_VALUE].to_numpy(dtype=float) for t in tables]) if tables else []
+    adjusted = bh_adjust(np.asarray(ps))
+    start = 0
+    for t in tables:
+        t[P_ADJUSTED] = adjusted[start : start + len(t)]
+        start += len(t)
+
+
+def group_field_options(f: Field) -> tuple[Option, ...]:
+    """The groups a grouping field defines (its options)."""
+    return f.options

@@ -1,0 +1,206 @@
+"""Descriptive statistics: frequencies, multiple response, ranking, numbers, likert items.
+
+Every percentage states its base. For a question, ``base`` is the respondents shown it
+(structural skips excluded), ``valid`` those who answered, ``missing`` = base - valid, and
+``percent`` is of ``valid`` unless said otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from surveytool.analysis.columns import BASE, CI_HIGH, CI_LOW, MISSING, PERCENT, VALID, N
+from surveytool.analysis.data import Survey
+from surveytool.bank.model import Field, Question, question_options
+
+
+def wilson(k: np.ndarray | int, n: np.ndarray | int, confidence: float = 0.95):
+    r"""Wilson score interval for a proportion, in percent.
+
+    .. math:: \frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}
+
+    Returns ``(low, high)`` (NaN where n = 0). Same as R ``prop.test(k, n, correct=FALSE)``.
+
+    >>> [round(float(x), 2) for x in wilson(81, 263)]
+    [25.53, 36.62]
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = p + z * z / (2 * n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        denom = 1 + z * z / n
+        return 100 * (centre - half) / denom, 100 * (centre + half) / denom
+
+
+def frequencies(s: Survey, f: Field) -> pd.DataFrame:
+    """One row per option of a single-choice or likert field.
+
+    Columns: field, option, label, n, percent (of valid), base, valid, missing,
+    ci_low, ci_high (Wilson 95%).
+    """
+    q = s.bank.question(f.question)
+    shown = s.shown(q)
+    x = s.values(f.id)[shown]
+    valid = int((~np.isnan(x)).sum())
+    base = int(shown.sum())
+    rows = []
+    for o in f.options:
+        k = int((x == o.code).sum())
+        rows.append({"field": f.id, "option": o.code, "label": o.label, N: k})
+    out = pd.DataFrame(rows)
+    out[PERCENT] = 100 * out[N] / valid if valid else np.nan
+    out[BASE], out[VALID], out[MISSING] = base, valid, base - valid
+    out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid)
+    return out
+
+
+def multi_response(s: Survey, q: Question) -> pd.DataFrame:
+    """Multiple response (SPSS MULT RESPONSE semantics), options ranked by count.
+
+    ``percent`` is of respondents who picked at least one option (``valid``);
+    ``percent_responses`` is of all picks. Columns also: question, option, label, rank,
+    base (shown), valid, missing, ci_low, ci_high.
+    """
+    shown = s.shown(q)
+    flags = [f for f in s.fields_of(q) if f.kind == "flag"]
+    m = np.column_stack([s.values(f.id)[shown] for f in flags])
+    answered = (m == 1).any(axis=1)
+    valid = int(answered.sum())
+    counts = (m == 1).sum(axis=0)
+    total = int(counts.sum())
+    out = pd.DataFrame(
+        {
+            "question": q.id,
+            "option": [f.option.code for f in flags],  # type: ignore[union-attr]
+            "label": [f.option.label for f in flags],
+            "field": [f.id for f in flags],  # type: ignore[union-attr]
+            N: counts,
+        }
+    )
+    out[PERCENT] = 100 * out[N] / valid if valid else np.nan
+    out["percent_responses"] = 100 * out[N] / total if total else np.nan
+    out[BASE], out[VALID], out[MISSING] = int(shown.sum()), valid, int(shown.sum()) - valid
+    out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid)
+    out = out.sort_values([N, "option"], ascending=[False, True], kind="stable")
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out.reset_index(drop=True)
+
+
+def other_texts(s: Survey, q: Question) -> list[str]:
+    """The texts typed for 其他（请注明）, in order."""
+    return [t for t in s.texts(f"{q.id}_other") if t] if q.other else []
+
+
+def ranking(s: Survey, q: Question) -> pd.DataFrame:
+    """Per option: how many ranked it, its mean rank (1 = most important) and the share of
+    respondents who ranked it first. Columns: question, option, label, n (ranked it),
+    mean_rank, first_n, percent (ranked first, of valid), base, valid, missing."""
+    shown = s.shown(q)
+    fields = s.fields_of(q)
+    m = np.column_stack([s.values(f.id)[shown] for f in fields])
+    answered = (~np.isnan(m)).any(axis=1)
+    valid = int(answered.sum())
+    with np.errstate(invalid="ignore"):
+        mean_rank = np.nanmean(np.where(np.isnan(m), np.nan, m), axis=0) if len(m) else np.nan
+    out = pd.DataFrame(
+        {
+            "question": q.id,
+            "option": [f.option.code for f in fields],  # type: ignore[union-attr]
+            "label": [f.option.label for f in fields],
+            "field": [f.id for f in fields],  # type: ignore[union-attr]
+            N: (~np.isnan(m)).sum(axis=0),
+            "mean_rank": mean_rank,
+            "first_n": (m == 1).sum(axis=0),
+        }
+    )
+    out[PERCENT] = 100 * out["first_n"] / valid if valid else np.nan
+    out[BASE], out[VALID], out[MISSING] = int(shown.sum()), valid, int(shown.sum()) - valid
+    return out.sort_values(["first_n", "mean_rank"], ascending=[False, True]).reset_index(drop=True)
+
+
+def numeric(s: Survey, f: Field) -> pd.DataFrame:
+    """One row: n, mean, sd (n-1), median, q1, q3 (SPSS HAVERAGE, R type 6), min, max,
+    outliers (count beyond 1.5 IQR of the quartiles; flagged, not dropped), base, missing."""
+    q = s.bank.question(f.question)
+    shown = s.shown(q)
+    x = s.values(f.id)[shown]
+    x = x[~np.isnan(x)]
+    row: dict[str, object] = {
+        "field": f.id,
+        N: len(x),
+        BASE: int(shown.sum()),
+        MISSING: int(shown.sum()) - len(x),
+        "unit": f.unit or "",
+    }
+    if len(x):
+        q1, med, q3 = quantiles(x, [0.25, 0.5, 0.75])
+        iqr = q3 - q1
+        row.update(
+            mean=float(x.mean()),
+            sd=float(x.std(ddof=1)) if len(x) > 1 else np.nan,
+            median=med,
+            q1=q1,
+            q3=q3,
+            min=float(x.min()),
+            max=float(x.max()),
+            outliers=int(((x < q1 - 1.5 * iqr) | (x > q3 + 1.5 * iqr)).sum()),
+        )
+    else:
+        row.update(
+            mean=np.nan,
+            sd=np.nan,
+            median=np.nan,
+            q1=np.nan,
+            q3=np.nan,
+            min=np.nan,
+            max=np.nan,
+            outliers=0,
+        )
+    return pd.DataFrame([row])
+
+
+def quantiles(x: np.ndarray, probs: list[float]) -> list[float]:
+    """Quantiles as SPSS (HAVERAGE) and R ``quantile(type = 6)`` compute them:
+    position p(n+1), interpolated, clamped to the data."""
+    return [float(v) for v in np.quantile(x, probs, method="weibull")]
+
+
+def likert(s: Survey, f: Field) -> pd.DataFrame:
+    """One row per likert item, as answered (reverse-keyed items are *not* recoded here):
+    n, mean, sd, median, top2_percent, bottom2_percent (of valid), reverse, base, missing."""
+    q = s.bank.question(f.question)
+    shown = s.shown(q)
+    x = s.values(f.id)[shown]
+    x = x[~np.isnan(x)]
+    codes = sorted(f.codes)
+    top, bottom = codes[-2:], codes[:2]
+    n = len(x)
+    return pd.DataFrame(
+        [
+            {
+                "field": f.id,
+                "question": q.id,
+                "label": f.label,
+                N: n,
+                "mean": float(x.mean()) if n else np.nan,
+                "sd": float(x.std(ddof=1)) if n > 1 else np.nan,
+                "median": float(np.median(x)) if n else np.nan,
+                "top2_percent": 100 * float(np.isin(x, top).sum()) / n if n else np.nan,
+                "bottom2_percent": 100 * float(np.isin(x, bottom).sum()) / n if n else np.nan,
+                "reverse": f.reverse,
+                "construct": q.construct or "",
+                BASE: int(shown.sum()),
+                MISSING: int(shown.sum()) - n,
+            }
+        ]
+    )
+
+
+def options_of(s: Survey, q: Question) -> tuple:
+    """The options of a choice question (with 其他)."""
+    return question_options(q, s.bank.scales)

@@ -1,0 +1,351 @@
+"""One call that runs every analysis of a bank: :func:`analyse` -> :class:`Results`.
+
+Each result is a tidy DataFrame (columns named in :mod:`columns`). Figures describing a
+group of fewer than ``k`` respondents (default 5) carry ``suppressed = True`` and have their
+numbers blanked in the tables meant for reports (see :func:`Results.to_json`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveytool.analysis import compare, constructs, descriptive, text
+from surveytool.analysis.columns import BASE, P_ADJUSTED, PERCENT, SUPPRESSED, N
+from surveytool.analysis.data import Survey
+from surveytool.analysis.sampling import margin_of_error
+from surveytool.bank.model import Bank, Field, Option
+
+DEFAULT_K = 5
+
+
+@dataclass
+class Results:
+    """All result tables of one analysis run."""
+
+    bank: Bank
+    n: int
+    by: list[str]
+    k: int
+    frequencies: pd.DataFrame
+    multi: pd.DataFrame
+    ranking: pd.DataFrame
+    numeric: pd.DataFrame
+    likert: pd.DataFrame
+    reliability: pd.DataFrame
+    reliability_items: pd.DataFrame
+    crosstabs: pd.DataFrame
+    crosstab_cells: pd.DataFrame
+    group_tests: pd.DataFrame
+    margin_of_error: pd.DataFrame
+    coverage: pd.DataFrame
+    open_answers: pd.DataFrame
+    open_examples: dict[str, list[str]] = field(default_factory=dict)
+    other_texts: dict[str, list[str]] = field(default_factory=dict)
+    composites: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    TABLES = (
+        "frequencies",
+        "multi",
+        "ranking",
+        "numeric",
+        "likert",
+        "reliability",
+        "reliability_items",
+        "crosstabs",
+        "crosstab_cells",
+        "group_tests",
+        "margin_of_error",
+        "coverage",
+        "open_answers",
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every table as a list of records (NaN -> null), plus open examples."""
+        out: dict[str, Any] = {
+            "bank": self.bank.id,
+            "version": self.bank.version,
+            "n": self.n,
+            "by": self.by,
+            "k": self.k,
+        }
+        for name in self.TABLES:
+            out[name] = records(getattr(self, name))
+        out["open_examples"] = self.open_examples
+        out["other_texts"] = {k: len(v) for k, v in self.other_texts.items()}
+        return out
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts with JSON-safe values (NaN/NA -> None, numpy -> Python)."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    return v
+
+
+def group_fields(bank: Bank, by: list[str] | None) -> list[Field]:
+    """The fields to break results down by: those named, else every role group/unit field."""
+    if by:
+        return [bank.field(b) for b in by]
+    return [f for f in (bank.role_fields("unit") + bank.role_fields("group")) if f.kind == "single"]
+
+
+def analyse(
+    s: Survey,
+    by: list[str] | None = None,
+    population: int | None = None,
+    targets: dict[str, int] | None = None,
+    populations: dict[str, int] | None = None,
+    k: int = DEFAULT_K,
+) -> Results:
+    """Run every analysis on ``s``: see the module docstring and each table's function."""
+    bank = s.bank
+    groups = group_fields(bank, by)
+    single = [f for f in bank.fields if f.kind in ("single", "likert")]
+    freq = _concat(descriptive.frequencies(s, f) for f in single)
+    if not freq.empty:
+        freq[SUPPRESSED] = freq["valid"] < k
+    questions = bank.questions
+    multi = _concat(descriptive.multi_response(s, q) for q in questions if q.type == "multi")
+    rank = _concat(descriptive.ranking(s, q) for q in questions if q.type == "rank")
+    numbers = _concat(descriptive.numeric(s, f) for f in bank.fields if f.kind == "number")
+    lik = _concat(descriptive.likert(s, f) for f in bank.fields if f.kind == "likert")
+    rel, rel_items = constructs.reliability(s)
+    comp = constructs.composites(s)
+    cells, tests = _crosstabs(s, groups, k)
+    gtests = _group_tests(s, groups, comp, k)
+    compare.add_adjusted(tests, gtests)
+    others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
+    open_kw, examples = _open_answers(s, groups, k)
+    return Results(
+        bank=bank,
+        n=s.n,
+        by=[g.id for g in groups],
+        k=k,
+        frequencies=freq,
+        multi=multi,
+        ranking=rank,
+        numeric=numbers,
+        likert=lik,
+        reliability=rel,
+        reliability_items=rel_items,
+        crosstabs=tests,
+        crosstab_cells=cells,
+        group_tests=gtests,
+        margin_of_error=_moe(s, groups, population, populations, k),
+        coverage=_coverage(s, targets, k),
+        open_answers=open_kw,
+        open_examples=examples,
+        other_texts={q: t for q, t in others.items() if t},
+        composites=comp,
+    )
+
+
+def _concat(frames) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cell_rows, test_rows = [], []
+    for g in groups:
+        gv = s.values(g.id)
+        small = {o.code for o in g.options if (gv == o.code).sum() < k}
+        for f in s.bank.fields:
+            if f.kind not in ("single", "likert", "flag") or f.id == g.id:
+                continue
+            shown = s.shown(s.bank.question(f.question))
+            x = s.values(f.id).copy()
+            x[~shown] = np.nan
+            opts = f.options if f.kind != "flag" else _FLAG
+            table = compare.crosstab_counts(x, gv, opts, g.options)
+            test = compare.table_test(table)
+            test_rows.append({"row": f.id, "column": g.id, **test})
+            cell_rows.append(_cells(f, g, table, opts, small, k))
+    tests = pd.DataFrame(test_rows)
+    if tests.empty:
+        tests = pd.DataFrame(
+            columns=["row", "column", "test", "chi2", "df", "p_value", "cramers_v", P_ADJUSTED]
+        )
+    return _concat(cell_rows), tests
+
+
+_FLAG = (Option(1, "选中"), Option(0, "未选"))
+
+
+def _cells(f: Field, g: Field, table: np.ndarray, opts, small: set[int], k: int) -> pd.DataFrame:
+    """The crosstab as tidy cells: counts, column and row percents, suppression flags."""
+    col_tot = table.sum(axis=0)
+    row_tot = table.sum(axis=1)
+    r_codes = [o.code for o in opts]
+    c_codes = [o.code for o in g.options]
+    ri, ci = np.indices(table.shape)
+    ri, ci = ri.ravel(), ci.ravel()
+    n = table.ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        col_pct = np.where(col_tot[ci] > 0, 100 * n / col_tot[ci], np.nan)
+        row_pct = np.where(row_tot[ri] > 0, 100 * n / row_tot[ri], np.nan)
+    return pd.DataFrame(
+        {
+            "row": f.id,
+            "column": g.id,
+            "row_code": np.array(r_codes)[ri],
+            "row_label": np.array([o.label for o in opts], dtype=object)[ri],
+            "column_code": np.array(c_codes)[ci],
+            "column_label": np.array([o.label for o in g.options], dtype=object)[ci],
+            N: n,
+            "column_total": col_tot[ci],
+            "column_percent": col_pct,
+            "row_percent": row_pct,
+            SUPPRESSED: (col_tot[ci] < k) | np.isin(np.array(c_codes)[ci], list(small)),
+        }
+    )
+
+
+def _group_tests(s: Survey, groups: list[Field], comp: pd.DataFrame, k: int) -> pd.DataFrame:
+    rows = []
+    for g in groups:
+        gv = s.values(g.id)
+        targets: list[tuple[str, np.ndarray, str]] = []
+        for f in s.bank.fields:
+            if f.kind in ("number", "likert"):
+                x = s.values(f.id).copy()
+                x[~s.shown(s.bank.question(f.question))] = np.nan
+                targets.append((f.id, x, f.kind))
+        targets += [(name, comp[name].to_numpy(), "construct") for name in comp.columns]
+        for name, x, kind in targets:
+            res = compare.group_test(x, gv, k)
+            means = {int(c): float(np.nanmean(x[gv == c])) for c in res["groups"]}  # type: ignore[union-attr]
+            rows.append({"field": name, "kind": kind, "by": g.id, **res, "group_means": means})
+    return pd.DataFrame(rows)
+
+
+def _moe(
+    s: Survey,
+    groups: list[Field],
+    population: int | None,
+    populations: dict[str, int] | None,
+    k: int,
+) -> pd.DataFrame:
+    rows = [
+        {
+            "group": "全部",
+            "by": "",
+            "code": None,
+            N: s.n,
+            "moe": margin_of_error(s.n, population),
+            "population": population,
+            SUPPRESSED: s.n < k,
+        }
+    ]
+    for g in groups:
+        gv = s.values(g.id)
+        for o in g.options:
+            n = int((gv == o.code).sum())
+            pop = (populations or {}).get(o.label)
+            rows.append(
+                {
+                    "group": o.label,
+                    "by": g.id,
+                    "code": o.code,
+                    N: n,
+                    "moe": margin_of_error(n, pop),
+                    "population": pop,
+                    SUPPRESSED: n < k,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _coverage(s: Survey, targets: dict[str, int] | None, k: int) -> pd.DataFrame:
+    units = s.bank.role_fields("unit")
+    if not units:
+        return pd.DataFrame(columns=["unit", N, "target", PERCENT])
+    u = units[0]
+    x = s.values(u.id)
+    rows = []
+    for o in u.options:
+        n = int((x == o.code).sum())
+        target = (targets or {}).get(o.label)
+        rows.append(
+            {
+                "unit": o.label,
+                "code": o.code,
+                N: n,
+                "target": target,
+                PERCENT: 100 * n / target if target else np.nan,
+                SUPPRESSED: 0 < n < k,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, dict]:
+    """Keywords per open question (all, and per group of at least k answers) and masked
+    representative answers. Past :data:`text.MAX_TEXTS` answers, a seeded random sample is
+    segmented; ``base`` says how many answers were counted, ``answers`` how many there were."""
+    rows: list[dict] = []
+    examples: dict[str, list[str]] = {}
+    for f in s.bank.fields:
+        q = s.bank.question(f.question)
+        if f.kind != "text" or q.pii or q.role:
+            continue
+        texts = s.texts(f.id)
+        idx = [i for i, t in enumerate(texts) if t]
+        if not idx:
+            continue
+        picked = [idx[j] for j in text.sample_indices(len(idx))]
+        sets = text.tokenize_all([texts[i] for i in picked])
+        kw = text.count_keywords(sets)
+        for r in kw.to_dict(orient="records"):
+            rows.append(
+                {
+                    "field": f.id,
+                    "group": "全部",
+                    "by": "",
+                    **r,
+                    BASE: len(picked),
+                    "answers": len(idx),
+                }
+            )
+        examples[f.id] = text.representative([texts[i] for i in picked], kw["keyword"].tolist())
+        for g in groups:
+            gv = s.values(g.id)[picked]
+            for o in g.options:
+                sub = [t for t, v in zip(sets, gv, strict=True) if v == o.code]
+                if len(sub) < k:
+                    continue
+                for r in text.count_keywords(sub, top=5).to_dict(orient="records"):
+                    rows.append(
+                        {
+                            "field": f.id,
+                            "group": o.label,
+                            "by": g.id,
+                            **r,
+                            BASE: len(sub),
+                            "answers": int((s.values(g.id)[idx] == o.code).sum()),
+                        }
+                    )
+    return pd.DataFrame(rows), examples
