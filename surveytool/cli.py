@@ -190,6 +190,61 @@ def cmd_responses(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Run the analysis; write JSON; print a readable summary."""
+    from surveytool.analysis import Survey, analyse
+    from surveytool.ingest import load_answers
+
+    bank = load_bank(args.bank)
+    for b in args.by or []:
+        _check_field(bank, b)
+    frame = load_answers(args.store, bank, args.wave)
+    results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=args.k)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(results.to_json(), encoding="utf-8")
+    _print_analysis(results, args)
+    return 0
+
+
+def _check_field(bank, fid: str) -> None:
+    from surveytool.bank.build import suggest
+
+    try:
+        f = bank.field(fid)
+    except KeyError:
+        raise UsageError(
+            problem("unknown_by", value=fid, hint=suggest(fid, [x.id for x in bank.fields]) or "")
+        ) from None
+    if f.kind != "single":
+        raise UsageError(problem("bad_by", value=fid))
+
+
+def _print_analysis(r, args: argparse.Namespace) -> None:
+    wave = f"，轮次“{args.wave}”" if args.wave else ""
+    _out(f"题库 {r.bank.id}{wave}：有效答卷 {r.n} 份。")
+    if r.n == 0:
+        _out("没有可分析的答卷。请先用 surveytool ingest 回收答卷。")
+        return
+    moe = r.margin_of_error.iloc[0]["moe"]
+    _out(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
+    for row in r.reliability.to_dict(orient="records"):
+        alpha = row["alpha"]
+        text = f"{alpha:.3f}" if alpha == alpha else row["note"]
+        name, items, n = row["construct"], row["items"], row["n"]
+        _out(f"  维度“{name}”：{items} 个题项，Cronbach α = {text}（n={n}）")
+    if r.by:
+        sig = 0
+        for t in (r.crosstabs, r.group_tests):
+            if len(t) and "p_adjusted" in t:
+                sig += int((t["p_adjusted"] < 0.05).sum())
+        total = len(r.crosstabs) + len(r.group_tests)
+        by = "、".join(r.by)
+        _out(f"分组比较（按 {by}）：共 {total} 项检验，经 BH 校正后差异显著的 {sig} 项。")
+    if args.json:
+        _out(f"完整结果已写入：{args.json}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -242,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wave", default=None, help="只导出某一轮次")
     p.add_argument("-o", "--output", help="输出 .xlsx 或 .csv（含编码说明）")
     p.set_defaults(func=cmd_responses)
+
+    p = sub.add_parser("analyze", aliases=["analyse"], help="统计分析 / analyse answers")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只分析某一轮次（默认全部）")
+    p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
+    p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
+    p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
+    p.set_defaults(func=cmd_analyze)
     return parser
 
 

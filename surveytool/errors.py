@@ -19,6 +19,8 @@ MESSAGES: dict[str, str] = {
     "bank_not_found": "找不到题库“{name}”。{hint}",
     "not_a_bank_file": "“{path}”不是题库文件。题库文件应为 .yaml 或 .yml 文件。",
     "output_not_writable": "无法写入“{path}”：{detail}。请检查文件是否正被 Excel/WPS 打开，或换一个保存位置。",
+    "unknown_by": "分组字段“{value}”不在题库中。{hint}",
+    "bad_by": "分组字段“{value}”不是单选题，不能用于分组。请选择单选题（如单位、年龄段）。",
     "bad_layout": "表格样式“{value}”无效。可选：respondent（每人一份的问卷）或 collection（多人录入的汇总表）。",
     # --- YAML ----------------------------------------------------------------------------
     "yaml_syntax": "YAML 格式错误：{detail}。请检查这一行及上一行的缩进、冒号和引号。",

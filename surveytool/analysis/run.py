@@ -22,6 +22,22 @@ from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
 
 DEFAULT_K = 5
+GROUP_TEST_COLUMNS = [
+    "field",
+    "kind",
+    "by",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "effect_size",
+    "effect",
+    "n",
+    "groups",
+    "excluded",
+    "warning",
+    "group_means",
+]
 
 
 @dataclass
@@ -75,7 +91,7 @@ class Results:
             "k": self.k,
         }
         for name in self.TABLES:
-            out[name] = records(getattr(self, name))
+            out[name] = records(blank_suppressed(getattr(self, name)))
         out["open_examples"] = self.open_examples
         out["other_texts"] = {k: len(v) for k, v in self.other_texts.items()}
         return out
@@ -83,6 +99,32 @@ class Results:
     def to_json(self, indent: int | None = 1) -> str:
         """:meth:`to_dict` as JSON text."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+KEEP_WHEN_SUPPRESSED = {
+    "option",
+    "code",
+    "row_code",
+    "column_code",
+    "target",
+    "population",
+    "items",
+}
+
+
+def blank_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every number of a suppressed row blanked (codes and targets kept)."""
+    if frame.empty or SUPPRESSED not in frame.columns or not frame[SUPPRESSED].any():
+        return frame
+    out = frame.copy()
+    mask = out[SUPPRESSED].to_numpy(dtype=bool)
+    for col in out.columns:
+        if col in KEEP_WHEN_SUPPRESSED or col == SUPPRESSED:
+            continue
+        if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype(object)
+            out.loc[mask, col] = None
+    return out
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -239,7 +281,7 @@ def _group_tests(s: Survey, groups: list[Field], comp: pd.DataFrame, k: int) -> 
             res = compare.group_test(x, gv, k)
             means = {int(c): float(np.nanmean(x[gv == c])) for c in res["groups"]}  # type: ignore[union-attr]
             rows.append({"field": name, "kind": kind, "by": g.id, **res, "group_means": means})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=GROUP_TEST_COLUMNS) if not rows else pd.DataFrame(rows)
 
 
 def _moe(
