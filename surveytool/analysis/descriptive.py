@@ -204,3 +204,50 @@ def likert(s: Survey, f: Field) -> pd.DataFrame:
 def options_of(s: Survey, q: Question) -> tuple:
     """The options of a choice question (with 其他)."""
     return question_options(q, s.bank.scales)
+
+
+def histogram(s: Survey, f: Field, bins: int = 12) -> pd.DataFrame:
+    """Binned counts of a number field among those shown it: left, right, n (integer fields
+    get whole-number bin edges)."""
+    q = s.bank.question(f.question)
+    x = s.values(f.id)[s.shown(q)]
+    x = x[~np.isnan(x)]
+    if not len(x):
+        return pd.DataFrame(columns=["left", "right", N])
+    lo, hi = float(x.min()), float(x.max())
+    if hi == lo:
+        hi = lo + 1
+    edges = np.histogram_bin_edges(x, bins=bins, range=(lo, hi))
+    if f.integer:
+        edges = np.unique(np.round(edges))
+        if len(edges) < 2:
+            edges = np.array([lo, lo + 1])
+    counts, edges = np.histogram(x, bins=edges)
+    return pd.DataFrame({"left": edges[:-1], "right": edges[1:], N: counts})
+
+
+def means_by_group(
+    values: np.ndarray, groups: np.ndarray, options: tuple, k: int = 5, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Mean with a t-based confidence interval per group (groups under ``k`` flagged
+    suppressed). Columns: group, code, n, mean, sd, ci_low, ci_high, suppressed."""
+    rows = []
+    for o in options:
+        x = values[(groups == o.code) & ~np.isnan(values)]
+        n = len(x)
+        mean = float(x.mean()) if n else np.nan
+        sd = float(x.std(ddof=1)) if n > 1 else np.nan
+        half = (stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+        rows.append(
+            {
+                "group": o.label,
+                "code": o.code,
+                N: n,
+                "mean": mean,
+                "sd": sd,
+                CI_LOW: mean - half,
+                CI_HIGH: mean + half,
+                "suppressed": n < k,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,301 @@
+"""Figure builders: result tables in, matplotlib Figures out (no counting here).
+
+One sober style for all: grey bars with one accent, value labels ``n（x%）`` at the bar
+ends, wrapped Chinese labels, no chart junk; diverging likert bars centred on the neutral
+category, readable in black and white (lightness ordered, the neutral category mid-grey).
+Figures are built with the object API (``matplotlib.figure.Figure``), never pyplot, so
+nothing global leaks between charts.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from surveytool.charts.fonts import use_chinese_font
+
+ACCENT = "#2F5597"
+GREY = "#A6A6A6"
+DARK = "#404040"
+WRAP = 16  # characters per label line
+DIVERGING = (
+    "#8C2D04",
+    "#E6550D",
+    "#BDBDBD",
+    "#6BAED6",
+    "#08519C",
+)  # lightness: dark-light-mid-light-dark
+
+
+def wrap(text: str, width: int = WRAP) -> str:
+    """Wrap a (Chinese) label to lines of ``width`` characters."""
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=True)) or str(text)
+
+
+def _figure(n_bars: int, width: float = 6.4, per_bar: float = 0.42) -> tuple[Figure, object]:
+    use_chinese_font()
+    height = max(2.0, 0.9 + per_bar * n_bars)
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=9)
+    return fig, ax
+
+
+def _title(ax, title: str, note: str = "") -> None:
+    """Title above the figure (left), the note (base, test) as the axes' small subtitle."""
+    ax.figure.suptitle(wrap(title, 34), fontsize=11, x=0.02, ha="left", color=DARK)
+    if note:
+        ax.set_title(wrap(note, 60), fontsize=7.5, loc="left", color="#666666")
+
+
+def hbar(
+    labels: Sequence[str],
+    percents: Sequence[float],
+    counts: Sequence[int],
+    title: str,
+    note: str = "",
+    accent_first: bool = True,
+    xlabel: str = "比例（%）",
+) -> Figure:
+    """Horizontal bars in the given order (top = first), labelled ``n（x%）``."""
+    fig, ax = _figure(len(labels))
+    y = np.arange(len(labels))[::-1]
+    colors = [ACCENT if (i == 0 and accent_first) else GREY for i in range(len(labels))]
+    pct = np.nan_to_num(np.asarray(percents, dtype=float))
+    ax.barh(y, pct, color=colors, height=0.62)
+    ax.set_yticks(y, [wrap(x) for x in labels])
+    top = max(pct.max() if len(pct) else 0, 1)
+    ax.set_xlim(0, top * 1.25)
+    for yi, p, n in zip(y, pct, counts, strict=True):
+        ax.text(p + top * 0.01, yi, f"{int(n)}（{p:.1f}%）", va="center", fontsize=8, color=DARK)
+    ax.set_xlabel(xlabel, fontsize=9)
+    _title(ax, title, note)
+    return fig
+
+
+def single_choice(freq: pd.DataFrame, title: str) -> Figure:
+    """One single-choice field's frequencies, sorted by count."""
+    f = freq.sort_values(["n", "option"], ascending=[False, True])
+    valid = int(f["valid"].iloc[0]) if len(f) else 0
+    return hbar(
+        f["label"].tolist(),
+        f["percent"].tolist(),
+        f["n"].tolist(),
+        title,
+        note=f"注：n = {valid}，百分比以作答人数为基数。",
+    )
+
+
+def multi_choice(multi: pd.DataFrame, title: str) -> Figure:
+    """Multiple response, ranked; percent of respondents who picked at least one option."""
+    m = multi.sort_values("rank")
+    valid = int(m["valid"].iloc[0]) if len(m) else 0
+    return hbar(
+        m["label"].tolist(),
+        m["percent"].tolist(),
+        m["n"].tolist(),
+        title,
+        note=f"注：多选题，n = {valid}，百分比以作答人数为基数，合计可超过 100%。",
+    )
+
+
+def ranking(rank: pd.DataFrame, title: str) -> Figure:
+    """Share of respondents ranking each option first."""
+    r = rank.sort_values(["percent", "mean_rank"], ascending=[False, True])
+    valid = int(r["valid"].iloc[0]) if len(r) else 0
+    return hbar(
+        r["label"].tolist(),
+        r["percent"].tolist(),
+        r["first_n"].tolist(),
+        title,
+        note=f"注：排序题，图中为排在第一位的比例，n = {valid}。",
+        xlabel="排第一位的比例（%）",
+    )
+
+
+def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title: str) -> Figure:
+    """Diverging stacked bars of a likert battery, neutral category centred on 0.
+
+    ``freq`` holds the frequencies of the items (rows per item x option, ``percent`` of
+    valid); ``items`` gives (field id, label) in display order (top first)."""
+    fig, ax = _figure(len(items), width=7.2, per_bar=0.5)
+    codes = sorted(freq["option"].unique())
+    labels = [freq[freq["option"] == c]["label"].iloc[0] for c in codes]
+    colors = _scale_colors(len(codes))
+    mid = (len(codes) - 1) / 2
+    y = np.arange(len(items))[::-1]
+    for yi, (fid, _) in zip(y, items, strict=True):
+        pct = freq[freq["field"] == fid].set_index("option")["percent"].reindex(codes).fillna(0)
+        neutral = pct.iloc[int(mid)] if len(codes) % 2 else 0.0
+        left = -(pct.iloc[: int(np.ceil(mid))].sum() + neutral / 2)
+        for j, c in enumerate(codes):
+            w = float(pct.loc[c])
+            ax.barh(
+                yi,
+                w,
+                left=left,
+                color=colors[j],
+                height=0.62,
+                label=labels[j] if yi == y[0] else None,
+                edgecolor="white",
+                linewidth=0.5,
+            )
+            if w >= 7:
+                ax.text(
+                    left + w / 2,
+                    yi,
+                    f"{w:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if j in (0, len(codes) - 1) else DARK,
+                )
+            left += w
+    ax.axvline(0, color=DARK, linewidth=0.8)
+    ax.set_yticks(y, [wrap(label, 18) for _, label in items])
+    ax.set_xlim(-100, 100)
+    ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
+    ax.set_xlabel("比例（%）；左侧为否定方向，右侧为肯定方向，中性选项居中", fontsize=8)
+    fig.legend(
+        ncols=len(codes),
+        loc="outside lower center",
+        fontsize=7.5,
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=0.8,
+    )
+    n = int(freq["valid"].max()) if len(freq) else 0
+    _title(ax, title, f"注：n = {n}，条内数字为百分比（%）。")
+    return fig
+
+
+def _scale_colors(k: int) -> list[str]:
+    if k == 5:
+        return list(DIVERGING)
+    cmap = np.linspace(0, 1, k)
+    from matplotlib import colormaps
+
+    return [colormaps["RdBu"](float(x)) for x in cmap]
+
+
+def crosstab(cells: pd.DataFrame, title: str) -> Figure:
+    """100% stacked bars: the answer distribution within each group (suppressed groups
+    are left out and named in the note)."""
+    shown = cells[~cells["suppressed"]]
+    groups = list(dict.fromkeys(shown["column_label"]))
+    answers = list(dict.fromkeys(shown["row_label"]))
+    fig, ax = _figure(len(groups), width=7.2, per_bar=0.5)
+    colors = _grey_scale(len(answers))
+    y = np.arange(len(groups))[::-1]
+    for yi, g in zip(y, groups, strict=True):
+        left = 0.0
+        part = shown[shown["column_label"] == g].set_index("row_label")["column_percent"]
+        for j, a in enumerate(answers):
+            w = float(np.nan_to_num(part.get(a, 0.0)))
+            ax.barh(
+                yi,
+                w,
+                left=left,
+                color=colors[j],
+                height=0.62,
+                edgecolor="white",
+                linewidth=0.5,
+                label=wrap(a, 10) if yi == y[0] else None,
+            )
+            if w >= 8:
+                ax.text(
+                    left + w / 2,
+                    yi,
+                    f"{w:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if j >= len(answers) / 2 else DARK,
+                )
+            left += w
+    ax.set_yticks(y, [wrap(g, 12) for g in groups])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("组内比例（%）", fontsize=9)
+    fig.legend(ncols=min(len(answers), 5), loc="outside lower center", fontsize=7.5, frameon=False)
+    hidden = sorted(set(cells[cells["suppressed"]]["column_label"]))
+    note = "注：条内数字为组内百分比（%）。"
+    if hidden:
+        note += f"{'、'.join(hidden)} 人数少于 5 人，未单独显示。"
+    _title(ax, title, note)
+    return fig
+
+
+def _grey_scale(k: int) -> list[str]:
+    levels = np.linspace(0.85, 0.2, max(k, 1))
+    return [
+        f"#{int(v * 255):02x}{int(v * 255):02x}{int(min(1, v * 1.1) * 255):02x}" for v in levels
+    ]
+
+
+def number_distribution(counts: pd.DataFrame, summary: dict, title: str, unit: str) -> Figure:
+    """Histogram (from binned counts) under a box plot of the quartiles (SPSS definition)."""
+    use_chinese_font()
+    fig = Figure(figsize=(6.4, 3.4), dpi=100, layout="constrained")
+    ax_box, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 3])
+    width = (counts["right"] - counts["left"]).to_numpy()
+    ax.bar(
+        counts["left"],
+        counts["n"],
+        width=width,
+        align="edge",
+        color=GREY,
+        edgecolor="white",
+        linewidth=0.5,
+    )
+    for a in (ax, ax_box):
+        for side in ("top", "right"):
+            a.spines[side].set_visible(False)
+        a.tick_params(labelsize=8)
+    ax.set_ylabel("人数", fontsize=9)
+    ax.set_xlabel(f"数值（{unit}）" if unit else "数值", fontsize=9)
+    med = summary["median"]
+    ax_box.bxp(
+        [
+            {
+                "med": med,
+                "q1": summary["q1"],
+                "q3": summary["q3"],
+                "whislo": summary["min"],
+                "whishi": summary["max"],
+                "fliers": [],
+            }
+        ],
+        orientation="horizontal",
+        widths=0.6,
+        patch_artist=True,
+        boxprops={"facecolor": "#DDE5F2", "edgecolor": ACCENT},
+        medianprops={"color": ACCENT, "linewidth": 2},
+    )
+    ax_box.set_yticks([])
+    ax_box.spines["left"].set_visible(False)
+    note = f"注：n = {summary['n']}，均值 {summary['mean']:.1f}，中位数 {med:g}，箱体为四分位数。"
+    _title(ax_box, title, note)
+    return fig
+
+
+def group_means(means: pd.DataFrame, title: str, scale_max: float = 5.0) -> Figure:
+    """Composite (or item) means by group with 95% confidence intervals."""
+    fig, ax = _figure(len(means), per_bar=0.45)
+    m = means.reset_index(drop=True)
+    y = np.arange(len(m))[::-1]
+    err = np.vstack([m["mean"] - m["ci_low"], m["ci_high"] - m["mean"]])
+    ax.errorbar(m["mean"], y, xerr=err, fmt="o", color=ACCENT, ecolor=DARK, capsize=3, markersize=5)
+    for yi, (mean, n) in zip(y, zip(m["mean"], m["n"], strict=True), strict=True):
+        ax.text(mean, yi + 0.22, f"{mean:.2f}（n={int(n)}）", ha="center", fontsize=7.5)
+    ax.set_yticks(y, [wrap(g, 12) for g in m["group"]])
+    ax.set_xlim(1, scale_max)
+    ax.set_ylim(-0.7, len(m) - 0.3)
+    ax.set_xlabel(f"平均得分（1～{scale_max:g}）", fontsize=9)
+    _title(ax, title, "注：点为均值，线段为 95% 置信区间；人数少于 5 人的组未显示。")
+    return fig
