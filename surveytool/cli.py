@@ -245,6 +245,53 @@ def _print_analysis(r, args: argparse.Namespace) -> None:
         _out(f"完整结果已写入：{args.json}")
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the draft report."""
+    from surveytool.report import make_report
+
+    bank = load_bank(args.bank)
+    for b in args.by or []:
+        _check_field(bank, b)
+    formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
+    paths = make_report(
+        args.store,
+        bank,
+        args.output,
+        wave=args.wave,
+        by=args.by,
+        formats=formats,
+        templates=args.templates,
+        k=args.k,
+        population=args.population,
+    )
+    _out("已生成调研报告初稿：")
+    for kind, path in paths.items():
+        _out(f"  {kind}: {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole pipeline on simulated returns."""
+    from surveytool.demo import run_demo
+
+    run_demo(args.output, n=args.n, seed=args.seed, say=_out)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulated respondent forms for any bank."""
+    from surveytool.demo import write_returns
+    from surveytool.simulate import Simulator
+
+    bank = load_bank(args.bank)
+    answers = Simulator(bank, seed=args.seed).respondents(args.n)
+    paths = write_returns(bank, answers, Path(args.output))
+    _out(
+        f"已生成 {len(paths)} 份模拟填写的问卷（题库 {bank.id}，随机种子 {args.seed}）：{args.output}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -307,6 +354,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
     p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("report", help="生成调研报告初稿 / write the draft report")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
+    p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    p.add_argument("--templates", help="自定义模板文件夹（report.html.j2 / report.md.j2）")
+    p.add_argument(
+        "--format", default="html,md,docx", help="输出格式，逗号分隔（默认 html,md,docx）"
+    )
+    p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
+    p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
+    p.add_argument("-o", "--output", required=True, help="输出文件夹")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("demo", help="一键演示：模拟回收→入库→分析→报告 / run the demo")
+    p.add_argument(
+        "-o", "--output", default="surveytool-demo", help="输出文件夹（默认 surveytool-demo）"
+    )
+    p.add_argument("-n", type=int, default=360, help="模拟的受访者人数（默认 360）")
+    p.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("simulate", help="模拟填写问卷 / simulate returned forms")
+    p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
+    p.add_argument("-n", type=int, default=100, help="人数（默认 100）")
+    p.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
+    p.add_argument("-o", "--output", required=True, help="输出文件夹")
+    p.set_defaults(func=cmd_simulate)
     return parser
 
 

@@ -21,6 +21,7 @@ MESSAGES: dict[str, str] = {
     "output_not_writable": "无法写入“{path}”：{detail}。请检查文件是否正被 Excel/WPS 打开，或换一个保存位置。",
     "unknown_by": "分组字段“{value}”不在题库中。{hint}",
     "bad_by": "分组字段“{value}”不是单选题，不能用于分组。请选择单选题（如单位、年龄段）。",
+    "bad_format": "输出格式“{value}”无效。可选：html、md、docx（可用逗号分隔多个）。",
     "bad_layout": "表格样式“{value}”无效。可选：respondent（每人一份的问卷）或 collection（多人录入的汇总表）。",
     # --- YAML ----------------------------------------------------------------------------
     "yaml_syntax": "YAML 格式错误：{detail}。请检查这一行及上一行的缩进、冒号和引号。",
@@ -60,6 +61,7 @@ MESSAGES: dict[str, str] = {
     "likert_needs_scale": "量表题需要用 scale 指定量表，例如 scale: agree5。{hint}",
     "empty_items": "量表题没有小题。请在 items 下列出小题，例如 B2_1: 项目申报材料过多。",
     "reverse_outside_likert": "reverse（反向计分）只能用于量表题（likert）的小题。",
+    "bad_problem_when": "problem_when 的值“{value}”无效。可选：high（选择“同意/较大”一端的人多说明存在问题）或 low（选择该端的人少说明存在问题）。",
     "bad_role": "role 的值“{value}”无效。可选：group（用于分组比较）、unit（填答人所在单位）、respondent_code（跨轮次匹配的自编代码）。",
     "role_type": "role: {role} 只能用于{types}。",
     "multiple_units": "有多道题设置了 role: unit（{others}）。每个题库最多只能有一道“所在单位”题。",

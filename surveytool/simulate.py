@@ -43,18 +43,26 @@ class Simulator:
     missing_rate: float = 0.04
     text_rate: float = 0.35
     unit_effects: dict[int, float] | None = None
+    problem_shift: float = 0.5  # latent shift towards the problem end (problem_when)
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
         units = self.bank.role_fields("unit")
         self.unit_q = self.bank.question(units[0].question) if units else None
-        self.constructs = {q.construct or q.id for q in self.bank.questions if q.type == "likert"}
+        self.constructs = list(
+            dict.fromkeys(q.construct or q.id for q in self.bank.questions if q.type == "likert")
+        )  # ordered: reproducible
         if self.unit_effects is None and self.unit_q is not None:
             codes = [o.code for o in question_options(self.unit_q, self.bank.scales)]
             spread = np.linspace(-0.6, 0.6, len(codes))
             self.unit_effects = {
                 c: float(e) for c, e in zip(codes, self.rng.permutation(spread), strict=True)
             }
+        self.shifts = {
+            (q.construct or q.id): self.problem_shift * (1 if q.problem_when == "high" else -1)
+            for q in self.bank.questions
+            if q.type == "likert" and q.problem_when
+        }
         self.weights = {
             q.id: self.rng.dirichlet(
                 np.ones(max(len(question_options(q, self.bank.scales)), 1)) * 2
@@ -70,7 +78,7 @@ class Simulator:
     def one(self) -> dict[str, Any]:
         """One respondent's answers."""
         answers: dict[str, Any] = {f.id: None for f in self.bank.fields}
-        latent = {c: float(self.rng.normal()) for c in self.constructs}
+        latent = {c: float(self.rng.normal()) + self.shifts.get(c, 0.0) for c in self.constructs}
         shift = 0.0
         for s in self.bank.sections:
             if not _shown(s.relevant_tree, answers, self.bank):

@@ -118,7 +118,8 @@ def count_keywords(token_sets: list[set[str]], top: int = 10) -> pd.DataFrame:
     for t in token_sets:
         counts.update(t)
     total = len(token_sets)
-    rows = [{"keyword": w, N: c, PERCENT: 100 * c / total} for w, c in counts.most_common(top)]
+    ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:top]  # ties: by text
+    rows = [{"keyword": w, N: c, PERCENT: 100 * c / total} for w, c in ranked]
     return pd.DataFrame(rows, columns=["keyword", N, PERCENT])
 
 

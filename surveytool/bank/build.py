@@ -29,8 +29,16 @@ QUESTION_ID = re.compile(r"^[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 COMMON_KEYS = {"id", "type", "text", "hint", "required", "relevant", "role", "pii"}
 TYPE_KEYS: dict[str, set[str]] = {
     "single": {"options", "scale", "other", "other_code"},
-    "multi": {"options", "other", "other_code", "max_choices", "min_choices", "exclusive"},
-    "likert": {"scale", "items", "construct"},
+    "multi": {
+        "options",
+        "other",
+        "other_code",
+        "max_choices",
+        "min_choices",
+        "exclusive",
+        "problem_when",
+    },
+    "likert": {"scale", "items", "construct", "problem_when"},
     "number": {"unit", "min", "max", "integer"},
     "text": set(),
     "rank": {"options", "max_rank"},
@@ -296,6 +304,12 @@ def build_question(
         "relevant": c.text(m, "relevant", qid, required=False),
     }
     kw.update(_typed_parts(c, m, qid, qtype, scales))
+    if "problem_when" in m and "problem_when" in TYPE_KEYS[qtype]:
+        value = m["problem_when"]
+        if value not in ("high", "low"):
+            c.err("bad_problem_when", m.line_of("problem_when"), qid, value=value)
+        else:
+            kw["problem_when"] = value
     return Question(qid, qtype, text, section, line=m.line, **kw)
 
 

@@ -85,6 +85,7 @@ class Question:
     max: float | None = None
     integer: bool = False
     max_rank: int | None = None
+    problem_when: str | None = None  # likert/multi: "high" or "low" answers mark a problem
 
     @property
     def type_name(self) -> str:

@@ -39,7 +39,7 @@ def wrap(text: str, width: int = WRAP) -> str:
 def _figure(n_bars: int, width: float = 6.4, per_bar: float = 0.42) -> tuple[Figure, object]:
     use_chinese_font()
     height = max(2.0, 0.9 + per_bar * n_bars)
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100)
     ax = fig.subplots()
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -47,11 +47,41 @@ def _figure(n_bars: int, width: float = 6.4, per_bar: float = 0.42) -> tuple[Fig
     return fig, ax
 
 
-def _title(ax, title: str, note: str = "") -> None:
-    """Title above the figure (left), the note (base, test) as the axes' small subtitle."""
-    ax.figure.suptitle(wrap(title, 34), fontsize=11, x=0.02, ha="left", color=DARK)
-    if note:
-        ax.set_title(wrap(note, 60), fontsize=7.5, loc="left", color="#666666")
+def text_width(text: str, size: float) -> float:
+    """Approximate width in inches of one line (CJK and full-width characters count as one
+    em, others as half)."""
+    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    return ems * size / 72
+
+
+def _title(ax, title: str, note: str = "", legend_rows: int = 0, xlabel: bool = True) -> None:
+    """Title above the figure (left), the note (base, test) as the axes' small subtitle,
+    then fixed margins from the label lengths: a layout engine would cost 3x the time."""
+    fig = ax.figure
+    title_text = wrap(title, 34)
+    note_text = wrap(note, 60) if note else ""
+    w, h = fig.get_size_inches()
+    top = (
+        0.12
+        + 0.24 * (title_text.count("\n") + 1)
+        + (0.2 * (note_text.count("\n") + 1) if note_text else 0.05)
+    )
+    fig.suptitle(title_text, fontsize=11, x=0.02, y=1 - 0.08 / h, ha="left", va="top", color=DARK)
+    if note_text:
+        ax.set_title(note_text, fontsize=7.5, loc="left", color="#666666")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    left = (
+        max((text_width(line, 9) for lab in labels for line in lab.split("\n")), default=0.3) + 0.25
+    )
+    bottom = (0.5 if xlabel else 0.3) + 0.25 * legend_rows
+    axes = fig.axes
+    fig.subplots_adjust(
+        left=min(left / w, 0.6),
+        right=1 - 0.25 / w,
+        top=1 - top / h,
+        bottom=bottom / h,
+        hspace=0.15 if len(axes) > 1 else None,
+    )
 
 
 def hbar(
@@ -163,15 +193,16 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
     ax.set_xlabel("比例（%）；左侧为否定方向，右侧为肯定方向，中性选项居中", fontsize=8)
     fig.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
         ncols=len(codes),
-        loc="outside lower center",
         fontsize=7.5,
         frameon=False,
         handlelength=1.2,
         columnspacing=0.8,
     )
     n = int(freq["valid"].max()) if len(freq) else 0
-    _title(ax, title, f"注：n = {n}，条内数字为百分比（%）。")
+    _title(ax, title, f"注：n = {n}，条内数字为百分比（%）。", legend_rows=1)
     return fig
 
 
@@ -222,12 +253,18 @@ def crosstab(cells: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(y, [wrap(g, 12) for g in groups])
     ax.set_xlim(0, 100)
     ax.set_xlabel("组内比例（%）", fontsize=9)
-    fig.legend(ncols=min(len(answers), 5), loc="outside lower center", fontsize=7.5, frameon=False)
+    fig.legend(
+        ncols=min(len(answers), 5),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        fontsize=7.5,
+        frameon=False,
+    )
     hidden = sorted(set(cells[cells["suppressed"]]["column_label"]))
     note = "注：条内数字为组内百分比（%）。"
     if hidden:
         note += f"{'、'.join(hidden)} 人数少于 5 人，未单独显示。"
-    _title(ax, title, note)
+    _title(ax, title, note, legend_rows=(len(answers) + 4) // 5)
     return fig
 
 
@@ -241,7 +278,7 @@ def _grey_scale(k: int) -> list[str]:
 def number_distribution(counts: pd.DataFrame, summary: dict, title: str, unit: str) -> Figure:
     """Histogram (from binned counts) under a box plot of the quartiles (SPSS definition)."""
     use_chinese_font()
-    fig = Figure(figsize=(6.4, 3.4), dpi=100, layout="constrained")
+    fig = Figure(figsize=(6.4, 3.6), dpi=100)
     ax_box, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 3])
     width = (counts["right"] - counts["left"]).to_numpy()
     ax.bar(

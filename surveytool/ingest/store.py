@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from surveytool.errors import IngestError, problem
@@ -314,9 +313,9 @@ def encode_answers(columns: dict[str, np.ndarray]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def decode_answers(data: bytes) -> pd.DataFrame:
-    """The frame stored by :func:`encode_answers`."""
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+def decode_table(data: bytes) -> pa.Table:
+    """The Arrow table stored by :func:`encode_answers`."""
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
 def dumps(value: Any) -> str:

@@ -1,0 +1,244 @@
+"""The Word draft, in the style of Chinese official documents (GB/T 9704-2012).
+
+A4 with the standard margins (top 37 mm, bottom 35 mm, left 28 mm, right 26 mm); title in
+方正小标宋简体 二号 (22 pt) centred; body 仿宋 三号 (16 pt), first-line indent of two
+characters, fixed 28 pt line spacing; first-level headings (一、) 黑体, second-level （一）
+楷体, third-level 1. 仿宋 bold; three-line tables (三线表) with the caption above and a note
+below stating the base; charts as images with numbered captions below; page numbers
+``— 1 —`` in the footer. Headings use Word's heading styles, so the navigation pane and a
+table of contents work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from surveytool.report.render import cn
+
+TITLE_FONT, BODY_FONT, HEAD_FONT, KAI_FONT, TABLE_FONT = (
+    "方正小标宋简体",
+    "仿宋",
+    "黑体",
+    "楷体",
+    "宋体",
+)
+BODY_PT, TABLE_PT, NOTE_PT = 16, 10.5, 9
+
+
+def _font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
+    """Set Latin and East-Asian font of a run or style (python-docx sets only Latin)."""
+    target.font.name = name
+    if size is not None:
+        target.font.size = Pt(size)
+    if bold is not None:
+        target.font.bold = bold
+    target.font.color.rgb = RGBColor(0, 0, 0)
+    rpr = target.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+class _Writer:
+    def __init__(self, out_dir: Path):
+        self.doc = Document()
+        self.out_dir = out_dir
+        self._page()
+        self._styles()
+
+    def _page(self) -> None:
+        s = self.doc.sections[0]
+        s.page_width, s.page_height = Cm(21.0), Cm(29.7)
+        s.top_margin, s.bottom_margin = Cm(3.7), Cm(3.5)
+        s.left_margin, s.right_margin = Cm(2.8), Cm(2.6)
+        p = s.footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(p.add_run("— "), TABLE_FONT, 14)
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), "PAGE")
+        p._p.append(field)
+        _font(p.add_run(" —"), TABLE_FONT, 14)
+
+    def _styles(self) -> None:
+        normal = self.doc.styles["Normal"]
+        _font(normal, BODY_FONT, BODY_PT)
+        pf = normal.paragraph_format
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(28)
+        pf.space_before = pf.space_after = Pt(0)
+        for level, (name, bold) in {
+            1: (HEAD_FONT, False),
+            2: (KAI_FONT, False),
+            3: (BODY_FONT, True),
+        }.items():
+            style = self.doc.styles[f"Heading {level}"]
+            _font(style, name, BODY_PT, bold)
+            style.font.italic = False
+            style.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+            style.paragraph_format.space_before = Pt(6)
+            style.paragraph_format.space_after = Pt(0)
+            style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            style.paragraph_format.line_spacing = Pt(28)
+
+    def title(self, text: str, subtitle: str, when: str) -> None:
+        p = self.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.line_spacing = Pt(36)
+        p.paragraph_format.space_after = Pt(12)
+        _font(p.add_run(text), TITLE_FONT, 22)
+        for line in (subtitle, when):
+            q = self.doc.add_paragraph()
+            q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _font(q.add_run(line), KAI_FONT, BODY_PT)
+
+    def heading(self, text: str, level: int) -> None:
+        self.doc.add_heading(text, level=level)
+
+    def para(self, text: str, indent: bool = True, size: float | None = None) -> None:
+        p = self.doc.add_paragraph()
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        run = p.add_run(text)
+        if size:
+            _font(run, BODY_FONT, size)
+            p.paragraph_format.line_spacing = Pt(size * 1.6)
+
+    def table(self, t: dict) -> None:
+        cap = self.doc.add_paragraph()
+        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cap.paragraph_format.keep_with_next = True
+        _font(cap.add_run(t["caption"]), HEAD_FONT, TABLE_PT)
+        cols = len(t["header"])
+        table = self.doc.add_table(rows=1 + len(t["rows"]), cols=cols)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        cells = table._cells  # computed once: table.cell(r, c) recomputes them every call
+        for r, values in enumerate([t["header"], *t["rows"]]):
+            for c, value in enumerate(values):
+                cell = cells[r * cols + c]
+                p = cell.paragraphs[0]
+                p.paragraph_format.first_line_indent = Pt(0)
+                p.paragraph_format.line_spacing = Pt(TABLE_PT * 1.5)
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c == 0 else WD_ALIGN_PARAGRAPH.CENTER
+                _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
+        _three_lines(table)
+        header = table.rows[0]._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")  # the header row repeats on every page
+        repeat.set(qn("w:val"), "true")
+        header.append(repeat)
+        self.para(t["note"], indent=False, size=NOTE_PT)
+
+    def figure(self, f: dict) -> None:
+        p = self.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        p.paragraph_format.keep_with_next = True
+        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(14.5))
+        cap = self.doc.add_paragraph()
+        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(cap.add_run(f["caption"]), HEAD_FONT, TABLE_PT)
+
+
+def _border(parent, edge: str, size: int) -> None:
+    el = OxmlElement(f"w:{edge}")
+    el.set(qn("w:val"), "single" if size else "nil")
+    el.set(qn("w:sz"), str(size))
+    el.set(qn("w:space"), "0")
+    el.set(qn("w:color"), "000000")
+    parent.append(el)
+
+
+def _three_lines(table) -> None:
+    """Top and bottom rules 1.5 pt, a 0.75 pt rule under the header, nothing else."""
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge, size in (
+        ("top", 12),
+        ("left", 0),
+        ("bottom", 12),
+        ("right", 0),
+        ("insideH", 0),
+        ("insideV", 0),
+    ):
+        _border(borders, edge, size)
+    tbl_pr.append(borders)
+    for cell in table.rows[0].cells:
+        tc_borders = OxmlElement("w:tcBorders")
+        _border(tc_borders, "bottom", 6)
+        cell._tc.get_or_add_tcPr().append(tc_borders)
+
+
+def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
+    """Write the Word draft of ``ctx`` to ``path`` (charts are read from ``out_dir``)."""
+    w = _Writer(out_dir)
+    w.title(ctx["title"], ctx["subtitle"], ctx["date"])
+    w.para(
+        "本报告为自动生成的初稿：表格和图中的数字来自回收的问卷，文字为按统计结果起草的描述，"
+        "请结合实际情况核实、修改，并补充原因分析和对策建议。"
+    )
+    w.heading("一、调查基本情况", 1)
+    for line in ctx["basics"]["text"]:
+        w.para(line)
+    for t in ctx["basics"]["tables"]:
+        w.table(t)
+    w.heading("二、主要发现", 1)
+    if ctx["reliability"]:
+        w.table(ctx["reliability"])
+    for i, section in enumerate(ctx["findings"], start=1):
+        w.heading(f"（{cn(i)}）{section['title']}", 2)
+        for j, b in enumerate(section["blocks"], start=1):
+            w.heading(f"{j}. {b['heading']}", 3)
+            for s in b["sentences"]:
+                w.para(s)
+            if b.get("table"):
+                w.table(b["table"])
+            if b.get("figure"):
+                w.figure(b["figure"])
+    _comparisons(w, ctx["comparisons"])
+    _open_problems_appendix(w, ctx)
+    w.doc.sections[-1].start_type = WD_SECTION.CONTINUOUS
+    w.doc.save(str(path))
+
+
+def _comparisons(w: _Writer, comp: dict) -> None:
+    w.heading("三、分组比较", 1)
+    w.para(comp["intro"])
+    for i, item in enumerate(comp["items"], start=1):
+        w.heading(f"{i}. {item['sentence']}", 3)
+        w.para(item["note"], indent=False, size=NOTE_PT + 1)
+        if item.get("figure"):
+            w.figure(item["figure"])
+    for c in comp["crosstabs"]:
+        w.para(c)
+
+
+def _open_problems_appendix(w: _Writer, ctx: dict) -> None:
+    w.heading("四、开放题意见归纳", 1)
+    if not ctx["open_answers"]:
+        w.para("本问卷没有需要归纳的开放题回答。")
+    for i, o in enumerate(ctx["open_answers"], start=1):
+        w.heading(f"（{cn(i)}）{o['heading']}", 2)
+        w.para(o["summary"])
+        for e in o["examples"]:
+            w.para(f"“{e}”")
+    w.heading("五、存在的主要问题（初稿）", 1)
+    w.para(
+        "以下问题按附录所列规则从统计结果中自动提出，供撰写人删改、合并，并补充原因分析和对策建议。"
+    )
+    if not ctx["problems"]:
+        w.para("按现有规则未从数据中识别出突出问题。")
+    for i, p in enumerate(ctx["problems"], start=1):
+        w.para(f"{i}. {p['text']}。")
+        w.para(f"数据依据：{p['evidence']}", indent=False, size=NOTE_PT + 1)
+    w.heading("六、附录", 1)
+    w.heading("（一）方法说明", 2)
+    for i, m in enumerate(ctx["appendix"]["methods"], start=1):
+        w.para(f"{i}. {m}")
+    w.heading("（二）全部分组检验结果", 2)
+    w.table(ctx["appendix"]["tests"])

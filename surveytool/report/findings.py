@@ -1,0 +1,231 @@
+"""主要发现: one block per question — a table, a chart and drafted sentences.
+
+A block is a plain dict the templates and the Word writer read:
+``{"heading", "sentences": [...], "table": {...} | None, "figure": {...} | None}``;
+a table is ``{"caption", "header", "rows", "note"}``, a figure ``{"caption", "path"}``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from surveytool.analysis import Results, Survey
+from surveytool.analysis.descriptive import histogram
+from surveytool.bank.model import Question
+from surveytool.charts import figures
+from surveytool.report import sentences as say
+from surveytool.report.numbering import Numbering
+
+
+def _f1(x: float) -> str:
+    return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}"
+
+
+def base_note(base: int, valid: int) -> str:
+    """``注：基数为作答的 312 人；另有 5 人未作答，18 人按跳题规则未回答本题。``"""
+    note = f"注：百分比以作答的 {valid} 人为基数"
+    extra = []
+    if base > valid:
+        extra.append(f"{base - valid} 人未作答")
+    return note + (f"；另有{'，'.join(extra)}" if extra else "") + "。"
+
+
+def single_block(q: Question, r: Results, num: Numbering) -> dict:
+    """A single-choice question."""
+    f = r.frequencies[r.frequencies["field"] == q.id]
+    n, base = int(f["valid"].iloc[0]), int(f["base"].iloc[0])
+    block = {
+        "heading": q.text,
+        "table": None,
+        "figure": None,
+        "sentences": [
+            say.choice(list(zip(f["label"], f["percent"].fillna(0), strict=True)), n, base, r.k)
+        ],
+    }
+    if n < r.k:
+        return block
+    rows = [
+        [lab, str(int(c)), _f1(p)]
+        for lab, c, p in f.sort_values(["n", "option"], ascending=[False, True])[
+            ["label", "n", "percent"]
+        ].itertuples(index=False)
+    ]
+    block["table"] = num.table(q.text, ["选项", "人数", "比例（%）"], rows, base_note(base, n))
+    block["figure"] = num.figure(figures.single_choice(f, q.text), q.text)
+    return block
+
+
+def multi_block(q: Question, r: Results, num: Numbering) -> dict:
+    """A multiple-choice question (SPSS multiple response)."""
+    m = r.multi[r.multi["question"] == q.id]
+    n, base = int(m["valid"].iloc[0]), int(m["base"].iloc[0])
+    block = {
+        "heading": q.text,
+        "table": None,
+        "figure": None,
+        "sentences": [
+            say.choice(
+                list(zip(m["label"], m["percent"].fillna(0), strict=True)), n, base, r.k, multi=True
+            )
+        ],
+    }
+    if n < r.k:
+        return block
+    rows = [
+        [lab, str(int(c)), _f1(p), _f1(pr)]
+        for lab, c, p, pr in m[["label", "n", "percent", "percent_responses"]].itertuples(
+            index=False
+        )
+    ]
+    block["table"] = num.table(
+        q.text,
+        ["选项", "人数", "占回答者比例（%）", "占选择次数比例（%）"],
+        rows,
+        base_note(base, n) + "多选题，占回答者比例合计可超过 100%。",
+    )
+    block["figure"] = num.figure(figures.multi_choice(m, q.text), q.text)
+    return block
+
+
+def likert_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
+    """A likert battery: distribution per item, mean, agreement."""
+    ids = [i.id for i in q.items]
+    f = r.frequencies[r.frequencies["field"].isin(ids)]
+    lk = r.likert[r.likert["field"].isin(ids)].set_index("field")
+    n = int(lk["n"].max()) if len(lk) else 0
+    scale = s.bank.scales[q.scale or ""]
+    top_words = "或".join(f"“{o.label}”" for o in scale[-2:])
+    bottom_words = "或".join(f"“{o.label}”" for o in scale[:2])
+    items = [
+        (i.text, float(lk.loc[i.id, "top2_percent"]), float(lk.loc[i.id, "bottom2_percent"]))
+        for i in q.items
+        if i.id in lk.index and lk.loc[i.id, "n"] >= r.k
+    ]
+    block = {
+        "heading": q.text,
+        "table": None,
+        "figure": None,
+        "sentences": [
+            say.likert_battery(items, n, r.k, f"选择{top_words}的", f"选择{bottom_words}的")
+        ],
+    }
+    if n < r.k:
+        return block
+    header = ["题项", *(o.label for o in scale), "均值", f"选{scale[-2].label}及以上（%）"]
+    rows = []
+    for i in q.items:
+        dist = f[f["field"] == i.id].set_index("option")["percent"]
+        rows.append(
+            [
+                i.text + ("（反向题）" if i.reverse else ""),
+                *(_f1(dist.get(o.code, np.nan)) for o in scale),
+                f"{lk.loc[i.id, 'mean']:.2f}",
+                _f1(lk.loc[i.id, "top2_percent"]),
+            ]
+        )
+    note = f"注：各列为比例（%），基数为作答的 {n} 人；均值按 1～{len(scale)} 分计算。"
+    block["table"] = num.table(q.text, header, rows, note)
+    block["figure"] = num.figure(
+        figures.likert_diverging(f, [(i.id, i.text) for i in q.items], q.text), q.text
+    )
+    return block
+
+
+def number_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
+    """A number question: summary, histogram and box."""
+    row = r.numeric[r.numeric["field"] == q.id].iloc[0].to_dict()
+    n, base = int(row["n"]), int(row["base"])
+    block = {
+        "heading": q.text,
+        "table": None,
+        "figure": None,
+        "sentences": [
+            say.number(
+                n,
+                base,
+                r.k,
+                row["mean"],
+                row["median"],
+                row["q1"],
+                row["q3"],
+                q.unit or "",
+                int(row["outliers"]),
+            )
+        ],
+    }
+    if n < r.k:
+        return block
+    u = f"（{q.unit}）" if q.unit else ""
+    rows = [
+        [
+            str(n),
+            f"{row['mean']:.2f}",
+            f"{row['sd']:.2f}",
+            say.num(row["median"]),
+            f"{say.num(row['q1'])}～{say.num(row['q3'])}",
+            say.num(row["min"]),
+            say.num(row["max"]),
+        ]
+    ]
+    header = ["人数", f"均值{u}", "标准差", "中位数", "四分位数", "最小值", "最大值"]
+    block["table"] = num.table(
+        q.text, header, rows, "注：四分位数按 SPSS（HAVERAGE）方法计算；偏离值已保留。"
+    )
+    counts = histogram(s, s.bank.field(q.id))
+    block["figure"] = num.figure(
+        figures.number_distribution(counts, row, q.text, q.unit or ""), q.text
+    )
+    return block
+
+
+def rank_block(q: Question, r: Results, num: Numbering) -> dict:
+    """A ranking question."""
+    rk = r.ranking[r.ranking["question"] == q.id]
+    n, base = int(rk["valid"].iloc[0]), int(rk["base"].iloc[0])
+    opts = list(zip(rk["label"], rk["percent"].fillna(0), rk["mean_rank"], strict=True))
+    block = {
+        "heading": q.text,
+        "table": None,
+        "figure": None,
+        "sentences": [say.ranking(opts, n, base, r.k)],
+    }
+    if n < r.k:
+        return block
+    rows = [
+        [lab, str(int(f1)), _f1(p), "—" if pd.isna(mr) else f"{mr:.2f}", str(int(c))]
+        for lab, f1, p, mr, c in rk[["label", "first_n", "percent", "mean_rank", "n"]].itertuples(
+            index=False
+        )
+    ]
+    header = ["选项", "排第一位人数", "排第一位比例（%）", "平均名次", "被排序人数"]
+    block["table"] = num.table(
+        q.text, header, rows, f"注：排序题，基数为作答的 {n} 人；平均名次越小越重要。"
+    )
+    block["figure"] = num.figure(figures.ranking(rk, q.text), q.text)
+    return block
+
+
+def question_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict | None:
+    """The block of any reportable question (None for text, personal or grouping ones)."""
+    if q.pii or q.role or q.type == "text":
+        return None
+    if q.type == "single":
+        return single_block(q, r, num)
+    if q.type == "multi":
+        return multi_block(q, r, num)
+    if q.type == "likert":
+        return likert_block(q, s, r, num)
+    if q.type == "number":
+        return number_block(q, s, r, num)
+    return rank_block(q, r, num)
+
+
+def findings(s: Survey, r: Results, num: Numbering) -> list[dict]:
+    """Per bank section (profile-only sections skipped): its blocks."""
+    out = []
+    for section in s.bank.sections:
+        blocks = [b for q in section.questions if (b := question_block(q, s, r, num))]
+        if blocks:
+            out.append({"title": section.title, "blocks": blocks})
+    return out

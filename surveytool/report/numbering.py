@@ -1,0 +1,40 @@
+"""Numbered tables and figures of one report; figures are saved as PNG under charts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from surveytool import charts
+
+
+class Numbering:
+    """Hands out 表 N / 图 N in document order and saves each figure."""
+
+    def __init__(self, out_dir: Path, write_charts: bool = True):
+        self.out_dir = out_dir
+        self.write_charts = write_charts
+        self.tables = 0
+        self.figures = 0
+        self.paths: list[Path] = []
+
+    def table(self, title: str, header: list[str], rows: list[list[str]], note: str) -> dict:
+        """A numbered table dict: caption 表 N title, header, rows, note."""
+        self.tables += 1
+        return {
+            "caption": f"表 {self.tables}　{title}",
+            "header": header,
+            "rows": rows,
+            "note": note,
+        }
+
+    def figure(self, fig: Figure, title: str) -> dict:
+        """Save ``fig`` as charts/fig-NN.png; returns the numbered figure dict."""
+        self.figures += 1
+        rel = f"charts/fig-{self.figures:02d}.png"
+        path = self.out_dir / rel
+        if self.write_charts:
+            charts.save(fig, path)
+        self.paths.append(path)
+        return {"caption": f"图 {self.figures}　{title}", "path": rel, "file": str(path)}

@@ -1,0 +1,226 @@
+"""Drafted Chinese sentences with the numbers and bases in them.
+
+Rules, so a draft never overstates:
+- a proportion is only called 超过半数 above 50%, 大多数 from 75%, 绝大多数 from 90%;
+- ties are said as ties (并列), equal shares as equal (均为);
+- a figure about fewer than ``k`` respondents is not given (the sentence says why);
+- with fewer than 30 respondents the sentence adds that the result is only indicative;
+- every sentence names its base (在 N 名回答者中).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+SMALL_N = 30
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """``71.2%`` (one decimal by default)."""
+    return f"{x:.{digits}f}%"
+
+
+def num(x: float, digits: int = 1) -> str:
+    """A number without a trailing ``.0`` for whole values: ``36``, ``36.5``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{float(x):.{digits}f}".rstrip("0").rstrip(".")
+
+
+def quantifier(p: float) -> str:
+    """The word a share deserves ('' below or at 50%)."""
+    if p >= 90:
+        return "绝大多数"
+    if p >= 75:
+        return "大多数"
+    if p > 50:
+        return "超过半数"
+    return ""
+
+
+def caution(n: int) -> str:
+    """A note for small bases."""
+    return "（回答人数较少，结论仅供参考）" if n < SMALL_N else ""
+
+
+def not_reported(n: int, base: int, k: int) -> str | None:
+    """The sentence for a question that cannot be described, else None."""
+    if base == 0:
+        return "本题没有受访者需要回答（均按跳题规则跳过）。"
+    if n == 0:
+        return "本题无人作答。"
+    if n < k:
+        return f"本题作答人数少于 {k} 人，为保护受访者，不报告具体比例。"
+    return None
+
+
+def _list(items: Sequence[str]) -> str:
+    """“A”、“B”和“C”."""
+    quoted = [f"“{x}”" for x in items]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return "、".join(quoted[:-1]) + "和" + quoted[-1]
+
+
+def _groups_by_share(options: Sequence[tuple[str, float]]) -> list[tuple[list[str], float]]:
+    """Options grouped by equal (rounded) share, highest first."""
+    out: list[tuple[list[str], float]] = []
+    for label, p in sorted(options, key=lambda o: -o[1]):
+        if out and round(out[-1][1], 1) == round(p, 1):
+            out[-1][0].append(label)
+        else:
+            out.append(([label], p))
+    return out
+
+
+def choice(
+    options: Sequence[tuple[str, float]],
+    n: int,
+    base: int,
+    k: int,
+    verb: str = "选择",
+    multi: bool = False,
+) -> str:
+    """Single or multiple choice. ``options`` = (label, percent of n), any order."""
+    skip = not_reported(n, base, k)
+    if skip:
+        return skip
+    options = [o for o in options if o[1] > 0]
+    if not options:
+        return f"在 {n} 名回答者中，没有人{verb}任何选项。"
+    groups = _groups_by_share(options)
+    intro = f"在 {n} 名回答者中{'（可多选）' if multi else ''}，"
+    top, p = groups[0]
+    if len(groups) == 1 and len(top) > 1:
+        return f"{intro}各选项的{verb}比例相同（均为 {pct(p)}）。{caution(n)}".rstrip()
+    if len(top) == 1 and p >= 100 - 1e-9 and not multi:
+        return f"全部 {n} 名回答者均{verb}“{top[0]}”。{caution(n)}".rstrip()
+    if len(top) > 1:
+        head = f"{intro}{verb}{_list(top)}的比例并列最高（均为 {pct(p)}）"
+    elif quantifier(p):
+        head = f"{intro}{quantifier(p)}（{pct(p)}）的回答者{verb}了“{top[0]}”"
+    else:
+        head = f"{intro}{verb}“{top[0]}”的比例最高，为 {pct(p)}"
+    rest = [
+        f"“{'”“'.join(labels)}”（{'各' if len(labels) > 1 else ''}{pct(q)}）"
+        for labels, q in groups[1:3]
+    ]
+    tail = f"，其次是{'和'.join(rest)}" if rest else ""
+    return f"{head}{tail}。{caution(n)}"
+
+
+def likert_battery(
+    items: Sequence[tuple[str, float, float]], n: int, k: int, agree_words: str, disagree_words: str
+) -> str:
+    """A battery of items: (item text, top-2 percent, bottom-2 percent)."""
+    if n < k:
+        return not_reported(n, n, k) or ""
+    if not items:
+        return ""
+    by_top = _groups_by_share([(t, a) for t, a, _ in items])
+    hi_labels, hi = by_top[0]
+    lo_labels, lo = by_top[-1]
+    s = f"在 {n} 名回答者中，{agree_words}比例最高的是{_list(hi_labels)}（{pct(hi)}）"
+    if len(by_top) > 1:
+        s += f"，最低的是{_list(lo_labels)}（{pct(lo)}）"
+    s += "。"
+    worst = max(items, key=lambda i: i[2])
+    if worst[2] > 0:
+        s += f"{disagree_words}比例最高的是“{worst[0]}”（{pct(worst[2])}）。"
+    return s + caution(n)
+
+
+def number(
+    n: int,
+    base: int,
+    k: int,
+    mean: float,
+    median: float,
+    q1: float,
+    q3: float,
+    unit: str,
+    outliers: int,
+) -> str:
+    """A number question (its text is the heading above the sentence)."""
+    skip = not_reported(n, base, k)
+    if skip:
+        return skip
+    u = unit or ""
+    s = (
+        f"在 {n} 名回答者中，本题回答的平均值为 {num(mean)}{u}，中位数为 {num(median)}{u}，"
+        f"中间一半回答者在 {num(q1)}～{num(q3)}{u} 之间。"
+    )
+    if outliers:
+        s += f"另有 {outliers} 个明显偏离多数人的数值（已保留，未剔除）。"
+    return s + caution(n)
+
+
+def ranking(options: Sequence[tuple[str, float, float]], n: int, base: int, k: int) -> str:
+    """A ranking question: (label, percent ranked first, mean rank)."""
+    skip = not_reported(n, base, k)
+    if skip:
+        return skip
+    groups = _groups_by_share([(label, p) for label, p, _ in options])
+    top, p = groups[0]
+    mean_rank = {label: r for label, _, r in options}
+    if len(top) > 1:
+        s = f"在 {n} 名回答者中，把{_list(top)}排在第一位的比例并列最高（均为 {pct(p)}）"
+    else:
+        s = (
+            f"在 {n} 名回答者中，把“{top[0]}”排在第一位的比例最高（{pct(p)}），"
+            f"其平均名次为 {num(mean_rank[top[0]], 2)}"
+        )
+    if len(groups) > 1:
+        nxt, q = groups[1]
+        s += f"；其次是{_list(nxt)}（{pct(q)}）"
+    return s + "。" + caution(n)
+
+
+def p_text(p: float) -> str:
+    """``p < 0.001`` or ``p = 0.012``."""
+    if p is None or math.isnan(p):
+        return "p 不适用"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+TEST_NAMES = {
+    "kruskal": "Kruskal–Wallis 检验",
+    "mannwhitney": "Mann–Whitney U 检验",
+    "chi2": "Pearson 卡方检验",
+    "fisher": "Fisher 精确检验",
+}
+
+
+def test_note(row: dict) -> str:
+    """Test, statistic, df, p (and BH-adjusted p) and effect size, for a footnote."""
+    test = row.get("test", "")
+    name = TEST_NAMES.get(test, test)
+    if test in ("chi2", "fisher"):
+        stat = f"χ² = {row['chi2']:.2f}，df = {int(row['df'])}"
+        effect = f"Cramér's V = {row['cramers_v']:.2f}"
+    elif test == "kruskal":
+        stat = f"H = {row['statistic']:.2f}，df = {int(row['df'])}"
+        effect = f"ε² = {row['effect_size']:.3f}"
+    else:
+        stat = f"U = {row['statistic']:.1f}"
+        effect = f"秩二列相关 r = {row['effect_size']:.2f}"
+    return (
+        f"{name}，{stat}，{p_text(row['p_value'])}"
+        f"（BH 校正后 {p_text(row['p_adjusted'])}），{effect}，n = {int(row['n'])}。"
+    )
+
+
+def group_difference(subject: str, by_text: str, means: dict[str, float], scale: str) -> str:
+    """A significant rank-test difference: which groups score highest and lowest."""
+    ordered = sorted(means.items(), key=lambda kv: -kv[1])
+    (hi_g, hi), (lo_g, lo) = ordered[0], ordered[-1]
+    return (
+        f"不同{by_text}的回答者在“{subject}”上存在统计上显著的差异："
+        f"“{hi_g}”的平均{scale}最高（{num(hi, 2)}），“{lo_g}”最低（{num(lo, 2)}）。"
+    )
+
+
+def distribution_difference(subject: str, by_text: str) -> str:
+    """A significant crosstab."""
+    return f"不同{by_text}的回答者对“{subject}”的回答分布存在统计上显著的差异。"

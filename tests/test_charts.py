@@ -1,0 +1,112 @@
+"""Charts: Simplified-Chinese glyphs without warnings; figures checked through their Axes."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+
+from surveytool.charts import figures, save
+from surveytool.charts.fonts import chinese_font, use_chinese_font
+
+
+def _freq(labels, counts, field="B1"):
+    n = sum(counts)
+    return pd.DataFrame(
+        {
+            "field": field,
+            "option": range(1, len(labels) + 1),
+            "label": labels,
+            "n": counts,
+            "percent": [100 * c / n for c in counts],
+            "valid": n,
+            "base": n,
+        }
+    )
+
+
+def test_chinese_chart_has_no_missing_glyphs(tmp_path) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = figures.single_choice(
+            _freq(["广西科技大学", "柳州市人民医院", "其他（请注明）"], [30, 20, 10]),
+            "您所在的单位：负担、減轻、減负",
+        )
+        save(fig, tmp_path / "c.png")
+    missing = [
+        str(w.message)
+        for w in caught
+        if "missing from" in str(w.message).lower() or "glyph" in str(w.message).lower()
+    ]
+    assert missing == []
+    assert (tmp_path / "c.png").stat().st_size > 5000
+
+
+def test_the_font_is_a_simplified_chinese_face() -> None:
+    name = use_chinese_font()
+    assert name == chinese_font()
+    assert name in (
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "Microsoft YaHei",
+        "SimHei",
+        "PingFang SC",
+        "WenQuanYi Zen Hei",
+    )
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=name), fallback_to_default=False
+    )
+    assert path
+
+
+def test_single_choice_bars_sorted_with_labels() -> None:
+    f = _freq(["甲", "乙", "丙"], [10, 30, 20])
+    ax = figures.single_choice(f, "题目").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["乙", "丙", "甲"]  # top first
+    texts = [t.get_text() for t in ax.texts]
+    assert "30（50.0%）" in texts and "10（16.7%）" in texts
+    assert len(ax.patches) == 3
+
+
+def test_long_labels_wrap() -> None:
+    long = "单位配备的科研秘书或财务助理能够帮我分担事务性工作"
+    ax = figures.single_choice(_freq([long, "短"], [5, 5]), "题目").axes[0]
+    assert any("\n" in t.get_text() for t in ax.get_yticklabels())
+
+
+def test_likert_diverging_is_centred_on_neutral() -> None:
+    rows = []
+    for fid, dist in (("X1", [10, 20, 40, 20, 10]), ("X2", [0, 0, 100, 0, 0])):
+        for code, (label, p) in enumerate(
+            zip(["非常不同意", "不同意", "一般", "同意", "非常同意"], dist, strict=True), start=1
+        ):
+            rows.append(
+                {"field": fid, "option": code, "label": label, "percent": float(p), "valid": 100}
+            )
+    ax = figures.likert_diverging(
+        pd.DataFrame(rows), [("X1", "说法一"), ("X2", "说法二")], "量表"
+    ).axes[0]
+    neutral = [p for p in ax.patches if np.isclose(p.get_width(), 100)]
+    assert len(neutral) == 1 and np.isclose(neutral[0].get_x(), -50)  # 100% neutral: -50..50
+    x1 = sorted(
+        (p for p in ax.patches if np.isclose(p.get_y() + p.get_height() / 2, 1)),
+        key=lambda p: p.get_x(),
+    )
+    assert np.isclose(x1[0].get_x(), -(10 + 20 + 20))  # disagree + half of neutral left of 0
+
+
+def test_crosstab_leaves_out_suppressed_groups() -> None:
+    cells = pd.DataFrame(
+        {
+            "row_label": ["是", "否", "是", "否"],
+            "column_label": ["甲", "甲", "乙", "乙"],
+            "column_percent": [60.0, 40.0, 50.0, 50.0],
+            "suppressed": [False, False, True, True],
+        }
+    )
+    fig = figures.crosstab(cells, "交叉")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["甲"]
+    assert "乙 人数少于 5 人" in ax.get_title(loc="left")

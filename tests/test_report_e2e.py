@@ -1,0 +1,156 @@
+"""End to end, as a user runs it: the demo, then the report files checked against the
+analysis JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+SECTIONS = [
+    "一、调查基本情况",
+    "二、主要发现",
+    "三、分组比较",
+    "四、开放题意见归纳",
+    "五、存在的主要问题（初稿）",
+    "六、附录",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    res = subprocess.run(
+        [sys.executable, "-m", "surveytool", "demo", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "4/4 完成" in res.stdout
+    assert "Traceback" not in res.stderr
+    js = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "surveytool",
+            "analyze",
+            "--bank",
+            "young_researchers",
+            "--store",
+            str(out / "survey.db"),
+            "--by",
+            "B2",
+            "--json",
+            str(out / "analysis.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert js.returncode == 0, js.stderr
+    return out
+
+
+def test_demo_writes_the_three_reports_and_charts(demo: Path) -> None:
+    report = demo / "报告"
+    for name in ("report.html", "report.md", "report.docx"):
+        assert (report / name).stat().st_size > 10_000, name
+    charts = sorted((report / "charts").glob("*.png"))
+    assert len(charts) >= 20
+    assert list(demo.glob("rejects-*.xlsx")), "the demo's broken returns land in a rejects file"
+
+
+def test_docx_has_headings_tables_and_images(demo: Path) -> None:
+    doc = Document(str(demo / "报告" / "report.docx"))
+    h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert h1 == SECTIONS
+    h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert "（一）工作时间与负担" in h2 and "（一）方法说明" in h2
+    charts = len(list((demo / "报告" / "charts").glob("*.png")))
+    assert len(doc.inline_shapes) == charts
+    assert len(doc.tables) >= 20
+    normal = doc.styles["Normal"]
+    assert normal.font.size.pt == 16 and normal.font.name == "仿宋"
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.top_margin.cm, 1) == 3.7
+    captions = [p.text for p in doc.paragraphs if p.text.startswith(("表 ", "图 "))]
+    assert any(c.startswith("表 1　") for c in captions) and any(
+        c.startswith("图 1　") for c in captions
+    )
+
+
+def test_html_has_every_section_and_an_image_per_chart(demo: Path) -> None:
+    html = (demo / "报告" / "report.html").read_text(encoding="utf-8")
+    for s in SECTIONS:
+        assert f"<h2>{s}</h2>" in html
+    charts = len(list((demo / "报告" / "charts").glob("*.png")))
+    assert html.count('<img src="data:image/png;base64,') == charts
+    assert "<script" not in html
+
+
+def test_numbers_in_the_text_equal_the_analysis_json(demo: Path) -> None:
+    d = json.loads((demo / "analysis.json").read_text(encoding="utf-8"))
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    assert f"有效答卷 {d['n']} 份" in md
+    for rel in d["reliability"]:
+        assert f"| {rel['construct']} | {rel['items']} | {rel['n']} | {rel['alpha']:.3f} |" in md
+    checked = 0
+    freq = {}
+    for row in d["frequencies"]:
+        freq.setdefault(row["field"], []).append(row)
+    for fid in ("E3", "E4", "D3", "D5", "F1"):
+        rows = sorted(freq[fid], key=lambda r: -(r["n"] or 0))
+        top = rows[0]
+        assert f"{top['percent']:.1f}%" in md, fid
+        assert f"在 {top['base'] - (top['base'] - top['valid'])} 名回答者中" in md
+        checked += 1
+    moe = d["margin_of_error"][0]["moe"]
+    assert f"±{moe * 100:.1f} 个百分点" in md
+    assert checked == 5
+
+
+def test_markdown_links_the_chart_files(demo: Path) -> None:
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\((charts/fig-\d+\.png)\)", md)
+    assert links and all((demo / "报告" / link).is_file() for link in links)
+
+
+def test_demo_is_reproducible(demo: Path, tmp_path: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "surveytool", "demo", "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0
+    a = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    b = (tmp_path / "报告" / "report.md").read_text(encoding="utf-8")
+    assert a == b
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_docx_opens_in_libreoffice(demo: Path, tmp_path: Path) -> None:
+    res = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(demo / "报告" / "report.docx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert (tmp_path / "report.pdf").is_file(), res.stderr
