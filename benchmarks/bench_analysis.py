@@ -43,8 +43,9 @@ def answers(bank, n: int, seed: int = 1) -> pd.DataFrame:
         elif f.kind == "flag":
             data[f.id] = (rng.random(n) < 0.3).astype(float)
         elif f.kind == "text":
-            pool = np.array(["希望减少各类表格填报", "建议简化报销流程", "加强校企合作", None],
-                            dtype=object)
+            pool = np.array(
+                ["希望减少各类表格填报", "建议简化报销流程", "加强校企合作", None], dtype=object
+            )
             data[f.id] = pool[rng.integers(0, 8, n) % 4] if f.id == "D2" else [None] * n
     frame = pd.DataFrame(data)
     for f in bank.fields:
@@ -67,8 +68,10 @@ def one(n: int) -> None:
     seconds = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tests = len(r.crosstabs) + len(r.group_tests)
-    print(f"{n:>9} respondents x {len(bank.fields)} fields: analyse {seconds:6.2f} s, "
-          f"peak RSS {rss:7.0f} MB, {tests} tests")
+    print(
+        f"{n:>9} respondents x {len(bank.fields)} fields: analyse {seconds:6.2f} s, "
+        f"peak RSS {rss:7.0f} MB, {tests} tests"
+    )
 
 
 def main() -> None:

@@ -61,8 +61,10 @@ def main() -> None:
     n = 10_000
     t = time.perf_counter()
     path = collection(bank, n)
-    print(f"bank {bank.id}: {len(bank.fields)} fields, {len(bank.questions)} questions; "
-          f"{n} respondents ready in {time.perf_counter() - t:.1f} s")
+    print(
+        f"bank {bank.id}: {len(bank.fields)} fields, {len(bank.questions)} questions; "
+        f"{n} respondents ready in {time.perf_counter() - t:.1f} s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "s.db"
         s = ingest([path], bank, store)
@@ -71,15 +73,24 @@ def main() -> None:
         paths = make_report(store, bank, Path(tmp) / "report")
         seconds = time.perf_counter() - t
         charts = len(list((Path(tmp) / "report" / "charts").glob("*.png")))
-        sizes = ", ".join(f"{k} {paths[k].stat().st_size / 1e6:.1f} MB" for k in ("html", "md", "docx"))
-        print(f"report (analysis, {charts} charts, html + md + docx): {seconds:.2f} s "
-              f"(target < 8 s: {'OK' if seconds < 8 else 'MISSED'}); {sizes}")
+        sizes = ", ".join(
+            f"{k} {paths[k].stat().st_size / 1e6:.1f} MB" for k in ("html", "md", "docx")
+        )
+        print(
+            f"report (analysis, {charts} charts, html + md + docx): {seconds:.2f} s "
+            f"(target < 8 s: {'OK' if seconds < 8 else 'MISSED'}); {sizes}"
+        )
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "surveytool", "demo", "-o", str(Path(tmp) / "demo")],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "surveytool", "demo", "-o", str(Path(tmp) / "demo")],
+            check=True,
+            capture_output=True,
+        )
         seconds = time.perf_counter() - t
-        print(f"surveytool demo, end to end (new process): {seconds:.2f} s "
-              f"(target < 30 s: {'OK' if seconds < 30 else 'MISSED'})")
+        print(
+            f"surveytool demo, end to end (new process): {seconds:.2f} s "
+            f"(target < 30 s: {'OK' if seconds < 30 else 'MISSED'})"
+        )
 
 
 if __name__ == "__main__":
