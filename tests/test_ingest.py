@@ -221,7 +221,7 @@ def dump(db: Path) -> list:
     con = sqlite3.connect(db)
     out = []
     out += con.execute(
-        "SELECT source_id, batch_row, sheet, row, rid, unit, content_hash "
+        "SELECT source_id, batch_row, row, rid, unit, content_hash "
         "FROM responses ORDER BY id"
     ).fetchall()
     out += con.execute("SELECT source_id, bank_id, data FROM batches ORDER BY id").fetchall()
@@ -230,7 +230,7 @@ def dump(db: Path) -> list:
         "SELECT sheet, row, duplicate_of, reason FROM duplicates ORDER BY id"
     ).fetchall()
     out += con.execute(
-        "SELECT sha256, name, bank_id, bank_version, wave, channel, rows, accepted, rejected, "
+        "SELECT sha256, name, sheet, bank_id, bank_version, wave, channel, rows, accepted, rejected, "
         "duplicates, cells FROM sources ORDER BY id"
     ).fetchall()
     con.close()

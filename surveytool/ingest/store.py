@@ -7,7 +7,7 @@ sources      one row per ingested file: path, sha256, size, time, bank id/versio
              {field id: cell} (respondent forms), so every stored answer traces back to its
              cell. ``UNIQUE(sha256, bank_id)``: the same bytes are never ingested twice.
 responses    one row per accepted respondent: its source file (whose row gives bank,
-             version, wave and channel), sheet, row, respondent code (``rid``), unit code,
+             version, wave, channel and sheet), row, respondent code (``rid``), unit code,
              content hash, and ``batch_row``: its row in the file's answer batch.
 batches      the clean answers of the accepted rows of one file, as one Arrow IPC stream
              (columns = field ids of the bank version; floats with NaN for codes and numbers,
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS sources (
     rejected INTEGER NOT NULL,
     duplicates INTEGER NOT NULL,
     warnings INTEGER NOT NULL,
+    sheet TEXT NOT NULL,
     cells TEXT NOT NULL,
     UNIQUE (sha256, bank_id)
 );
@@ -70,11 +71,10 @@ CREATE TABLE IF NOT EXISTS responses (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
     batch_row INTEGER NOT NULL,
-    sheet TEXT NOT NULL,
     row INTEGER,
     rid TEXT,
     unit INTEGER,
-    content_hash TEXT NOT NULL
+    content_hash INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS responses_source ON responses (source_id);
 CREATE TABLE IF NOT EXISTS issues (
@@ -182,7 +182,7 @@ class Store:
         by_hash: dict[str, list] = {}
         by_rid: dict[str, list] = {}
         rows = self.db.execute(
-            "SELECT r.id, r.content_hash, r.rid, s.name, r.sheet, r.row FROM responses r "
+            "SELECT r.id, r.content_hash, r.rid, s.name, s.sheet, r.row FROM responses r "
             "JOIN sources s ON s.id = r.source_id WHERE s.bank_id=? AND s.wave=?",
             (bank_id, wave),
         )
@@ -197,7 +197,7 @@ class Store:
         """(response id, wave, version, source name, sheet, row, rid, unit, channel, source id,
         batch row) of every response of a bank (and wave), in id order."""
         sql = (
-            "SELECT r.id, s.wave, s.bank_version, s.name, r.sheet, r.row, r.rid, r.unit, "
+            "SELECT r.id, s.wave, s.bank_version, s.name, s.sheet, r.row, r.rid, r.unit, "
             "s.channel, r.source_id, r.batch_row FROM responses r "
             "JOIN sources s ON s.id = r.source_id WHERE s.bank_id=?"
         )
@@ -233,10 +233,10 @@ class Store:
         )
 
     def add_responses(self, rows: Iterable[tuple]) -> None:
-        """Insert responses: (source, batch row, sheet, row, rid, unit, content hash)."""
+        """Insert responses: (source, batch row, row, rid, unit, content hash)."""
         self.db.executemany(
-            "INSERT INTO responses (source_id, batch_row, sheet, row, rid, unit, content_hash) "
-            "VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO responses (source_id, batch_row, row, rid, unit, content_hash) "
+            "VALUES (?,?,?,?,?,?)",
             rows,
         )
 
@@ -308,7 +308,8 @@ def encode_answers(columns: dict[str, np.ndarray]) -> bytes:
     ]
     table = pa.Table.from_arrays(arrays, names=list(columns))
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as w:
+    options = pa.ipc.IpcWriteOptions(compression="lz4")  # answers compress about 5x
+    with pa.ipc.new_stream(sink, table.schema, options=options) as w:
         w.write_table(table)
     return sink.getvalue().to_pybytes()
 

@@ -53,11 +53,10 @@ def clean_frame(bank: Bank, c: Checked, rows: np.ndarray) -> pd.DataFrame:
 
 
 def content_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per row of the clean values, as 16-digit hex strings."""
+    """A 64-bit hash per row of the clean values (as signed int64, SQLite's integer)."""
     if frame.empty:
-        return np.array([], dtype=object)
-    h = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
-    return np.array([f"{x:016x}" for x in h], dtype=object)
+        return np.array([], dtype=np.int64)
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64).view(np.int64)
 
 
 @dataclass
@@ -99,6 +98,7 @@ class Writer:
                 "rejected": 0,
                 "duplicates": 0,
                 "warnings": 0,
+                "sheet": t.sheet,
                 "cells": dumps(t.refs),
             }
         )
@@ -244,22 +244,19 @@ class Writer:
         values = {f.id: c.values[f.id][kept] for f in self.bank.fields}
         self.store.add_batch(source, self.bank.id, version, encode_answers(values))
         first = self.store.last_response_id() + 1
-        units = (
-            [None if np.isnan(u) else int(u) for u in values[self.unit_field]]
-            if self.unit_field
-            else [None] * len(kept)
+        units = (  # floats: SQLite stores NaN as NULL and 3.0 as the integer 3
+            values[self.unit_field].tolist() if self.unit_field else [None] * len(kept)
         )
-        sheets, excel_rows = c.table.origins(kept)
+        _, excel_rows = c.table.origins(kept)
         n = len(kept)
         self.store.add_responses(
             zip(
                 [source] * n,
                 range(n),
-                sheets,
                 excel_rows,
                 self._rids(p, kept),
                 units,
-                p.hashes[kept],
+                p.hashes[kept].tolist(),
                 strict=True,
             )
         )
@@ -270,7 +267,7 @@ class Writer:
                 warnings.append((first + k, w.field, w.cell, w.code, w.message))
                 result.problems.append(w)
         self.store.add_issues(warnings)
-        result.units.update(units)
+        _count_units(result, values[self.unit_field] if self.unit_field else None, len(kept))
         result.accepted += n
         result.warnings += len(warnings)
 
@@ -285,6 +282,18 @@ class Writer:
         raw = {k: _raw(v) for k, v in c.table.frame.iloc[i].items() if not nz.is_blank(v)}
         record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
         return record, {"file": shown, "sheet": sheet, "row": row, "reasons": reasons, "raw": raw}
+
+
+def _count_units(result: FileResult, units: np.ndarray | None, n: int) -> None:
+    """Accepted respondents per unit code (None = not answered, or no unit question)."""
+    if units is None:
+        result.units[None] += n
+        return
+    known = units[~np.isnan(units)]
+    codes, counts = np.unique(known, return_counts=True)
+    result.units.update({int(c): int(k) for c, k in zip(codes, counts, strict=True)})
+    if len(known) < n:
+        result.units[None] += n - len(known)
 
 
 def _raw(v: Any) -> Any:
