@@ -5,7 +5,8 @@ One transaction per file. Duplicate rules, within a bank and wave:
 - same respondent code, different answers: a conflict, rejected for the user to resolve;
 - no respondent code and exactly the same answers as an earlier response (with at least
   :data:`MIN_ANSWERS` answers, so two near-empty returns are not merged): a duplicate.
-The content hash is pandas' 64-bit row hash over the clean values of every field.
+The content hash is a 64-bit hash over the clean values of every field (see
+:func:`content_hashes`).
 """
 
 from __future__ import annotations
@@ -47,16 +48,27 @@ class FileResult:
     units: Counter = field(default_factory=Counter)
 
 
-def clean_frame(bank: Bank, c: Checked, rows: np.ndarray) -> pd.DataFrame:
-    """The clean values of ``rows``: float columns (NaN = missing) and text columns."""
-    return pd.DataFrame({f.id: c.values[f.id][rows] for f in bank.fields})
+_MIX = np.uint64(1_000_003)
 
 
-def content_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per row of the clean values (as signed int64, SQLite's integer)."""
-    if frame.empty:
-        return np.array([], dtype=np.int64)
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64).view(np.int64)
+def content_hashes(columns: list[np.ndarray]) -> np.ndarray:
+    """A 64-bit hash per row over the clean values of every field (signed int64, SQLite's
+    integer): each column hashed by pandas (``hash_array``), the columns mixed in order."""
+    n = len(columns[0]) if columns else 0
+    acc = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col in columns:
+            acc = acc * _MIX ^ pd.util.hash_array(col)
+    return acc.view(np.int64)
+
+
+def answer_counts(columns: list[np.ndarray]) -> np.ndarray:
+    """How many fields each row answered."""
+    n = len(columns[0]) if columns else 0
+    counts = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        counts += ~np.isnan(col) if col.dtype.kind == "f" else pd.notna(col)
+    return counts
 
 
 @dataclass
@@ -124,12 +136,11 @@ class Writer:
 
     def prepare(self, c: Checked) -> Prepared:
         """Content hashes, answer counts and issues by row of a whole checked batch."""
-        frame = clean_frame(self.bank, c, np.arange(len(c.table.frame)))
+        columns = [c.values[f.id] for f in self.bank.fields]
         by_row: dict[int, list[Issue]] = {}
         for x in c.issues:
             by_row.setdefault(x.row, []).append(x)
-        counts = frame.notna().sum(axis=1).to_numpy()
-        return Prepared(c, content_hashes(frame), counts, by_row)
+        return Prepared(c, content_hashes(columns), answer_counts(columns), by_row)
 
     def write(
         self, path: Path, sha: str, part: Table, p: Prepared, rows: np.ndarray, result: FileResult
