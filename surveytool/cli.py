@@ -132,9 +132,15 @@ def _progress(done: int, total: int, name: str) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest returned files into the store."""
     from surveytool.ingest import ingest
+    from surveytool.ingest.options import ReadOptions
 
     bank = load_bank(args.bank)
-    summary = ingest(args.files, bank, args.store, wave=args.wave, progress=_progress)
+    options = ReadOptions(args.source, Path(args.mapping) if args.mapping else None, args.encoding)
+    if options.mapping is not None and not options.mapping.is_file():
+        raise UsageError(problem("file_not_found", path=str(options.mapping)))
+    summary = ingest(
+        args.files, bank, args.store, wave=args.wave, progress=_progress, options=options
+    )
     if args.json:
         _out(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -174,6 +180,24 @@ def _print_summary(summary) -> None:
             f"有 {len(summary.failed)} 个文件无法读取，原因见上。其他文件已正常回收。",
             file=sys.stderr,
         )
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Propose a mapping of a platform export to the bank; write it for editing."""
+    from surveytool.ingest.platform_map import propose
+
+    bank = load_bank(args.bank)
+    path = Path(args.file)
+    out = Path(args.output) if args.output else path.with_name(path.name + ".mapping.yaml")
+    rows, written = propose(path, bank, args.source, out)
+    _out(f"{'平台题目':<40}{'题库':>6}{'把握':>6}  状态")
+    for header, qid, conf, status in rows:
+        _out(f"{header[:38]:<40}{qid or '—':>6}{conf:>6.2f}  {status}")
+    _out(
+        f"对应关系已写入：{written}。核对“需确认”“未对应”的行后，用 "
+        f"surveytool ingest --bank {args.bank} --mapping {written} {path} 回收。"
+    )
+    return 0
 
 
 def cmd_responses(args: argparse.Namespace) -> int:
@@ -336,7 +360,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--wave", default="baseline", help="调查轮次（默认 baseline；回访可用 followup）"
     )
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
+    p.add_argument(
+        "--source",
+        default="auto",
+        choices=["auto", "table", "wjx", "tencent", "kobo", "sav"],
+        help="文件来源（默认 auto 自动识别）：wjx 问卷星、tencent 腾讯问卷、kobo KoboToolbox/ODK、sav SPSS",
+    )
+    p.add_argument("--mapping", help="surveytool map 生成并核对过的对应关系文件")
+    p.add_argument(
+        "--encoding",
+        choices=["text", "code", "score"],
+        help="问卷星下载的编码：text 按文本、code 按序号、score 按分数（默认按文件名或内容判断）",
+    )
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("map", help="平台导出文件与题库的对应关系 / map a platform export")
+    p.add_argument("file", metavar="文件", help="问卷星、腾讯问卷或 KoboToolbox 的导出文件")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument(
+        "--source",
+        default="auto",
+        choices=["auto", "wjx", "tencent", "kobo"],
+        help="文件来源（默认自动识别）",
+    )
+    p.add_argument("-o", "--output", help="对应关系文件（默认：导出文件名.mapping.yaml）")
+    p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("responses", help="导出有效答卷 / export clean answers")
     p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")

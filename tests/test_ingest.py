@@ -221,8 +221,7 @@ def dump(db: Path) -> list:
     con = sqlite3.connect(db)
     out = []
     out += con.execute(
-        "SELECT source_id, batch_row, row, rid, unit, content_hash "
-        "FROM responses ORDER BY id"
+        "SELECT source_id, batch_row, row, rid, unit, content_hash FROM responses ORDER BY id"
     ).fetchall()
     out += con.execute("SELECT source_id, bank_id, data FROM batches ORDER BY id").fetchall()
     out += con.execute("SELECT sheet, row, reasons, raw FROM rejects ORDER BY id").fetchall()

@@ -55,6 +55,13 @@ def export_responses(frame: pd.DataFrame, bank: Bank, path: str | Path) -> Path:
         return _csv(frame, bank, out)
     if suffix == ".xlsx":
         return _xlsx(frame, bank, out)
+    if suffix == ".sav":
+        from surveytool.ingest.sav import write_sav
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_sav(frame, bank, out)
+        _codebook_csv(bank, out)
+        return out
     raise UsageError(problem("file_type_unknown", file=out.name, kind="文件", suffix=suffix))
 
 
@@ -94,7 +101,13 @@ def _csv(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
         w.writerow(frame.columns)
         for values in _cells(frame):
             w.writerow([csv_safe(v) for v in values])
+    _codebook_csv(bank, out)
+    return out
+
+
+def _codebook_csv(bank: Bank, out: Path) -> Path:
+    """``<name>-编码说明.csv`` beside an export."""
     book = out.with_name(out.stem + "-编码说明.csv")
     with book.open("w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows([[csv_safe(v) for v in r] for r in codebook(bank)])
-    return out
+    return book

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".sav")
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
 MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
 MAX_CELLS = 60_000_000  # declared sheet area (rows x columns)

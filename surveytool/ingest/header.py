@@ -83,7 +83,13 @@ def map_ids(
         m.refs[target] = letter
     dup = [
         problem(
-            "column_duplicated", file=shown, sheet=sheet, kind=KIND, field=t, columns="、".join(ls)
+            "column_duplicated",
+            file=shown,
+            sheet=sheet,
+            kind=KIND,
+            field=t,
+            name=t,
+            columns="、".join(ls),
         )
         for t, ls in seen.items()
         if len(ls) > 1

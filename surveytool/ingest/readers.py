@@ -26,9 +26,10 @@ from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.forms.reader import parse_meta, read_properties
 from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID, FormStructure
-from surveytool.ingest import cells, header
+from surveytool.ingest import cells, header, platforms
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.csvio import read_csv_rows
+from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 
 # fastexcel logs a line for every empty column it reads as text; not news for our users.
@@ -50,9 +51,15 @@ def _reader_detail(exc: Exception) -> str:
 
 
 def read_excel_file(
-    path: Path, shown: str, bank: Bank, expected: dict[str, FormStructure]
+    path: Path,
+    shown: str,
+    bank: Bank,
+    expected: dict[str, FormStructure],
+    options: ReadOptions | None = None,
+    pair: Path | None = None,
 ) -> Table:
-    """Read an .xlsx/.xls file: one of our forms, or a generic table."""
+    """Read an .xlsx/.xls file: one of our forms, a platform export, or a generic table."""
+    options = options or ReadOptions()
     book = _book(path, shown)
     props = read_properties(path)
     if props.get("format") == FORMAT and props.get("bank_id") not in (None, bank.id):
@@ -66,7 +73,7 @@ def read_excel_file(
         if structure.bank_id != bank.id:
             raise fail("form_other_bank", shown, other=structure.bank_id, bank=bank.id)
         return _dispatch(book, shown, bank, structure, stored, expected)
-    return _generic_excel(book, shown, bank)
+    return _generic_excel(book, shown, bank, path, options, pair)
 
 
 def _dispatch(
@@ -166,7 +173,9 @@ def _collection(book, shown: str, bank: Bank, structure: FormStructure) -> Table
     return _drop_blank_tail(table)
 
 
-def _generic_excel(book, shown: str, bank: Bank) -> Table:
+def _generic_excel(
+    book, shown: str, bank: Bank, path: Path, options: ReadOptions, pair: Path | None
+) -> Table:
     last_error: FileRejectedError | None = None
     for sheet in book.sheet_names:
         grid, first = _grid(book, sheet, shown, dtypes="string")
@@ -174,12 +183,50 @@ def _generic_excel(book, shown: str, bank: Bank) -> Table:
             continue
         letters = [get_column_letter(first + i + 1) for i in range(grid.shape[1])]
         try:
+            platform = _platform(grid, options)
+            if platform:
+                return _platform_table(platform, grid, sheet, bank, path, shown, options, pair)
             return _generic(grid, letters, shown, sheet, bank, "table")
         except FileRejectedError as exc:
             last_error = exc
     if last_error is not None:
         raise last_error
     raise fail("file_empty", shown)
+
+
+def _platform(grid: np.ndarray, options: ReadOptions) -> str | None:
+    """The platform to read ``grid`` as (None: a plain table)."""
+    if options.source == "table":
+        return None
+    if options.source != "auto":
+        return options.source
+    return platforms.detect(list(grid[0])) if len(grid) else None
+
+
+def _platform_table(
+    platform: str,
+    grid: np.ndarray,
+    sheet: str,
+    bank: Bank,
+    path: Path,
+    shown: str,
+    options: ReadOptions,
+    pair: Path | None,
+) -> Table:
+    export = platforms.parse(platform, list(grid[0]), [list(r) for r in grid[1:]], 2, sheet)
+    paired = _pair_export(pair, sheet) if pair else None
+    return platforms.to_table(export, bank, path, shown, options.mapping, options.encoding, paired)
+
+
+def _pair_export(path: Path, sheet: str):
+    """The 按文本 download read alongside a 按序号 one (for its 其他 texts)."""
+    if path.suffix.lower() == ".csv":
+        rows = read_csv_rows(path, path.name)
+        grid = np.array(rows, dtype=object)
+    else:
+        book = _book(path, path.name)
+        grid, _ = _grid(book, book.sheet_names[0], path.name, dtypes="string")
+    return platforms.parse("wjx", list(grid[0]), [list(r) for r in grid[1:]], 2, sheet)
 
 
 def _generic(
@@ -203,17 +250,31 @@ def _drop_blank_tail(t: Table) -> Table:
     return t
 
 
-def read_csv_file(path: Path, shown: str, bank: Bank) -> Table:
-    """Read a CSV (UTF-8 with/without BOM, or GB18030) as a generic table."""
+def read_csv_file(
+    path: Path, shown: str, bank: Bank, options: ReadOptions | None = None, pair: Path | None = None
+) -> Table:
+    """Read a CSV (UTF-8 with/without BOM, GB18030, UTF-16): a platform export or a table."""
+    options = options or ReadOptions()
     rows = read_csv_rows(path, shown)
     if not rows:
         raise fail("file_empty", shown)
     width = max(len(r) for r in rows)
     grid = np.array([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    platform = _platform(grid, options)
+    if platform:
+        return _platform_table(platform, grid, "CSV", bank, path, shown, options, pair)
     letters = [get_column_letter(i + 1) for i in range(width)]
     table = _generic(grid, letters, shown, "CSV", bank, "csv")
     table.channel = "csv"
     return table
+
+
+def read_sav_file(path: Path, shown: str, bank: Bank) -> Table:
+    """An SPSS .sav file: variables named by field id (ours) or labelled with question text;
+    value labels map codes. Read with pyreadstat."""
+    from surveytool.ingest.sav import read_sav
+
+    return read_sav(path, shown, bank)
 
 
 __all__ = ["RESPONSE_ID", "read_csv_file", "read_excel_file"]

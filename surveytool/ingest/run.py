@@ -6,6 +6,7 @@ duplicates. Respondent forms are validated in batches (one row each) and written
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from surveytool.forms.collection import build_collection
 from surveytool.forms.respondent import build_respondent
 from surveytool.forms.structure import FormStructure
 from surveytool.ingest import files as fs
-from surveytool.ingest.readers import read_csv_file, read_excel_file
+from surveytool.ingest.options import ReadOptions
+from surveytool.ingest.readers import read_csv_file, read_excel_file, read_sav_file
 from surveytool.ingest.rejects import write_rejects
 from surveytool.ingest.store import Store
 from surveytool.ingest.table import KIND, FileRejectedError, Table, combine, fail
@@ -110,21 +112,30 @@ class _Expected(dict):
         return self[layout]
 
 
-def read_table(path: Path, bank: Bank, expected: dict[str, FormStructure]) -> Table:
+def read_table(
+    path: Path,
+    bank: Bank,
+    expected: dict[str, FormStructure],
+    options: ReadOptions | None = None,
+    pair: Path | None = None,
+) -> Table:
     """Any supported file as a Table. Raises FileRejectedError."""
+    options = options or ReadOptions()
     shown = path.name
     suffix = path.suffix.lower()
     if suffix not in fs.SUFFIXES:
         raise fail("file_type_unknown", shown, suffix=suffix or "（无扩展名）")
     if path.stat().st_size == 0:
         raise fail("file_empty", shown)
+    if suffix == ".sav" or options.source == "sav":
+        return read_sav_file(path, shown, bank)
     if suffix == ".csv":
-        return read_csv_file(path, shown, bank)
+        return read_csv_file(path, shown, bank, options, pair)
     if suffix in (".xlsx", ".xlsm"):
         reason = fs.precheck_xlsx(path)
         if reason:
             raise fail("file_unreadable", shown, detail=reason)
-    return read_excel_file(path, shown, bank, expected)
+    return read_excel_file(path, shown, bank, expected, options, pair)
 
 
 def ingest(
@@ -133,13 +144,17 @@ def ingest(
     store_path: str | Path = "survey.db",
     wave: str = "baseline",
     progress: Progress | None = None,
+    options: ReadOptions | None = None,
 ) -> IngestSummary:
     """Ingest files and folders into the store; returns what happened to each file.
 
     Never raises for a bad returned file: its problems are in the summary. Raises
-    IngestError only when the store itself cannot be used.
+    IngestError only when the store itself cannot be used. ``options`` says how to read
+    platform exports (source, mapping file, 问卷星 encoding).
     """
+    options = options or ReadOptions()
     paths = fs.discover([Path(t) for t in targets])
+    pairs = wjx_pairs(paths)
     summary = IngestSummary(bank.id, wave, str(store_path), [])
     if bank.role_fields("unit"):
         summary.unit_labels = {o.code: o.label for o in bank.role_fields("unit")[0].options}
@@ -153,7 +168,14 @@ def ingest(
                 progress(k, len(paths), path.name)
             result = FileResult(path.name, str(path), "ingested")
             summary.files.append(result)
-            table_sha = _open(run, path, expected, result, seen)
+            if path in pairs.values():
+                result.status = "paired"
+                code = next(c for c, t in pairs.items() if t == path)
+                result.problems.append(
+                    problem("paired_text", file=path.name, kind=KIND, other=code.name)
+                )
+                continue
+            table_sha = _open(run, path, expected, result, seen, options, pairs.get(path))
             if table_sha is None:
                 continue
             table, sha = table_sha
@@ -168,6 +190,28 @@ def ingest(
     return summary
 
 
+_WJX_NEW = re.compile(r"^(\d+)_按(文本|序号|分数)_")
+_WJX_OLD = re.compile(r"^(\d+_\d+)_([02])\.(xls|xlsx|csv)$")
+
+
+def wjx_pairs(paths: list[Path]) -> dict[Path, Path]:
+    """问卷星 downloads of one survey in both encodings: 按序号 file -> its 按文本 twin
+    (by file name: ``{id}_按序号_…`` / ``{id}_按文本_…`` or ``{id}_{id}_2`` / ``_0``)."""
+    text: dict[tuple[Path, str], Path] = {}
+    code: dict[tuple[Path, str], Path] = {}
+    for p in paths:
+        m = _WJX_NEW.match(p.name)
+        if m:
+            (text if m.group(2) == "文本" else code if m.group(2) == "序号" else {})[
+                (p.parent, m.group(1))
+            ] = p
+            continue
+        m = _WJX_OLD.match(p.name)
+        if m:
+            (text if m.group(2) == "0" else code)[(p.parent, m.group(1))] = p
+    return {c: text[k] for k, c in code.items() if k in text}
+
+
 REJECTED_FORM = "form_fields_lost"  # a respondent form whose answers cannot be located
 
 
@@ -177,6 +221,8 @@ def _open(
     expected: dict[str, FormStructure],
     result: FileResult,
     seen: dict[str, str],
+    options: ReadOptions,
+    pair: Path | None,
 ) -> tuple[Table, str] | None:
     """Read one file, or record why not. Returns (table, sha256) or None."""
     if not path.is_file():
@@ -199,7 +245,7 @@ def _open(
         )
         return None
     try:
-        table = read_table(path, run.bank, expected)
+        table = read_table(path, run.bank, expected, options, pair)
     except FileRejectedError as exc:
         if exc.problems[0].code == REJECTED_FORM:
             run.reject_file(path, sha, exc.problems, result)

@@ -26,7 +26,27 @@ from surveytool.ingest import normalise as nz
 from surveytool.ingest.table import KIND, Table
 
 NUMERIC_KINDS = ("single", "likert", "flag", "rank", "number")
-_SPLIT = re.compile(r"[,，;；、┋|/\s]+")
+_SPLIT = re.compile(r"[┋;；,，|\n]+")  # separators that never occur inside an option label
+_SPLIT_SOFT = re.compile(r"[、/\s]+")  # may occur inside labels: used only when every part is one
+
+
+def split_picks(text: str, matcher: nz.OptionMatcher) -> list[str]:
+    """The picks in one multiple-choice cell (``1,3``, ``报销┋会议``, ``报销、会议``).
+
+    ``、``, ``/`` and spaces split a part only when every piece is an option, so a label such
+    as ``项目中期检查、结题验收`` stays whole."""
+    out: list[str] = []
+    for part in _SPLIT.split(text.strip()):
+        part = part.strip()
+        if not part:
+            continue
+        if matcher(part).is_error:
+            pieces = [x for x in _SPLIT_SOFT.split(part) if x]
+            if len(pieces) > 1 and not any(matcher(x).is_error for x in pieces):
+                out.extend(pieces)
+                continue
+        out.append(part)
+    return out
 
 
 @dataclass
@@ -160,7 +180,7 @@ def _expand_multi(
     for i, raw in enumerate(col.to_numpy(dtype=object)):
         if nz.is_blank(raw):
             continue
-        tokens = [raw] if isinstance(raw, int | float) else _SPLIT.split(str(raw).strip())
+        tokens = [raw] if isinstance(raw, int | float) else split_picks(str(raw), matcher)
         for f in flags:
             if f.id not in t.frame.columns:
                 values[f.id][i] = 0

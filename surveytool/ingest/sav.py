@@ -1,0 +1,100 @@
+"""SPSS .sav files, both ways (pyreadstat).
+
+Import: variables named by field id (as we export them) are taken directly; otherwise a
+variable is matched by its label (the question text) like a table header. Values stay codes;
+string variables stay text. Export: every field a variable with its question as variable
+label and its options as value labels, so SPSS users carry on where we stop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from surveytool.bank.model import Bank
+from surveytool.errors import problem
+from surveytool.ingest import header
+from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
+
+META = {"response_id", "wave", "bank_version", "source", "sheet", "row", "rid", "unit", "channel"}
+
+
+def read_sav(path: Path, shown: str, bank: Bank) -> Table:
+    """An .sav file as a Table of raw values under bank field ids."""
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+    except Exception as exc:  # pyreadstat raises its own error types for damaged files
+        raise fail("file_unreadable", shown, detail=f"不是有效的 SPSS 文件（{exc}）") from None
+    labels = meta.column_names_to_labels or {}
+    fields = {f.id for f in bank.fields}
+    names = [str(c) for c in frame.columns if str(c) not in META]  # our export's bookkeeping
+    shown_headers = [c if c in fields else (labels.get(c) or c) for c in names]
+    mapping = header.map_ids(shown_headers, names, bank, shown, "SPSS", strict=False)
+    rename = {
+        name: mapping.columns[str(h)]
+        for name, h in zip(names, shown_headers, strict=True)
+        if mapping.columns.get(str(h))
+    }
+    if not rename:
+        raise FileRejectedError(
+            [problem("mapping_nothing", file=shown, kind=KIND, platform="SPSS")]
+        )
+    if "rid" in frame.columns:
+        rename["rid"] = "_rid"
+    data = frame[list(rename)].rename(columns=rename).astype(object)
+    data = data.where(pd.notna(data), None)
+    rows = np.arange(1, len(data) + 1)
+    refs = {t: n for n, t in rename.items()}
+    return Table(
+        shown,
+        "SPSS",
+        "sav",
+        data.reset_index(drop=True),
+        rows,
+        refs,
+        mapping.problems,
+        channel="sav",
+    )
+
+
+def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
+    """Answers (from load_answers) as .sav with variable and value labels."""
+    import pyreadstat
+
+    out = pd.DataFrame(index=frame.index)
+    for col in ("response_id", "wave", "source", "rid"):
+        if col in frame.columns:
+            out[col] = (
+                frame[col].astype(object).where(frame[col].notna(), None)
+                if col != "response_id"
+                else frame[col].astype(float)
+            )
+    column_labels = {
+        "response_id": "答卷编号",
+        "wave": "调查轮次",
+        "source": "来源文件",
+        "rid": "问卷编号",
+    }
+    value_labels: dict[str, dict[float, str]] = {}
+    for f in bank.fields:
+        col = frame[f.id] if f.id in frame.columns else pd.Series([None] * len(frame))
+        if f.kind in ("text", "other"):
+            out[f.id] = col.astype(object).where(col.notna(), "").astype(str)
+        else:
+            out[f.id] = pd.to_numeric(col.astype("Float64"), errors="coerce").astype(float)
+        column_labels[f.id] = f.label[:250]
+        if f.options:
+            value_labels[f.id] = {float(o.code): o.label for o in f.options}
+        elif f.kind == "flag":
+            value_labels[f.id] = {1.0: "选中", 0.0: "未选"}
+    pyreadstat.write_sav(
+        out,
+        str(path),
+        column_labels=[column_labels.get(c, c) for c in out.columns],
+        variable_value_labels=value_labels,
+    )
+    return path
