@@ -269,6 +269,45 @@ def _print_analysis(r, args: argparse.Namespace) -> None:
         _out(f"完整结果已写入：{args.json}")
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two waves."""
+    from surveytool.analysis import Survey
+    from surveytool.analysis.waves import compare_waves
+    from surveytool.ingest import load_answers
+    from surveytool.report.sentences import wave_change
+
+    bank = load_bank(args.bank)
+    a, b = args.waves
+    sa = Survey(load_answers(args.store, bank, a), bank)
+    sb = Survey(load_answers(args.store, bank, b), bank)
+    for wave, s in ((a, sa), (b, sb)):
+        if s.n == 0:
+            raise UsageError(problem("empty_wave", wave=wave, store=args.store))
+    res = compare_waves(sa, sb, args.link)
+    if args.json:
+        from surveytool.analysis.run import records
+
+        Path(args.json).write_text(
+            json.dumps(records(res), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    design = res["design"].iloc[0] if len(res) else "independent"
+    pairs = int(res["n"].max()) if len(res) and design == "paired" else 0
+    _out(
+        f"“{a}”{sa.n} 份，“{b}”{sb.n} 份；"
+        + (
+            f"按自编代码配对比较（{pairs} 对）。"
+            if design == "paired"
+            else "两轮受访者无法一一对应，按独立样本比较。"
+        )
+    )
+    for row in res.to_dict(orient="records"):
+        if row["kind"] == "construct" or row["verdict"] != "no_change":
+            _out("  " + wave_change(row["label"], row, a, b))
+    if args.json:
+        _out(f"全部 {len(res)} 项比较已写入：{args.json}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the draft report."""
     from surveytool.report import make_report
@@ -402,6 +441,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
     p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("compare", help="两轮调查对比（回访）/ compare two waves")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument(
+        "--waves",
+        nargs=2,
+        required=True,
+        metavar=("基线", "回访"),
+        help="两个轮次，例如 baseline followup",
+    )
+    p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
+    p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="生成调研报告初稿 / write the draft report")
     p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")

@@ -44,9 +44,16 @@ class Simulator:
     text_rate: float = 0.35
     unit_effects: dict[int, float] | None = None
     problem_shift: float = 0.5  # latent shift towards the problem end (problem_when)
+    construct_shift: dict[str, float] | None = None  # a change to simulate (follow-up waves)
+    noise_seed: int | None = None  # item noise; the same seed with another noise_seed gives
+    # the same people answering again (a paired follow-up wave)
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
+        self.noise = np.random.default_rng(
+            self.seed if self.noise_seed is None else self.noise_seed
+        )
+        self.count = 0
         units = self.bank.role_fields("unit")
         self.unit_q = self.bank.question(units[0].question) if units else None
         self.constructs = list(
@@ -78,7 +85,12 @@ class Simulator:
     def one(self) -> dict[str, Any]:
         """One respondent's answers."""
         answers: dict[str, Any] = {f.id: None for f in self.bank.fields}
-        latent = {c: float(self.rng.normal()) + self.shifts.get(c, 0.0) for c in self.constructs}
+        extra = self.construct_shift or {}
+        latent = {
+            c: float(self.rng.normal()) + self.shifts.get(c, 0.0) + extra.get(c, 0.0)
+            for c in self.constructs
+        }
+        self.count += 1
         shift = 0.0
         for s in self.bank.sections:
             if not _shown(s.relevant_tree, answers, self.bank):
@@ -113,6 +125,8 @@ class Simulator:
             self._likert(q, a, latent[q.construct or q.id] + shift)
         elif q.type == "number":
             a[q.id] = self._number(q)
+        elif q.type == "text" and q.role == "respondent_code":
+            a[q.id] = f"R{self.count:05d}"  # the same person has the same code in every wave
         elif (
             q.type == "text" and not q.pii and q.role is None and self.rng.random() < self.text_rate
         ):
@@ -140,7 +154,7 @@ class Simulator:
         mid = (len(codes) - 1) / 2
         for item in q.items:
             s = -score if item.reverse else score
-            idx = int(np.clip(round(mid + 0.9 * s + self.rng.normal(0, 0.7)), 0, len(codes) - 1))
+            idx = int(np.clip(round(mid + 0.9 * s + self.noise.normal(0, 0.7)), 0, len(codes) - 1))
             a[item.id] = codes[idx]
 
     def _number(self, q: Question) -> float | int:

@@ -224,3 +224,48 @@ def group_difference(subject: str, by_text: str, means: dict[str, float], scale:
 def distribution_difference(subject: str, by_text: str) -> str:
     """A significant crosstab."""
     return f"不同{by_text}的回答者对“{subject}”的回答分布存在统计上显著的差异。"
+
+
+VERDICT_WORDS = {
+    "improved": "有所改善",
+    "worsened": "有所变差",
+    "increased": "有所上升",
+    "decreased": "有所下降",
+}
+
+
+def wave_change(label: str, row: dict, wave_a: str, wave_b: str) -> str:
+    """One compared item or construct between two waves, never claiming a change the test
+    does not support."""
+    binary = row.get("kind") == "binary"
+
+    def show(x: float) -> str:
+        return pct(100 * x) if binary else f"{x:.2f}"
+
+    a, b = row["mean_a"], row["mean_b"]
+    if a != a or b != b:
+        return f"“{label}”在两轮中没有足够的回答，无法比较。"
+    moved = f"（“{wave_a}”{show(a)} → “{wave_b}”{show(b)}）"
+    if row["verdict"] == "no_change":
+        return f"“{label}”未发现统计上可检出的变化{moved}。"
+    way = "上升" if row["change"] > 0 else "下降"
+    return f"“{label}”{way}{moved}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
+
+
+WAVE_TESTS = {
+    "wilcoxon": "Wilcoxon 符号秩检验（配对）",
+    "mcnemar": "McNemar 检验（配对）",
+    "mannwhitney": "Mann–Whitney U 检验",
+    "chi2": "Pearson 卡方检验",
+}
+
+
+def wave_note(row: dict) -> str:
+    """The test behind a wave comparison, for a footnote."""
+    if not row.get("test"):
+        return "未检验（没有可比较的回答或回答没有变化）。"
+    return (
+        f"{WAVE_TESTS[row['test']]}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
+        f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {row['effect_size']:.2f}，"
+        f"n = {int(row['n'])}。"
+    )

@@ -1,0 +1,211 @@
+"""Follow-up waves: what changed between two waves, with the right test.
+
+- Respondents linked by a respondent code (the bank's ``role: respondent_code`` question, or
+  a field named by the user) are compared as pairs: Wilcoxon signed-rank for ordinal items,
+  numbers and construct scores (R ``wilcox.test(paired = TRUE, exact = FALSE,
+  correct = TRUE)``; zero differences dropped; effect size the matched-pairs rank-biserial
+  correlation), McNemar for 0/1 answers (continuity-corrected chi-square, R
+  ``mcnemar.test``; effect size the odds ratio of discordant pairs).
+- Otherwise the waves are independent samples: Mann–Whitney U (effect size rank-biserial r)
+  and Pearson chi-square for 0/1 answers (Cramér's V).
+- Benjamini–Hochberg adjusted p values over all comparisons of one run. A change is called
+  an improvement or a worsening only when BH-adjusted p < 0.05, and only for items whose
+  direction is known (``problem_when`` in the bank); otherwise it is an increase or decrease.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from surveytool.analysis.columns import EFFECT_SIZE, P_ADJUSTED, P_VALUE, STATISTIC, N
+from surveytool.analysis.compare import bh_adjust
+from surveytool.analysis.constructs import composite, construct_fields
+from surveytool.analysis.data import Survey
+
+ALPHA = 0.05
+
+
+def link_field(s: Survey, link: str | None) -> str | None:
+    """The field that links respondents across waves (None: independent samples)."""
+    if link:
+        return link
+    codes = [q.id for q in s.bank.questions if q.role == "respondent_code"]
+    return codes[0] if codes else None
+
+
+def _targets(s: Survey) -> list[tuple[str, str, str, object]]:
+    """(name, label, kind, getter) for every likert item, number, 0/1 field and construct."""
+    out = []
+    for f in s.bank.fields:
+        if f.kind in ("likert", "number"):
+            out.append((f.id, f.label, "ordinal", f.id))
+        elif f.kind == "flag":
+            out.append((f.id, f.label, "binary", f.id))
+    for name in construct_fields(s):
+        out.append((name, f"“{name}”维度得分", "construct", name))
+    return out
+
+
+def _values(s: Survey, key: str, kind: str) -> np.ndarray:
+    if kind == "construct":
+        return composite(s, construct_fields(s)[key])
+    x = s.values(key).copy()
+    x[~s.shown(s.bank.question(s.bank.field(key).question))] = np.nan
+    return x
+
+
+def _direction(s: Survey, key: str, kind: str) -> str | None:
+    """'high' when a higher value means more of a problem, 'low' when less, else None."""
+    if kind == "construct":
+        for q in s.bank.questions:
+            if q.construct == key and q.problem_when:
+                return q.problem_when
+        return None
+    f = s.bank.field(key)
+    q = s.bank.question(f.question)
+    if not q.problem_when:
+        return None
+    if f.reverse:
+        return "low" if q.problem_when == "high" else "high"
+    return q.problem_when
+
+
+def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
+    """Wilcoxon signed-rank or McNemar on pairs (a[i], b[i]); pairs with a missing value
+    are dropped."""
+    ok = ~np.isnan(a) & ~np.isnan(b)
+    a, b = a[ok], b[ok]
+    out = {"test": "", N: len(a), STATISTIC: np.nan, P_VALUE: np.nan, EFFECT_SIZE: np.nan}
+    if binary:
+        b01, b10 = int(((a == 0) & (b == 1)).sum()), int(((a == 1) & (b == 0)).sum())
+        if b01 + b10 == 0:
+            return out
+        chi2 = (abs(b01 - b10) - 1) ** 2 / (b01 + b10)
+        out.update(
+            test="mcnemar",
+            **{
+                STATISTIC: chi2,
+                P_VALUE: float(stats.chi2.sf(chi2, 1)),
+                EFFECT_SIZE: (b01 + 0.5) / (b10 + 0.5),
+            },
+        )
+        return out
+    d = b - a
+    d = d[d != 0]
+    if len(d) == 0:
+        return out
+    res = stats.wilcoxon(d, zero_method="wilcox", correction=True, method="approx")
+    ranks = stats.rankdata(np.abs(d))
+    r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
+    # statistic: V = the sum of the ranks of positive differences (b - a), as R reports it
+    out.update(
+        test="wilcoxon",
+        **{
+            STATISTIC: float(r_plus),
+            P_VALUE: float(res.pvalue),
+            EFFECT_SIZE: float((r_plus - r_minus) / (r_plus + r_minus)),
+        },
+    )
+    return out
+
+
+def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
+    """Mann–Whitney U or chi-square between two independent samples."""
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    out = {
+        "test": "",
+        N: int(len(a) + len(b)),
+        STATISTIC: np.nan,
+        P_VALUE: np.nan,
+        EFFECT_SIZE: np.nan,
+    }
+    if not len(a) or not len(b):
+        return out
+    if binary:
+        table = np.array([[(a == 1).sum(), (a == 0).sum()], [(b == 1).sum(), (b == 0).sum()]])
+        if (table.sum(axis=0) == 0).any():
+            return out
+        chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
+        out.update(
+            test="chi2",
+            **{
+                STATISTIC: float(chi2),
+                P_VALUE: float(p),
+                EFFECT_SIZE: float(np.sqrt(chi2 / table.sum())),
+            },
+        )
+        return out
+    if np.ptp(np.concatenate([a, b])) == 0:
+        return out
+    res = stats.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic")
+    out.update(
+        test="mannwhitney",
+        **{
+            STATISTIC: float(res.statistic),
+            P_VALUE: float(res.pvalue),
+            EFFECT_SIZE: float(2 * res.statistic / (len(a) * len(b)) - 1),
+        },
+    )
+    return out
+
+
+def _paired_arrays(a: Survey, b: Survey, link: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions in a and b of respondents with the same code (codes repeated within a
+    wave are left out: they cannot be linked with certainty)."""
+    ca = pd.Series([str(v).strip() if pd.notna(v) else None for v in a.frame[link]])
+    cb = pd.Series([str(v).strip() if pd.notna(v) else None for v in b.frame[link]])
+    ca = ca[ca.notna() & ~ca.duplicated(keep=False)]
+    cb = cb[cb.notna() & ~cb.duplicated(keep=False)]
+    joined = pd.merge(ca.rename("c").reset_index(), cb.rename("c").reset_index(), on="c")
+    return joined["index_x"].to_numpy(), joined["index_y"].to_numpy()
+
+
+def compare_waves(a: Survey, b: Survey, link: str | None = None) -> pd.DataFrame:
+    """One row per item/number/0-1 field/construct: n, means (or shares) in each wave, the
+    change, test, statistic, p, BH-adjusted p, effect size, and the verdict
+    (improved / worsened / increased / decreased / no_change)."""
+    link = link_field(a, link)
+    paired = link is not None and link in a.frame.columns and link in b.frame.columns
+    ia = ib = None
+    if paired:
+        ia, ib = _paired_arrays(a, b, link)
+        paired = len(ia) > 0
+    rows = []
+    for key, label, kind, _ in _targets(a):
+        va, vb = _values(a, key, kind), _values(b, key, kind)
+        binary = kind == "binary"
+        res = paired_test(va[ia], vb[ib], binary) if paired else independent_test(va, vb, binary)
+        rows.append(
+            {
+                "field": key,
+                "label": label,
+                "kind": kind,
+                "design": "paired" if paired else "independent",
+                "mean_a": float(np.nanmean(va)) if np.any(~np.isnan(va)) else np.nan,
+                "mean_b": float(np.nanmean(vb)) if np.any(~np.isnan(vb)) else np.nan,
+                "n_a": int((~np.isnan(va)).sum()),
+                "n_b": int((~np.isnan(vb)).sum()),
+                "direction": _direction(a, key, kind),
+                **res,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out[P_ADJUSTED] = bh_adjust(out[P_VALUE].to_numpy(dtype=float))
+    out["change"] = out["mean_b"] - out["mean_a"]
+    out["verdict"] = [_verdict(r) for r in out.to_dict(orient="records")]
+    return out
+
+
+def _verdict(r: dict) -> str:
+    if not r["test"] or not (r[P_ADJUSTED] < ALPHA):
+        return "no_change"
+    up = r["change"] > 0
+    if r["direction"] == "high":
+        return "worsened" if up else "improved"
+    if r["direction"] == "low":
+        return "improved" if up else "worsened"
+    return "increased" if up else "decreased"
