@@ -123,6 +123,11 @@ MESSAGES: dict[str, str] = {
     "paired_text": "这是问卷星“按文本”下载，已与同一问卷的“按序号”下载 {other} 合并读取（其他选项的文字取自本文件）。",
     "not_a_platform_export": "无法识别这是哪个平台的导出文件（问卷星的表头有“序号”和“1、题目”，腾讯问卷有“编号”和“1.题目”，KoboToolbox 有“_uuid”）。请用 --source 指定。",
     "pair_mismatch": "问卷星文本版与序号版文件的答卷序号不一致（{detail}），无法合并，已分别回收。",
+    "campaign_bad_number": "“{key}”的值“{value}”无效。{what}应为正整数。",
+    "campaign_target_gt_population": "单位“{unit}”的目标份数 {target} 大于总体人数 {population}。请核对。",
+    "campaign_bad_date": "日期“{value}”无效。请写成 2026-06-15 这样的格式。",
+    "campaign_duplicate_topic": "选题 {value} 出现了不止一次。每个选题只写一次。",
+    "lists_unreadable": "无法读取清单文件“{path}”：{detail}。请确认它是 surveytool lists 生成的 .xlsx 文件。",
     "store_busy": "数据库“{path}”正被另一个回收任务使用，等待 {seconds} 秒后仍未释放。请等另一个任务结束后再试。",
     "store_not_ours": "“{path}”不是 surveytool 的回收数据库。请换一个文件名，或删除该文件后重试。",
 }

@@ -68,13 +68,16 @@ def suggest(word: str, choices: Any) -> str:
 class Collector:
     """Collects problems for one file; ``err`` records one and returns None."""
 
-    def __init__(self, shown: str):
+    def __init__(self, shown: str, kind: str = "题库"):
         self.shown = shown
+        self.kind = kind  # how the file is named in messages (题库, 调研计划)
         self.problems: list[Problem] = []
 
     def err(self, code: str, line: int | None, qid: str | None = None, **values: Any) -> None:
         """Record a problem located at ``line`` of this file (and question ``qid``)."""
-        self.problems.append(problem(code, file=self.shown, line=line, field=qid, **values))
+        self.problems.append(
+            problem(code, file=self.shown, line=line, field=qid, kind=self.kind, **values)
+        )
 
     def unknown_keys(self, raw: LineMap, allowed: set[str], qid: str | None = None) -> None:
         """Report keys of ``raw`` that are not in ``allowed``, with near-miss suggestions."""

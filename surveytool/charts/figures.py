@@ -336,3 +336,40 @@ def group_means(means: pd.DataFrame, title: str, scale_max: float = 5.0) -> Figu
     ax.set_xlabel(f"平均得分（1～{scale_max:g}）", fontsize=9)
     _title(ax, title, "注：点为均值，线段为 95% 置信区间；人数少于 5 人的组未显示。")
     return fig
+
+
+def track_status(by_unit: pd.DataFrame, title: str = "各责任单位问题销号进展") -> Figure:
+    """Stacked bars per responsible unit: 已销号 / 推进中 / 未启动 (counts)."""
+    fig, ax = _figure(max(len(by_unit), 1), width=6.4, per_bar=0.45)
+    units = by_unit["unit"].tolist() if len(by_unit) else []
+    y = np.arange(len(units))[::-1]
+    left = np.zeros(len(units))
+    for status, color in (("已销号", ACCENT), ("推进中", GREY), ("未启动", "#DDDDDD")):
+        values = by_unit[status].to_numpy(dtype=float) if len(units) else np.array([])
+        ax.barh(
+            y,
+            values,
+            left=left,
+            color=color,
+            height=0.6,
+            label=status,
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        for yi, lft, v in zip(y, left, values, strict=True):
+            if v:
+                ax.text(
+                    lft + v / 2,
+                    yi,
+                    f"{int(v)}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if status == "已销号" else DARK,
+                )
+        left = left + values
+    ax.set_yticks(y, [wrap(u, 12) for u in units])
+    ax.set_xlabel("问题数（项）", fontsize=9)
+    fig.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 0.0), fontsize=8, frameon=False)
+    _title(ax, title, "注：按任务清单中的状态统计。", legend_rows=1)
+    return fig

@@ -48,6 +48,7 @@ def _likert(s: Survey, r: Results) -> list[dict]:
                 n = int(lk.loc[item.id, "n"])
                 out.append(
                     {
+                        "key": f"item:{item.id}",
                         "text": f"{item.text}（{say.pct(share)} 的回答者选择{words}）",
                         "evidence": f"题目 {q.id}“{q.text}”，题项 {item.id}，在 {n} 名回答者中，"
                         f"{say.pct(share)} 选择{words}。",
@@ -70,6 +71,7 @@ def _multi(s: Survey, r: Results) -> list[dict]:
             if row.percent >= OPTION_SHARE and "没有" not in row.label:
                 out.append(
                     {
+                        "key": f"option:{q.id}:{row.option}",
                         "text": f"{row.label}（{say.pct(row.percent)} 的回答者选择）",
                         "evidence": f"题目 {q.id}“{q.text}”（可多选），在 {n} 名回答者中，"
                         f"{say.pct(row.percent)} 选择了“{row.label}”。",
@@ -102,6 +104,7 @@ def _groups(s: Survey, r: Results) -> list[dict]:
         worst = pick(means, key=means.get)
         out.append(
             {
+                "key": f"group:{row['field']}:{row['by']}:{worst}",
                 "text": f"“{worst}”在“{row['field']}”方面的问题更为突出",
                 "evidence": f"按{s.bank.question(g.question).text}分组，“{worst}”的"
                 f"“{row['field']}”平均得分为 {say.num(means[worst], 2)}"
@@ -113,8 +116,9 @@ def _groups(s: Survey, r: Results) -> list[dict]:
 
 
 def candidate_problems(s: Survey, r: Results) -> list[dict]:
-    """Problems by the rule above: ``{"text", "evidence"}``, strongest first per rule."""
+    """Problems by the rule above: ``{"key", "text", "evidence"}``, strongest first per rule.
+    ``key`` identifies a problem across re-runs (the lists keep their 编号 by it)."""
     out = []
     for found in (_likert(s, r), _multi(s, r), _groups(s, r)):
         out.extend(sorted(found, key=lambda p: -p["share"]))
-    return [{"text": p["text"], "evidence": p["evidence"]} for p in out]
+    return [{"key": p["key"], "text": p["text"], "evidence": p["evidence"]} for p in out]

@@ -1,0 +1,50 @@
+"""The ``surveytool`` command: a thin shell over the library.
+
+Each sub-command parses its options, calls library functions and prints the result in
+Chinese. A :class:`~surveytool.errors.SurveyToolError` becomes one line per problem on stderr
+and exit code 1 — never a traceback. Commands live in modules by stage: ``banks``
+(banks, check, form, xlsform), ``collect`` (ingest, map, responses), ``results`` (analyze,
+compare, report, demo, simulate), ``campaign`` (init-campaign, sample-size, status, lists,
+track).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from surveytool import __version__
+from surveytool.cli import banks, campaign, collect, results
+from surveytool.errors import SurveyToolError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="surveytool",
+        description="问卷设计、回收、统计与调研报告工具 / survey toolkit for research campaigns",
+    )
+    parser.add_argument("--version", action="version", version=f"surveytool {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for module in (banks, collect, results, campaign):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except SurveyToolError as exc:
+        for p in exc.problems:
+            print(p.message, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

@@ -1,0 +1,211 @@
+"""The campaign around the surveys: init-campaign, sample-size, status, lists, track."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from surveytool.bank import load_bank
+from surveytool.cli.common import echo
+from surveytool.errors import UsageError, problem
+
+
+def _today(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(problem("campaign_bad_date", value=text)) from None
+
+
+def cmd_init_campaign(args: argparse.Namespace) -> int:
+    """Write an example campaign file."""
+    from surveytool.followup.init import init_campaign
+
+    path = init_campaign(args.folder, args.year)
+    echo(f"已生成调研计划示例：{path}（八个选题、各单位目标和时间节点，请按实际修改）")
+    return 0
+
+
+def cmd_sample_size(args: argparse.Namespace) -> int:
+    """Sample size, margin of error, or a stratified allocation."""
+    from surveytool.analysis.sampling import margin_of_error, sample_size
+    from surveytool.followup.status import allocate
+
+    if args.campaign:
+        from surveytool.followup.campaign import load_campaign
+
+        topic = load_campaign(args.campaign).topic(args.topic)
+        pops = {u.name: u.population or 0 for u in topic.units}
+        total = args.total or sum(
+            sample_size(p or None, args.margin, args.confidence) for p in pops.values()
+        )
+        alloc = allocate(total, pops, args.min)
+        echo(
+            f"选题（{topic.topic}）{topic.title}：共 {total} 份，按各单位人数比例分配（每单位至少 {args.min} 份）："
+        )
+        for unit, n in alloc.items():
+            moe = margin_of_error(n, pops[unit] or None)
+            echo(f"  {unit}：{n} 份（总体 {pops[unit]} 人，误差约 ±{moe * 100:.1f}%）")
+        return 0
+    if args.n is not None:
+        moe = margin_of_error(args.n, args.population, args.confidence, args.p)
+        echo(
+            f"{args.n} 份有效答卷的抽样误差约为 ±{moe * 100:.1f}%"
+            f"（{args.confidence:.0%} 置信度，p = {args.p}"
+            + (f"，总体 {args.population} 人" if args.population else "")
+            + "）。"
+        )
+        return 0
+    n = sample_size(args.population, args.margin, args.confidence, args.p)
+    echo(
+        f"需要有效答卷 {n} 份（误差 ±{args.margin:.0%}，{args.confidence:.0%} 置信度，p = {args.p}"
+        + (f"，总体 {args.population} 人" if args.population else "，总体很大")
+        + "）。"
+    )
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Coverage and milestones of a campaign."""
+    from surveytool.followup.campaign import load_campaign
+    from surveytool.followup.status import coverage, milestones
+
+    campaign = load_campaign(args.campaign)
+    cov = coverage(campaign)
+    ms = milestones(campaign, _today(args.today))
+    if args.json:
+        echo(
+            json.dumps(
+                {"coverage": _records(cov), "milestones": _records(ms)},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    else:
+        _print_status(campaign, cov, ms)
+    if args.output:
+        from surveytool.followup.status_xlsx import write_status
+
+        path = write_status(cov, ms, args.output)
+        echo(f"已写入：{path}")
+    return 0
+
+
+def _records(frame) -> list[dict]:
+    from surveytool.analysis.run import records
+
+    return records(frame)
+
+
+def _print_status(campaign, cov, ms) -> None:
+    echo(f"{campaign.name}")
+    for t in campaign.topics:
+        echo(f"选题（{t.topic}）{t.title}［{t.bank}］")
+        for row in cov[cov["topic"] == t.topic].to_dict(orient="records"):
+            target = f"/{int(row['target'])}" if row["target"] else ""
+            moe = "" if row["moe"] != row["moe"] else f"，误差 ±{row['moe'] * 100:.1f}%"
+            flag = "  ▲ 未达目标" if row["below_target"] else ""
+            note = f"（{row['note']}）" if row["note"] else ""
+            echo(f"    {row['unit']}：{row['received']}{target} 份{moe}{flag}{note}")
+    echo("时间节点：")
+    for row in ms.to_dict(orient="records"):
+        days = row["days_left"]
+        when = f"已过 {-days} 天" if days < 0 else f"还有 {days} 天"
+        mark = "  ！" if row["state"] == "即将到期" else ""
+        echo(f"    {row['due']} {row['milestone']}（{when}）{mark}")
+
+
+def cmd_lists(args: argparse.Namespace) -> int:
+    """Create or update the three lists from the data."""
+    from surveytool.analysis import Survey, analyse
+    from surveytool.followup.lists import make_lists
+    from surveytool.ingest import load_answers
+    from surveytool.report.problems import candidate_problems
+
+    bank = load_bank(args.bank)
+    s = Survey(load_answers(args.store, bank, args.wave), bank)
+    problems = candidate_problems(s, analyse(s, by=args.by))
+    existed = Path(args.output).exists()
+    path, lists = make_lists(problems, args.output, bank.id, _today(args.today))
+    rows = lists.sheets["问题清单"]
+    gone = sum(str(r.get("数据支持") or "").startswith("否") for r in rows)
+    echo(
+        f"{'已更新' if existed else '已生成'}三张清单：{path}（共 {len(rows)} 个问题，"
+        f"其中数据已不再支持 {gone} 个）。请在“责任清单”“任务清单”中填写责任单位、措施和时限。"
+    )
+    return 0
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    """Progress of the lists (问题销号)."""
+    from surveytool.followup.lists import read_lists
+    from surveytool.followup.track import track
+
+    progress = track(read_lists(args.lists), _today(args.today))
+    if args.json:
+        echo(json.dumps(progress.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    s = progress.by_status
+    echo(
+        f"截至 {progress.today.isoformat()}：共 {progress.total} 项，已销号 {s['已销号']} 项，"
+        f"推进中 {s['推进中']} 项，未启动 {s['未启动']} 项，销号率 {progress.closed_rate:.1f}%。"
+    )
+    echo(f"已超期 {len(progress.overdue)} 项，14 天内到期 {len(progress.due_soon)} 项。")
+    for item in progress.overdue:
+        echo(f"  超期：{item['编号']} {item['问题']}（{item['责任单位']}，时限 {item['完成时限']}）")
+    for item in progress.bad_deadlines:
+        echo(f"  无法识别的时限：{item['编号']}“{item['完成时限']}”，请改为日期（如 2026-08-31）")
+    if args.chart:
+        from surveytool.charts import figures, save
+
+        save(figures.track_status(progress.by_unit), args.chart)
+        echo(f"图表已写入：{args.chart}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's sub-commands."""
+    p = sub.add_parser("init-campaign", help="生成调研计划示例 / write an example campaign.yaml")
+    p.add_argument("folder", metavar="文件夹")
+    p.add_argument("--year", type=int, help="年份（默认今年）")
+    p.set_defaults(func=cmd_init_campaign)
+
+    p = sub.add_parser("sample-size", help="样本量与抽样误差 / sample size and margin of error")
+    p.add_argument("--population", type=int, help="总体人数（不填表示总体很大）")
+    p.add_argument("--margin", type=float, default=0.05, help="允许误差（默认 0.05，即 ±5%%）")
+    p.add_argument("--confidence", type=float, default=0.95, help="置信度（默认 0.95）")
+    p.add_argument("--p", type=float, default=0.5, help="预计比例（默认 0.5，最保守）")
+    p.add_argument("--n", type=int, help="已有样本量：计算它的抽样误差")
+    p.add_argument("--campaign", help="调研计划文件：按单位分配样本")
+    p.add_argument("--topic", type=int, default=1, help="选题编号（与 --campaign 一起用）")
+    p.add_argument("--total", type=int, help="总样本量（默认按各单位人数计算）")
+    p.add_argument("--min", type=int, default=0, help="每个单位至少分配的份数")
+    p.set_defaults(func=cmd_sample_size)
+
+    p = sub.add_parser("status", help="各选题回收进度与时间节点 / campaign status")
+    p.add_argument("--campaign", required=True, help="调研计划文件 campaign.yaml")
+    p.add_argument("--today", help="以哪一天为准（默认今天），如 2026-06-10")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("-o", "--output", help="同时写入 .xlsx")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("lists", help="生成或更新三张清单 / the three lists")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
+    p.add_argument("--by", nargs="+", help="分组字段")
+    p.add_argument("--today", help="首次提出日期按哪一天记（默认今天）")
+    p.add_argument("-o", "--output", required=True, help="清单文件 .xlsx（已存在时合并更新）")
+    p.set_defaults(func=cmd_lists)
+
+    p = sub.add_parser("track", help="问题销号进展 / progress of the lists")
+    p.add_argument("lists", metavar="清单文件")
+    p.add_argument("--campaign", help="调研计划文件（可选）")
+    p.add_argument("--today", help="以哪一天为准（默认今天）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--chart", help="把各单位进展图写入该 .png 文件")
+    p.set_defaults(func=cmd_track)

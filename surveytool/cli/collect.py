@@ -1,0 +1,155 @@
+"""Collecting answers: ingest, map, responses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from surveytool.bank import load_bank
+from surveytool.cli.common import echo
+from surveytool.errors import UsageError, problem
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    if total >= 10 and sys.stderr.isatty():
+        width = 30
+        filled = width * done // total
+        print(
+            f"\r回收中 [{'█' * filled}{'·' * (width - filled)}] {done}/{total} {name[:30]:<30}",
+            end="" if done < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest returned files into the store."""
+    from surveytool.ingest import ingest
+    from surveytool.ingest.options import ReadOptions
+
+    bank = load_bank(args.bank)
+    options = ReadOptions(args.source, Path(args.mapping) if args.mapping else None, args.encoding)
+    if options.mapping is not None and not options.mapping.is_file():
+        raise UsageError(problem("file_not_found", path=str(options.mapping)))
+    summary = ingest(
+        args.files, bank, args.store, wave=args.wave, progress=_progress, options=options
+    )
+    if args.json:
+        echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+    return 1 if summary.failed else 0
+
+
+def _print_summary(summary) -> None:
+    d = summary.to_dict()
+    shown = 0
+    for f in summary.files:
+        for p in f.problems:
+            if f.status == "failed":
+                print(p.message, file=sys.stderr)
+            elif shown < 30:
+                echo(p.message)
+                shown += 1
+    hidden = sum(len(f.problems) for f in summary.files if f.status != "failed") - shown
+    if hidden > 0:
+        echo(f"……另有 {hidden} 条提示未显示（完整内容见 --json 输出或数据库 issues 表）。")
+    read = sum(f.status == "ingested" for f in summary.files)
+    echo(f"题库 {summary.bank}，轮次“{summary.wave}”，数据库 {summary.store}")
+    echo(
+        f"读取文件 {read} 个，已回收过或重复的文件 {d['already_ingested']} 个（已跳过），"
+        f"无法读取 {d['failed']} 个。"
+    )
+    echo(
+        f"有效答卷 {d['accepted']} 份，未通过 {d['rejected']} 份，重复 {d['duplicates']} 份，"
+        f"提示 {d['warnings']} 条。"
+    )
+    if summary.rejects_file:
+        echo(f"未通过的答卷及原因已写入：{summary.rejects_file}（改正后可再次回收）")
+    if d["units"]:
+        echo("各单位有效答卷：" + "，".join(f"{k} {v} 份" for k, v in d["units"].items()))
+    if summary.failed:
+        print(
+            f"有 {len(summary.failed)} 个文件无法读取，原因见上。其他文件已正常回收。",
+            file=sys.stderr,
+        )
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Propose a mapping of a platform export to the bank; write it for editing."""
+    from surveytool.ingest.platform_map import propose
+
+    bank = load_bank(args.bank)
+    path = Path(args.file)
+    out = Path(args.output) if args.output else path.with_name(path.name + ".mapping.yaml")
+    rows, written = propose(path, bank, args.source, out)
+    echo(f"{'平台题目':<40}{'题库':>6}{'把握':>6}  状态")
+    for header, qid, conf, status in rows:
+        echo(f"{header[:38]:<40}{qid or '—':>6}{conf:>6.2f}  {status}")
+    echo(
+        f"对应关系已写入：{written}。核对“需确认”“未对应”的行后，用 "
+        f"surveytool ingest --bank {args.bank} --mapping {written} {path} 回收。"
+    )
+    return 0
+
+
+def cmd_responses(args: argparse.Namespace) -> int:
+    """Export clean answers."""
+    from surveytool.ingest import export_responses, load_answers
+
+    bank = load_bank(args.bank)
+    frame = load_answers(args.store, bank, args.wave)
+    if args.output:
+        out = export_responses(frame, bank, args.output)
+        echo(f"已导出 {len(frame)} 份答卷：{out}")
+    else:
+        echo(frame.to_string(max_rows=20, max_cols=12))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's sub-commands."""
+    p = sub.add_parser("ingest", help="回收答卷入库 / ingest returned files")
+    p.add_argument(
+        "files", nargs="+", metavar="文件或文件夹", help="回收的 .xlsx/.xls/.csv 文件或文件夹"
+    )
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument(
+        "--wave", default="baseline", help="调查轮次（默认 baseline；回访可用 followup）"
+    )
+    p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
+    p.add_argument(
+        "--source",
+        default="auto",
+        choices=["auto", "table", "wjx", "tencent", "kobo", "sav"],
+        help="文件来源（默认 auto 自动识别）：wjx 问卷星、tencent 腾讯问卷、kobo KoboToolbox/ODK、sav SPSS",
+    )
+    p.add_argument("--mapping", help="surveytool map 生成并核对过的对应关系文件")
+    p.add_argument(
+        "--encoding",
+        choices=["text", "code", "score"],
+        help="问卷星下载的编码：text 按文本、code 按序号、score 按分数（默认按文件名或内容判断）",
+    )
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("map", help="平台导出文件与题库的对应关系 / map a platform export")
+    p.add_argument("file", metavar="文件", help="问卷星、腾讯问卷或 KoboToolbox 的导出文件")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument(
+        "--source",
+        default="auto",
+        choices=["auto", "wjx", "tencent", "kobo"],
+        help="文件来源（默认自动识别）",
+    )
+    p.add_argument("-o", "--output", help="对应关系文件（默认：导出文件名.mapping.yaml）")
+    p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser("responses", help="导出有效答卷 / export clean answers")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只导出某一轮次")
+    p.add_argument("-o", "--output", help="输出 .xlsx 或 .csv（含编码说明）")
+    p.set_defaults(func=cmd_responses)

@@ -1,0 +1,195 @@
+"""Results: analyze, compare, report, demo, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from surveytool.bank import load_bank
+from surveytool.cli.common import check_field, echo
+from surveytool.errors import UsageError, problem
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Run the analysis; write JSON; print a readable summary."""
+    from surveytool.analysis import Survey, analyse
+    from surveytool.ingest import load_answers
+
+    bank = load_bank(args.bank)
+    for b in args.by or []:
+        check_field(bank, b)
+    frame = load_answers(args.store, bank, args.wave)
+    results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=args.k)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(results.to_json(), encoding="utf-8")
+    _print_analysis(results, args)
+    return 0
+
+
+def _print_analysis(r, args: argparse.Namespace) -> None:
+    wave = f"，轮次“{args.wave}”" if args.wave else ""
+    echo(f"题库 {r.bank.id}{wave}：有效答卷 {r.n} 份。")
+    if r.n == 0:
+        echo("没有可分析的答卷。请先用 surveytool ingest 回收答卷。")
+        return
+    moe = r.margin_of_error.iloc[0]["moe"]
+    echo(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
+    for row in r.reliability.to_dict(orient="records"):
+        alpha = row["alpha"]
+        text = f"{alpha:.3f}" if alpha == alpha else row["note"]
+        name, items, n = row["construct"], row["items"], row["n"]
+        echo(f"  维度“{name}”：{items} 个题项，Cronbach α = {text}（n={n}）")
+    if r.by:
+        sig = 0
+        for t in (r.crosstabs, r.group_tests):
+            if len(t) and "p_adjusted" in t:
+                sig += int((t["p_adjusted"] < 0.05).sum())
+        total = len(r.crosstabs) + len(r.group_tests)
+        by = "、".join(r.by)
+        echo(f"分组比较（按 {by}）：共 {total} 项检验，经 BH 校正后差异显著的 {sig} 项。")
+    if args.json:
+        echo(f"完整结果已写入：{args.json}")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two waves."""
+    from surveytool.analysis import Survey
+    from surveytool.analysis.waves import compare_waves
+    from surveytool.ingest import load_answers
+    from surveytool.report.sentences import wave_change
+
+    bank = load_bank(args.bank)
+    a, b = args.waves
+    sa = Survey(load_answers(args.store, bank, a), bank)
+    sb = Survey(load_answers(args.store, bank, b), bank)
+    for wave, s in ((a, sa), (b, sb)):
+        if s.n == 0:
+            raise UsageError(problem("empty_wave", wave=wave, store=args.store))
+    res = compare_waves(sa, sb, args.link)
+    if args.json:
+        from surveytool.analysis.run import records
+
+        Path(args.json).write_text(
+            json.dumps(records(res), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    design = res["design"].iloc[0] if len(res) else "independent"
+    pairs = int(res["n"].max()) if len(res) and design == "paired" else 0
+    echo(
+        f"“{a}”{sa.n} 份，“{b}”{sb.n} 份；"
+        + (
+            f"按自编代码配对比较（{pairs} 对）。"
+            if design == "paired"
+            else "两轮受访者无法一一对应，按独立样本比较。"
+        )
+    )
+    for row in res.to_dict(orient="records"):
+        if row["kind"] == "construct" or row["verdict"] != "no_change":
+            echo("  " + wave_change(row["label"], row, a, b))
+    if args.json:
+        echo(f"全部 {len(res)} 项比较已写入：{args.json}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the draft report."""
+    from surveytool.report import make_report
+
+    bank = load_bank(args.bank)
+    for b in args.by or []:
+        check_field(bank, b)
+    formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
+    paths = make_report(
+        args.store,
+        bank,
+        args.output,
+        wave=args.wave,
+        by=args.by,
+        formats=formats,
+        templates=args.templates,
+        k=args.k,
+        population=args.population,
+    )
+    echo("已生成调研报告初稿：")
+    for kind, path in paths.items():
+        echo(f"  {kind}: {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The whole pipeline on simulated returns."""
+    from surveytool.demo import run_demo
+
+    run_demo(args.output, n=args.n, seed=args.seed, say=echo)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulated respondent forms for any bank."""
+    from surveytool.demo import write_returns
+    from surveytool.simulate import Simulator
+
+    bank = load_bank(args.bank)
+    answers = Simulator(bank, seed=args.seed).respondents(args.n)
+    paths = write_returns(bank, answers, Path(args.output))
+    echo(
+        f"已生成 {len(paths)} 份模拟填写的问卷（题库 {bank.id}，随机种子 {args.seed}）：{args.output}"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's sub-commands."""
+    p = sub.add_parser("analyze", aliases=["analyse"], help="统计分析 / analyse answers")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只分析某一轮次（默认全部）")
+    p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
+    p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
+    p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("compare", help="两轮调查对比（回访）/ compare two waves")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument(
+        "--waves",
+        nargs=2,
+        required=True,
+        metavar=("基线", "回访"),
+        help="两个轮次，例如 baseline followup",
+    )
+    p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
+    p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("report", help="生成调研报告初稿 / write the draft report")
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
+    p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    p.add_argument("--templates", help="自定义模板文件夹（report.html.j2 / report.md.j2）")
+    p.add_argument(
+        "--format", default="html,md,docx", help="输出格式，逗号分隔（默认 html,md,docx）"
+    )
+    p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
+    p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
+    p.add_argument("-o", "--output", required=True, help="输出文件夹")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("demo", help="一键演示：模拟回收→入库→分析→报告 / run the demo")
+    p.add_argument(
+        "-o", "--output", default="surveytool-demo", help="输出文件夹（默认 surveytool-demo）"
+    )
+    p.add_argument("-n", type=int, default=360, help="模拟的受访者人数（默认 360）")
+    p.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("simulate", help="模拟填写问卷 / simulate returned forms")
+    p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
+    p.add_argument("-n", type=int, default=100, help="人数（默认 100）")
+    p.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
+    p.add_argument("-o", "--output", required=True, help="输出文件夹")
+    p.set_defaults(func=cmd_simulate)

@@ -1,0 +1,212 @@
+"""The three lists (问题清单、责任清单、任务清单) as one workbook the owner edits, and their merge
+with new data.
+
+Sheets, one row per problem, matched across sheets by 编号:
+- 问题清单: 编号, 问题, 数据依据, 数据支持, 首次提出, 备注 (and a hidden problem key);
+- 责任清单: 编号, 问题, 责任单位, 责任人, 备注;
+- 任务清单: 编号, 问题, 整改措施, 完成时限, 状态, 销号日期, 备注.
+Re-running after new data keeps every cell the owner filled or changed, keeps rows added by
+hand, appends new problems with new numbers, refreshes 数据依据, and marks problems the data
+no longer supports (数据支持 = 否) instead of deleting them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from surveytool.errors import UsageError, problem
+from surveytool.forms import save_atomic
+from surveytool.forms.xlsx import BODY_FONT, safe_text
+
+STATUSES = ("未启动", "推进中", "已销号")
+SHEETS = {
+    "问题清单": ["编号", "问题", "数据依据", "数据支持", "首次提出", "备注", "_key"],
+    "责任清单": ["编号", "问题", "责任单位", "责任人", "备注"],
+    "任务清单": ["编号", "问题", "整改措施", "完成时限", "状态", "销号日期", "备注"],
+}
+WIDTHS = {
+    "编号": 8,
+    "问题": 40,
+    "数据依据": 60,
+    "数据支持": 10,
+    "首次提出": 12,
+    "备注": 24,
+    "责任单位": 18,
+    "责任人": 10,
+    "整改措施": 40,
+    "完成时限": 12,
+    "状态": 10,
+    "销号日期": 12,
+    "_key": 4,
+}
+DATA_COLUMNS = {"数据依据", "数据支持"}  # refreshed from the data on every run
+
+
+@dataclass
+class Lists:
+    """The three sheets as rows of dicts keyed by column name, in sheet order."""
+
+    sheets: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in SHEETS}
+    )
+
+    def row(self, sheet: str, number: str) -> dict[str, Any] | None:
+        """The row of ``number`` in ``sheet``."""
+        return next((r for r in self.sheets[sheet] if r.get("编号") == number), None)
+
+
+def read_lists(path: str | Path) -> Lists:
+    """A lists workbook as edited by its owner (every column, every row)."""
+    p = Path(path)
+    try:
+        wb = load_workbook(p, data_only=True)
+    except Exception as exc:  # a damaged or foreign file: one clean message
+        raise UsageError(problem("lists_unreadable", path=str(p), detail=str(exc)[:80])) from None
+    out = Lists()
+    for name in SHEETS:
+        if name not in wb.sheetnames:
+            raise UsageError(problem("lists_unreadable", path=str(p), detail=f"缺少工作表“{name}”"))
+        ws = wb[name]
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            if all(v is None or str(v).strip() == "" for v in row):
+                continue
+            out.sheets[name].append({h: v for h, v in zip(header, row, strict=False) if h})
+    return out
+
+
+def _next_number(existing: list[str]) -> str:
+    nums = [int(x[1:]) for x in existing if isinstance(x, str) and x[1:].isdigit()]
+    return f"P{(max(nums) + 1) if nums else 1:02d}"
+
+
+def merge(old: Lists | None, problems: list[dict], today: date) -> Lists:
+    """The lists after this run: the owner's edits kept, new problems appended, problems no
+    longer supported marked (see the module docstring)."""
+    out = old or Lists()
+    issues = out.sheets["问题清单"]
+    by_key = {r.get("_key"): r for r in issues if r.get("_key")}
+    current = {p["key"]: p for p in problems}
+    for r in issues:  # existing problems: refresh or mark as no longer supported
+        key = r.get("_key")
+        if key in current:
+            r["数据依据"], r["数据支持"] = current[key]["evidence"], "是"
+        elif key:
+            r["数据支持"] = f"否（{today.isoformat()} 起数据不再支持）"
+    for p in problems:  # new problems
+        if p["key"] in by_key:
+            continue
+        number = _next_number([r.get("编号") for r in issues])
+        issues.append(
+            {
+                "编号": number,
+                "问题": p["text"],
+                "数据依据": p["evidence"],
+                "数据支持": "是",
+                "首次提出": today.isoformat(),
+                "备注": None,
+                "_key": p["key"],
+            }
+        )
+    _sync_others(out)
+    return out
+
+
+def _sync_others(lists: Lists) -> None:
+    """Every problem of 问题清单 has a row in the other two lists (their cells kept)."""
+    for r in lists.sheets["问题清单"]:
+        for sheet in ("责任清单", "任务清单"):
+            row = lists.row(sheet, r["编号"])
+            if row is None:
+                row = dict.fromkeys(SHEETS[sheet])
+                row["编号"] = r["编号"]
+                if sheet == "任务清单":
+                    row["状态"] = "未启动"
+                lists.sheets[sheet].append(row)
+            row["问题"] = r["问题"]  # the owner's wording in 问题清单 leads
+
+
+def write_lists(lists: Lists, path: str | Path, bank_id: str) -> Path:
+    """Write the workbook: dropdowns for 状态, date validation for the date columns."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(name=BODY_FONT, bold=True)
+    head_fill = PatternFill("solid", fgColor="E7E6E6")
+    for name, columns in SHEETS.items():
+        ws = wb.create_sheet(name)
+        extra = sorted({k for r in lists.sheets[name] for k in r} - set(columns))
+        header = columns + extra  # columns the owner added are kept too
+        ws.append(header)
+        for c in ws[1]:
+            c.font, c.fill = bold, head_fill
+        for r in lists.sheets[name]:
+            ws.append([_cell(r.get(h)) for h in header])
+        for i, h in enumerate(header, start=1):
+            letter = ws.cell(1, i).column_letter
+            ws.column_dimensions[letter].width = WIDTHS.get(h, 14)
+            if h == "_key":
+                ws.column_dimensions[letter].hidden = True
+            for cell in ws[letter][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        _validations(ws, header)
+        ws.freeze_panes = "B2"
+    wb["问题清单"].sheet_properties.tabColor = "2F5597"
+    wb.properties.subject = f"surveytool lists {bank_id}"
+    return save_atomic(wb, path)
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.date()
+    return safe_text(v)
+
+
+def _validations(ws, header: list[str]) -> None:
+    last = 1000
+    if "状态" in header:
+        col = ws.cell(1, header.index("状态") + 1).column_letter
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(STATUSES) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            error="请从下拉列表中选择：未启动、推进中或已销号。",
+            errorTitle="状态",
+        )
+        dv.add(f"{col}2:{col}{last}")
+        ws.add_data_validation(dv)
+    for h in ("完成时限", "销号日期"):
+        if h in header:
+            col = ws.cell(1, header.index(h) + 1).column_letter
+            dv = DataValidation(
+                type="date",
+                operator="greaterThan",
+                formula1="36526",
+                allow_blank=True,
+                showErrorMessage=True,
+                error="请填写日期，例如 2026-08-31。",
+                errorTitle=h,
+            )
+            dv.add(f"{col}2:{col}{last}")
+            ws.add_data_validation(dv)
+            for cell in ws[col][1:]:
+                cell.number_format = "yyyy-mm-dd"
+
+
+def make_lists(
+    problems: list[dict], path: str | Path, bank_id: str, today: date | None = None
+) -> tuple[Path, Lists]:
+    """Create or update the lists workbook at ``path``; returns it and the merged lists."""
+    p = Path(path)
+    old = read_lists(p) if p.exists() else None
+    merged = merge(old, problems, today or date.today())
+    return write_lists(merged, p, bank_id), merged

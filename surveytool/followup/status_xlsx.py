@@ -1,0 +1,62 @@
+"""The campaign status as a workbook: 回收进度 (units below target highlighted) and 时间节点."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from surveytool.forms import save_atomic
+from surveytool.forms.xlsx import BODY_FONT, literal_cell
+
+BELOW = PatternFill("solid", fgColor="FCE4D6")
+COVERAGE = [
+    ("topic", "选题"),
+    ("title", "选题名称"),
+    ("unit", "单位"),
+    ("population", "总体人数"),
+    ("target", "目标份数"),
+    ("received", "已回收"),
+    ("percent", "完成率（%）"),
+    ("moe", "抽样误差（±%）"),
+    ("note", "说明"),
+]
+MILESTONES = [
+    ("milestone", "时间节点"),
+    ("due", "时限"),
+    ("days_left", "剩余天数"),
+    ("state", "状态"),
+]
+
+
+def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns, highlight=None) -> None:
+    ws = wb.create_sheet(title)
+    ws.append([literal_cell(ws, label) for _, label in columns])
+    for c in ws[1]:
+        c.font = Font(name=BODY_FONT, bold=True)
+    for row in frame.to_dict(orient="records"):
+        values = []
+        for key, _ in columns:
+            v = row.get(key)
+            if key == "moe" and v == v and v is not None:
+                v = round(v * 100, 1)
+            elif key == "percent" and v is not None and v == v:
+                v = round(v, 1)
+            values.append(None if v != v else v)
+        ws.append(values)
+        if highlight and row.get(highlight):
+            for c in ws[ws.max_row]:
+                c.fill = BELOW
+    for col in ws.columns:
+        ws.column_dimensions[col[0].column_letter].width = 16
+
+
+def write_status(coverage: pd.DataFrame, milestones: pd.DataFrame, path: str | Path) -> Path:
+    """Write the status workbook; returns its path."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(wb, "回收进度", coverage, COVERAGE, highlight="below_target")
+    _sheet(wb, "时间节点", milestones, MILESTONES)
+    return save_atomic(wb, path)
