@@ -308,3 +308,19 @@ def test_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(BankError) as info:
         load_bank(path)
     assert info.value.problems[0].code == "yaml_encoding"
+
+
+def test_every_code_used_in_the_source_is_in_the_catalogue() -> None:
+    """A code missing from MESSAGES turns a user's mistake into a KeyError traceback."""
+    import re
+
+    from surveytool.errors import MESSAGES
+
+    root = Path(__file__).resolve().parent.parent / "surveytool"
+    used = {
+        (m.group(1), p.name)
+        for p in root.rglob("*.py")
+        for m in re.finditer(r'problem\(\s*"([a-z_0-9]+)"', p.read_text(encoding="utf-8"))
+    }
+    assert used, "the scan found no problem() calls"
+    assert sorted(u for u in used if u[0] not in MESSAGES) == []

@@ -66,8 +66,9 @@ def survey(bank, people: list[dict]) -> Survey:
 
 def test_paired_follow_up_finds_the_improvement_only(bank) -> None:
     before = Simulator(bank, seed=1, problem_shift=0.0).respondents(200)
-    after = Simulator(bank, seed=1, noise_seed=2, problem_shift=0.0,
-                      construct_shift={"负担": -0.8}).respondents(200)
+    after = Simulator(
+        bank, seed=1, noise_seed=2, problem_shift=0.0, construct_shift={"负担": -0.8}
+    ).respondents(200)
     assert [p["B0"] for p in before] == [p["B0"] for p in after]  # the same people
     res = compare_waves(survey(bank, before), survey(bank, after)).set_index("field")
     assert set(res["design"]) == {"paired"}
@@ -79,8 +80,9 @@ def test_paired_follow_up_finds_the_improvement_only(bank) -> None:
 
 def test_independent_follow_up(bank) -> None:
     before = Simulator(bank, seed=1, problem_shift=0.0).respondents(250)
-    after = Simulator(bank, seed=99, problem_shift=0.0,
-                      construct_shift={"环境": 0.8}).respondents(250)
+    after = Simulator(bank, seed=99, problem_shift=0.0, construct_shift={"环境": 0.8}).respondents(
+        250
+    )
     for p in after:  # other people: their codes do not link
         p["B0"] = "X" + (p["B0"] or "")
     res = compare_waves(survey(bank, before), survey(bank, after)).set_index("field")
@@ -104,20 +106,40 @@ def test_wilcoxon_and_mcnemar_published_values() -> None:
 def test_compare_command_through_the_store(tmp_path: Path, bank) -> None:
     filler = FormFiller(bank)
     before = Simulator(bank, seed=5, problem_shift=0.0).respondents(120)
-    after = Simulator(bank, seed=5, noise_seed=6, problem_shift=0.0,
-                      construct_shift={"负担": -0.9}).respondents(120)
+    after = Simulator(
+        bank, seed=5, noise_seed=6, problem_shift=0.0, construct_shift={"负担": -0.9}
+    ).respondents(120)
     for wave, people in (("baseline", before), ("followup", after)):
         for i, p in enumerate(people):
             filler.fill(p, tmp_path / wave / f"{i:03d}.xlsx")
     run = [sys.executable, "-m", "surveytool"]
     bank_file = str(tmp_path / "waves_demo.yaml")
     for wave in ("baseline", "followup"):
-        res = subprocess.run([*run, "ingest", "--bank", bank_file, "--wave", wave, wave],
-                             cwd=tmp_path, capture_output=True, text=True, check=False)
+        res = subprocess.run(
+            [*run, "ingest", "--bank", bank_file, "--wave", wave, wave],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert res.returncode == 0, res.stderr
-    res = subprocess.run([*run, "compare", "--bank", bank_file, "--waves", "baseline",
-                          "followup", "--json", "cmp.json"], cwd=tmp_path, capture_output=True,
-                         text=True, check=False)
+    res = subprocess.run(
+        [
+            *run,
+            "compare",
+            "--bank",
+            bank_file,
+            "--waves",
+            "baseline",
+            "followup",
+            "--json",
+            "cmp.json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     assert "配对比较" in res.stdout and "“负担”维度得分" in res.stdout
     rows = {r["field"]: r for r in json.loads((tmp_path / "cmp.json").read_text("utf-8"))}

@@ -105,15 +105,16 @@ def ranking(s: Survey, q: Question) -> pd.DataFrame:
     m = np.column_stack([s.values(f.id)[shown] for f in fields])
     answered = (~np.isnan(m)).any(axis=1)
     valid = int(answered.sum())
-    with np.errstate(invalid="ignore"):
-        mean_rank = np.nanmean(np.where(np.isnan(m), np.nan, m), axis=0) if len(m) else np.nan
+    counts = (~np.isnan(m)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_rank = np.where(counts > 0, np.nansum(m, axis=0) / counts, np.nan)
     out = pd.DataFrame(
         {
             "question": q.id,
             "option": [f.option.code for f in fields],  # type: ignore[union-attr]
             "label": [f.option.label for f in fields],
             "field": [f.id for f in fields],  # type: ignore[union-attr]
-            N: (~np.isnan(m)).sum(axis=0),
+            N: counts,
             "mean_rank": mean_rank,
             "first_n": (m == 1).sum(axis=0),
         }

@@ -101,13 +101,18 @@ def _records(frame) -> list[dict]:
     return records(frame)
 
 
+def _present(value) -> bool:
+    """True for a real, non-zero number (None, NaN and 0 print as nothing)."""
+    return value is not None and value == value and bool(value)
+
+
 def _print_status(campaign, cov, ms) -> None:
     echo(f"{campaign.name}")
     for t in campaign.topics:
         echo(f"选题（{t.topic}）{t.title}［{t.bank}］")
         for row in cov[cov["topic"] == t.topic].to_dict(orient="records"):
-            target = f"/{int(row['target'])}" if row["target"] else ""
-            moe = "" if row["moe"] != row["moe"] else f"，误差 ±{row['moe'] * 100:.1f}%"
+            target = f"/{int(row['target'])}" if _present(row["target"]) else ""
+            moe = f"，误差 ±{row['moe'] * 100:.1f}%" if _present(row["moe"]) else ""
             flag = "  ▲ 未达目标" if row["below_target"] else ""
             note = f"（{row['note']}）" if row["note"] else ""
             echo(f"    {row['unit']}：{row['received']}{target} 份{moe}{flag}{note}")
@@ -156,7 +161,9 @@ def cmd_track(args: argparse.Namespace) -> int:
     )
     echo(f"已超期 {len(progress.overdue)} 项，14 天内到期 {len(progress.due_soon)} 项。")
     for item in progress.overdue:
-        echo(f"  超期：{item['编号']} {item['问题']}（{item['责任单位']}，时限 {item['完成时限']}）")
+        echo(
+            f"  超期：{item['编号']} {item['问题']}（{item['责任单位']}，时限 {item['完成时限']}）"
+        )
     for item in progress.bad_deadlines:
         echo(f"  无法识别的时限：{item['编号']}“{item['完成时限']}”，请改为日期（如 2026-08-31）")
     if args.chart:

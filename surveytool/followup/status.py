@@ -93,7 +93,13 @@ def allocate(total: int, populations: dict[str, int], minimum: int = 0) -> dict[
         return dict.fromkeys(populations, 0)
     if minimum * len(populations) > total:
         raise UsageError(
-            problem("allocation_too_small", total=total, units=len(populations), minimum=minimum)
+            problem(
+                "allocation_too_small",
+                total=total,
+                units=len(populations),
+                minimum=minimum,
+                needed=minimum * len(populations),
+            )
         )
     alloc = {u: min(minimum, n) for u, n in populations.items()}
     left = total - sum(alloc.values())

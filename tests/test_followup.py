@@ -1,0 +1,236 @@
+"""The campaign: campaign file, sample sizes, status, the three lists and 问题销号."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from surveytool.cli import main
+from surveytool.errors import BankError, UsageError, problem
+from surveytool.followup.campaign import load_campaign
+from surveytool.followup.init import init_campaign
+from surveytool.followup.lists import make_lists, read_lists
+from surveytool.followup.status import allocate, coverage, milestones
+from surveytool.followup.track import track
+
+from conftest import write_bank
+
+PROBLEMS = [
+    {"key": "item:C5_4", "text": "与本职业务无关的会议较多", "evidence": "54.1% 同意"},
+    {"key": "item:D1_1", "text": "评价过于看重论文", "evidence": "52.8% 同意"},
+    {"key": "option:C6:1", "text": "行政事务性工作", "evidence": "48.3% 选择"},
+]
+
+
+def test_lists_edits_survive_regeneration(tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    make_lists(PROBLEMS, path, "young_researchers", date(2026, 7, 1))
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["问题清单", "责任清单", "任务清单"]
+    tasks = wb["任务清单"]
+    header = [c.value for c in tasks[1]]
+    assert header == ["编号", "问题", "整改措施", "完成时限", "状态", "销号日期", "备注"]
+    statuses = [dv for dv in tasks.data_validations.dataValidation if dv.type == "list"]
+    assert statuses and "未启动,推进中,已销号" in statuses[0].formula1
+    assert any(dv.type == "date" for dv in tasks.data_validations.dataValidation)
+    # the owner edits, as a person does in Excel
+    tasks["C2"] = "精简会议，实行会议计划管理"
+    tasks["D2"] = date(2026, 8, 31)
+    tasks["E2"] = "推进中"
+    tasks["E3"] = "已销号"
+    tasks["F3"] = date(2026, 7, 20)
+    wb["责任清单"]["C2"] = "办公室"
+    wb["责任清单"]["D2"] = "张某"
+    wb["问题清单"]["B3"] = "科研评价“唯论文”倾向仍然存在"  # the owner rewrites a problem
+    wb["问题清单"].append(["P99", "手工补充：实验室开放时间不足", None, None, None, "座谈会提出"])
+    wb.save(path)
+    # more data: one problem gone, one new
+    new = [
+        PROBLEMS[0],
+        PROBLEMS[2],
+        {"key": "item:E1_1", "text": "平台设备不够用", "evidence": "51.0% 不同意"},
+    ]
+    make_lists(new, path, "young_researchers", date(2026, 9, 1))
+    lists = read_lists(path)
+    issues = {r["编号"]: r for r in lists.sheets["问题清单"]}
+    assert list(issues) == ["P01", "P02", "P03", "P99", "P100"]
+    assert issues["P02"]["问题"] == "科研评价“唯论文”倾向仍然存在"
+    assert issues["P02"]["数据支持"].startswith("否（2026-09-01 起")
+    assert issues["P01"]["数据支持"] == "是" and issues["P100"]["问题"] == "平台设备不够用"
+    assert issues["P99"]["备注"] == "座谈会提出"
+    task = lists.row("任务清单", "P01")
+    assert task["整改措施"] == "精简会议，实行会议计划管理" and task["状态"] == "推进中"
+    assert task["完成时限"].date() == date(2026, 8, 31)
+    assert lists.row("任务清单", "P02")["状态"] == "已销号"
+    assert lists.row("任务清单", "P02")["问题"] == "科研评价“唯论文”倾向仍然存在"
+    assert lists.row("责任清单", "P01")["责任单位"] == "办公室"
+    assert lists.row("任务清单", "P100")["状态"] == "未启动"
+
+
+def test_track_counts_and_overdue_relative_to_a_fixed_day(tmp_path: Path) -> None:
+    path = tmp_path / "清单.xlsx"
+    make_lists(PROBLEMS, path, "x", date(2026, 7, 1))
+    wb = load_workbook(path)
+    t, r = wb["任务清单"], wb["责任清单"]
+    t["D2"], t["E2"] = date(2026, 8, 31), "推进中"  # overdue on 9-10
+    t["D3"], t["E3"], t["F3"] = date(2026, 8, 1), "已销号", date(2026, 7, 30)  # closed
+    t["D4"], t["E4"] = "2026/9/20", "未启动"  # due within 14 days of 9-10
+    r["C2"], r["C3"], r["C4"] = "办公室", "人事处", "办公室"
+    wb.save(path)
+    p = track(read_lists(path), date(2026, 9, 10))
+    assert (p.total, p.by_status) == (3, {"未启动": 1, "推进中": 1, "已销号": 1})
+    assert round(p.closed_rate, 1) == 33.3
+    assert [x["编号"] for x in p.overdue] == ["P01"] and [x["编号"] for x in p.due_soon] == ["P03"]
+    units = p.by_unit.set_index("unit")
+    assert units.loc["办公室", "total"] == 2 and units.loc["办公室", "overdue"] == 1
+    assert units.loc["人事处", "已销号"] == 1
+
+
+def test_track_command(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "清单.xlsx"
+    make_lists(PROBLEMS, path, "x", date(2026, 7, 1))
+    wb = load_workbook(path)
+    wb["任务清单"]["D2"] = "8月底"  # not a date: reported, not guessed
+    wb.save(path)
+    assert (
+        main(["track", str(path), "--today", "2026-09-10", "--chart", str(tmp_path / "c.png")]) == 0
+    )
+    text = capsys.readouterr().out
+    assert "共 3 项，已销号 0 项" in text and "无法识别的时限：P01“8月底”" in text
+    assert (tmp_path / "c.png").stat().st_size > 3000
+
+
+def test_campaign_file_errors_are_located(tmp_path: Path) -> None:
+    bad = tmp_path / "campaign.yaml"
+    bad.write_text(
+        "name: 测试\nyear: 2026\ntopics:\n  - topic: 1\n    title: 甲\n    bank: young_researchers\n"
+        "    units:\n      - {name: 广西大学, population: 10, target: 50}\n"
+        "  - topic: 1\n    title: 乙\n    bank: x\nmilestones:\n  - {name: 回访, due: 八月}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BankError) as info:
+        load_campaign(bad)
+    msgs = [p.message for p in info.value.problems]
+    assert (
+        problem(
+            "campaign_target_gt_population",
+            file="campaign.yaml",
+            line=8,
+            kind="调研计划",
+            unit="广西大学",
+            target=50,
+            population=10,
+        ).message
+        in msgs
+    )
+    assert (
+        problem(
+            "campaign_bad_date", file="campaign.yaml", line=13, kind="调研计划", value="八月"
+        ).message
+        in msgs
+    )
+    assert any("选题 1 出现了不止一次" in m for m in msgs)
+
+
+def test_init_campaign_and_status(tmp_path: Path, capsys) -> None:
+    path = init_campaign(tmp_path, 2026)
+    c = load_campaign(path)
+    assert [t.topic for t in c.topics] == list(range(1, 9))
+    assert [u.name for u in c.topic(1).units] == [
+        "广西科技大学",
+        "广西大学",
+        "桂林电子科技大学",
+        "柳州市人民医院",
+        "柳州市工人医院",
+    ]
+    assert [m.due.isoformat() for m in c.milestones][:2] == ["2026-04-15", "2026-06-15"]
+    ms = milestones(c, date(2026, 6, 10)).set_index("milestone")
+    assert (
+        ms.loc["制定调研方案", "state"] == "已过"
+        and ms.loc["初步完成课题调研", "state"] == "即将到期"
+    )
+    cov = coverage(c)
+    assert (cov[cov["topic"] == 1]["received"] == 0).all() and cov["below_target"].any()
+    assert (
+        main(
+            [
+                "status",
+                "--campaign",
+                str(path),
+                "--today",
+                "2026-06-10",
+                "-o",
+                str(tmp_path / "status.xlsx"),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "广西科技大学：0/60 份" in out and "▲ 未达目标" in out
+    assert (tmp_path / "status.xlsx").is_file()
+    with pytest.raises(UsageError, match="已存在"):
+        init_campaign(tmp_path, 2026)  # never over an existing file
+
+
+def test_allocation_proportional_with_minimum() -> None:
+    alloc = allocate(300, {"甲": 1000, "乙": 500, "丙": 50}, minimum=20)
+    assert sum(alloc.values()) == 300 and alloc["丙"] >= 20
+    assert alloc["甲"] > alloc["乙"] > alloc["丙"]
+    assert allocate(10, {"甲": 3, "乙": 100}, minimum=5)["甲"] == 3  # never above the population
+    with pytest.raises(UsageError, match="至少需要 40 份"):
+        allocate(30, {"甲": 100, "乙": 100}, minimum=20)
+
+
+def test_sample_size_commands(capsys) -> None:
+    assert main(["sample-size", "--population", "1000"]) == 0
+    assert "需要有效答卷 278 份" in capsys.readouterr().out  # Krejcie & Morgan (1970): 278
+    assert main(["sample-size", "--n", "1000"]) == 0
+    assert "±3.1%" in capsys.readouterr().out
+
+
+def test_lists_command_from_a_store(tmp_path: Path, ingest_bank, capsys) -> None:
+    from surveytool.forms.fill import FormFiller
+
+    from conftest import GOOD
+
+    text = (
+        (tmp_path / "ingest_demo.yaml")
+        .read_text("utf-8")
+        .replace("construct: 行政负担\n", "construct: 行政负担\n        problem_when: high\n")
+    )
+    bank_file = write_bank(tmp_path, text, "problems.yaml")
+    f = FormFiller(ingest_bank)
+    for i in range(12):
+        f.fill({**GOOD, "B2_1": 5, "B3": 10 + i}, tmp_path / "in" / f"{i}.xlsx")
+    assert (
+        main(
+            [
+                "ingest",
+                "--bank",
+                str(bank_file),
+                "--store",
+                str(tmp_path / "s.db"),
+                str(tmp_path / "in"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "lists",
+                "--bank",
+                str(bank_file),
+                "--store",
+                str(tmp_path / "s.db"),
+                "-o",
+                str(tmp_path / "l.xlsx"),
+            ]
+        )
+        == 0
+    )
+    rows = read_lists(tmp_path / "l.xlsx").sheets["问题清单"]
+    assert rows and rows[0]["问题"].startswith("项目申报材料过多")
