@@ -1,4 +1,5 @@
-"""The one-command demo: simulated returns for topic 1 -> ingest -> analysis -> report.
+"""The one-command demo: simulated returns for topic 1 -> ingest -> lists -> a follow-up
+wave -> analysis -> report with 回访对比 and 整改进展.
 
 Seeded, so the output is reproducible. The returns are respondent-layout forms filed in one
 folder per unit (the five units the seed names, and 其他), with what real returns contain:
@@ -10,20 +11,30 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from surveytool.analysis import Survey, analyse
 from surveytool.bank import load_bank
 from surveytool.bank.model import Bank
+from surveytool.followup.lists import Lists, make_lists, write_lists
 from surveytool.forms.fill import FormFiller
-from surveytool.ingest import IngestSummary, ingest
+from surveytool.ingest import IngestSummary, ingest, load_answers
 from surveytool.report import make_report
+from surveytool.report.problems import candidate_problems
 from surveytool.simulate import Simulator
 
 DEMO_BANK = "young_researchers"
 DEMO_N = 360
 DEMO_SEED = 2023
 UNIT_FIELD = "B2"
+FIRST, SECOND = "首轮", "回访"
+LISTS = "三张清单.xlsx"
+DEMO_JUNE = date(2026, 6, 30)  # the lists are first drawn when the June report is written
+DEMO_TODAY = date(2026, 11, 30)  # the demo's "today": the follow-up wave is in
+EASED = {"行政负担": -0.8}  # the follow-up's real change (latent SD units)
+DEMO_UNITS = ("人事人才科", "政策法规科", "高新技术科")  # example responsible units
 
 
 def write_returns(bank: Bank, answers: list[dict[str, Any]], folder: Path) -> list[Path]:
@@ -66,37 +77,109 @@ def _resave(path: Path) -> None:
     wb.save(path)
 
 
+def owner_edits(lists: Lists) -> Lists:
+    """What the topic owner types into the lists in July and August (the demo's example):
+    responsible units, measures, deadlines, one problem solved, two in progress."""
+    for i, row in enumerate(lists.sheets["责任清单"]):
+        row["责任单位"] = DEMO_UNITS[i % len(DEMO_UNITS)]
+    plan = [("2026-08-31", "已销号", "2026-08-25"), ("2026-08-31", "推进中", None)]
+    plan += [("2026-12-10", "推进中", None)]
+    for i, row in enumerate(lists.sheets["任务清单"]):
+        deadline, status, closed = plan[i] if i < len(plan) else ("2027-03-31", "未启动", None)
+        row["整改措施"] = "（示例）由责任单位研究提出具体措施"
+        row["完成时限"] = date.fromisoformat(deadline)
+        row["状态"] = status
+        row["销号日期"] = date.fromisoformat(closed) if closed else None
+    return lists
+
+
+def _problems(store: Path, bank: Bank, wave: str) -> list[dict]:
+    s = Survey(load_answers(store, bank, wave), bank)
+    return candidate_problems(s, analyse(s, by=[UNIT_FIELD]))
+
+
+def _fresh(out: Path) -> None:
+    """Remove what an earlier demo run left (so every run starts from the same state)."""
+    for folder in (out / "回收的问卷", out / "回访问卷"):
+        if folder.exists():
+            shutil.rmtree(folder)
+    for old in (out / "survey.db", out / "survey.db-wal", out / "survey.db-shm", out / LISTS):
+        old.unlink(missing_ok=True)
+    for old in out.glob("rejects-*.xlsx"):
+        old.unlink()
+
+
+def _ingest(say: Callable[[str], None], folder: Path, bank: Bank, store: Path, wave: str) -> Any:
+    summary: IngestSummary = ingest([folder], bank, store, wave=wave)
+    d = summary.to_dict()
+    say(
+        f"    “{wave}”有效 {d['accepted']} 份，未通过 {d['rejected']} 份，"
+        f"重复 {d['duplicates']} 份，重复文件 {d['already_ingested']} 个"
+        + (f"；未通过的答卷见 {summary.rejects_file}" if summary.rejects_file else "")
+    )
+    return summary
+
+
 def run_demo(
     out_dir: str | Path = "surveytool-demo",
     n: int = DEMO_N,
     seed: int = DEMO_SEED,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Run the whole pipeline into ``out_dir``; returns the paths and the ingest summary."""
+    """Run the whole pipeline into ``out_dir``; returns the paths and the ingest summaries.
+
+    First wave (June): ``n`` simulated returns, ingested; the three lists drawn from them
+    and filled in by the owner. Follow-up wave (November): ``n`` × 5/6 new respondents whose
+    行政负担 has really eased; the lists updated; the report on the follow-up with 回访对比 and
+    整改进展 as of :data:`DEMO_TODAY`.
+    """
     out = Path(out_dir)
     bank = load_bank(DEMO_BANK)
-    returns = out / "回收的问卷"
-    if returns.exists():
-        shutil.rmtree(returns)
-    for old in (out / "survey.db", out / "survey.db-wal", out / "survey.db-shm"):
-        old.unlink(missing_ok=True)
-    for old in out.glob("rejects-*.xlsx"):
-        old.unlink()
-    say(f"1/4 模拟 {n} 位青年科技工作者填写《{bank.title}》（随机种子 {seed}）……")
+    store = out / "survey.db"
+    _fresh(out)
+    say(f"1/5 模拟 {n} 位青年科技工作者填写《{bank.title}》（首轮，随机种子 {seed}）……")
     sim = Simulator(bank, seed=seed)
+    returns = out / "回收的问卷"
     clean = write_returns(bank, sim.respondents(n), returns)
     extra = messy_returns(bank, sim, returns, clean)
     say(f"    已生成 {len(clean) + extra} 份回收问卷：{returns}")
-    say("2/4 回收入库……")
-    summary: IngestSummary = ingest([returns], bank, out / "survey.db")
-    d = summary.to_dict()
-    say(
-        f"    有效 {d['accepted']} 份，未通过 {d['rejected']} 份，重复 {d['duplicates']} 份，"
-        f"重复文件 {d['already_ingested']} 个；未通过的答卷见 {summary.rejects_file}"
+    say("2/5 首轮回收入库，并按统计结果生成三张清单（示例中已填好责任单位、时限和状态）……")
+    summary = _ingest(say, returns, bank, store, FIRST)
+    lists = out / LISTS
+    _, drafted = make_lists(_problems(store, bank, FIRST), lists, bank.id, DEMO_JUNE)
+    write_lists(owner_edits(drafted), lists, bank.id)
+    say(f"    {lists}")
+    follow_n = n * 5 // 6
+    say(f"3/5 模拟回访：另外 {follow_n} 位受访者填写同一问卷，设定“行政负担”确有减轻……")
+    later = Simulator(
+        bank, seed=seed, people_seed=seed + 1, noise_seed=seed + 1, construct_shift=EASED
     )
-    say("3/4 统计分析并生成图表、调研报告初稿（按单位分组比较）……")
-    paths = make_report(out / "survey.db", bank, out / "报告", by=[UNIT_FIELD])
-    say("4/4 完成。打开以下文件查看：")
+    follow = out / "回访问卷"
+    write_returns(bank, later.respondents(follow_n), follow)
+    follow_summary = _ingest(say, follow, bank, store, SECOND)
+    say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")
+    make_lists(_problems(store, bank, SECOND), lists, bank.id, DEMO_TODAY)
+    say(
+        "5/5 统计分析并生成调研报告初稿"
+        f"（按单位分组比较、回访对比、截至 {DEMO_TODAY} 的整改进展）……"
+    )
+    paths = make_report(
+        store,
+        bank,
+        out / "报告",
+        waves=(FIRST, SECOND),
+        lists=lists,
+        today=DEMO_TODAY,
+        by=[UNIT_FIELD],
+    )
+    say("完成。打开以下文件查看：")
     for kind in ("html", "docx", "md"):
         say(f"    {paths[kind]}")
-    return {"paths": paths, "summary": summary, "store": out / "survey.db"}
+    say(f"    {lists}")
+    return {
+        "paths": paths,
+        "summary": summary,
+        "followup": follow_summary,
+        "store": store,
+        "lists": lists,
+    }

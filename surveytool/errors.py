@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "unknown_by": "分组字段“{value}”不在题库中。{hint}",
     "bad_by": "分组字段“{value}”不是单选题，不能用于分组。请选择单选题（如单位、年龄段）。",
     "empty_wave": "数据库 {store} 中没有轮次“{wave}”的有效答卷。请检查轮次名称（回收时用 --wave 指定）。",
+    "wave_and_waves": "--wave 与 --waves 不能同时使用：--wave 指定只报告一个轮次，--waves 指定两个轮次并加入回访对比（正文按后一个轮次）。",
     "bad_format": "输出格式“{value}”无效。可选：html、md、docx（可用逗号分隔多个）。",
     "bad_layout": "表格样式“{value}”无效。可选：respondent（每人一份的问卷）或 collection（多人录入的汇总表）。",
     # --- YAML ----------------------------------------------------------------------------

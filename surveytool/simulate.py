@@ -47,6 +47,8 @@ class Simulator:
     construct_shift: dict[str, float] | None = None  # a change to simulate (follow-up waves)
     noise_seed: int | None = None  # item noise; the same seed with another noise_seed gives
     # the same people answering again (a paired follow-up wave)
+    people_seed: int | None = None  # other people from the same population (the same choice
+    # weights and unit effects): an independent follow-up sample
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
@@ -77,6 +79,8 @@ class Simulator:
             for q in self.bank.questions
             if q.type in ("single", "multi", "rank")
         }
+        if self.people_seed is not None:
+            self.rng = np.random.default_rng(self.people_seed)
 
     def respondents(self, n: int) -> list[dict[str, Any]]:
         """``n`` respondents: field id -> clean value (None = not answered)."""
@@ -126,7 +130,9 @@ class Simulator:
         elif q.type == "number":
             a[q.id] = self._number(q)
         elif q.type == "text" and q.role == "respondent_code":
-            a[q.id] = f"R{self.count:05d}"  # the same person has the same code in every wave
+            # the same person has the same code in every wave; other people have other codes
+            prefix = "R" if self.people_seed is None else f"S{self.people_seed}-"
+            a[q.id] = f"{prefix}{self.count:05d}"
         elif (
             q.type == "text" and not q.pii and q.role is None and self.rng.random() < self.text_rate
         ):

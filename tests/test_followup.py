@@ -100,7 +100,25 @@ def test_track_command(tmp_path: Path, capsys) -> None:
     )
     text = capsys.readouterr().out
     assert "共 3 项，已销号 0 项" in text and "无法识别的时限：P01“8月底”" in text
+    assert "尚未填写完成时限 2 项" in text  # P02, P03; P01's text is counted as unreadable
     assert (tmp_path / "c.png").stat().st_size > 3000
+    init_campaign(tmp_path, 2026)
+    assert (
+        main(
+            [
+                "track",
+                str(path),
+                "--today",
+                "2026-09-10",
+                "--campaign",
+                str(tmp_path / "campaign.yaml"),
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "2026-08-31 集中解决一批问题（已过 10 天）" in text
+    assert "2026-11-30 督查回访（还有 81 天）" in text and "制定调研方案" not in text
 
 
 def test_campaign_file_errors_are_located(tmp_path: Path) -> None:
@@ -234,3 +252,32 @@ def test_lists_command_from_a_store(tmp_path: Path, ingest_bank, capsys) -> None
     )
     rows = read_lists(tmp_path / "l.xlsx").sheets["问题清单"]
     assert rows and rows[0]["问题"].startswith("项目申报材料过多")
+
+    # the lists in the report: 整改进展, and a damaged lists file refused in Chinese
+    report = ["report", "--bank", str(bank_file), "--store", str(tmp_path / "s.db")]
+    report += ["--format", "md", "-o", str(tmp_path / "rep")]
+    assert main([*report, "--lists", str(tmp_path / "l.xlsx"), "--today", "2026-07-01"]) == 0
+    md = (tmp_path / "rep" / "report.md").read_text("utf-8")
+    assert "## 六、整改进展" in md and "## 七、附录" in md
+    assert f"三张清单共列出问题 {len(rows)} 项，其中未启动 {len(rows)} 项" in md
+    (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
+    capsys.readouterr()
+    assert main([*report, "--lists", str(tmp_path / "bad.xlsx")]) != 0
+    err = capsys.readouterr().err
+    assert "无法读取清单文件" in err and "Traceback" not in err
+
+
+def test_docx_column_widths_keep_short_columns_on_one_line() -> None:
+    from surveytool.report.docx import TEXT_WIDTH_CM, column_widths
+
+    rows = [
+        ["编号", "问题", "完成时限", "状态"],
+        ["P02", "很长的问题描述" * 8, "2026-08-31", "推进中"],
+    ]
+    w = column_widths(rows)
+    assert abs(sum(w) - TEXT_WIDTH_CM) < 1e-9
+    em = 10.5 * 2.54 / 72
+    assert w[0] > 2 * em and w[2] > 10 * 0.62 * em and w[3] > 3 * em  # one line each
+    assert w[1] == max(w)  # the long column takes the rest
+    narrow = column_widths([["a", "b"], ["1", "2"]])
+    assert narrow[0] == narrow[1] == TEXT_WIDTH_CM / 2  # room to spare: shared out

@@ -19,7 +19,9 @@ SECTIONS = [
     "三、分组比较",
     "四、开放题意见归纳",
     "五、存在的主要问题（初稿）",
-    "六、附录",
+    "六、回访对比",
+    "七、整改进展",
+    "八、附录",
 ]
 
 
@@ -33,7 +35,7 @@ def demo(tmp_path_factory) -> Path:
         check=False,
     )
     assert res.returncode == 0, res.stderr
-    assert "4/4 完成" in res.stdout
+    assert "5/5" in res.stdout and "完成。" in res.stdout
     assert "Traceback" not in res.stderr
     js = subprocess.run(
         [
@@ -45,6 +47,8 @@ def demo(tmp_path_factory) -> Path:
             "young_researchers",
             "--store",
             str(out / "survey.db"),
+            "--wave",
+            "回访",
             "--by",
             "B2",
             "--json",
@@ -114,6 +118,54 @@ def test_numbers_in_the_text_equal_the_analysis_json(demo: Path) -> None:
     moe = d["margin_of_error"][0]["moe"]
     assert f"±{moe * 100:.1f} 个百分点" in md
     assert checked == 5
+
+
+def test_markdown_tables_are_well_formed(demo: Path) -> None:
+    """Header, a separator row of the same width, rows, then a blank line (else GitHub and
+    pandoc run the note into the table)."""
+    lines = (demo / "报告" / "report.md").read_text(encoding="utf-8").split("\n")
+    tables = 0
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("|"):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].startswith("|"):
+            j += 1
+        block = lines[i:j]
+        width = block[0].count(" | ") + 1
+        assert re.fullmatch(r"\|( --- \|)+", block[1]), block[:2]
+        assert block[1].count("---") == width, block[:2]
+        assert lines[j] == "", (block[-1], lines[j])
+        tables += 1
+        i = j
+    assert tables >= 20
+
+
+def test_demo_follow_up_reports_the_built_in_change(demo: Path) -> None:
+    """The demo's follow-up eases 行政负担 only: 回访对比 says exactly that, and 整改进展
+    counts the lists the demo's owner filled in, their edits kept through the update."""
+    from openpyxl import load_workbook
+
+    from surveytool.demo import EASED
+
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    section = md.split("## 六、回访对比")[1].split("## 七、")[0]
+    rows = dict(re.findall(r"^\| (\S+) \|.*\| (改善|变差|上升|下降|未检出变化) \|$", section, re.M))
+    assert set(EASED) == {"行政负担"}
+    assert rows == {
+        "行政负担": "改善",
+        "制度约束": "未检出变化",
+        "创新环境": "未检出变化",
+        "成长支持": "未检出变化",
+    }
+    progress = md.split("## 七、整改进展")[1].split("## 八、")[0]
+    assert "截至2026年11月30日" in progress and "已销号 1 项" in progress
+    assert "逾期未销号 1 项" in progress and "| P02 |" in progress
+    wb = load_workbook(demo / "三张清单.xlsx")
+    tasks = {r[0]: r for r in wb["任务清单"].iter_rows(min_row=2, values_only=True)}
+    assert tasks["P01"][4] == "已销号" and tasks["P02"][4] == "推进中"
 
 
 def test_markdown_links_the_chart_files(demo: Path) -> None:

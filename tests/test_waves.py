@@ -144,3 +144,34 @@ def test_compare_command_through_the_store(tmp_path: Path, bank) -> None:
     assert "配对比较" in res.stdout and "“负担”维度得分" in res.stdout
     rows = {r["field"]: r for r in json.loads((tmp_path / "cmp.json").read_text("utf-8"))}
     assert rows["负担"]["verdict"] == "improved" and rows["环境"]["verdict"] == "no_change"
+
+    # the same two waves in the report: 回访对比 says the same, on the paired design
+    from surveytool.cli import main
+
+    store, out = str(tmp_path / "survey.db"), str(tmp_path / "rep")
+    args = ["report", "--bank", bank_file, "--store", store, "-o", out, "--format", "md"]
+    assert main([*args, "--waves", "baseline", "followup"]) == 0
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    section = md.split("## 六、回访对比")[1].split("## 七、")[0]
+    assert "可按自编代码一一对应，采用配对检验" in section
+    assert "| 负担 |" in section and "| 改善 |" in section
+    assert "| 环境 |" in section and "| 未检出变化 |" in section
+    assert "轮次“followup”" in md  # the body is the later wave
+    assert "## 七、附录" in md
+
+
+def test_report_wave_options_refused_cleanly(tmp_path: Path, bank, capsys) -> None:
+    from surveytool.cli import main
+    from surveytool.errors import problem
+
+    filler = FormFiller(bank)
+    for i, p in enumerate(Simulator(bank, seed=3).respondents(12)):
+        filler.fill(p, tmp_path / "r" / f"{i:02d}.xlsx")
+    bank_file, store = str(tmp_path / "waves_demo.yaml"), str(tmp_path / "s.db")
+    assert main(["ingest", "--bank", bank_file, "--store", store, str(tmp_path / "r")]) == 0
+    base = ["report", "--bank", bank_file, "--store", store, "-o", str(tmp_path / "o")]
+    assert main([*base, "--wave", "首轮", "--waves", "首轮", "回访"]) != 0
+    assert problem("wave_and_waves").message in capsys.readouterr().err
+    assert main([*base, "--waves", "首轮", "回访"]) != 0
+    assert problem("empty_wave", wave="回访", store=store).message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -373,3 +373,55 @@ def track_status(by_unit: pd.DataFrame, title: str = "各责任单位问题销�
     fig.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.5, 0.0), fontsize=8, frameon=False)
     _title(ax, title, "注：按任务清单中的状态统计。", legend_rows=1)
     return fig
+
+
+def wave_means(
+    rows: pd.DataFrame, wave_a: str, wave_b: str, title: str, scale_max: float = 5.0
+) -> Figure:
+    """Dumbbells: each construct's mean in two waves (grey → accent), an arrow between them;
+    changes that are statistically significant are drawn solid and marked ＊.
+
+    ``rows`` has columns label, mean_a, mean_b, verdict (as from ``compare_waves``)."""
+    fig, ax = _figure(len(rows), per_bar=0.5)
+    m = rows.reset_index(drop=True)
+    y = np.arange(len(m))[::-1]
+    for yi, r in zip(y, m.to_dict(orient="records"), strict=True):
+        significant = r["verdict"] != "no_change"
+        ax.annotate(
+            "",
+            xy=(r["mean_b"], yi),
+            xytext=(r["mean_a"], yi),
+            arrowprops={
+                "arrowstyle": "->",
+                "color": ACCENT if significant else GREY,
+                "linestyle": "-" if significant else "--",
+                "linewidth": 1.4,
+                "shrinkA": 4,
+                "shrinkB": 4,
+            },
+        )
+        ax.plot([r["mean_a"]], [yi], "o", color=GREY, markersize=6)
+        ax.plot([r["mean_b"]], [yi], "o", color=ACCENT, markersize=6)
+        mark = "＊" if significant else ""
+        ax.text(
+            max(r["mean_a"], r["mean_b"]) + 0.08,
+            yi,
+            f"{r['mean_a']:.2f}→{r['mean_b']:.2f}{mark}",
+            va="center",
+            fontsize=8,
+            color=DARK,
+        )
+    ax.plot([], [], "o", color=GREY, label=wave_a)
+    ax.plot([], [], "o", color=ACCENT, label=wave_b)
+    ax.set_yticks(y, [wrap(x, 12) for x in m["label"]])
+    ax.set_xlim(1, scale_max + 0.9)
+    ax.set_ylim(-0.7, len(m) - 0.3)
+    ax.set_xlabel(f"平均得分（1～{scale_max:g}）", fontsize=9)
+    fig.legend(ncols=2, loc="lower center", bbox_to_anchor=(0.5, 0.0), fontsize=8, frameon=False)
+    _title(
+        ax,
+        title,
+        "注：＊ 表示经 Benjamini–Hochberg 校正后变化显著（p < 0.05），虚线表示未检出变化。",
+        legend_rows=1,
+    )
+    return fig

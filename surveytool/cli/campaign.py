@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import echo
-from surveytool.errors import UsageError, problem
-
-
-def _today(text: str | None) -> date:
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(problem("campaign_bad_date", value=text)) from None
+from surveytool.cli.common import echo, parse_today
 
 
 def cmd_init_campaign(args: argparse.Namespace) -> int:
@@ -76,7 +65,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     campaign = load_campaign(args.campaign)
     cov = coverage(campaign)
-    ms = milestones(campaign, _today(args.today))
+    ms = milestones(campaign, parse_today(args.today))
     if args.json:
         echo(
             json.dumps(
@@ -135,7 +124,7 @@ def cmd_lists(args: argparse.Namespace) -> int:
     s = Survey(load_answers(args.store, bank, args.wave), bank)
     problems = candidate_problems(s, analyse(s, by=args.by))
     existed = Path(args.output).exists()
-    path, lists = make_lists(problems, args.output, bank.id, _today(args.today))
+    path, lists = make_lists(problems, args.output, bank.id, parse_today(args.today))
     rows = lists.sheets["问题清单"]
     gone = sum(str(r.get("数据支持") or "").startswith("否") for r in rows)
     echo(
@@ -150,7 +139,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     from surveytool.followup.lists import read_lists
     from surveytool.followup.track import track
 
-    progress = track(read_lists(args.lists), _today(args.today))
+    progress = track(read_lists(args.lists), parse_today(args.today))
     if args.json:
         echo(json.dumps(progress.to_dict(), ensure_ascii=False, indent=1))
         return 0
@@ -159,19 +148,38 @@ def cmd_track(args: argparse.Namespace) -> int:
         f"截至 {progress.today.isoformat()}：共 {progress.total} 项，已销号 {s['已销号']} 项，"
         f"推进中 {s['推进中']} 项，未启动 {s['未启动']} 项，销号率 {progress.closed_rate:.1f}%。"
     )
-    echo(f"已超期 {len(progress.overdue)} 项，14 天内到期 {len(progress.due_soon)} 项。")
+    echo(
+        f"已超期 {len(progress.overdue)} 项，14 天内到期 {len(progress.due_soon)} 项，"
+        f"尚未填写完成时限 {progress.no_deadline} 项。"
+    )
     for item in progress.overdue:
         echo(
             f"  超期：{item['编号']} {item['问题']}（{item['责任单位']}，时限 {item['完成时限']}）"
         )
     for item in progress.bad_deadlines:
         echo(f"  无法识别的时限：{item['编号']}“{item['完成时限']}”，请改为日期（如 2026-08-31）")
+    if args.campaign:
+        _print_milestones(args.campaign, progress.today)
     if args.chart:
         from surveytool.charts import figures, save
 
         save(figures.track_status(progress.by_unit), args.chart)
         echo(f"图表已写入：{args.chart}")
     return 0
+
+
+def _print_milestones(path: str, today) -> None:
+    """The campaign's milestones from 集中解决一批问题 on, relative to ``today``."""
+    from surveytool.followup.campaign import load_campaign
+    from surveytool.followup.status import milestones
+
+    ms = milestones(load_campaign(path), today).to_dict(orient="records")
+    first = next((i for i, m in enumerate(ms) if "解决" in m["milestone"]), 0)
+    echo("调研计划时间节点：")
+    for m in ms[first:]:
+        days = m["days_left"]
+        when = f"已过 {-days} 天" if days < 0 else f"还有 {days} 天"
+        echo(f"    {m['due']} {m['milestone']}（{when}）")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

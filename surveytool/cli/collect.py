@@ -117,9 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
     p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
-    p.add_argument(
-        "--wave", default="baseline", help="调查轮次（默认 baseline；回访可用 followup）"
-    )
+    p.add_argument("--wave", default="首轮", help="调查轮次（默认“首轮”；回访可用“回访”）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
     p.add_argument(
         "--source",

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from surveytool.errors import UsageError, problem
 
 
 def echo(text: str = "") -> None:
     """Print a line to standard output at once."""
     print(text, flush=True)
+
+
+def parse_today(text: str | None) -> date:
+    """--today as typed (2026-06-10); the real today when not given."""
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(problem("campaign_bad_date", value=text)) from None
 
 
 def check_field(bank, fid: str) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import check_field, echo
+from surveytool.cli.common import check_field, echo, parse_today
 from surveytool.errors import UsageError, problem
 
 
@@ -105,6 +105,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         bank,
         args.output,
         wave=args.wave,
+        waves=tuple(args.waves) if args.waves else None,
+        lists=args.lists,
+        today=parse_today(args.today),
+        link=args.link,
         by=args.by,
         formats=formats,
         templates=args.templates,
@@ -159,7 +163,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs=2,
         required=True,
         metavar=("基线", "回访"),
-        help="两个轮次，例如 baseline followup",
+        help="两个轮次，例如 首轮 回访",
     )
     p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
     p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
@@ -169,6 +173,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
     p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
     p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
+    p.add_argument(
+        "--waves",
+        nargs=2,
+        metavar=("前一轮", "后一轮"),
+        help="两个轮次：正文按后一轮统计，并加入“回访对比”一节，例如 --waves 首轮 回访",
+    )
+    p.add_argument("--link", help="两轮受访者配对所用的字段（默认：题库中的自编代码题）")
+    p.add_argument("--lists", help="三张清单文件（surveytool lists 生成）：加入“整改进展”一节")
+    p.add_argument("--today", help="整改进展以哪一天为准（默认今天），如 2026-11-30")
     p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
     p.add_argument("--templates", help="自定义模板文件夹（report.html.j2 / report.md.j2）")
     p.add_argument(

@@ -46,6 +46,7 @@ class Progress:
     due_soon: list[dict] = field(default_factory=list)
     bad_deadlines: list[dict] = field(default_factory=list)
     unsupported: int = 0
+    no_deadline: int = 0  # open items (not 已销号) without a 完成时限
     by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +60,7 @@ class Progress:
             "due_soon": self.due_soon,
             "bad_deadlines": self.bad_deadlines,
             "unsupported": self.unsupported,
+            "no_deadline": self.no_deadline,
             "by_unit": self.by_unit.to_dict(orient="records"),
         }
 
@@ -75,6 +77,7 @@ def track(lists: Lists, today: date | None = None, soon_days: int = SOON_DAYS) -
     )
     rows = []
     overdue, soon, bad = [], [], []
+    no_deadline = 0
     for r in lists.sheets["任务清单"]:
         status = str(r.get("状态") or "未启动").strip()
         status = status if status in STATUSES else "未启动"
@@ -95,6 +98,8 @@ def track(lists: Lists, today: date | None = None, soon_days: int = SOON_DAYS) -
         )
         if r.get("完成时限") not in (None, "") and deadline is None:
             bad.append({**item, "完成时限": str(r.get("完成时限"))})
+        elif deadline is None and status != "已销号":
+            no_deadline += 1
         if late:
             overdue.append(item)
         if near:
@@ -112,6 +117,7 @@ def track(lists: Lists, today: date | None = None, soon_days: int = SOON_DAYS) -
         soon,
         bad,
         unsupported,
+        no_deadline,
         _by_unit(frame),
     )
 

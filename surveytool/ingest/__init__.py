@@ -1,8 +1,8 @@
 """Ingest returned answers into the response store (second pipeline stage).
 
 from surveytool.ingest import ingest, load_answers
-summary = ingest(["回收/"], bank, "survey.db", wave="baseline")
-answers = load_answers("survey.db", bank, wave="baseline")
+summary = ingest(["回收/"], bank, "survey.db", wave="首轮")
+answers = load_answers("survey.db", bank, wave="首轮")
 """
 
 from surveytool.ingest.answers import load_answers

@@ -87,7 +87,8 @@ def _typed(col: pd.Series, f: Field) -> pd.Series:
 
 def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -> dict:
     """What the store holds for a bank (and wave): files, accepted, rejected, duplicates,
-    first and last ingest date, channels. For the report's 调查基本情况."""
+    first and last ingest date, channels, and every wave of the bank in the store (in the
+    order they were first ingested). For the report's 调查基本情况."""
     path = Path(store)
     if not path.is_file():
         raise IngestError(problem("file_not_found", path=str(path)))
@@ -110,6 +111,14 @@ def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -
                 args,
             ).fetchall()
         )
+        waves = [
+            w
+            for (w,) in s.db.execute(
+                "SELECT wave FROM sources WHERE bank_id=? AND accepted > 0 "
+                "GROUP BY wave ORDER BY min(ingested_at)",
+                [bank.id],
+            )
+        ]
     return {
         "files": files,
         "accepted": acc,
@@ -118,4 +127,5 @@ def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -
         "first": (first or "")[:10],
         "last": (last or "")[:10],
         "channels": channels,
+        "waves": waves,
     }

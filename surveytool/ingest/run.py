@@ -142,7 +142,7 @@ def ingest(
     targets: list[str | Path],
     bank: Bank,
     store_path: str | Path = "survey.db",
-    wave: str = "baseline",
+    wave: str = "首轮",
     progress: Progress | None = None,
     options: ReadOptions | None = None,
 ) -> IngestSummary:

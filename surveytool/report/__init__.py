@@ -2,17 +2,54 @@
 
 from surveytool.report import make_report
 paths = make_report("survey.db", bank, "报告", by=["B2"])
+paths = make_report("survey.db", bank, "报告", waves=("首轮", "回访"), lists="清单.xlsx")
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+from functools import partial
 from pathlib import Path
 
 from surveytool.analysis import DEFAULT_K, Survey, analyse
 from surveytool.bank.model import Bank
+from surveytool.errors import UsageError, problem
 from surveytool.ingest.answers import collection_summary, load_answers
 from surveytool.report.context import build_context
+from surveytool.report.numbering import Numbering
 from surveytool.report.render import FORMATS, render
+
+
+def _survey(store: str | Path, bank: Bank, wave: str | None) -> Survey:
+    s = Survey(load_answers(store, bank, wave), bank)
+    if wave is not None and s.n == 0:
+        raise UsageError(problem("empty_wave", wave=wave, store=str(store)))
+    return s
+
+
+def _extras(
+    store: str | Path,
+    bank: Bank,
+    waves: tuple[str, str] | None,
+    lists: str | Path | None,
+    today: date | None,
+    k: int,
+    link: str | None,
+) -> list[Callable[[Numbering], dict]]:
+    """The optional sections: 回访对比 (two waves) and 整改进展 (a lists file)."""
+    from surveytool.report.campaign import progress_section, wave_section
+
+    out: list[Callable[[Numbering], dict]] = []
+    if waves:
+        a, b = (_survey(store, bank, w) for w in waves)
+        out.append(partial(wave_section, a, b, waves, k=k, link=link))
+    if lists:
+        from surveytool.followup.lists import read_lists
+        from surveytool.followup.track import track
+
+        out.append(partial(progress_section, track(read_lists(lists), today)))
+    return out
 
 
 def make_report(
@@ -21,6 +58,10 @@ def make_report(
     out_dir: str | Path,
     *,
     wave: str | None = None,
+    waves: tuple[str, str] | None = None,
+    lists: str | Path | None = None,
+    today: date | None = None,
+    link: str | None = None,
     by: list[str] | None = None,
     formats: tuple[str, ...] = FORMATS,
     templates: str | Path | None = None,
@@ -28,11 +69,20 @@ def make_report(
     population: int | None = None,
     targets: dict[str, int] | None = None,
 ) -> dict[str, Path]:
-    """Analyse the store and write the report files; returns format -> path (plus charts)."""
+    """Analyse the store and write the report files; returns format -> path (plus charts).
+
+    ``waves=(earlier, later)`` reports on the later wave and adds the section 回访对比;
+    ``lists`` (a file written by ``surveytool lists``) adds 整改进展 as of ``today``.
+    """
+    if wave is not None and waves:
+        raise UsageError(problem("wave_and_waves"))
+    wave = waves[1] if waves else wave
     out = Path(out_dir)
-    survey = Survey(load_answers(store, bank, wave), bank)
+    extras = _extras(store, bank, waves, lists, today, k, link)
+    survey = _survey(store, bank, wave)
     results = analyse(survey, by=by, population=population, targets=targets, k=k)
-    ctx = build_context(survey, results, collection_summary(store, bank, wave), out, wave)
+    collection = collection_summary(store, bank, wave)
+    ctx = build_context(survey, results, collection, out, wave, extras=extras)
     paths = render(ctx, out, formats, templates)
     paths["charts"] = out / "charts"
     return paths

@@ -3,6 +3,7 @@ and to the Word writer. Charts are drawn here (numbered in document order)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -54,6 +55,12 @@ def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | 
         f"共回收答卷文件 {collection['files']} 个，有效答卷 {collection['accepted']} 份；"
         f"未通过校验 {collection['rejected']} 份，识别并剔除重复答卷 {collection['duplicates']} 份。",
     ]
+    waves = collection.get("waves", [])
+    if wave is None and len(waves) > 1:
+        text.append(
+            f"注意：数据库中有 {len(waves)} 个调查轮次（{'、'.join(waves)}），本报告合并统计了全部轮次，"
+            "参加了多轮的受访者会被重复计入。请用 --wave 指定一个轮次，两轮对比请用 --waves。"
+        )
     if r.n >= r.k and moe == moe:
         text.append(
             f"按 95% 置信度、最保守的比例 50% 估计，整体抽样误差约为 ±{moe * 100:.1f} 个百分点。"
@@ -282,8 +289,10 @@ def build_context(
     out_dir: Path,
     wave: str | None = None,
     write_charts: bool = True,
+    extras: Sequence[Callable[[Numbering], dict]] = (),
 ) -> dict:
-    """Everything a template needs, as plain data."""
+    """Everything a template needs, as plain data. ``extras`` build the optional sections
+    after 存在的主要问题 (回访对比, 整改进展), each given the numbering of tables and figures."""
     num = Numbering(out_dir, write_charts)
     ctx = {
         "title": report_title(s.bank.title),
@@ -299,6 +308,7 @@ def build_context(
     ctx["comparisons"] = comparisons(s, r, num)
     ctx["open_answers"] = open_answers(s, r)
     ctx["problems"] = candidate_problems(s, r)
+    ctx["extra"] = [build(num) for build in extras]
     ctx["appendix"] = appendix(s, r)
     ctx["figures"] = [str(p) for p in num.paths]
     return ctx

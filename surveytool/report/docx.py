@@ -127,6 +127,7 @@ class _Writer:
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c == 0 else WD_ALIGN_PARAGRAPH.CENTER
                 _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
         _three_lines(table)
+        _widths(table, [t["header"], *t["rows"]])
         header = table.rows[0]._tr.get_or_add_trPr()
         repeat = OxmlElement("w:tblHeader")  # the header row repeats on every page
         repeat.set(qn("w:val"), "true")
@@ -143,6 +144,40 @@ class _Writer:
         cap = self.doc.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _font(cap.add_run(f["caption"]), HEAD_FONT, TABLE_PT)
+
+
+TEXT_WIDTH_CM = 15.6  # A4 less the margins
+
+
+def _ems(text: str) -> float:
+    """Width of one line in ems: CJK and full-width characters 1, others about 0.6 (digits
+    in 宋体 and its fallbacks)."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.62 for ch in text)
+
+
+def column_widths(rows: list[list], total: float = TEXT_WIDTH_CM) -> list[float]:
+    """Column widths in cm: columns that fit in a fair share get what they need on one line;
+    the rest share what is left in proportion to their length (so a long 问题 column gets room
+    and short columns such as 编号 or 状态 never wrap)."""
+    em = TABLE_PT * 2.54 / 72  # cm per em at the table's font size
+    need = [max(_ems(str(r[c])) for r in rows) * em + 0.55 for c in range(len(rows[0]))]
+    if sum(need) <= total:
+        return [w * total / sum(need) for w in need]
+    fair = total / len(need)
+    short = [w if w <= fair else 0.0 for w in need]
+    left = total - sum(short)
+    wide = sum(w for w, s in zip(need, short, strict=True) if not s)
+    return [s or w * left / wide for w, s in zip(need, short, strict=True)]
+
+
+def _widths(table, rows: list[list]) -> None:
+    """Fix the table's column widths (see :func:`column_widths`)."""
+    table.autofit = False
+    for column, cm in zip(table.columns, column_widths(rows), strict=True):
+        width = Cm(cm)
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
 
 
 def _border(parent, edge: str, size: int) -> None:
@@ -218,6 +253,21 @@ def _comparisons(w: _Writer, comp: dict) -> None:
         w.para(c)
 
 
+def _blocks(w: _Writer, blocks: list[dict]) -> None:
+    """The blocks of an optional section (see surveytool.report.campaign)."""
+    for b in blocks:
+        if "para" in b:
+            w.para(b["para"])
+        elif "note" in b:
+            w.para(b["note"], indent=False, size=NOTE_PT + 1)
+        elif "heading" in b:
+            w.heading(b["heading"], 3)
+        elif "table" in b:
+            w.table(b["table"])
+        elif "figure" in b:
+            w.figure(b["figure"])
+
+
 def _open_problems_appendix(w: _Writer, ctx: dict) -> None:
     w.heading("四、开放题意见归纳", 1)
     if not ctx["open_answers"]:
@@ -236,7 +286,10 @@ def _open_problems_appendix(w: _Writer, ctx: dict) -> None:
     for i, p in enumerate(ctx["problems"], start=1):
         w.para(f"{i}. {p['text']}。")
         w.para(f"数据依据：{p['evidence']}", indent=False, size=NOTE_PT + 1)
-    w.heading("六、附录", 1)
+    for i, section in enumerate(ctx["extra"], start=6):
+        w.heading(f"{cn(i)}、{section['title']}", 1)
+        _blocks(w, section["blocks"])
+    w.heading(f"{cn(6 + len(ctx['extra']))}、附录", 1)
     w.heading("（一）方法说明", 2)
     for i, m in enumerate(ctx["appendix"]["methods"], start=1):
         w.para(f"{i}. {m}")

@@ -1,0 +1,219 @@
+"""Report sections about the campaign around the survey: 回访对比 (two waves compared) and
+整改进展 (progress of the three lists).
+
+Each section is ``{"title": ..., "blocks": [...]}``; a block is one of ``{"para": text}``,
+``{"note": text}``, ``{"heading": text}``, ``{"table": table}``, ``{"figure": figure}``, so
+the templates and the Word writer render every such section the same way.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from surveytool.analysis import Survey
+from surveytool.analysis.constructs import construct_fields
+from surveytool.analysis.waves import compare_waves
+from surveytool.charts import figures
+from surveytool.followup.lists import STATUSES
+from surveytool.followup.track import Progress
+from surveytool.report import sentences as say
+from surveytool.report.numbering import Numbering
+from surveytool.report.sentences import p_text
+
+MAX_ITEMS = 12
+VERDICT_SHORT = {
+    "improved": "改善",
+    "worsened": "变差",
+    "increased": "上升",
+    "decreased": "下降",
+    "no_change": "未检出变化",
+}
+
+
+def _scale_max(s: Survey) -> float:
+    """The highest code of the construct items' scales (5 for the usual 5-point scale)."""
+    codes = [o.code for fs in construct_fields(s).values() for f in fs for o in f.options]
+    return float(max(codes, default=5))
+
+
+def _design_text(res: pd.DataFrame, a: Survey, b: Survey, waves: tuple[str, str]) -> str:
+    wa, wb = waves
+    head = f"本部分比较“{wa}”（{a.n} 份有效答卷）与“{wb}”（{b.n} 份有效答卷）两轮调查。"
+    if res["design"].iloc[0] == "paired":
+        pairs = int(res["n"].max())
+        return head + (
+            f"两轮中有 {pairs} 位受访者可按自编代码一一对应，采用配对检验"
+            "（量表与数字题用 Wilcoxon 符号秩检验，是否类题目用 McNemar 检验），只用两轮都作答的受访者。"
+        )
+    return head + (
+        "两轮受访者无法一一对应，按两个独立样本比较"
+        "（量表与数字题用 Mann–Whitney U 检验，是否类题目用卡方检验）。"
+    )
+
+
+def _count_text(res: pd.DataFrame) -> str:
+    counts = res["verdict"].value_counts()
+    parts = [f"{int(counts[v])} 项{VERDICT_SHORT[v]}" for v in VERDICT_SHORT if v in counts]
+    n_con = int((res["kind"] == "construct").sum())
+    return (
+        f"共比较 {len(res)} 项（{n_con} 个维度得分、{len(res) - n_con} 个题项），"
+        f"经 Benjamini–Hochberg 多重比较校正后：{'，'.join(parts)}。"
+        "“未检出变化”不等于确实没有变化，只说明在现有样本量下变化不足以被检出。"
+    )
+
+
+def _reportable(res: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Rows with at least ``k`` answers in each wave (fewer are never described)."""
+    return res[(res["n_a"] >= k) & (res["n_b"] >= k) & (res["n"] >= k)]
+
+
+def _construct_table(
+    rows: pd.DataFrame, waves: tuple[str, str], num: Numbering, scale: float
+) -> dict:
+    body = [
+        [
+            r["field"],
+            f"{r['mean_a']:.2f}",
+            f"{r['mean_b']:.2f}",
+            f"{r['change']:+.2f}",
+            p_text(r["p_adjusted"]).removeprefix("p ") if r["test"] else "—",
+            f"{r['effect_size']:.2f}" if r["test"] else "—",
+            VERDICT_SHORT[r["verdict"]],
+        ]
+        for r in rows.to_dict(orient="records")
+    ]
+    return num.table(
+        "各维度平均得分的两轮对比",
+        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "效应量", "结论"],
+        body,
+        f"注：维度得分为 1～{scale:g} 分的平均分；是否“改善”按题库中标注的问题方向判断"
+        "（例如负担类维度得分下降为改善）；效应量为秩二列相关（配对时为配对秩二列相关）。",
+    )
+
+
+def wave_section(
+    a: Survey,
+    b: Survey,
+    waves: tuple[str, str],
+    num: Numbering,
+    k: int,
+    link: str | None = None,
+) -> dict:
+    """回访对比: constructs (table, chart, sentences) and the items that changed."""
+    wa, wb = waves
+    res = compare_waves(a, b, link)
+    blocks: list[dict] = []
+    if res.empty:
+        return {"title": "回访对比", "blocks": [{"para": "本问卷没有可在两轮之间比较的题目。"}]}
+    blocks.append({"para": _design_text(res, a, b, waves)})
+    shown = _reportable(res, k)
+    blocks.append({"para": _count_text(shown)})
+    if len(shown) < len(res):
+        blocks.append(
+            {"note": f"注：有 {len(res) - len(shown)} 项在某一轮作答少于 {k} 人，不作描述。"}
+        )
+    cons = shown[shown["kind"] == "construct"]
+    if not cons.empty:
+        scale = _scale_max(a)
+        blocks.append({"table": _construct_table(cons, waves, num, scale)})
+        title = f"各维度平均得分：“{wa}”与“{wb}”"
+        fig = figures.wave_means(cons.assign(label=cons["field"]), wa, wb, title, scale)
+        blocks.append({"figure": num.figure(fig, title)})
+        for r in cons.to_dict(orient="records"):
+            blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
+            blocks.append({"note": say.wave_note(r)})
+    items = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
+    if not items.empty:
+        blocks.append({"heading": "有显著变化的题项"})
+        top = items.sort_values("p_adjusted", kind="stable")
+        for r in top.head(MAX_ITEMS).to_dict(orient="records"):
+            blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
+            blocks.append({"note": say.wave_note(r)})
+        if len(items) > MAX_ITEMS:
+            blocks.append(
+                {
+                    "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
+                }
+            )
+    return {"title": "回访对比", "blocks": blocks}
+
+
+def _progress_text(p: Progress) -> str:
+    day = f"{p.today.year}年{p.today.month}月{p.today.day}日"
+    if not p.total:
+        return f"截至{day}，任务清单中还没有问题。"
+    counts = "、".join(f"{s} {p.by_status[s]} 项" for s in STATUSES)
+    text = (
+        f"截至{day}，三张清单共列出问题 {p.total} 项，其中{counts}，销号率 {p.closed_rate:.1f}%。"
+    )
+    text += f"逾期未销号 {len(p.overdue)} 项，" if p.overdue else "没有逾期未销号的问题，"
+    text += f"14 天内到期 {len(p.due_soon)} 项。" if p.due_soon else "14 天内没有到期的问题。"
+    if p.no_deadline:
+        text += f"另有 {p.no_deadline} 项尚未确定完成时限。"
+    return text
+
+
+def _unit_table(p: Progress, num: Numbering) -> dict:
+    rows = [
+        [
+            r["unit"],
+            str(r["total"]),
+            *(str(r[s]) for s in STATUSES),
+            f"{r['closed_rate']:.0f}%",
+            str(r["overdue"]),
+        ]
+        for r in p.by_unit.to_dict(orient="records")
+    ]
+    return num.table(
+        "各责任单位问题销号情况",
+        ["责任单位", "问题数", *STATUSES, "销号率", "逾期"],
+        rows,
+        f"注：按任务清单的状态和完成时限统计，以{p.today.isoformat()}为准。",
+    )
+
+
+def _item_table(items: list[dict], title: str, num: Numbering, note: str) -> dict:
+    rows = [
+        [str(i["编号"]), str(i["问题"] or ""), i["责任单位"], i["完成时限"] or "—", i["状态"]]
+        for i in items
+    ]
+    return num.table(title, ["编号", "问题", "责任单位", "完成时限", "状态"], rows, note)
+
+
+def progress_section(p: Progress, num: Numbering) -> dict:
+    """整改进展: counts by status, 销号率, by responsible unit, overdue and due-soon items."""
+    blocks: list[dict] = [{"para": _progress_text(p)}]
+    if p.total:
+        blocks.append({"table": _unit_table(p, num)})
+        title = "各责任单位问题销号进展"
+        blocks.append({"figure": num.figure(figures.track_status(p.by_unit, title), title)})
+    if p.overdue:
+        blocks.append(
+            {
+                "table": _item_table(
+                    p.overdue, "逾期未销号的问题", num, "注：完成时限已过、状态不是“已销号”。"
+                )
+            }
+        )
+    if p.due_soon:
+        blocks.append(
+            {"table": _item_table(p.due_soon, "14 天内到期的问题", num, "注：请责任单位抓紧推进。")}
+        )
+    if p.bad_deadlines:
+        blocks.append(
+            {
+                "note": f"注：有 {len(p.bad_deadlines)} 项的完成时限无法识别为日期（如 "
+                f"“{p.bad_deadlines[0]['完成时限']}”），未计入逾期统计，请在清单中改为 2026-08-31 这样的日期。"
+            }
+        )
+    if p.unsupported:
+        blocks.append(
+            {
+                "note": f"注：有 {p.unsupported} 项问题在最新数据中已不再达到提出标准"
+                "（问题清单“数据支持”一列标为“否”），可结合整改情况考虑销号。"
+            }
+        )
+    return {"title": "整改进展", "blocks": blocks}
+
+
+__all__ = ["progress_section", "wave_section"]
