@@ -128,6 +128,7 @@ MESSAGES: dict[str, str] = {
     "campaign_target_gt_population": "单位“{unit}”的目标份数 {target} 大于总体人数 {population}。请核对。",
     "campaign_bad_date": "日期“{value}”无效。请写成 2026-06-15 这样的格式。",
     "campaign_duplicate_topic": "选题 {value} 出现了不止一次。每个选题只写一次。",
+    "campaign_bank_missing": "找不到题库“{value}”。{hint}",
     "file_exists": "“{path}”已存在，未覆盖。如需重新生成，请先删除或改名该文件。",
     "allocation_too_small": "总样本量 {total} 不够每个单位至少 {minimum} 份（共 {units} 个单位，至少需要 {needed} 份）。请增加总样本量或降低每单位最少份数。",
     "lists_unreadable": "无法读取清单文件“{path}”：{detail}。请确认它是 surveytool lists 生成的 .xlsx 文件。",

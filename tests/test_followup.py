@@ -151,6 +151,18 @@ def test_campaign_file_errors_are_located(tmp_path: Path) -> None:
         in msgs
     )
     assert any("选题 1 出现了不止一次" in m for m in msgs)
+    assert any(m.startswith("调研计划 campaign.yaml，第 11 行：找不到题库“x”。") for m in msgs)
+    assert len(msgs) == 4  # every problem at once
+
+
+def test_campaign_bank_path_is_relative_to_the_campaign_file(tmp_path: Path) -> None:
+    (tmp_path / "banks").mkdir()
+    write_bank(tmp_path / "banks", "id: mine\n", "mine.yaml")  # not loaded: only found
+    (tmp_path / "c").mkdir()
+    text = "name: 测试\ntopics:\n  - {topic: 2, title: 乙, bank: ../banks/mine.yaml}\n"
+    (tmp_path / "c" / "campaign.yaml").write_text(text, encoding="utf-8")
+    t = load_campaign(tmp_path / "c" / "campaign.yaml").topic(2)
+    assert Path(t.bank).resolve() == (tmp_path / "banks" / "mine.yaml").resolve()
 
 
 def test_init_campaign_and_status(tmp_path: Path, capsys) -> None:

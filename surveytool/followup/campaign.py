@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from surveytool.bank.build import Collector
+from surveytool.bank.build import Collector, suggest
+from surveytool.bank.loader import builtin_ids, resolve_bank
 from surveytool.bank.yamlio import LineList, LineMap, duplicate_problems, read_yaml
 from surveytool.errors import BankError, problem
 
@@ -114,7 +115,28 @@ def _units(c: Collector, raw: Any, line: int, title: str) -> tuple[Unit, ...]:
     return tuple(out)
 
 
-def _topics(c: Collector, raw: Any, line: int) -> list[Topic]:
+def _bank_ref(c: Collector, m: LineMap, base: Path) -> str:
+    """The topic's bank: a built-in id, or a path made relative to the campaign file; a bank
+    that cannot be found is reported at its line."""
+    text = c.text(m, "bank", None, required=True) or ""
+    if not text:
+        return ""
+    looks_like_path = text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text
+    ref = str(base / text) if looks_like_path and not Path(text).is_absolute() else text
+    try:
+        resolve_bank(ref)
+    except BankError:
+        ids = builtin_ids()
+        hint = (
+            "请检查路径是否正确（相对路径以调研计划文件所在的文件夹为准）。"
+            if looks_like_path
+            else suggest(text, ids) or f"内置题库有：{'、'.join(ids)}。"
+        )
+        c.err("campaign_bank_missing", m.line_of("bank"), value=text, hint=hint)
+    return ref
+
+
+def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
     if not isinstance(raw, LineList):
         c.err("missing_key", line, key="topics", meaning="调研选题")
         return []
@@ -126,7 +148,7 @@ def _topics(c: Collector, raw: Any, line: int) -> list[Topic]:
         c.unknown_keys(m, {"topic", "title", "bank", "owner", "store", "units"})
         number = _int(c, m, "topic", "选题编号", 1)
         title = c.text(m, "title", None, required=True) or ""
-        bank = c.text(m, "bank", None, required=True) or ""
+        bank = _bank_ref(c, m, base)
         if number is None:
             c.err("missing_key", m.line, key="topic", meaning="选题编号（1～8）")
             continue
@@ -174,7 +196,7 @@ def load_campaign(path: str | Path) -> Campaign:
     campaign = Campaign(
         c.text(top, "name", None, required=True) or "",
         year,
-        _topics(c, top.get("topics"), top.line_of("topics")),
+        _topics(c, top.get("topics"), top.line_of("topics"), p.parent),
         _milestones(c, top.get("milestones"), top.line_of("milestones"), year),
         p,
     )
