@@ -82,6 +82,9 @@ MESSAGES: dict[str, str] = {
     "form_meta_damaged": "问卷表中的隐藏结构信息已损坏：{detail}。请使用重新导出的空白问卷。",
     # --- ingest: whole files ---------------------------------------------------------------
     "file_unreadable": "无法读取这个文件：{detail}。请用 Excel 或 WPS 打开确认文件完好，必要时另存为 .xlsx 后重试。",
+    "file_reader_crashed": "读取这个文件时读取程序异常退出（{detail}），已跳过这个文件，其余文件照常回收。请用 Excel 或 WPS 打开确认内容，删除多余的单元格后另存为 .xlsx 再回收。",
+    "file_reader_timeout": "读取这个文件超过 {seconds} 秒仍未完成，已跳过这个文件，其余文件照常回收。请用 Excel 或 WPS 打开确认内容后另存为 .xlsx 再回收。",
+    "file_reader_failed": "读取这个文件时出错（{detail}），已跳过这个文件，其余文件照常回收。请用 Excel 或 WPS 打开后另存为 .xlsx 再回收；如仍出错，请把文件交给技术人员。",
     "file_type_unknown": "不支持的文件类型“{suffix}”。可以回收 .xlsx、.xlsm、.xls 和 .csv 文件。",
     "file_empty": "文件中没有任何数据。",
     "no_header": "找不到表头行：前 {rows} 行中没有一行能对应到题库“{bank}”的字段编号（如 {example}）或题目文字。请确认这是本题库的回收表，且表头在前 {rows} 行内。",

@@ -24,6 +24,7 @@ from surveytool.ingest import files as fs
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.readers import read_csv_file, read_excel_file, read_sav_file
 from surveytool.ingest.rejects import write_rejects
+from surveytool.ingest.sandbox import SafeReader
 from surveytool.ingest.store import Store
 from surveytool.ingest.table import KIND, FileRejectedError, Table, combine, fail
 from surveytool.ingest.validate import check
@@ -158,8 +159,7 @@ def ingest(
     summary = IngestSummary(bank.id, wave, str(store_path), [])
     if bank.role_fields("unit"):
         summary.unit_labels = {o.code: o.label for o in bank.role_fields("unit")[0].options}
-    expected = _Expected(bank)
-    with Store(store_path) as store:
+    with SafeReader(bank, _Expected(bank)) as reader, Store(store_path) as store:
         run = Writer(bank, store, wave)
         seen: dict[str, str] = {}  # sha256 -> file name, within this run
         batch: list[tuple[Path, str, Table, FileResult]] = []
@@ -175,7 +175,7 @@ def ingest(
                     problem("paired_text", file=path.name, kind=KIND, other=code.name)
                 )
                 continue
-            table_sha = _open(run, path, expected, result, seen, options, pairs.get(path))
+            table_sha = _open(run, path, reader, result, seen, options, pairs.get(path))
             if table_sha is None:
                 continue
             table, sha = table_sha
@@ -218,7 +218,7 @@ REJECTED_FORM = "form_fields_lost"  # a respondent form whose answers cannot be 
 def _open(
     run: Writer,
     path: Path,
-    expected: dict[str, FormStructure],
+    reader: SafeReader,
     result: FileResult,
     seen: dict[str, str],
     options: ReadOptions,
@@ -245,7 +245,7 @@ def _open(
         )
         return None
     try:
-        table = read_table(path, run.bank, expected, options, pair)
+        table = reader.read(path, options, pair)
     except FileRejectedError as exc:
         if exc.problems[0].code == REJECTED_FORM:
             run.reject_file(path, sha, exc.problems, result)

@@ -1,0 +1,209 @@
+"""Reading untrusted files in a worker process, so that a reader that aborts cannot take the
+user's whole batch down.
+
+The spreadsheet reader (calamine, through fastexcel) aborts the whole process when a sheet
+has a cell far away from the others (it allocates rows × columns at once and Rust aborts on
+allocation failure; measured: a 5 KB file with one cell at XFD200000). No exception can catch
+that. So :class:`SafeReader` runs :func:`~surveytool.ingest.run.read_table` in one long-lived
+worker process (a fresh interpreter, ``python -m surveytool.ingest.sandbox``, talking over a
+socket pair), one file at a time. When the worker dies or does not answer in time, the file
+is rejected with one of our Chinese messages — with the reason found by a slower exact scan
+when there is one — a new worker is started, and the batch goes on. The worker's stdout and
+stderr go to a log file, so a reader's crash report never reaches the user's terminal.
+
+A fresh interpreter rather than multiprocessing: fork would copy the parent's threads'
+locks and its open database, and spawn/forkserver re-run the caller's ``__main__`` (which
+fails from a notebook cell or stdin).
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from surveytool.bank.model import Bank
+from surveytool.errors import problem
+from surveytool.ingest import files as fs
+from surveytool.ingest.options import ReadOptions
+from surveytool.ingest.table import FileRejectedError, Table
+
+BASE_SECONDS = 120  # per file, plus PER_MB_SECONDS per MB of the file
+PER_MB_SECONDS = 20
+START_SECONDS = 120  # the worker's imports
+KIND = "回收文件"
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding surveytool/
+
+
+def serve(conn: Connection) -> None:
+    """The worker: ("bank", bank, expected) sets the bank; ("read", path, options, pair)
+    reads a file; None stops."""
+    import resource
+
+    from surveytool.ingest.run import read_table
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
+    bank = expected = None
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            return
+        if msg[0] == "bank":
+            _, bank, expected = msg
+            continue
+        _, path, options, pair = msg
+        try:
+            conn.send(("ok", read_table(path, bank, expected, options, pair)))
+        except FileRejectedError as exc:
+            conn.send(("rejected", exc.problems))
+        except MemoryError:
+            conn.send(("failed", "内存不足"))
+        except Exception as exc:  # a reader failing on a strange file: report, go on
+            conn.send(("failed", f"{type(exc).__name__}: {str(exc)[:120]}"))
+
+
+class _Worker:
+    """The worker process, its connection, its log file and the bank it holds."""
+
+    def __init__(self) -> None:
+        fd, self.log = tempfile.mkstemp(prefix="surveytool-reader-", suffix=".log")
+        os.close(fd)
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])]
+        )
+        with Path(self.log).open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "surveytool.ingest.sandbox", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.bank_token: int | None = None
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, gently: bool = True) -> None:
+        if gently and self.alive():
+            try:
+                self.conn.send(None)
+                self.proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait(5)
+        self.conn.close()
+        Path(self.log).unlink(missing_ok=True)
+
+
+# One worker per process, shared by every ingest (its start-up, ~1 s of imports, is paid
+# once); the lock keeps one file at a time on it.
+_LOCK = threading.Lock()
+_TOKENS = itertools.count()
+_WORKER: _Worker | None = None
+
+
+def _worker() -> _Worker:
+    global _WORKER
+    if _WORKER is None or not _WORKER.alive():
+        if _WORKER is not None:
+            _WORKER.stop(gently=False)
+        _WORKER = _Worker()
+    return _WORKER
+
+
+def _drop_worker() -> None:
+    global _WORKER
+    if _WORKER is not None:
+        _WORKER.stop(gently=False)
+    _WORKER = None
+
+
+@atexit.register
+def _stop_worker() -> None:
+    global _WORKER
+    if _WORKER is not None:
+        _WORKER.stop()
+    _WORKER = None
+
+
+class SafeReader:
+    """``read(path, options, pair)`` -> Table, in the worker process; raises
+    FileRejectedError (ours) for a file that crashes or hangs the reader."""
+
+    def __init__(self, bank: Bank, expected: dict):
+        self.bank = bank
+        self.expected = expected
+        self.token = next(_TOKENS)  # never reused, unlike id(self)
+        with _LOCK:
+            _worker()  # its imports overlap with the caller's work until the first file
+
+    def read(self, path: Path, options: ReadOptions, pair: Path | None) -> Table:
+        """Read one file in the worker."""
+        timeout = BASE_SECONDS + PER_MB_SECONDS * path.stat().st_size / 2**20
+        with _LOCK:
+            w = _worker()
+            if w.bank_token != self.token:
+                w.conn.send(("bank", self.bank, self.expected))
+                w.bank_token = self.token
+            w.conn.send(("read", path, options, pair))
+            kind, value = _answer(w, path, timeout)
+        if kind == "ok":
+            return value
+        if kind == "rejected":
+            raise FileRejectedError(value)
+        raise FileRejectedError(
+            [problem("file_reader_failed", file=path.name, kind=KIND, detail=value)]
+        )
+
+    def close(self) -> None:
+        """Nothing to release: the worker stays for the next ingest (stopped at exit)."""
+
+    def __enter__(self) -> SafeReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _answer(w: _Worker, path: Path, timeout: float) -> tuple:
+    """The worker's answer, or our error when it died or did not answer in time."""
+    if not w.conn.poll(timeout + START_SECONDS):
+        _drop_worker()
+        raise FileRejectedError(
+            [problem("file_reader_timeout", file=path.name, kind=KIND, seconds=int(timeout))]
+        )
+    try:
+        return w.conn.recv()
+    except (EOFError, OSError):
+        _drop_worker()
+        raise FileRejectedError(
+            [problem("file_reader_crashed", file=path.name, kind=KIND, detail=_why(path))]
+        ) from None
+
+
+def _why(path: Path) -> str:
+    """The reason a reader died, when an exact scan finds one."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        reason = fs.scan_extent(path)
+        if reason:
+            return reason
+    return "文件可能已损坏或内容异常"
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1])))
