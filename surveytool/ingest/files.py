@@ -56,6 +56,30 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # Compound File: encrypted xlsx, or old .xls
+
+
+def _not_a_zip(path: Path) -> str:
+    """Why a file named .xlsx is not a zip: a password, an old .xls, text, or damage."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith(OLE_MAGIC):
+        return (
+            "文件设置了打开密码（或是旧版 Excel 97-2003 文件改了扩展名），无法读取。"
+            "请在 Excel/WPS 中去掉密码后另存为 .xlsx"
+        )
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("gb18030")
+        except UnicodeDecodeError:
+            text = ""
+    if text and "\0" not in text and any(sep in text for sep in (",", "\t", ";")):
+        return "这其实是文本（CSV）文件，扩展名却是 .xlsx。请把扩展名改为 .csv 后再回收"
+    return "不是有效的 xlsx 文件（文件已损坏、未下载完整，或其实是其他格式改了扩展名）"
+
+
 def precheck_xlsx(path: Path) -> str | None:
     """A Chinese reason why this xlsx must not be opened, or None when it looks safe."""
     try:
@@ -69,12 +93,17 @@ def precheck_xlsx(path: Path) -> str | None:
                     ratio = i.file_size // max(i.compress_size, 1)
                     return f"其中 {i.filename} 的压缩比异常（{ratio} 倍），疑似压缩炸弹"
             for i in infos:
+                if i.filename.endswith(".xml") and _declares_entities(z, i):
+                    return (
+                        f"其中 {i.filename} 含有 XML 实体声明（DOCTYPE）。Excel 和 WPS 保存的文件"
+                        "从不含这种声明，这个文件可能被人为修改过，为安全起见不读取"
+                    )
                 if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
                     reason = _dimension_reason(z, i)
                     if reason:
                         return reason
     except zipfile.BadZipFile:
-        return "不是有效的 xlsx 文件（文件已损坏、未下载完整，或其实是其他格式改了扩展名）"
+        return _not_a_zip(path)
     except (OSError, RuntimeError, NotImplementedError) as exc:
         return f"文件无法解压（{exc}）"
     return None
@@ -114,6 +143,20 @@ def _extent_reason(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
     if rows * cols > MAX_CELLS:
         return f"工作表中有位于 {far} 的单元格，表格范围远超正常问卷的大小"
     return None
+
+
+_ROOT = re.compile(rb"<[A-Za-z_]")  # the first element: the prolog ends there
+
+
+def _declares_entities(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A DOCTYPE in the XML prolog (entity expansion and XXE need one), or a prolog padded
+    beyond 64 KB to hide one."""
+    with z.open(info) as f:
+        head = f.read(65536)
+    root = _ROOT.search(head)
+    if root is None:
+        return len(head) == 65536
+    return b"<!DOCTYPE" in head[: root.start()]
 
 
 def _dimension_reason(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:

@@ -33,12 +33,11 @@ from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.ingest import files as fs
 from surveytool.ingest.options import ReadOptions
-from surveytool.ingest.table import FileRejectedError, Table
+from surveytool.ingest.table import KIND, FileRejectedError, Table
 
 BASE_SECONDS = 120  # per file, plus PER_MB_SECONDS per MB of the file
 PER_MB_SECONDS = 20
 START_SECONDS = 120  # the worker's imports
-KIND = "回收文件"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding surveytool/
 
 

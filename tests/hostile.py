@@ -1,0 +1,178 @@
+"""Builders of hostile and odd returned files, from one of our own filled-in forms.
+
+Each builder takes the good form and a target folder and writes one file; every one is
+small (the zip bomb is the largest at ~60 KB) so the battery stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _rewrite(src: Path, dst: Path, edit: Callable[[str, bytes], bytes | None]) -> Path:
+    """Copy the zip ``src`` to ``dst``, passing each entry through ``edit`` (None: drop)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = edit(info.filename, zin.read(info.filename))
+            if data is not None:
+                zout.writestr(info.filename, data)
+    return dst
+
+
+def _answer_sheet(src: Path) -> str:
+    """The entry of the sheet named 问卷 (our respondent form's answers)."""
+    with zipfile.ZipFile(src) as z:
+        book = z.read("xl/workbook.xml").decode("utf-8")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    rid = re.search(r'name="问卷"[^>]*r:id="(rId\d+)"', book).group(1)
+    target = re.search(rf'Id="{rid}"[^>]*Target="/?(?:xl/)?([^"]+)"', rels)
+    if target is None:
+        target = re.search(rf'Target="/?(?:xl/)?([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + target.group(1)
+
+
+def _strings_with(src: Path, dst: Path, doctype: str, text: str) -> Path:
+    """Put a DOCTYPE at the top of the answer sheet and ``text`` (entity references) in place
+    of the first answer (column C from row 5)."""
+    sheet = _answer_sheet(src)
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != sheet:
+            return data
+        s = data.decode("utf-8")
+        s = s.replace("?>", "?>" + doctype, 1) if s.startswith("<?xml") else doctype + s
+        s = re.sub(r'(<c r="C(?:[5-9]|\d\d+)"[^>]*><is><t>)[^<]*', rf"\g<1>{text}", s, count=1)
+        return s.encode("utf-8")
+
+    return _rewrite(src, dst, edit)
+
+
+def billion_laughs(src: Path, out: Path) -> Path:
+    lol = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    )
+    return _strings_with(src, out / "十亿笑声.xlsx", f"<!DOCTYPE lolz [{lol}]>", "&lol9;")
+
+
+def quadratic_blowup(src: Path, out: Path) -> Path:
+    doctype = f'<!DOCTYPE q [<!ENTITY a "{"a" * 50_000}">]>'
+    return _strings_with(src, out / "二次膨胀.xlsx", doctype, "&a;" * 5_000)
+
+
+def xxe(src: Path, out: Path) -> Path:
+    doctype = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/hostname">]>'
+    return _strings_with(src, out / "外部实体.xlsx", doctype, "&secret;")
+
+
+def zip_bomb(src: Path, out: Path) -> Path:
+    """An extra entry of 80 MiB of zeros (compresses ~1000x)."""
+    dst = _rewrite(src, out / "压缩炸弹.xlsx", lambda n, d: d)
+    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/padding.bin", b"\0" * (80 * 2**20))
+    return dst
+
+
+def far_cell(src: Path, out: Path) -> Path:
+    """One cell at XFD200000, the dimension tag left as it was (it lies)."""
+    sheet = _answer_sheet(src)
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != sheet:
+            return data
+        far = '<row r="200000"><c r="XFD200000" t="n"><v>1</v></c></row></sheetData>'
+        return data.replace(b"</sheetData>", far.encode(), 1)
+
+    return _rewrite(src, out / "远处单元格.xlsx", edit)
+
+
+def wrong_dimension(src: Path, out: Path) -> Path:
+    """As WPS sometimes saves: a dimension tag that says A1 only (legitimate: read it)."""
+    sheet = _answer_sheet(src)
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != sheet:
+            return data
+        return re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data, count=1)
+
+    return _rewrite(src, out / "WPS维度错误.xlsx", edit)
+
+
+def truncated(src: Path, out: Path) -> Path:
+    data = src.read_bytes()
+    dst = out / "下载不完整.xlsx"
+    dst.write_bytes(data[: len(data) // 2])
+    return dst
+
+
+def csv_renamed(out: Path) -> Path:
+    dst = out / "其实是CSV.xlsx"
+    dst.write_text("B1,B2\n1,2\n", encoding="utf-8")
+    return dst
+
+
+def password_protected(out: Path) -> Path:
+    """What Excel writes for a password-protected workbook: an OLE2 (CFB) container."""
+    dst = out / "设置了密码.xlsx"
+    header = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16 + bytes.fromhex("3E000300FEFF0900")
+    dst.write_bytes(header + b"\0" * 4000)
+    return dst
+
+
+def macro_form(src: Path, out: Path) -> Path:
+    """The same form saved as .xlsm with a (harmless) VBA project: the answers are read."""
+    dst = _rewrite(src, out / "带宏.xlsm", lambda n, d: d)
+    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 512)
+    return dst
+
+
+def empty_file(out: Path) -> Path:
+    dst = out / "空文件.xlsx"
+    dst.write_bytes(b"")
+    return dst
+
+
+def empty_sheet(out: Path) -> Path:
+    from openpyxl import Workbook
+
+    dst = out / "空工作表.xlsx"
+    Workbook().save(dst)
+    return dst
+
+
+def merged_answers(src: Path, out: Path) -> Path:
+    """Someone merged two answer cells of the first rows (the top-left value survives)."""
+    sheet = _answer_sheet(src)
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != sheet:
+            return data
+        if b"<mergeCells" in data:
+            return re.sub(rb"(<mergeCells[^>]*>)", rb'\1<mergeCell ref="B8:C8"/>', data, count=1)
+        merge = b'<mergeCells count="1"><mergeCell ref="B8:C8"/></mergeCells>'
+        anchor = b"</sheetData>"
+        if b"<sheetProtection" in data:  # mergeCells comes after sheetProtection
+            end = data.index(b">", data.index(b"<sheetProtection")) + 1
+            return data[:end] + merge + data[end:]
+        return data.replace(anchor, anchor + merge, 1)
+
+    return _rewrite(src, out / "合并了单元格.xlsx", edit)
+
+
+def hidden_extra_sheet(src: Path, out: Path) -> Path:
+    """A copy with the answer sheet's neighbours hidden: our hidden sheet is expected; an extra
+    hidden sheet changes nothing."""
+    from openpyxl import load_workbook
+
+    dst = out / "隐藏工作表.xlsx"
+    wb = load_workbook(src)
+    extra = wb.create_sheet("草稿")
+    extra["A1"] = "=1+1"
+    extra.sheet_state = "hidden"
+    wb.save(dst)
+    return dst

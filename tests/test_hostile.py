@@ -1,0 +1,117 @@
+"""Hostile and odd returned files (issue 8, battery item 1): each is rejected with our own
+Chinese message naming the file, or read correctly where it is legitimate — within 5 s — and
+the rest of the batch is still ingested, without a traceback, within 512 MiB."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import hostile as h
+import pytest
+
+from surveytool.bank import load_bank
+from surveytool.forms.fill import FormFiller
+from surveytool.ingest import ingest
+from surveytool.simulate import Simulator
+
+BANK = "young_researchers"
+
+# file -> the words its message must contain (None: read correctly, one answer accepted)
+REJECTED = {
+    "十亿笑声.xlsx": "含有 XML 实体声明",
+    "二次膨胀.xlsx": "含有 XML 实体声明",
+    "外部实体.xlsx": "含有 XML 实体声明",
+    "压缩炸弹.xlsx": "疑似压缩炸弹",
+    "远处单元格.xlsx": "位于 XFD200000 的单元格",
+    "下载不完整.xlsx": "不是有效的 xlsx 文件",
+    "其实是CSV.xlsx": "这其实是文本（CSV）文件",
+    "设置了密码.xlsx": "文件设置了打开密码",
+    "空文件.xlsx": "文件中没有任何数据",
+    "空工作表.xlsx": "文件中没有任何数据",
+}
+READ = ["WPS维度错误.xlsx", "带宏.xlsm", "合并了单元格.xlsx", "隐藏工作表.xlsx"]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> Path:
+    """Three good forms and every hostile file, each built from its own respondent."""
+    folder = tmp_path_factory.mktemp("hostile")
+    bank = load_bank(BANK)
+    filler = FormFiller(bank)
+    people = Simulator(bank, seed=8).respondents(10)
+    good = [filler.fill(p, folder / "src" / f"{i}.xlsx") for i, p in enumerate(people)]
+    out = folder / "回收"
+    out.mkdir()
+    for i in range(3):
+        (out / f"正常-{i}.xlsx").write_bytes(good[i].read_bytes())
+    for build in (h.billion_laughs, h.quadratic_blowup, h.xxe, h.zip_bomb, h.far_cell):
+        build(good[3], out)
+    h.truncated(good[3], out)
+    h.csv_renamed(out)
+    h.password_protected(out)
+    h.empty_file(out)
+    h.empty_sheet(out)
+    for src, build in zip(
+        good[4:],
+        (h.wrong_dimension, h.macro_form, h.merged_answers, h.hidden_extra_sheet),
+        strict=False,
+    ):
+        build(src, out)
+    return out
+
+
+def test_each_hostile_file_alone(batch: Path, tmp_path: Path) -> None:
+    bank = load_bank(BANK)
+    names = sorted(p.name for p in batch.iterdir())
+    assert set(REJECTED) | set(READ) <= set(names)
+    for name in [*REJECTED, *READ]:
+        start = time.perf_counter()
+        summary = ingest([batch / name], bank, tmp_path / f"{name}.db")
+        seconds = time.perf_counter() - start
+        result = summary.files[0]
+        assert seconds < 5, (name, seconds)
+        if name in REJECTED:
+            assert result.status == "failed", name
+            message = result.problems[0].message
+            assert message.startswith(f"返回表 {name}："), message
+            assert REJECTED[name] in message, message
+        else:
+            assert result.status == "ingested", (name, [p.message for p in result.problems])
+            assert summary.total("accepted") == 1, name
+
+
+# The CLI, then the peak resident memory of it and of its reader worker (stopped first).
+PEAK = """
+import resource, sys
+from surveytool.cli import main
+from surveytool.ingest import sandbox
+rc = main(sys.argv[1:])
+sandbox._stop_worker()
+use = resource.getrusage
+peak = max(use(resource.RUSAGE_SELF).ru_maxrss, use(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(f"PEAK_KIB={peak}")
+sys.exit(rc)
+"""
+
+
+def test_the_batch_goes_on_without_traceback_in_512_mib(batch: Path, tmp_path: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, "-c", PEAK, "ingest", "--bank", BANK, "--store", "s.db", str(batch)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out  # some files could not be read: said, not hidden
+    for word in ("Traceback", "panicked", "memory allocation", "calamine"):
+        assert word not in out, word
+    assert f"有效答卷 {3 + len(READ)} 份" in out
+    for name in REJECTED:
+        assert f"返回表 {name}：" in res.stderr, name
+    peak_mib = int(out.split("PEAK_KIB=")[1].split()[0]) / 1024
+    assert peak_mib < 512, peak_mib
