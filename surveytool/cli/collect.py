@@ -102,8 +102,16 @@ def cmd_responses(args: argparse.Namespace) -> int:
     bank = load_bank(args.bank)
     frame = load_answers(args.store, bank, args.wave)
     if args.output:
-        out = export_responses(frame, bank, args.output)
+        from surveytool.ingest.export import pii_columns
+
+        out = export_responses(frame, bank, args.output, include_pii=args.include_pii)
         echo(f"已导出 {len(frame)} 份答卷：{out}")
+        hidden = pii_columns(bank)
+        if hidden and not args.include_pii:
+            echo(
+                f"标为个人信息的 {len(hidden)} 个字段（{'、'.join(hidden)}）未导出；"
+                "确需导出时加 --include-pii，并妥善保管导出的文件。"
+            )
     else:
         echo(frame.to_string(max_rows=20, max_cols=12))
     return 0
@@ -150,4 +158,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
     p.add_argument("--wave", default=None, help="只导出某一轮次")
     p.add_argument("-o", "--output", help="输出 .xlsx 或 .csv（含编码说明）")
+    p.add_argument("--include-pii", action="store_true", help="同时导出标为个人信息（pii）的字段")
     p.set_defaults(func=cmd_responses)

@@ -47,8 +47,18 @@ def codebook(bank: Bank) -> list[list[object]]:
     return rows
 
 
-def export_responses(frame: pd.DataFrame, bank: Bank, path: str | Path) -> Path:
-    """Write answers (from load_answers) to .xlsx or .csv; returns the path."""
+def pii_columns(bank: Bank) -> list[str]:
+    """Fields of questions marked ``pii: true`` (names, phones, contact, 自编代码…)."""
+    return [f.id for f in bank.fields if bank.question(f.question).pii]
+
+
+def export_responses(
+    frame: pd.DataFrame, bank: Bank, path: str | Path, include_pii: bool = False
+) -> Path:
+    """Write answers (from load_answers) to .xlsx, .csv or .sav; returns the path. Fields of
+    questions marked ``pii`` are left out unless ``include_pii``."""
+    if not include_pii:
+        frame = frame.drop(columns=[c for c in pii_columns(bank) if c in frame.columns])
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix == ".csv":

@@ -81,7 +81,9 @@ def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
     }
     value_labels: dict[str, dict[float, str]] = {}
     for f in bank.fields:
-        col = frame[f.id] if f.id in frame.columns else pd.Series([None] * len(frame))
+        if f.id not in frame.columns:  # left out on purpose (personal data)
+            continue
+        col = frame[f.id]
         if f.kind in ("text", "other"):
             out[f.id] = col.astype(object).where(col.notna(), "").astype(str)
         else:
