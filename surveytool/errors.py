@@ -10,6 +10,7 @@ A message always says *where* (file, line or sheet/row/cell, question id), *what
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 # code -> message template (str.format fields). The location prefix is added by `problem`.
@@ -227,6 +228,23 @@ def problem(
         file=file, line=line, sheet=sheet, cell=cell, field=field, kind=kind, question=question
     )
     return Problem(code, prefix + body, file, line, sheet, cell, field)
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "文件夹不存在",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "这是只读位置",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EBUSY: "文件正被其他程序占用",
+}
+
+
+def os_detail(exc: OSError) -> str:
+    """An operating-system error in Chinese words (its English text when unknown)."""
+    return _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 class SurveyToolError(Exception):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from surveytool.atomic import write_atomic
 from surveytool.charts import figures
 from surveytool.charts.fonts import chinese_font, use_chinese_font
 
@@ -18,10 +19,7 @@ DPI = 150
 
 def save(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` as PNG (150 dpi); returns the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=DPI, format="png")
-    return out
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
 
 
 __all__ = ["chinese_font", "figures", "save", "use_chinese_font"]

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from surveytool.errors import UsageError, problem
+from surveytool.atomic import write_atomic
+from surveytool.errors import UsageError, os_detail, problem
 
 
 def echo(text: str = "") -> None:
     """Print a line to standard output at once."""
     print(text, flush=True)
+
+
+def write_output(path: str | Path, text: str) -> Path:
+    """Write a UTF-8 text output whole (see surveytool.atomic); a folder or file that cannot
+    be written is a Chinese error, not a traceback."""
+    try:
+        return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(path), detail=os_detail(exc))
+        ) from None
 
 
 def parse_today(text: str | None) -> date:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import check_field, echo, parse_today
+from surveytool.cli.common import check_field, echo, parse_today, write_output
 from surveytool.errors import UsageError, problem
 
 
@@ -22,8 +22,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     frame = load_answers(args.store, bank, args.wave)
     results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=args.k)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(results.to_json(), encoding="utf-8")
+        write_output(args.json, results.to_json())
     _print_analysis(results, args)
     return 0
 
@@ -71,9 +70,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         from surveytool.analysis.run import records
 
-        Path(args.json).write_text(
-            json.dumps(records(res), ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        write_output(args.json, json.dumps(records(res), ensure_ascii=False, indent=1))
     design = res["design"].iloc[0] if len(res) else "independent"
     pairs = int(res["n"].max()) if len(res) and design == "paired" else 0
     echo(

@@ -5,14 +5,13 @@ Only this package and ``ingest`` import the spreadsheet library.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl.workbook.protection import WorkbookProtection
 
+from surveytool.atomic import write_atomic
 from surveytool.bank.model import Bank
-from surveytool.errors import FormError, UsageError, problem
+from surveytool.errors import FormError, UsageError, os_detail, problem
 from surveytool.forms.collection import build_collection
 from surveytool.forms.reader import read_structure
 from surveytool.forms.respondent import build_respondent
@@ -38,20 +37,10 @@ def save_atomic(wb, path: str | Path) -> Path:
     """
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=target.parent)
-        os.close(fd)
-        try:
-            wb.save(tmp)
-            umask = os.umask(0)
-            os.umask(umask)
-            Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-            Path(tmp).replace(target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_atomic(target, lambda tmp: wb.save(tmp))
     except OSError as exc:
         raise FormError(
-            problem("output_not_writable", path=str(target), detail=exc.strerror or str(exc))
+            problem("output_not_writable", path=str(target), detail=os_detail(exc))
         ) from None
     return target
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
+from surveytool.atomic import write_atomic
 from surveytool.bank.model import Bank
-from surveytool.errors import UsageError, problem
+from surveytool.errors import UsageError, os_detail, problem
 from surveytool.forms import save_atomic
 from surveytool.forms.xlsx import literal_cell
 
@@ -60,19 +61,25 @@ def export_responses(
     if not include_pii:
         frame = frame.drop(columns=[c for c in pii_columns(bank) if c in frame.columns])
     out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        return _csv(frame, bank, out)
-    if suffix == ".xlsx":
-        return _xlsx(frame, bank, out)
-    if suffix == ".sav":
-        from surveytool.ingest.sav import write_sav
+    write = {".csv": _csv, ".xlsx": _xlsx, ".sav": _sav}.get(out.suffix.lower())
+    if write is None:
+        raise UsageError(
+            problem("file_type_unknown", file=out.name, kind="文件", suffix=out.suffix)
+        )
+    try:
+        return write(frame, bank, out)
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(out), detail=os_detail(exc))
+        ) from None
 
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_sav(frame, bank, out)
-        _codebook_csv(bank, out)
-        return out
-    raise UsageError(problem("file_type_unknown", file=out.name, kind="文件", suffix=suffix))
+
+def _sav(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
+    from surveytool.ingest.sav import write_sav
+
+    write_atomic(out, lambda tmp: write_sav(frame, bank, tmp))
+    _codebook_csv(bank, out)
+    return out
 
 
 def _cells(frame: pd.DataFrame):
@@ -104,20 +111,22 @@ def _xlsx(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
     return save_atomic(wb, out)
 
 
+def _write_csv(path: Path, rows) -> Path:
+    """Spreadsheet-safe rows as UTF-8 CSV with a BOM (Excel opens it as UTF-8), atomically."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f).writerows([csv_safe(v) for v in r] for r in rows)
+
+    return write_atomic(path, write)
+
+
 def _csv(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(frame.columns)
-        for values in _cells(frame):
-            w.writerow([csv_safe(v) for v in values])
+    _write_csv(out, [list(frame.columns), *_cells(frame)])
     _codebook_csv(bank, out)
     return out
 
 
 def _codebook_csv(bank: Bank, out: Path) -> Path:
     """``<name>-编码说明.csv`` beside an export."""
-    book = out.with_name(out.stem + "-编码说明.csv")
-    with book.open("w", encoding="utf-8-sig", newline="") as f:
-        csv.writer(f).writerows([[csv_safe(v) for v in r] for r in codebook(bank)])
-    return book
+    return _write_csv(out.with_name(out.stem + "-编码说明.csv"), codebook(bank))

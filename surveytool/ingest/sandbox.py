@@ -51,7 +51,10 @@ def serve(conn: Connection) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
     bank = expected = None
     while True:
-        msg = conn.recv()
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):  # the caller is gone (killed): so are we
+            return
         if msg is None:
             return
         if msg[0] == "bank":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from surveytool.analysis import DEFAULT_K, Survey, analyse
 from surveytool.bank.model import Bank
-from surveytool.errors import UsageError, problem
+from surveytool.errors import UsageError, os_detail, problem
 from surveytool.ingest.answers import collection_summary, load_answers
 from surveytool.report.context import build_context
 from surveytool.report.numbering import Numbering
@@ -82,8 +82,13 @@ def make_report(
     survey = _survey(store, bank, wave)
     results = analyse(survey, by=by, population=population, targets=targets, k=k)
     collection = collection_summary(store, bank, wave)
-    ctx = build_context(survey, results, collection, out, wave, extras=extras)
-    paths = render(ctx, out, formats, templates)
+    try:
+        ctx = build_context(survey, results, collection, out, wave, extras=extras)
+        paths = render(ctx, out, formats, templates)
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(out), detail=os_detail(exc))
+        ) from None
     paths["charts"] = out / "charts"
     return paths
 

@@ -11,14 +11,12 @@ renamed into place, so an earlier report stays whole if writing is interrupted.
 from __future__ import annotations
 
 import base64
-import os
 import re
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 
+from surveytool.atomic import write_atomic
 from surveytool.errors import UsageError, problem
 
 CN = "〇一二三四五六七八九十"
@@ -71,20 +69,6 @@ def environment(user_templates: str | Path | None) -> jinja2.Environment:
     env.filters["data_uri"] = data_uri
     env.filters["md"] = md_escape
     return env
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` then rename ``tmp`` to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
 
 
 def render_text(ctx: dict, kind: str, out: Path, templates: str | Path | None) -> Path:
