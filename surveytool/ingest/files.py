@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+import zlib
 from pathlib import Path
+from xml.parsers import expat
 
 from openpyxl.utils import column_index_from_string
 
@@ -80,32 +82,58 @@ def _not_a_zip(path: Path) -> str:
     return "不是有效的 xlsx 文件（文件已损坏、未下载完整，或其实是其他格式改了扩展名）"
 
 
+DAMAGED = "文件已损坏（压缩数据无法解开或校验不符），可能未下载完整或被修改过"
+WELLFORMED_MAX = 2 * 2**20  # XML parts up to this size are parsed strictly (all of our forms)
+
+
 def precheck_xlsx(path: Path) -> str | None:
     """A Chinese reason why this xlsx must not be opened, or None when it looks safe."""
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED:
-                return f"解压后超过 {MAX_UNCOMPRESSED // 2**20} MB，疑似压缩炸弹或异常文件"
-            for i in infos:
-                if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-                    ratio = i.file_size // max(i.compress_size, 1)
-                    return f"其中 {i.filename} 的压缩比异常（{ratio} 倍），疑似压缩炸弹"
-            for i in infos:
-                if i.filename.endswith(".xml") and _declares_entities(z, i):
-                    return (
-                        f"其中 {i.filename} 含有 XML 实体声明（DOCTYPE）。Excel 和 WPS 保存的文件"
-                        "从不含这种声明，这个文件可能被人为修改过，为安全起见不读取"
-                    )
-                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
-                    reason = _dimension_reason(z, i)
-                    if reason:
-                        return reason
+            return _size_reason(infos) or next(
+                (r for i in infos if i.filename.endswith(".xml") and (r := _part_reason(z, i))),
+                None,
+            )
     except zipfile.BadZipFile:
-        return _not_a_zip(path)
+        return DAMAGED if zipfile.is_zipfile(path) else _not_a_zip(path)
+    except (zlib.error, EOFError):
+        return DAMAGED
     except (OSError, RuntimeError, NotImplementedError) as exc:
         return f"文件无法解压（{exc}）"
+
+
+def _size_reason(infos: list[zipfile.ZipInfo]) -> str | None:
+    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        return f"解压后超过 {MAX_UNCOMPRESSED // 2**20} MB，疑似压缩炸弹或异常文件"
+    for i in infos:
+        if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            ratio = i.file_size // max(i.compress_size, 1)
+            return f"其中 {i.filename} 的压缩比异常（{ratio} 倍），疑似压缩炸弹"
+    return None
+
+
+def _part_reason(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """Entity declarations, a sheet's declared size, and — for parts small enough — strict
+    well-formedness (a damaged tag would otherwise be read leniently, losing a value)."""
+    if _declares_entities(z, info):
+        return (
+            f"其中 {info.filename} 含有 XML 实体声明（DOCTYPE）。Excel 和 WPS 保存的文件"
+            "从不含这种声明，这个文件可能被人为修改过，为安全起见不读取"
+        )
+    if info.filename.startswith("xl/worksheets/"):
+        reason = _dimension_reason(z, info)
+        if reason:
+            return reason
+    if info.file_size <= WELLFORMED_MAX:
+        parser = expat.ParserCreate()
+        try:
+            parser.Parse(z.read(info), True)
+        except expat.ExpatError as exc:
+            return (
+                f"其中 {info.filename} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
+                "文件可能被修改过或未保存完整"
+            )
     return None
 
 

@@ -7,6 +7,8 @@ duplicates. Respondent forms are validated in batches (one row each) and written
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,7 +138,10 @@ def read_table(
         reason = fs.precheck_xlsx(path)
         if reason:
             raise fail("file_unreadable", shown, detail=reason)
-    return read_excel_file(path, shown, bank, expected, options, pair)
+    try:
+        return read_excel_file(path, shown, bank, expected, options, pair)
+    except (zipfile.BadZipFile, zlib.error, EOFError):  # damage the cheap checks did not reach
+        raise fail("file_unreadable", shown, detail=fs.DAMAGED) from None
 
 
 def ingest(
