@@ -33,13 +33,13 @@ HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 
 
-def collection_file(rows: int) -> Path:
+def collection_file(rows: int, bank_file: str = "bank50.yaml") -> Path:
     """Our collection layout with ``rows`` simulated respondents (write-only openpyxl)."""
-    path = CACHE / f"collection-{rows}.xlsx"
+    path = CACHE / f"collection-{Path(bank_file).stem}-{rows}.xlsx"
     if path.exists():
         return path
     CACHE.mkdir(exist_ok=True)
-    bank = load_bank(HERE / "bank50.yaml")
+    bank = load_bank(HERE / bank_file)
     _, structure = build_collection(bank, 1)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("数据录入")
