@@ -18,6 +18,7 @@ import pandas as pd
 from surveytool.analysis import compare, constructs, descriptive, text
 from surveytool.analysis.columns import BASE, P_ADJUSTED, PERCENT, SUPPRESSED, N
 from surveytool.analysis.data import Survey
+from surveytool.analysis.disclosure import hide_small, hide_small_by
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
 
@@ -168,10 +169,18 @@ def analyse(
     single = [f for f in bank.fields if f.kind in ("single", "likert")]
     freq = _concat(descriptive.frequencies(s, f) for f in single)
     if not freq.empty:
-        freq[SUPPRESSED] = freq["valid"] < k
+        freq[SUPPRESSED] = (freq["valid"] < k) | hide_small_by(freq, "field", N, k)
     questions = bank.questions
     multi = _concat(descriptive.multi_response(s, q) for q in questions if q.type == "multi")
+    if not multi.empty:
+        multi[SUPPRESSED] = (multi["valid"] < k) | hide_small_by(multi, "question", N, k)
     rank = _concat(descriptive.ranking(s, q) for q in questions if q.type == "rank")
+    if not rank.empty:
+        rank[SUPPRESSED] = (
+            (rank["valid"] < k)
+            | hide_small_by(rank, "question", N, k)
+            | hide_small_by(rank, "question", "first_n", k)
+        )
     numbers = _concat(descriptive.numeric(s, f) for f in bank.fields if f.kind == "number")
     lik = _concat(descriptive.likert(s, f) for f in bank.fields if f.kind == "likert")
     rel, rel_items = constructs.reliability(s)
@@ -338,10 +347,11 @@ def _coverage(s: Survey, targets: dict[str, int] | None, k: int) -> pd.DataFrame
                 N: n,
                 "target": target,
                 PERCENT: 100 * n / target if target else np.nan,
-                SUPPRESSED: 0 < n < k,
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out[SUPPRESSED] = hide_small(out[N].to_numpy(), k)  # the total is published: complementary
+    return out
 
 
 def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, dict]:
@@ -390,4 +400,7 @@ def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame,
                             "answers": int((s.values(g.id)[idx] == o.code).sum()),
                         }
                     )
-    return pd.DataFrame(rows), examples
+    out = pd.DataFrame(rows)
+    if not out.empty:
+        out[SUPPRESSED] = out[N] < k  # a keyword used by fewer than k people is not reported
+    return out, examples

@@ -160,8 +160,11 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
     colors = _scale_colors(len(codes))
     mid = (len(codes) - 1) / 2
     y = np.arange(len(items))[::-1]
+    hidden = freq["suppressed"] if "suppressed" in freq else pd.Series(False, index=freq.index)
     for yi, (fid, _) in zip(y, items, strict=True):
-        pct = freq[freq["field"] == fid].set_index("option")["percent"].reindex(codes).fillna(0)
+        rows = freq[freq["field"] == fid].set_index("option")
+        pct = rows["percent"].reindex(codes).fillna(0)
+        secret = hidden[freq["field"] == fid].set_axis(rows.index).reindex(codes).fillna(False)
         neutral = pct.iloc[int(mid)] if len(codes) % 2 else 0.0
         left = -(pct.iloc[: int(np.ceil(mid))].sum() + neutral / 2)
         for j, c in enumerate(codes):
@@ -176,7 +179,7 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
                 edgecolor="white",
                 linewidth=0.5,
             )
-            if w >= 7:
+            if w >= 7 and not secret.loc[c]:  # no label on a suppressed (small) cell
                 ax.text(
                     left + w / 2,
                     yi,
@@ -316,7 +319,10 @@ def number_distribution(counts: pd.DataFrame, summary: dict, title: str, unit: s
     )
     ax_box.set_yticks([])
     ax_box.spines["left"].set_visible(False)
-    note = f"注：n = {summary['n']}，均值 {summary['mean']:.1f}，中位数 {med:g}，箱体为四分位数。"
+    note = (
+        f"注：n = {summary['n']}，均值 {summary['mean']:.1f}，中位数 {med:g}，"
+        "箱体为四分位数，须线为第 5 和第 95 百分位数。"
+    )
     _title(ax_box, title, note)
     return fig
 

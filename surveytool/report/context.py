@@ -39,8 +39,14 @@ def _period(first: str, last: str) -> str:
     return f"{_cn_date(first)}至{_cn_date(last)}"
 
 
-def _count(n: int, k: int) -> str:
-    return f"少于 {k}" if 0 < n < k else str(n)
+def _count(n: int, k: int, hidden: bool | None = None) -> str:
+    """A count as shown: ``少于 k`` for a small one, ``—`` for a larger one hidden so that a
+    small one cannot be worked out from the total."""
+    if hidden is None:
+        hidden = 0 < n < k
+    if not hidden:
+        return str(n)
+    return f"少于 {k}" if 0 < n < k else "—"
 
 
 def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | None) -> dict:
@@ -78,7 +84,7 @@ def _coverage_table(r: Results, num: Numbering) -> dict:
     targets = any(row["target"] is not None and row["target"] == row["target"] for row in records)
     rows = []
     for row in records:
-        line = [row["unit"], _count(int(row["n"]), r.k)]
+        line = [row["unit"], _count(int(row["n"]), r.k, bool(row["suppressed"]))]
         if targets:
             t = row["target"]
             has = t is not None and t == t
@@ -88,7 +94,12 @@ def _coverage_table(r: Results, num: Numbering) -> dict:
             ]
         rows.append(line)
     header = ["单位", "有效答卷（份）"] + (["目标（份）", "完成率"] if targets else [])
-    return num.table("各单位回收情况", header, rows, f"注：少于 {r.k} 份的单位不报告具体份数。")
+    return num.table(
+        "各单位回收情况",
+        header,
+        rows,
+        f"注：少于 {r.k} 份的单位不报告具体份数；为防止用合计倒推，必要时另隐藏一项（记为“—”）。",
+    )
 
 
 def _profile(s: Survey, r: Results, num: Numbering) -> list[dict]:
@@ -100,12 +111,12 @@ def _profile(s: Survey, r: Results, num: Numbering) -> list[dict]:
             continue
         fr = r.frequencies[r.frequencies["field"] == f.id]
         for i, row in enumerate(fr.to_dict(orient="records")):
-            hidden = row["n"] < r.k and row["n"] > 0
+            hidden = bool(row["suppressed"])
             rows.append(
                 [
                     q.text if i == 0 else "",
                     row["label"],
-                    _count(int(row["n"]), r.k),
+                    _count(int(row["n"]), r.k, hidden),
                     "—" if hidden or row["percent"] != row["percent"] else f"{row['percent']:.1f}",
                 ]
             )
@@ -116,7 +127,8 @@ def _profile(s: Survey, r: Results, num: Numbering) -> list[dict]:
             "受访者基本情况",
             ["项目", "类别", "人数", "比例（%）"],
             rows,
-            f"注：比例以作答人数为基数；少于 {r.k} 人的类别不报告具体人数和比例。",
+            f"注：比例以作答人数为基数；少于 {r.k} 人的类别不报告具体人数和比例，"
+            "为防止用合计倒推，必要时另隐藏一项（记为“—”）。",
         )
     ]
 
@@ -193,6 +205,7 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
             continue
         base = int(kw["base"].iloc[0])
         answers = int(kw["answers"].iloc[0]) if "answers" in kw else base
+        kw = kw[~kw["suppressed"].astype(bool)]  # keywords of fewer than k people
         if answers < r.k:
             out.append(
                 {
@@ -205,10 +218,13 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
             continue
         words = "、".join(f"“{w}”（{n} 人）" for w, n in zip(kw["keyword"], kw["n"], strict=True))
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
+        said = (
+            f"出现最多的关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"
+        )
         out.append(
             {
                 "heading": f.label,
-                "summary": f"共 {answers} 人填写了本题{sampled}。出现最多的关键词有：{words}。",
+                "summary": f"共 {answers} 人填写了本题{sampled}。{said}",
                 "keywords": list(zip(kw["keyword"], kw["n"].astype(int), strict=True)),
                 "examples": examples,
             }

@@ -22,6 +22,29 @@ def _f1(x: float) -> str:
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}"
 
 
+def _count(n: float, hidden: bool, k: int) -> str:
+    """A count as shown: ``少于 5`` (or ``—`` when a larger count is hidden to protect a
+    small one) for a suppressed cell."""
+    if hidden:
+        return f"少于 {k}" if 0 < n < k else "—"
+    return str(int(n))
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that may be shown (suppressed cells left out)."""
+    return frame[~frame["suppressed"].astype(bool)] if "suppressed" in frame else frame
+
+
+def hidden_note(frame: pd.DataFrame, k: int) -> str:
+    """The note for a table or chart with suppressed cells ("" when none)."""
+    if "suppressed" not in frame or not frame["suppressed"].any():
+        return ""
+    return (
+        f"少于 {k} 人选择的选项不报告人数和比例；为防止用合计倒推，"
+        "必要时另隐藏一项（表中记为“—”）。"
+    )
+
+
 def base_note(base: int, valid: int) -> str:
     """``注：基数为作答的 312 人；另有 5 人未作答，18 人按跳题规则未回答本题。``"""
     note = f"注：百分比以作答的 {valid} 人为基数"
@@ -40,19 +63,26 @@ def single_block(q: Question, r: Results, num: Numbering) -> dict:
         "table": None,
         "figure": None,
         "sentences": [
-            say.choice(list(zip(f["label"], f["percent"].fillna(0), strict=True)), n, base, r.k)
+            say.choice(
+                list(zip(_shown(f)["label"], _shown(f)["percent"].fillna(0), strict=True)),
+                n,
+                base,
+                r.k,
+                hidden=len(f) - len(_shown(f)),
+            )
         ],
     }
     if n < r.k:
         return block
     rows = [
-        [lab, str(int(c)), _f1(p)]
-        for lab, c, p in f.sort_values(["n", "option"], ascending=[False, True])[
-            ["label", "n", "percent"]
+        [lab, _count(c, h, r.k), "—" if h else _f1(p)]
+        for lab, c, p, h in f.sort_values(["n", "option"], ascending=[False, True])[
+            ["label", "n", "percent", "suppressed"]
         ].itertuples(index=False)
     ]
-    block["table"] = num.table(q.text, ["选项", "人数", "比例（%）"], rows, base_note(base, n))
-    block["figure"] = num.figure(figures.single_choice(f, q.text), q.text)
+    note = base_note(base, n) + hidden_note(f, r.k)
+    block["table"] = num.table(q.text, ["选项", "人数", "比例（%）"], rows, note)
+    block["figure"] = num.figure(figures.single_choice(_shown(f), q.text), q.text)
     return block
 
 
@@ -66,25 +96,30 @@ def multi_block(q: Question, r: Results, num: Numbering) -> dict:
         "figure": None,
         "sentences": [
             say.choice(
-                list(zip(m["label"], m["percent"].fillna(0), strict=True)), n, base, r.k, multi=True
+                list(zip(_shown(m)["label"], _shown(m)["percent"].fillna(0), strict=True)),
+                n,
+                base,
+                r.k,
+                multi=True,
+                hidden=len(m) - len(_shown(m)),
             )
         ],
     }
     if n < r.k:
         return block
     rows = [
-        [lab, str(int(c)), _f1(p), _f1(pr)]
-        for lab, c, p, pr in m[["label", "n", "percent", "percent_responses"]].itertuples(
-            index=False
-        )
+        [lab, _count(c, h, r.k), "—" if h else _f1(p), "—" if h else _f1(pr)]
+        for lab, c, p, pr, h in m[
+            ["label", "n", "percent", "percent_responses", "suppressed"]
+        ].itertuples(index=False)
     ]
     block["table"] = num.table(
         q.text,
         ["选项", "人数", "占回答者比例（%）", "占选择次数比例（%）"],
         rows,
-        base_note(base, n) + "多选题，占回答者比例合计可超过 100%。",
+        base_note(base, n) + "多选题，占回答者比例合计可超过 100%。" + hidden_note(m, r.k),
     )
-    block["figure"] = num.figure(figures.multi_choice(m, q.text), q.text)
+    block["figure"] = num.figure(figures.multi_choice(_shown(m), q.text), q.text)
     return block
 
 
@@ -115,16 +150,22 @@ def likert_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
     header = ["题项", *(o.label for o in scale), "均值", f"选{scale[-2].label}及以上（%）"]
     rows = []
     for i in q.items:
-        dist = f[f["field"] == i.id].set_index("option")["percent"]
+        dist = f[f["field"] == i.id].set_index("option")
         rows.append(
             [
                 i.text + ("（反向题）" if i.reverse else ""),
-                *(_f1(dist.get(o.code, np.nan)) for o in scale),
+                *(
+                    "—"
+                    if o.code in dist.index and dist.loc[o.code, "suppressed"]
+                    else _f1(dist["percent"].get(o.code, np.nan))
+                    for o in scale
+                ),
                 f"{lk.loc[i.id, 'mean']:.2f}",
                 _f1(lk.loc[i.id, "top2_percent"]),
             ]
         )
     note = f"注：各列为比例（%），基数为作答的 {n} 人；均值按 1～{len(scale)} 分计算。"
+    note += hidden_note(f, r.k).replace("选择的选项不报告人数和比例", "选择的类别不报告比例")
     block["table"] = num.table(q.text, header, rows, note)
     block["figure"] = num.figure(
         figures.likert_diverging(f, [(i.id, i.text) for i in q.items], q.text), q.text
@@ -157,6 +198,8 @@ def number_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
     if n < r.k:
         return block
     u = f"（{q.unit}）" if q.unit else ""
+    x = s.values(q.id)
+    p5, p95 = (float(v) for v in np.nanpercentile(x[~np.isnan(x)], [5, 95]))
     rows = [
         [
             str(n),
@@ -164,17 +207,21 @@ def number_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
             f"{row['sd']:.2f}",
             say.num(row["median"]),
             f"{say.num(row['q1'])}～{say.num(row['q3'])}",
-            say.num(row["min"]),
-            say.num(row["max"]),
+            f"{say.num(p5)}～{say.num(p95)}",
         ]
     ]
-    header = ["人数", f"均值{u}", "标准差", "中位数", "四分位数", "最小值", "最大值"]
+    header = ["人数", f"均值{u}", "标准差", "中位数", "四分位数", "第 5～95 百分位数"]
     block["table"] = num.table(
-        q.text, header, rows, "注：四分位数按 SPSS（HAVERAGE）方法计算；偏离值已保留。"
+        q.text,
+        header,
+        rows,
+        "注：四分位数按 SPSS（HAVERAGE）方法计算；偏离值已保留。"
+        "为保护个人，不报告最小值和最大值（各只描述一个人）。",
     )
     counts = histogram(s, s.bank.field(q.id))
+    whiskers = {**row, "min": p5, "max": p95}
     block["figure"] = num.figure(
-        figures.number_distribution(counts, row, q.text, q.unit or ""), q.text
+        figures.number_distribution(counts, whiskers, q.text, q.unit or ""), q.text
     )
     return block
 
@@ -183,7 +230,8 @@ def rank_block(q: Question, r: Results, num: Numbering) -> dict:
     """A ranking question."""
     rk = r.ranking[r.ranking["question"] == q.id]
     n, base = int(rk["valid"].iloc[0]), int(rk["base"].iloc[0])
-    opts = list(zip(rk["label"], rk["percent"].fillna(0), rk["mean_rank"], strict=True))
+    sh = _shown(rk)
+    opts = list(zip(sh["label"], sh["percent"].fillna(0), sh["mean_rank"], strict=True))
     block = {
         "heading": q.text,
         "table": None,
@@ -193,16 +241,21 @@ def rank_block(q: Question, r: Results, num: Numbering) -> dict:
     if n < r.k:
         return block
     rows = [
-        [lab, str(int(f1)), _f1(p), "—" if pd.isna(mr) else f"{mr:.2f}", str(int(c))]
-        for lab, f1, p, mr, c in rk[["label", "first_n", "percent", "mean_rank", "n"]].itertuples(
-            index=False
-        )
+        [
+            lab,
+            _count(f1, h, r.k),
+            "—" if h else _f1(p),
+            "—" if h or pd.isna(mr) else f"{mr:.2f}",
+            _count(c, h, r.k),
+        ]
+        for lab, f1, p, mr, c, h in rk[
+            ["label", "first_n", "percent", "mean_rank", "n", "suppressed"]
+        ].itertuples(index=False)
     ]
     header = ["选项", "排第一位人数", "排第一位比例（%）", "平均名次", "被排序人数"]
-    block["table"] = num.table(
-        q.text, header, rows, f"注：排序题，基数为作答的 {n} 人；平均名次越小越重要。"
-    )
-    block["figure"] = num.figure(figures.ranking(rk, q.text), q.text)
+    note = f"注：排序题，基数为作答的 {n} 人；平均名次越小越重要。" + hidden_note(rk, r.k)
+    block["table"] = num.table(q.text, header, rows, note)
+    block["figure"] = num.figure(figures.ranking(sh, q.text), q.text)
     return block
 
 

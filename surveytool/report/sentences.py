@@ -81,13 +81,17 @@ def choice(
     k: int,
     verb: str = "选择",
     multi: bool = False,
+    hidden: int = 0,
 ) -> str:
-    """Single or multiple choice. ``options`` = (label, percent of n), any order."""
+    """Single or multiple choice. ``options`` = (label, percent of n), any order, without
+    the ``hidden`` options (suppressed small cells), which are never named."""
     skip = not_reported(n, base, k)
     if skip:
         return skip
     options = [o for o in options if o[1] > 0]
     if not options:
+        if hidden:
+            return protected(n, k)
         return f"在 {n} 名回答者中，没有人{verb}任何选项。"
     groups = _groups_by_share(options)
     intro = f"在 {n} 名回答者中{'（可多选）' if multi else ''}，"
@@ -156,11 +160,21 @@ def number(
     return s + caution(n)
 
 
+def protected(n: int, k: int) -> str:
+    """When every option is a suppressed small cell."""
+    return (
+        f"在 {n} 名回答者中，各选项的人数都较少（少于 {k} 人或需一并隐藏），为保护个人不逐项报告。"
+    )
+
+
 def ranking(options: Sequence[tuple[str, float, float]], n: int, base: int, k: int) -> str:
-    """A ranking question: (label, percent ranked first, mean rank)."""
+    """A ranking question: (label, percent ranked first, mean rank), suppressed options left
+    out by the caller."""
     skip = not_reported(n, base, k)
     if skip:
         return skip
+    if not options:
+        return protected(n, k)
     groups = _groups_by_share([(label, p) for label, p, _ in options])
     top, p = groups[0]
     mean_rank = {label: r for label, _, r in options}
