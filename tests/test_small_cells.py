@@ -1,0 +1,43 @@
+"""Small cells (issue 8, battery item 9): no count or percent of 1 to k-1 respondents appears
+in a report, and a hidden cell cannot be worked out from the total (complementary
+suppression)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from surveytool.analysis.disclosure import hide_small
+from surveytool.forms.fill import FormFiller
+from surveytool.ingest import ingest
+from surveytool.report import make_report
+
+from conftest import GOOD
+
+
+def test_hide_small_rule() -> None:
+    # one small cell: the next smallest is hidden with it, so total − shown ≠ the small cell
+    assert hide_small(np.array([3, 10, 20]), 5).tolist() == [True, True, False]
+    # two small cells holding fewer than k together: a third joins them
+    assert hide_small(np.array([1, 2, 30, 40]), 5).tolist() == [True, True, True, False]
+    # two small cells holding at least k together: enough
+    assert hide_small(np.array([4, 3, 30]), 5).tolist() == [True, True, False]
+    # zeros describe nobody; nothing small: nothing hidden
+    assert hide_small(np.array([0, 12, 30]), 5).tolist() == [False, False, False]
+
+
+def test_report_shows_no_small_count(tmp_path: Path, ingest_bank) -> None:
+    filler = FormFiller(ingest_bank)
+    units = [1] * 20 + [2] * 3  # 3 people in 柳州市人民医院
+    for i, unit in enumerate(units):
+        filler.fill({**GOOD, "B1": unit, "B3": 20 + i}, tmp_path / "in" / f"{i}.xlsx")
+    ingest([tmp_path / "in"], ingest_bank, tmp_path / "s.db")
+    paths = make_report(tmp_path / "s.db", ingest_bank, tmp_path / "rep", formats=("md",))
+    md = paths["md"].read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| (\S+) \| ([^|]+) \|", md, re.M)}
+    assert rows["柳州市人民医院"] == "少于 5"  # never 3
+    assert rows["广西科技大学"] == "—"  # hidden too: 23 − 20 would give the 3 away
+    assert "| 柳州市人民医院 | 3 |" not in md and "（3 人）" not in md
+    assert "13.0" not in md  # 3/23 = 13.0 %
