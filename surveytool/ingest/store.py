@@ -131,18 +131,25 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             if not tables:
-                with self.transaction():
-                    self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            self.db.execute(statement)
-                    self.db.execute(
-                        "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-                    )
+                self._create(shown)
         except sqlite3.OperationalError as exc:
             self._raise_busy(exc)
         except sqlite3.DatabaseError:
             raise IngestError(problem("store_not_ours", path=shown)) from None
+
+    def _create(self, shown: str) -> None:
+        """Create the schema — unless another ingest started at the same moment created it
+        first (checked again inside the write lock)."""
+        with self.transaction():
+            if self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                if self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                    raise IngestError(problem("store_not_ours", path=shown))
+                return
+            self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def _raise_busy(self, exc: sqlite3.OperationalError) -> None:
         if "locked" in str(exc) or "busy" in str(exc):
