@@ -15,15 +15,31 @@ from pathlib import Path
 
 from bench_ingest import HERE, collection_file
 
-# Run the CLI, stop the reader worker, then report the peak resident memory of both.
+# Run the CLI, then report the peak resident memory of it and of its reader worker (read
+# just before the worker stops). VmHWM, not ru_maxrss: a child's ru_maxrss starts from its
+# parent's peak on Linux, and this script's own peak (building the sheet) is large.
 PEAK = """
-import resource, sys
+import sys
+from pathlib import Path
 from surveytool.cli import main
 from surveytool.ingest import sandbox
+
+def hwm(pid="self"):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+peaks = [0]
+stop = sandbox._Worker.stop
+def measured_stop(self, gently=True):
+    if self.alive():
+        peaks.append(hwm(self.proc.pid))
+    stop(self, gently)
+sandbox._Worker.stop = measured_stop
 rc = main(sys.argv[1:])
 sandbox._stop_worker()
-use = resource.getrusage
-print(f"PEAK_KIB={use(resource.RUSAGE_SELF).ru_maxrss} {use(resource.RUSAGE_CHILDREN).ru_maxrss}")
+print(f"PEAK_KIB={hwm()} {max(peaks)}")
 sys.exit(rc)
 """
 
