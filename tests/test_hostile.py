@@ -130,3 +130,41 @@ def test_the_batch_goes_on_without_traceback_in_512_mib(batch: Path, tmp_path: P
         assert f"返回表 {name}：" in res.stderr, name
     peak_mib = int(out.split("PEAK_KIB=")[1].split()[0]) / 1024
     assert peak_mib < 512, peak_mib
+
+
+def test_map_refuses_each_hostile_file_with_our_message(
+    batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`surveytool map` reads a platform export through the same worker and checks."""
+    import openpyxl
+
+    from surveytool.cli import main
+
+    # map reads the first sheet; our forms' far cell is on another one, so put one on a
+    # 问卷星 download's first (only) sheet
+    book = openpyxl.Workbook()
+    book.active.append(["序号", "提交答卷时间", "1、您的性别"])
+    book.active.append([1, "2026/5/1 10:00:00", "男"])
+    book.save(tmp_path / "wjx.xlsx")
+    far = tmp_path / "远处单元格.xlsx"
+    h._rewrite(
+        tmp_path / "wjx.xlsx",
+        far,
+        lambda name, data: (
+            data.replace(
+                b"</sheetData>", b'<row r="200000"><c r="XFD200000"><v>1</v></c></row></sheetData>'
+            )
+            if name == "xl/worksheets/sheet1.xml"
+            else data
+        ),
+    )
+    for name in REJECTED:
+        path = far if name == far.name else batch / name
+        assert main(["map", "--bank", BANK, str(path), "-o", str(tmp_path / "m.yaml")]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"返回表 {name}："), err
+        assert REJECTED[name] in err, err
+    for name in READ:  # our own forms are not platform exports: said so
+        assert main(["map", "--bank", BANK, str(batch / name), "-o", str(tmp_path / "m.yaml")]) == 1
+        assert "无法识别这是哪个平台的导出文件" in capsys.readouterr().err
+    assert not (tmp_path / "m.yaml").exists()

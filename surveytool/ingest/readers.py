@@ -36,14 +36,16 @@ from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
-def _book(path: Path, shown: str) -> fastexcel.ExcelReader:
+def open_book(path: Path, shown: str) -> fastexcel.ExcelReader:
+    """The workbook, opened by fastexcel. Raises FileRejectedError (ours)."""
     try:
         return fastexcel.read_excel(path)
     except fastexcel.FastExcelError as exc:
-        raise fail("file_unreadable", shown, detail=_reader_detail(exc)) from None
+        raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
 
 
-def _reader_detail(exc: Exception) -> str:
+def reader_detail(exc: Exception) -> str:
+    """A reader exception as the detail of our “file unreadable” message."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "password" in text.lower() or "encrypt" in text.lower():
         return "文件设置了打开密码"
@@ -60,7 +62,7 @@ def read_excel_file(
 ) -> Table:
     """Read an .xlsx/.xls file: one of our forms, a platform export, or a generic table."""
     options = options or ReadOptions()
-    book = _book(path, shown)
+    book = open_book(path, shown)
     props = read_properties(path)
     if props.get("format") == FORMAT and props.get("bank_id") not in (None, bank.id):
         raise fail("form_other_bank", shown, other=props["bank_id"], bank=bank.id)
@@ -96,7 +98,7 @@ def _load(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> pd.
         table, errors = sh.to_arrow_with_errors()
         frame = table.to_pandas()
     except fastexcel.FastExcelError as exc:
-        raise fail("file_unreadable", shown, detail=_reader_detail(exc)) from None
+        raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
     if errors is not None and errors.errors:
         frame = cells.restore(frame, errors.errors, kw.get("header_row"))
     frame.attrs["columns"] = [c.absolute_index for c in sh.selected_columns]
@@ -110,7 +112,7 @@ def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tup
         sh = book.load_sheet(sheet, header_row=None, skip_rows=0, **kw)
         table, errors = sh.to_arrow_with_errors()
     except fastexcel.FastExcelError as exc:
-        raise fail("file_unreadable", shown, detail=_reader_detail(exc)) from None
+        raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
     columns = [c.to_pylist() for c in table.columns]
     grid = np.empty((table.num_rows, len(columns)), dtype=object)
     for j, col in enumerate(columns):
@@ -224,7 +226,7 @@ def _pair_export(path: Path, sheet: str):
         rows = read_csv_rows(path, path.name)
         grid = np.array(rows, dtype=object)
     else:
-        book = _book(path, path.name)
+        book = open_book(path, path.name)
         grid, _ = _grid(book, book.sheet_names[0], path.name, dtypes="string")
     return platforms.parse("wjx", list(grid[0]), [list(r) for r in grid[1:]], 2, sheet)
 

@@ -28,6 +28,7 @@ import tempfile
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from surveytool.bank.model import Bank
 from surveytool.errors import problem
@@ -43,9 +44,11 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding surveyt
 
 def serve(conn: Connection) -> None:
     """The worker: ("bank", bank, expected) sets the bank; ("read", path, options, pair)
-    reads a file; None stops."""
+    reads a file; ("rows", path) reads a platform export's first sheet as text (for
+    ``surveytool map``); None stops."""
     import resource
 
+    from surveytool.ingest.platform_map import export_rows
     from surveytool.ingest.run import read_table
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
@@ -60,8 +63,11 @@ def serve(conn: Connection) -> None:
         if msg[0] == "bank":
             _, bank, expected = msg
             continue
-        _, path, options, pair = msg
         try:
+            if msg[0] == "rows":
+                conn.send(("ok", export_rows(msg[1])))
+                continue
+            _, path, options, pair = msg
             conn.send(("ok", read_table(path, bank, expected, options, pair)))
         except FileRejectedError as exc:
             conn.send(("rejected", exc.problems))
@@ -156,21 +162,13 @@ class SafeReader:
 
     def read(self, path: Path, options: ReadOptions, pair: Path | None) -> Table:
         """Read one file in the worker."""
-        timeout = BASE_SECONDS + PER_MB_SECONDS * path.stat().st_size / 2**20
         with _LOCK:
             w = _worker()
             if w.bank_token != self.token:
                 w.conn.send(("bank", self.bank, self.expected))
                 w.bank_token = self.token
             w.conn.send(("read", path, options, pair))
-            kind, value = _answer(w, path, timeout)
-        if kind == "ok":
-            return value
-        if kind == "rejected":
-            raise FileRejectedError(value)
-        raise FileRejectedError(
-            [problem("file_reader_failed", file=path.name, kind=KIND, detail=value)]
-        )
+            return _result(w, path)
 
     def close(self) -> None:
         """Nothing to release: the worker stays for the next ingest (stopped at exit)."""
@@ -180,6 +178,27 @@ class SafeReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def read_rows(path: Path) -> tuple[list, list[list]]:
+    """(header, data rows) of a platform export's first sheet, read in the worker. Raises
+    FileRejectedError (ours) for a file that is refused, crashes or hangs the reader."""
+    with _LOCK:
+        w = _worker()
+        w.conn.send(("rows", path))
+        return _result(w, path)
+
+
+def _result(w: _Worker, path: Path) -> Any:  # a Table, or the rows of read_rows
+    """The worker's result for ``path``. Raises FileRejectedError (ours) otherwise."""
+    kind, value = _answer(w, path, BASE_SECONDS + PER_MB_SECONDS * path.stat().st_size / 2**20)
+    if kind == "ok":
+        return value
+    if kind == "rejected":
+        raise FileRejectedError(value)
+    raise FileRejectedError(
+        [problem("file_reader_failed", file=path.name, kind=KIND, detail=value)]
+    )
 
 
 def _answer(w: _Worker, path: Path, timeout: float) -> tuple:
