@@ -217,3 +217,25 @@ def test_analyze_command_writes_the_json_the_issue_names(tmp_path: Path, ingest_
         check=False,
     )
     assert bad.returncode == 1 and "分组字段“B9”不在题库中" in bad.stderr
+
+
+def test_histogram_never_shows_a_bin_of_fewer_than_k(bank) -> None:
+    from surveytool.analysis.descriptive import histogram
+    from surveytool.analysis.disclosure import merge_small_bins
+
+    # merging, left to right; a short group at the end joins the one before it
+    edges = np.arange(11.0)
+    got_edges, got = merge_small_bins(edges, np.array([1, 0, 3, 10, 20, 4, 0, 0, 2, 1]), 5)
+    assert got_edges.tolist() == [0, 4, 5, 10] and got.tolist() == [14, 20, 7]
+    got_edges, got = merge_small_bins(edges[:7], np.array([0, 5, 0, 0, 2, 0]), 5)
+    assert got_edges.tolist() == [0, 1, 6] and got.tolist() == [0, 7]
+    assert merge_small_bins(edges[:3], np.array([3, 1]), 5)[1].tolist() == []
+    # a survey: 30 people aged 31–45 and two far out (an 18- and a 97-year-old)
+    ages = [18.0, 97.0] + [31.0 + i % 15 for i in range(30)]
+    s = Survey(frame([{"B1": 1, "B4": a} for a in ages]), bank)
+    h = histogram(s, s.bank.field("B4"), k=5)
+    n = h["n"].to_numpy()
+    assert not ((n > 0) & (n < 5)).any(), h
+    assert n.sum() == 32
+    assert 18 not in h["left"].tolist() and 97 not in h["right"].tolist()  # round edges
+    assert (h["left"].to_numpy()[1:] == h["right"].to_numpy()[:-1]).all()  # contiguous

@@ -110,3 +110,20 @@ def test_crosstab_leaves_out_suppressed_groups() -> None:
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["甲"]
     assert "乙 人数少于 5 人" in ax.get_title(loc="left")
+
+
+def test_histogram_of_merged_bins_draws_area_not_height() -> None:
+    # bins of width 5, and one merged bin of width 15 holding 6 people
+    counts = pd.DataFrame(
+        {"left": [20.0, 25.0, 30.0], "right": [25.0, 30.0, 45.0], "n": [10, 20, 6]}
+    )
+    summary = {"n": 36, "mean": 29.0, "median": 28.0, "q1": 25.0, "q3": 31.0, "min": 21, "max": 40}
+    fig = figures.number_distribution(counts, summary, "年龄", "岁")
+    ax = fig.axes[1]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [10, 20, 2]  # 6 people over three widths
+    assert ax.get_ylabel() == "人数（宽柱按组距折算）"
+    assert "已与相邻区间合并" in fig.axes[0].get_title(loc="left")
+    same = counts.iloc[:2]
+    plain = figures.number_distribution(same, summary, "年龄", "岁")
+    assert plain.axes[1].get_ylabel() == "人数"

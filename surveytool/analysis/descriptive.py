@@ -13,6 +13,7 @@ from scipy import stats
 
 from surveytool.analysis.columns import BASE, CI_HIGH, CI_LOW, MISSING, PERCENT, VALID, N
 from surveytool.analysis.data import Survey
+from surveytool.analysis.disclosure import merge_small_bins
 from surveytool.bank.model import Field, Question, question_options
 
 
@@ -207,24 +208,38 @@ def options_of(s: Survey, q: Question) -> tuple:
     return question_options(q, s.bank.scales)
 
 
-def histogram(s: Survey, f: Field, bins: int = 12) -> pd.DataFrame:
-    """Binned counts of a number field among those shown it: left, right, n (integer fields
-    get whole-number bin edges)."""
+def histogram(s: Survey, f: Field, bins: int = 12, k: int = 0) -> pd.DataFrame:
+    """Binned counts of a number field among those shown it: left, right, n.
+
+    Bin edges are round numbers around the data (whole numbers for integer fields), not the
+    exact minimum and maximum. With ``k`` > 0, bins holding 1 to k−1 people are merged with
+    their neighbours (see ``disclosure.merge_small_bins``).
+    """
     q = s.bank.question(f.question)
     x = s.values(f.id)[s.shown(q)]
     x = x[~np.isnan(x)]
     if not len(x):
         return pd.DataFrame(columns=["left", "right", N])
-    lo, hi = float(x.min()), float(x.max())
-    if hi == lo:
-        hi = lo + 1
-    edges = np.histogram_bin_edges(x, bins=bins, range=(lo, hi))
-    if f.integer:
-        edges = np.unique(np.round(edges))
-        if len(edges) < 2:
-            edges = np.array([lo, lo + 1])
+    edges = round_edges(float(x.min()), float(x.max()), bins, f.integer)
     counts, edges = np.histogram(x, bins=edges)
+    if k:
+        edges, counts = merge_small_bins(edges, counts, k)
     return pd.DataFrame({"left": edges[:-1], "right": edges[1:], N: counts})
+
+
+def round_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
+    """About ``bins`` bin edges, a round step apart (1, 2, 2.5 or 5 × 10ⁿ; whole numbers for
+    integer data), from the last round number ≤ ``lo`` to the first one > ``hi``."""
+    raw = max(hi - lo, 1e-9) / bins
+    if integer and raw <= 1:
+        step = 1.0
+    else:
+        power = 10.0 ** np.floor(np.log10(raw))
+        steps = [m * power for m in (1, 2, 2.5, 5, 10) if not integer or (m * power) % 1 == 0]
+        step = next(v for v in steps if v >= raw)
+    start = np.floor(lo / step) * step
+    count = int(np.floor((hi - start) / step)) + 1
+    return np.round(start + step * np.arange(count + 1), 10)
 
 
 def means_by_group(

@@ -31,3 +31,34 @@ def hide_small_by(frame, key: str, column: str, k: int) -> np.ndarray:
     for _, idx in frame.groupby(key, sort=False).indices.items():
         out[positions[idx]] = hide_small(frame[column].to_numpy()[idx], k)
     return out
+
+
+def merge_small_bins(
+    edges: np.ndarray, counts: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram bins merged with their neighbours until none holds 1 to k−1 people.
+
+    Returns (edges, counts) of the merged bins. Bins are joined left to right until the
+    group holds at least k; a short group left at the end joins the group before it (and
+    the empty bins between). Empty bins stay as they are. Fewer than k people in all: no bins.
+    """
+    counts = np.asarray(counts, dtype=int)
+    groups: list[list[int]] = []  # [first bin, last bin + 1, count]
+    start, held = 0, 0
+    for i, c in enumerate(counts):
+        if held == 0 and c == 0:
+            groups.append([i, i + 1, 0])
+            start = i + 1
+            continue
+        held += int(c)
+        if held >= k:
+            groups.append([start, i + 1, held])
+            start, held = i + 1, 0
+    if held:
+        while groups and groups[-1][2] == 0:
+            groups.pop()
+        if not groups:
+            return np.asarray(edges[:1], dtype=float), np.zeros(0, dtype=int)
+        groups[-1] = [groups[-1][0], len(counts), groups[-1][2] + held]
+    cut = [g[0] for g in groups] + [groups[-1][1]] if groups else [0]
+    return np.asarray(edges, dtype=float)[cut], np.array([g[2] for g in groups], dtype=int)

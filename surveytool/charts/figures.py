@@ -279,14 +279,19 @@ def _grey_scale(k: int) -> list[str]:
 
 
 def number_distribution(counts: pd.DataFrame, summary: dict, title: str, unit: str) -> Figure:
-    """Histogram (from binned counts) under a box plot of the quartiles (SPSS definition)."""
+    """Histogram (from binned counts) under a box plot of the quartiles (SPSS definition).
+
+    Bins may differ in width (small ones merged for disclosure): a bar's area, not its
+    height, is then its count — heights are counts per narrowest bin width, and the axis says so.
+    """
     use_chinese_font()
     fig = Figure(figsize=(6.4, 3.6), dpi=100)
     ax_box, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 3])
-    width = (counts["right"] - counts["left"]).to_numpy()
+    width = (counts["right"] - counts["left"]).to_numpy(dtype=float)
+    narrowest = width.min() if len(width) else 1.0
     ax.bar(
         counts["left"],
-        counts["n"],
+        counts["n"].to_numpy(dtype=float) * narrowest / width,
         width=width,
         align="edge",
         color=GREY,
@@ -297,7 +302,8 @@ def number_distribution(counts: pd.DataFrame, summary: dict, title: str, unit: s
         for side in ("top", "right"):
             a.spines[side].set_visible(False)
         a.tick_params(labelsize=8)
-    ax.set_ylabel("人数", fontsize=9)
+    merged = len(width) and not np.allclose(width, narrowest)
+    ax.set_ylabel("人数（宽柱按组距折算）" if merged else "人数", fontsize=9)
     ax.set_xlabel(f"数值（{unit}）" if unit else "数值", fontsize=9)
     med = summary["median"]
     ax_box.bxp(
@@ -322,6 +328,7 @@ def number_distribution(counts: pd.DataFrame, summary: dict, title: str, unit: s
     note = (
         f"注：n = {summary['n']}，均值 {summary['mean']:.1f}，中位数 {med:g}，"
         "箱体为四分位数，须线为第 5 和第 95 百分位数。"
+        + ("人数很少的区间已与相邻区间合并。" if merged else "")
     )
     _title(ax_box, title, note)
     return fig

@@ -218,7 +218,7 @@ def number_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
         "注：四分位数按 SPSS（HAVERAGE）方法计算；偏离值已保留。"
         "为保护个人，不报告最小值和最大值（各只描述一个人）。",
     )
-    counts = histogram(s, s.bank.field(q.id))
+    counts = histogram(s, s.bank.field(q.id), k=r.k)
     whiskers = {**row, "min": p5, "max": p95}
     block["figure"] = num.figure(
         figures.number_distribution(counts, whiskers, q.text, q.unit or ""), q.text

@@ -150,10 +150,12 @@ def number(
     skip = not_reported(n, base, k)
     if skip:
         return skip
-    u = unit or ""
+    # spacing as in Chinese typesetting: "43.4 小时", "35%", "32～55 小时之间", "24～44% 之间"
+    u = f" {unit}" if unit and unit[0] not in "%‰°" else unit or ""
+    after = "" if unit and u.startswith(" ") else " "
     s = (
         f"在 {n} 名回答者中，本题回答的平均值为 {num(mean)}{u}，中位数为 {num(median)}{u}，"
-        f"中间一半回答者在 {num(q1)}～{num(q3)}{u} 之间。"
+        f"中间一半回答者在 {num(q1)}～{num(q3)}{u}{after}之间。"
     )
     if outliers:
         s += f"另有 {outliers} 个明显偏离多数人的数值（已保留，未剔除）。"
