@@ -120,6 +120,42 @@ def _ingest(say: Callable[[str], None], folder: Path, bank: Bank, store: Path, w
     return summary
 
 
+def _first_wave(
+    out: Path, bank: Bank, n: int, seed: int, say: Callable[[str], None]
+) -> IngestSummary:
+    """Steps 1–2: June returns (some messy) ingested; the lists drawn and filled in."""
+    say(f"1/5 模拟 {n} 位青年科技工作者填写《{bank.title}》（首轮，随机种子 {seed}）……")
+    sim = Simulator(bank, seed=seed)
+    returns = out / "回收的问卷"
+    clean = write_returns(bank, sim.respondents(n), returns)
+    extra = messy_returns(bank, sim, returns, clean)
+    say(f"    已生成 {len(clean) + extra} 份回收问卷：{returns}")
+    say("2/5 首轮回收入库，并按统计结果生成三张清单（示例中已填好责任单位、时限和状态）……")
+    store, lists = out / "survey.db", out / LISTS
+    summary = _ingest(say, returns, bank, store, FIRST)
+    _, drafted = make_lists(_problems(store, bank, FIRST), lists, bank.id, DEMO_JUNE)
+    write_lists(owner_edits(drafted), lists, bank.id)
+    say(f"    {lists}")
+    return summary
+
+
+def _follow_up(
+    out: Path, bank: Bank, n: int, seed: int, say: Callable[[str], None]
+) -> IngestSummary:
+    """Steps 3–4: November returns of new people whose 行政负担 eased; the lists updated."""
+    say(f"3/5 模拟回访：另外 {n} 位受访者填写同一问卷，设定“行政负担”确有减轻……")
+    later = Simulator(
+        bank, seed=seed, people_seed=seed + 1, noise_seed=seed + 1, construct_shift=EASED
+    )
+    follow = out / "回访问卷"
+    write_returns(bank, later.respondents(n), follow)
+    store, lists = out / "survey.db", out / LISTS
+    follow_summary = _ingest(say, follow, bank, store, SECOND)
+    say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")
+    make_lists(_problems(store, bank, SECOND), lists, bank.id, DEMO_TODAY)
+    return follow_summary
+
+
 def run_demo(
     out_dir: str | Path = "surveytool-demo",
     n: int = DEMO_N,
@@ -135,30 +171,10 @@ def run_demo(
     """
     out = Path(out_dir)
     bank = load_bank(DEMO_BANK)
-    store = out / "survey.db"
+    store, lists = out / "survey.db", out / LISTS
     _fresh(out)
-    say(f"1/5 模拟 {n} 位青年科技工作者填写《{bank.title}》（首轮，随机种子 {seed}）……")
-    sim = Simulator(bank, seed=seed)
-    returns = out / "回收的问卷"
-    clean = write_returns(bank, sim.respondents(n), returns)
-    extra = messy_returns(bank, sim, returns, clean)
-    say(f"    已生成 {len(clean) + extra} 份回收问卷：{returns}")
-    say("2/5 首轮回收入库，并按统计结果生成三张清单（示例中已填好责任单位、时限和状态）……")
-    summary = _ingest(say, returns, bank, store, FIRST)
-    lists = out / LISTS
-    _, drafted = make_lists(_problems(store, bank, FIRST), lists, bank.id, DEMO_JUNE)
-    write_lists(owner_edits(drafted), lists, bank.id)
-    say(f"    {lists}")
-    follow_n = n * 5 // 6
-    say(f"3/5 模拟回访：另外 {follow_n} 位受访者填写同一问卷，设定“行政负担”确有减轻……")
-    later = Simulator(
-        bank, seed=seed, people_seed=seed + 1, noise_seed=seed + 1, construct_shift=EASED
-    )
-    follow = out / "回访问卷"
-    write_returns(bank, later.respondents(follow_n), follow)
-    follow_summary = _ingest(say, follow, bank, store, SECOND)
-    say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")
-    make_lists(_problems(store, bank, SECOND), lists, bank.id, DEMO_TODAY)
+    summary = _first_wave(out, bank, n, seed, say)
+    follow_summary = _follow_up(out, bank, n * 5 // 6, seed, say)
     say(
         "5/5 统计分析并生成调研报告初稿"
         f"（按单位分组比较、回访对比、截至 {DEMO_TODAY} 的整改进展）……"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import echo, parse_today
+from surveytool.cli.common import bank_and_store, echo, parse_today
 
 
 def cmd_init_campaign(args: argparse.Namespace) -> int:
@@ -209,8 +209,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("lists", help="生成或更新三张清单 / the three lists")
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
-    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    bank_and_store(p)
     p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
     p.add_argument("--by", nargs="+", help="分组字段")
     p.add_argument("--today", help="首次提出日期按哪一天记（默认今天）")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import echo
+from surveytool.cli.common import bank_and_store, echo
 from surveytool.errors import UsageError, problem
 
 
@@ -123,8 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "files", nargs="+", metavar="文件或文件夹", help="回收的 .xlsx/.xls/.csv 文件或文件夹"
     )
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
-    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    bank_and_store(p)
     p.add_argument("--wave", default="首轮", help="调查轮次（默认“首轮”；回访可用“回访”）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
     p.add_argument(
@@ -143,7 +142,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("map", help="平台导出文件与题库的对应关系 / map a platform export")
     p.add_argument("file", metavar="文件", help="问卷星、腾讯问卷或 KoboToolbox 的导出文件")
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    bank_and_store(p, store=False)
     p.add_argument(
         "--source",
         default="auto",
@@ -154,8 +153,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("responses", help="导出有效答卷 / export clean answers")
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
-    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    bank_and_store(p)
     p.add_argument("--wave", default=None, help="只导出某一轮次")
     p.add_argument("-o", "--output", help="输出 .xlsx 或 .csv（含编码说明）")
     p.add_argument("--include-pii", action="store_true", help="同时导出标为个人信息（pii）的字段")

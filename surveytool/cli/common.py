@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from datetime import date
 from pathlib import Path
 
@@ -46,3 +47,10 @@ def check_field(bank, fid: str) -> None:
         ) from None
     if f.kind != "single":
         raise UsageError(problem("bad_by", value=fid))
+
+
+def bank_and_store(p: argparse.ArgumentParser, store: bool = True) -> None:
+    """Add the --bank (and --store) options most commands share."""
+    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
+    if store:
+        p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import check_field, echo, parse_today, write_output
+from surveytool.cli.common import bank_and_store, check_field, echo, parse_today, write_output
 from surveytool.errors import UsageError, problem
 
 
@@ -143,8 +143,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's sub-commands."""
     p = sub.add_parser("analyze", aliases=["analyse"], help="统计分析 / analyse answers")
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
-    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    bank_and_store(p)
     p.add_argument("--wave", default=None, help="只分析某一轮次（默认全部）")
     p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
     p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
@@ -153,8 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("compare", help="两轮调查对比（回访）/ compare two waves")
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
-    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    bank_and_store(p)
     p.add_argument(
         "--waves",
         nargs=2,
@@ -167,8 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="生成调研报告初稿 / write the draft report")
-    p.add_argument("--bank", required=True, help="内置题库编号或 YAML 文件")
-    p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
+    bank_and_store(p)
     p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
     p.add_argument(
         "--waves",

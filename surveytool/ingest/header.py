@@ -11,7 +11,7 @@ from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
 from surveytool.forms.structure import RESPONSE_ID
 from surveytool.ingest.normalise import is_blank, label_key
-from surveytool.ingest.table import KIND, FileRejectedError
+from surveytool.ingest.table import KIND, FileRejectedError, fail
 
 HEADER_SEARCH_ROWS = 10
 # Columns of our own rejects file (and common bookkeeping columns): ignored without a warning.
@@ -60,6 +60,31 @@ def _target(cell: object, known: dict[str, str]) -> str | None:
     return known.get(label_key(str(cell)))
 
 
+def _refuse_repeated_or_missing(
+    seen: dict[str, list[str]], bank: Bank | None, shown: str, sheet: str
+) -> None:
+    """Raise FileRejectedError when a field has several columns, or (``bank`` given: a
+    strict layout) when a field of the bank has none."""
+    dup = [
+        problem(
+            "column_duplicated",
+            file=shown,
+            sheet=sheet,
+            kind=KIND,
+            field=t,
+            name=t,
+            columns="、".join(ls),
+        )
+        for t, ls in seen.items()
+        if len(ls) > 1
+    ]
+    if dup:
+        raise FileRejectedError(dup)
+    missing = [f.id for f in bank.fields if f.id not in seen] if bank else []
+    if missing:
+        raise fail("columns_missing", shown, sheet, fields="、".join(missing[:20]), bank=bank.id)
+
+
 def map_ids(
     headers: list, letters: list[str], bank: Bank, shown: str, sheet: str, *, strict: bool
 ) -> Mapping:
@@ -81,36 +106,7 @@ def map_ids(
         seen.setdefault(target, []).append(letter)
         m.columns[str(name)] = target
         m.refs[target] = letter
-    dup = [
-        problem(
-            "column_duplicated",
-            file=shown,
-            sheet=sheet,
-            kind=KIND,
-            field=t,
-            name=t,
-            columns="、".join(ls),
-        )
-        for t, ls in seen.items()
-        if len(ls) > 1
-    ]
-    if dup:
-        raise FileRejectedError(dup)
-    if strict:
-        missing = [f.id for f in bank.fields if f.id not in m.refs]
-        if missing:
-            raise FileRejectedError(
-                [
-                    problem(
-                        "columns_missing",
-                        file=shown,
-                        sheet=sheet,
-                        kind=KIND,
-                        fields="、".join(missing[:20]),
-                        bank=bank.id,
-                    )
-                ]
-            )
+    _refuse_repeated_or_missing(seen, bank if strict else None, shown, sheet)
     if ignored:
         m.problems.append(
             problem(
