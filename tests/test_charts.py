@@ -127,3 +127,26 @@ def test_histogram_of_merged_bins_draws_area_not_height() -> None:
     same = counts.iloc[:2]
     plain = figures.number_distribution(same, summary, "年龄", "岁")
     assert plain.axes[1].get_ylabel() == "人数"
+
+
+def test_likert_hidden_cells_share_their_width_and_are_hatched() -> None:
+    rows = [
+        {"field": "X1", "option": c, "label": lab, "percent": p, "valid": 100, "suppressed": h}
+        for c, lab, p, h in [
+            (1, "非常不同意", 2.0, True),
+            (2, "不同意", 18.0, True),
+            (3, "一般", 40.0, False),
+            (4, "同意", 25.0, False),
+            (5, "非常同意", 15.0, False),
+        ]
+    ]
+    fig = figures.likert_diverging(pd.DataFrame(rows), [("X1", "说法一")], "量表")
+    ax = fig.axes[0]
+    bars = sorted(ax.patches, key=lambda p: p.get_x())
+    assert [round(p.get_width(), 6) for p in bars] == [10, 10, 40, 25, 15]  # 2 and 18 not drawn
+    assert [bool(p.get_hatch()) for p in bars] == [True, True, False, False, False]
+    assert np.isclose(bars[0].get_x(), -(20 + 20))  # the hidden total is still known
+    assert [t.get_text() for t in ax.texts] == ["40", "25", "15"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["非常不同意", "不同意"]
+    assert not any(p.get_hatch() for p in fig.legends[0].get_patches())
+    assert "斜线部分" in ax.get_title(loc="left")

@@ -41,3 +41,44 @@ def test_report_shows_no_small_count(tmp_path: Path, ingest_bank) -> None:
     assert rows["广西科技大学"] == "—"  # hidden too: 23 − 20 would give the 3 away
     assert "| 柳州市人民医院 | 3 |" not in md and "（3 人）" not in md
     assert "13.0" not in md  # 3/23 = 13.0 %
+
+
+def test_likert_figures_that_would_give_hidden_cells_away_are_blanked() -> None:
+    import pandas as pd
+
+    from surveytool.analysis.disclosure import likert_derived
+    from surveytool.analysis.run import blank_suppressed
+
+    # item A: 3 and 48 people in the two lowest cells (both hidden, complementary): the mean
+    # with the shown cells and the total would solve them exactly -> blanked; bottom-2 holds
+    # both hidden cells (its value is total - shown anyway) and top-2 none -> shown.
+    # item B: hidden cells 2 (code 5) and 9 (code 1): top-2 would give the 2 away -> blanked.
+    counts = {"A": [3, 48, 84, 90, 75], "B": [9, 40, 100, 149, 2]}
+    freq = pd.DataFrame(
+        [
+            {
+                "field": f,
+                "option": c,
+                "n": n,
+                "suppressed": bool(hide_small(np.array(ns), 5)[c - 1]),
+            }
+            for f, ns in counts.items()
+            for c, n in enumerate(ns, start=1)
+        ]
+    )
+    hidden = [True, True, False, False, False, True, False, False, False, True]
+    assert freq["suppressed"].tolist() == hidden
+    lik = pd.DataFrame(
+        {
+            "field": ["A", "B"],
+            "n": [300, 300],
+            "mean": [3.62, 3.0],
+            "sd": [1.0, 1.0],
+            "top2_percent": [55.0, 50.3],
+            "bottom2_percent": [17.0, 16.3],
+        }
+    )
+    out = blank_suppressed(likert_derived(lik, freq, 5)).set_index("field")
+    assert out.loc["A", "mean"] is None and out.loc["A", "sd"] is None
+    assert out.loc["A", "top2_percent"] == 55.0 and out.loc["A", "bottom2_percent"] == 17.0
+    assert out.loc["B", "top2_percent"] is None and out.loc["B", "bottom2_percent"] is None

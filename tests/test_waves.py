@@ -175,3 +175,19 @@ def test_report_wave_options_refused_cleanly(tmp_path: Path, bank, capsys) -> No
     assert main([*base, "--waves", "首轮", "回访"]) != 0
     assert problem("empty_wave", wave="回访", store=store).message in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_item_means_left_out_where_they_would_give_hidden_cells_away(bank) -> None:
+    from surveytool.report import sentences as say
+    from surveytool.report.campaign import _has_hidden
+
+    # B1_1: 3 people chose 1 (hidden, with the next smallest); B1_2: every cell >= 5
+    people = [{"B1_1": 1, "B1_2": 1 + i % 5} for i in range(3)]
+    people += [{"B1_1": 2 + i % 4, "B1_2": 1 + i % 5} for i in range(60)]
+    s = survey(bank, people)
+    assert _has_hidden(s, "B1_1", 5) and not _has_hidden(s, "B1_2", 5)
+    row = {"mean_a": 3.1, "mean_b": 2.6, "verdict": "improved", "change": -0.5, "kind": "likert"}
+    assert say.wave_change("表格多", row, "首轮", "回访", values=False) == (
+        "“表格多”下降，差异在统计上显著，有所改善。"
+    )
+    assert "3.10 → “回访”2.60" in say.wave_change("表格多", row, "首轮", "回访")

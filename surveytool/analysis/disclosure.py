@@ -10,6 +10,7 @@ smallest first, until at least two are hidden and together they hold at least k 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def hide_small(counts: np.ndarray, k: int) -> np.ndarray:
@@ -62,3 +63,29 @@ def merge_small_bins(
         groups[-1] = [groups[-1][0], len(counts), groups[-1][2] + held]
     cut = [g[0] for g in groups] + [groups[-1][1]] if groups else [0]
     return np.asarray(edges, dtype=float)[cut], np.array([g[2] for g in groups], dtype=int)
+
+
+def likert_derived(lik: pd.DataFrame, freq: pd.DataFrame, k: int) -> pd.DataFrame:
+    """``lik`` with flags for the item figures that would give hidden cells away.
+
+    An item's mean, with its shown cells and its total, is one more equation in the hidden
+    counts (two hidden cells: solved exactly), so ``mean_suppressed`` and ``sd_suppressed``
+    are True when any cell of the item is hidden (or fewer than k answered). A top-2 or
+    bottom-2 share is a partial total: it gives away the hidden cells inside it unless it
+    holds none or all of them (``top2_percent_suppressed``, ``bottom2_percent_suppressed``).
+    """
+    out = lik.copy()
+    hidden = freq[freq["suppressed"].astype(bool)].groupby("field")["option"].agg(set)
+    codes = freq.groupby("field")["option"].agg(lambda c: sorted(c))
+    small = (out["n"] < k).to_numpy()
+    none: set = set()
+    h = [hidden.get(f, none) for f in out["field"]]
+    c = [codes.get(f, []) for f in out["field"]]
+    out["mean_suppressed"] = small | np.array([bool(x) for x in h])
+    out["sd_suppressed"] = out["mean_suppressed"]
+    for col, end in (("top2_percent", slice(-2, None)), ("bottom2_percent", slice(0, 2))):
+        part = [
+            bool(x & set(cs[end])) and not x <= set(cs[end]) for x, cs in zip(h, c, strict=True)
+        ]
+        out[f"{col}_suppressed"] = small | np.array(part, dtype=bool)
+    return out

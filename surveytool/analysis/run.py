@@ -18,7 +18,7 @@ import pandas as pd
 from surveytool.analysis import compare, constructs, descriptive, text
 from surveytool.analysis.columns import BASE, P_ADJUSTED, PERCENT, SUPPRESSED, N
 from surveytool.analysis.data import Survey
-from surveytool.analysis.disclosure import hide_small, hide_small_by
+from surveytool.analysis.disclosure import hide_small, hide_small_by, likert_derived
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
 
@@ -114,10 +114,20 @@ KEEP_WHEN_SUPPRESSED = {
 
 
 def blank_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every number of a suppressed row blanked (codes and targets kept)."""
-    if frame.empty or SUPPRESSED not in frame.columns or not frame[SUPPRESSED].any():
+    """A copy with every number of a suppressed row blanked (codes and targets kept), and
+    each column ``X`` blanked where a flag column ``X_suppressed`` is True."""
+    flags = [c for c in frame.columns if c.endswith("_" + SUPPRESSED)]
+    if frame.empty or (SUPPRESSED not in frame.columns and not flags):
         return frame
     out = frame.copy()
+    for flag in flags:
+        col = flag.removesuffix("_" + SUPPRESSED)
+        mask = out[flag].to_numpy(dtype=bool)
+        if col in out.columns and mask.any():
+            out[col] = out[col].astype(object)
+            out.loc[mask, col] = None
+    if SUPPRESSED not in out.columns or not out[SUPPRESSED].any():
+        return out
     mask = out[SUPPRESSED].to_numpy(dtype=bool)
     for col in out.columns:
         if col in KEEP_WHEN_SUPPRESSED or col == SUPPRESSED:
@@ -183,6 +193,8 @@ def analyse(
         )
     numbers = _concat(descriptive.numeric(s, f) for f in bank.fields if f.kind == "number")
     lik = _concat(descriptive.likert(s, f) for f in bank.fields if f.kind == "likert")
+    if not lik.empty and not freq.empty:
+        lik = likert_derived(lik, freq, k)
     rel, rel_items = constructs.reliability(s)
     comp = constructs.composites(s)
     cells, tests = _crosstabs(s, groups, k)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from surveytool.charts.fonts import use_chinese_font
 
@@ -153,7 +154,9 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
     """Diverging stacked bars of a likert battery, neutral category centred on 0.
 
     ``freq`` holds the frequencies of the items (rows per item x option, ``percent`` of
-    valid); ``items`` gives (field id, label) in display order (top first)."""
+    valid); ``items`` gives (field id, label) in display order (top first). Hidden (small)
+    cells of an item are drawn hatched, sharing their combined width equally, so that no
+    segment's width tells its count."""
     fig, ax = _figure(len(items), width=7.2, per_bar=0.5)
     codes = sorted(freq["option"].unique())
     labels = [freq[freq["option"] == c]["label"].iloc[0] for c in codes]
@@ -165,6 +168,9 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
         rows = freq[freq["field"] == fid].set_index("option")
         pct = rows["percent"].reindex(codes).fillna(0)
         secret = hidden[freq["field"] == fid].set_axis(rows.index).reindex(codes).fillna(False)
+        secret = secret.astype(bool)
+        if secret.any():
+            pct = pct.where(~secret, pct[secret].sum() / secret.sum())
         neutral = pct.iloc[int(mid)] if len(codes) % 2 else 0.0
         left = -(pct.iloc[: int(np.ceil(mid))].sum() + neutral / 2)
         for j, c in enumerate(codes):
@@ -175,9 +181,9 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
                 left=left,
                 color=colors[j],
                 height=0.62,
-                label=labels[j] if yi == y[0] else None,
                 edgecolor="white",
                 linewidth=0.5,
+                hatch="////" if secret.loc[c] else None,
             )
             if w >= 7 and not secret.loc[c]:  # no label on a suppressed (small) cell
                 ax.text(
@@ -196,6 +202,7 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
     ax.set_xlabel("比例（%）；左侧为否定方向，右侧为肯定方向，中性选项居中", fontsize=8)
     fig.legend(
+        handles=[Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))],
         loc="lower center",
         bbox_to_anchor=(0.5, 0.0),
         ncols=len(codes),
@@ -205,7 +212,10 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
         columnspacing=0.8,
     )
     n = int(freq["valid"].max()) if len(freq) else 0
-    _title(ax, title, f"注：n = {n}，条内数字为百分比（%）。", legend_rows=1)
+    note = f"注：n = {n}，条内数字为百分比（%）。"
+    if bool(hidden.any()):
+        note += "斜线部分为人数较少而隐藏的类别，按合计平均画出。"
+    _title(ax, title, note, legend_rows=1)
     return fig
 
 

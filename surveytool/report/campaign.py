@@ -8,10 +8,13 @@ the templates and the Word writer render every such section the same way.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from surveytool.analysis import Survey
 from surveytool.analysis.constructs import construct_fields
+from surveytool.analysis.descriptive import frequencies
+from surveytool.analysis.disclosure import hide_small
 from surveytool.analysis.waves import compare_waves
 from surveytool.charts import figures
 from surveytool.followup.lists import STATUSES
@@ -91,6 +94,23 @@ def _construct_table(
     )
 
 
+def _has_hidden(s: Survey, fid: str, k: int) -> bool:
+    """Whether a wave's figure for ``fid`` would give hidden (small) cells of that wave's
+    report away: a likert item's mean when its distribution has hidden cells (see
+    analysis.disclosure.likert_derived), a multiple-choice option's share when its count is
+    hidden. Numbers have no hidden cells."""
+    f = s.bank.field(fid)
+    if f.kind == "likert":
+        return bool(hide_small(frequencies(s, f)["n"].to_numpy(), k).any())
+    if f.kind == "flag":
+        q = s.bank.question(f.question)
+        flags = [g.id for g in s.fields_of(q) if g.kind == "flag"]
+        shown = s.shown(q)
+        counts = np.array([(s.values(g)[shown] == 1).sum() for g in flags])
+        return bool(hide_small(counts, k)[flags.index(fid)])
+    return False
+
+
 def wave_section(
     a: Survey,
     b: Survey,
@@ -127,7 +147,8 @@ def wave_section(
         blocks.append({"heading": "有显著变化的题项"})
         top = items.sort_values("p_adjusted", kind="stable")
         for r in top.head(MAX_ITEMS).to_dict(orient="records"):
-            blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
+            values = not (_has_hidden(a, r["field"], k) or _has_hidden(b, r["field"], k))
+            blocks.append({"para": say.wave_change(r["label"], r, wa, wb, values=values)})
             blocks.append({"note": say.wave_note(r)})
         if len(items) > MAX_ITEMS:
             blocks.append(

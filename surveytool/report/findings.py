@@ -22,6 +22,10 @@ def _f1(x: float) -> str:
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}"
 
 
+def _f2(x: float) -> str:
+    return "—" if np.isnan(x) else f"{x:.2f}"
+
+
 def _count(n: float, hidden: bool, k: int) -> str:
     """A count as shown: ``少于 5`` (or ``—`` when a larger count is hidden to protect a
     small one) for a suppressed cell."""
@@ -123,6 +127,15 @@ def multi_block(q: Question, r: Results, num: Numbering) -> dict:
     return block
 
 
+def _shown_value(frame: pd.DataFrame, row: str, col: str) -> float:
+    """``frame.loc[row, col]``, or NaN where its ``col_suppressed`` flag says it would give
+    hidden cells away (see analysis.disclosure.likert_derived)."""
+    flag = f"{col}_suppressed"
+    if flag in frame.columns and bool(frame.loc[row, flag]):
+        return np.nan
+    return float(frame.loc[row, col])
+
+
 def likert_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
     """A likert battery: distribution per item, mean, agreement."""
     ids = [i.id for i in q.items]
@@ -133,7 +146,7 @@ def likert_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
     top_words = "或".join(f"“{o.label}”" for o in scale[-2:])
     bottom_words = "或".join(f"“{o.label}”" for o in scale[:2])
     items = [
-        (i.text, float(lk.loc[i.id, "top2_percent"]), float(lk.loc[i.id, "bottom2_percent"]))
+        (i.text, _shown_value(lk, i.id, "top2_percent"), _shown_value(lk, i.id, "bottom2_percent"))
         for i in q.items
         if i.id in lk.index and lk.loc[i.id, "n"] >= r.k
     ]
@@ -160,12 +173,14 @@ def likert_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
                     else _f1(dist["percent"].get(o.code, np.nan))
                     for o in scale
                 ),
-                f"{lk.loc[i.id, 'mean']:.2f}",
-                _f1(lk.loc[i.id, "top2_percent"]),
+                _f2(_shown_value(lk, i.id, "mean")),
+                _f1(_shown_value(lk, i.id, "top2_percent")),
             ]
         )
     note = f"注：各列为比例（%），基数为作答的 {n} 人；均值按 1～{len(scale)} 分计算。"
     note += hidden_note(f, r.k).replace("选择的选项不报告人数和比例", "选择的类别不报告比例")
+    if any(row[-2] == "—" or row[-1] == "—" for row in rows):
+        note += "含有隐藏类别的题项，凡能据以倒推出隐藏人数的均值或比例也记为“—”。"
     block["table"] = num.table(q.text, header, rows, note)
     block["figure"] = num.figure(
         figures.likert_diverging(f, [(i.id, i.text) for i in q.items], q.text), q.text

@@ -46,12 +46,15 @@ def _likert(s: Survey, r: Results) -> list[dict]:
             share = float(lk.loc[item.id, col])
             if share >= ITEM_SHARE:
                 n = int(lk.loc[item.id, "n"])
+                # the exact share would give hidden small cells away: say only the bound
+                hidden = bool(lk.loc[item.id].get(f"{col}_suppressed", False))
+                shown = f"{say.pct(ITEM_SHARE)} 及以上" if hidden else f"{say.pct(share)} "
                 out.append(
                     {
                         "key": f"item:{item.id}",
-                        "text": f"{item.text}（{say.pct(share)} 的回答者选择{words}）",
+                        "text": f"{item.text}（{shown}的回答者选择{words}）",
                         "evidence": f"题目 {q.id}“{q.text}”，题项 {item.id}，在 {n} 名回答者中，"
-                        f"{say.pct(share)} 选择{words}。",
+                        f"{shown}选择{words}。",
                         "share": share,
                     }
                 )

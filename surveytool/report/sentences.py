@@ -117,22 +117,25 @@ def choice(
 def likert_battery(
     items: Sequence[tuple[str, float, float]], n: int, k: int, agree_words: str, disagree_words: str
 ) -> str:
-    """A battery of items: (item text, top-2 percent, bottom-2 percent)."""
+    """A battery of items: (item text, top-2 percent, bottom-2 percent); a share that may not
+    be shown (NaN, see analysis.disclosure.likert_derived) leaves its item out of that ranking."""
     if n < k:
         return not_reported(n, n, k) or ""
-    if not items:
-        return ""
-    by_top = _groups_by_share([(t, a) for t, a, _ in items])
-    hi_labels, hi = by_top[0]
-    lo_labels, lo = by_top[-1]
-    s = f"在 {n} 名回答者中，{agree_words}比例最高的是{_list(hi_labels)}（{pct(hi)}）"
-    if len(by_top) > 1:
-        s += f"，最低的是{_list(lo_labels)}（{pct(lo)}）"
-    s += "。"
-    worst = max(items, key=lambda i: i[2])
-    if worst[2] > 0:
-        s += f"{disagree_words}比例最高的是“{worst[0]}”（{pct(worst[2])}）。"
-    return s + caution(n)
+    tops = [(t, a) for t, a, _ in items if a == a]
+    bottoms = [(t, b) for t, _, b in items if b == b]
+    parts = []
+    if tops:
+        by_top = _groups_by_share(tops)
+        hi_labels, hi = by_top[0]
+        lo_labels, lo = by_top[-1]
+        part = f"{agree_words}比例最高的是{_list(hi_labels)}（{pct(hi)}）"
+        if len(by_top) > 1:
+            part += f"，最低的是{_list(lo_labels)}（{pct(lo)}）"
+        parts.append(part + "。")
+    worst = max(bottoms, key=lambda i: i[1]) if bottoms else ("", 0.0)
+    if worst[1] > 0:
+        parts.append(f"{disagree_words}比例最高的是“{worst[0]}”（{pct(worst[1])}）。")
+    return f"在 {n} 名回答者中，" + "".join(parts) + caution(n) if parts else ""
 
 
 def number(
@@ -250,9 +253,9 @@ VERDICT_WORDS = {
 }
 
 
-def wave_change(label: str, row: dict, wave_a: str, wave_b: str) -> str:
+def wave_change(label: str, row: dict, wave_a: str, wave_b: str, values: bool = True) -> str:
     """One compared item or construct between two waves, never claiming a change the test
-    does not support."""
+    does not support; ``values=False`` leaves out the two waves' means (or shares)."""
     binary = row.get("kind") == "binary"
 
     def show(x: float) -> str:
@@ -261,7 +264,7 @@ def wave_change(label: str, row: dict, wave_a: str, wave_b: str) -> str:
     a, b = row["mean_a"], row["mean_b"]
     if a != a or b != b:
         return f"“{label}”在两轮中没有足够的回答，无法比较。"
-    moved = f"（“{wave_a}”{show(a)} → “{wave_b}”{show(b)}）"
+    moved = f"（“{wave_a}”{show(a)} → “{wave_b}”{show(b)}）" if values else ""
     subject = label if label.startswith("“") else f"“{label}”"
     if row["verdict"] == "no_change":
         return f"{subject}未发现统计上可检出的变化{moved}。"
