@@ -18,3 +18,14 @@ def test_every_subpackage_is_listed_in_pyproject() -> None:
     }
     assert found, "no packages found"
     assert sorted(found - listed) == []
+
+
+def test_the_library_names_in_the_package_docstring_resolve() -> None:
+    import surveytool
+
+    for name in surveytool.__all__:
+        assert getattr(surveytool, name) is not None, name
+    assert callable(surveytool.analyse) and callable(surveytool.make_report)
+    from surveytool.ingest import ingest  # the function, beside its package
+
+    assert callable(ingest)
