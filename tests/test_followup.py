@@ -293,3 +293,16 @@ def test_docx_column_widths_keep_short_columns_on_one_line() -> None:
     assert w[1] == max(w)  # the long column takes the rest
     narrow = column_widths([["a", "b"], ["1", "2"]])
     assert narrow[0] == narrow[1] == TEXT_WIDTH_CM / 2  # room to spare: shared out
+
+
+def test_docx_column_widths_wrap_a_header_to_two_lines_at_worst() -> None:
+    from surveytool.report.docx import PAD_CM, TEXT_WIDTH_CM, column_widths
+
+    header = ["题项", "完全没有", "较小", "一般", "较大", "非常大", "均值", "选较大及以上（%）"]
+    rows = [header, ["行政事务性工作（如落实各类通知、报送材料）", *["10.3"] * 5, "3.62", "55.0"]]
+    w = column_widths(rows)
+    em = 10.5 * 2.54 / 72
+    assert abs(sum(w) - TEXT_WIDTH_CM) < 1e-9
+    assert all(x - PAD_CM >= 4 * 0.62 * em - 1e-9 for x in w[1:7])  # numbers on one line
+    assert w[1] - PAD_CM >= 2 * em and w[7] - PAD_CM >= 4.5 * em  # headers: two lines at most
+    assert w[0] == max(w)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -155,19 +156,35 @@ def _ems(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2E80 else 0.62 for ch in text)
 
 
+LONG_EMS = 8.0  # a column whose cells are longer than this may wrap (e.g. 问题, 题项)
+PAD_CM = 0.55  # cell margins
+
+
 def column_widths(rows: list[list], total: float = TEXT_WIDTH_CM) -> list[float]:
-    """Column widths in cm: columns that fit in a fair share get what they need on one line;
-    the rest share what is left in proportion to their length (so a long 问题 column gets room
-    and short columns such as 编号 or 状态 never wrap)."""
+    """Column widths in cm for ``rows`` (header first), summing to ``total``.
+
+    Every column first gets its floor: its data on one line (long text columns: LONG_EMS)
+    and its header on at most two lines. What is left goes to the columns that need more
+    to put everything on one line, in proportion to how much more (so 编号, 状态 and numbers
+    never wrap, a header such as 完全没有 wraps to two lines at worst, and a long 问题 column
+    takes the rest). With room to spare, every column gets its one-line width, scaled up.
+    """
     em = TABLE_PT * 2.54 / 72  # cm per em at the table's font size
-    need = [max(_ems(str(r[c])) for r in rows) * em + 0.55 for c in range(len(rows[0]))]
-    if sum(need) <= total:
-        return [w * total / sum(need) for w in need]
-    fair = total / len(need)
-    short = [w if w <= fair else 0.0 for w in need]
-    left = total - sum(short)
-    wide = sum(w for w, s in zip(need, short, strict=True) if not s)
-    return [s or w * left / wide for w, s in zip(need, short, strict=True)]
+    header, body = rows[0], rows[1:] or [rows[0]]
+    width = []
+    for c in range(len(header)):
+        data = max(_ems(str(r[c])) for r in body)
+        head = _ems(str(header[c]))
+        floor = max(min(data, LONG_EMS), np.ceil(head / 2))
+        width.append((floor * em + PAD_CM, max(data, head) * em + PAD_CM))
+    floors = np.array([f for f, _ in width])
+    need = np.array([n for _, n in width])
+    if need.sum() <= total:
+        return list(need * total / need.sum())
+    if floors.sum() >= total:
+        return list(floors * total / floors.sum())
+    more = need - floors
+    return list(floors + more * (total - floors.sum()) / more.sum())
 
 
 def _widths(table, rows: list[list]) -> None:
