@@ -24,3 +24,45 @@ def test_mutants_never_change_answers_silently(tmp_path: Path) -> None:
     assert not silent, (silent, counts)
     outcomes = {k[1].split(" (")[0] for k in counts}
     assert "rejected file" in outcomes and "accepted, same answers" in outcomes  # both happen
+
+
+def test_a_damaged_tag_in_a_large_sheet_is_refused(tmp_path: Path, ingest_bank) -> None:
+    """Parts above the prechecks' size are checked strictly too (beside the reader)."""
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from surveytool.forms import write_form
+    from surveytool.ingest import ingest
+    from surveytool.ingest.files import WELLFORMED_MAX
+
+    from conftest import GOOD
+
+    path = tmp_path / "录入表.xlsx"
+    write_form(ingest_bank, path, "collection")
+    wb = load_workbook(path)
+    ws = wb["数据录入"]
+    ids = [c.value for c in ws[1]]
+    for r in range(4, 7004):
+        for j, fid in enumerate(ids, start=1):
+            v = f"R{r}" if fid == "_rid" else GOOD.get(fid)
+            if v is not None:
+                ws.cell(r, j, v)
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        sheet = max(z.infolist(), key=lambda i: i.file_size)
+        assert sheet.file_size > WELLFORMED_MAX
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    ok = ingest([path], ingest_bank, tmp_path / "ok.db")
+    assert ok.total("accepted") == 7000
+    xml = parts[sheet.filename]
+    cell = re.search(rb'<c r="B5000"[^>]*>', xml).group(0)
+    parts[sheet.filename] = xml.replace(cell, cell[:-1] + b' r="B5000">', 1)  # duplicate attribute
+    bad = tmp_path / "损坏的录入表.xlsx"
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    s = ingest([bad], ingest_bank, tmp_path / "bad.db")
+    assert s.total("accepted") == 0 and s.files[0].status == "failed"
+    assert "XML 格式已损坏" in s.files[0].problems[0].message

@@ -84,6 +84,7 @@ def _not_a_zip(path: Path) -> str:
 
 DAMAGED = "文件已损坏（压缩数据无法解开或校验不符），可能未下载完整或被修改过"
 WELLFORMED_MAX = 2 * 2**20  # XML parts up to this size are parsed strictly (all of our forms)
+SMALLEST_LARGE = WELLFORMED_MAX // MAX_RATIO  # no smaller file holds a larger part (ratio check)
 
 
 def precheck_xlsx(path: Path) -> str | None:
@@ -130,11 +131,43 @@ def _part_reason(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
         try:
             parser.Parse(z.read(info), True)
         except expat.ExpatError as exc:
-            return (
-                f"其中 {info.filename} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
-                "文件可能被修改过或未保存完整"
-            )
+            return _broken_xml(info, exc)
     return None
+
+
+def large_parts_reason(path: Path) -> str | None:
+    """Strict well-formedness of the XML parts too big for :func:`precheck_xlsx` (a large
+    collection sheet or platform export), streamed: a Chinese reason, or None. Run by the
+    caller while the reader worker reads the same file, so on two cores it costs little."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if info.filename.endswith(".xml") and info.file_size > WELLFORMED_MAX:
+                    reason = _stream_reason(z, info)
+                    if reason:
+                        return reason
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):
+        return DAMAGED
+    return None
+
+
+def _stream_reason(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    parser = expat.ParserCreate()
+    try:
+        with z.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        return _broken_xml(info, exc)
+    return None
+
+
+def _broken_xml(info: zipfile.ZipInfo, exc: expat.ExpatError) -> str:
+    return (
+        f"其中 {info.filename} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
+        "文件可能被修改过或未保存完整"
+    )
 
 
 _CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"')

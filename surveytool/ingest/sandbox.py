@@ -167,8 +167,7 @@ class SafeReader:
             if w.bank_token != self.token:
                 w.conn.send(("bank", self.bank, self.expected))
                 w.bank_token = self.token
-            w.conn.send(("read", path, options, pair))
-            return _result(w, path)
+            return _request(w, ("read", path, options, pair), path)
 
     def close(self) -> None:
         """Nothing to release: the worker stays for the next ingest (stopped at exit)."""
@@ -184,14 +183,23 @@ def read_rows(path: Path) -> tuple[list, list[list]]:
     """(header, data rows) of a platform export's first sheet, read in the worker. Raises
     FileRejectedError (ours) for a file that is refused, crashes or hangs the reader."""
     with _LOCK:
-        w = _worker()
-        w.conn.send(("rows", path))
-        return _result(w, path)
+        return _request(_worker(), ("rows", path), path)
 
 
-def _result(w: _Worker, path: Path) -> Any:  # a Table, or the rows of read_rows
-    """The worker's result for ``path``. Raises FileRejectedError (ours) otherwise."""
+def _request(w: _Worker, msg: tuple, path: Path) -> Any:  # a Table, or the rows of read_rows
+    """Send ``msg`` about ``path`` to the worker and return its result. While it reads, the
+    XML parts too big for the worker's prechecks are checked strictly here. Raises
+    FileRejectedError (ours) for a file that is refused, damaged, crashes or hangs."""
+    w.conn.send(msg)
+    damaged = None
+    # smaller files cannot hold a part above WELLFORMED_MAX that passes the ratio check
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.stat().st_size > fs.SMALLEST_LARGE:
+        damaged = fs.large_parts_reason(path)
     kind, value = _answer(w, path, BASE_SECONDS + PER_MB_SECONDS * path.stat().st_size / 2**20)
+    if damaged and kind == "ok":
+        raise FileRejectedError(
+            [problem("file_unreadable", file=path.name, kind=KIND, detail=damaged)]
+        )
     if kind == "ok":
         return value
     if kind == "rejected":
