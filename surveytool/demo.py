@@ -37,6 +37,36 @@ EASED = {"行政负担": -0.8}  # the follow-up's real change (latent SD units)
 DEMO_UNITS = ("人事人才科", "政策法规科", "高新技术科")  # example responsible units
 
 
+def _by_unit_type(**tables: dict[int, float]) -> Callable[[dict[str, Any]], dict[int, float]]:
+    """A prior that depends on B1 (unit type): keys u1 (高等院校), u2 (医院), other."""
+    return lambda a: tables.get(f"u{a.get('B1')}", tables["other"])
+
+
+# Plausible shares for the demo's population (researchers under 45 at Liuzhou's universities
+# and hospitals) instead of random ones, so that the demo's profile tables read like a real
+# survey: a university's staff are not 临床医生, nobody is 45 or older, most hold a doctorate
+# or a master's degree. Illustrative, not data.
+DEMO_PRIORS = {
+    "A1": {1: 56, 2: 44},
+    "A2": {1: 16, 2: 30, 3: 31, 4: 23},
+    "A3": {1: 46, 2: 38, 3: 14, 4: 2},
+    "A4": {1: 6, 2: 26, 3: 44, 4: 19, 5: 5},
+    "A5": {1: 14, 2: 24, 3: 33, 4: 26, 5: 3},
+    "B1": {1: 52, 2: 40, 3: 5, 4: 1, 5: 2},
+    "B2": _by_unit_type(u1={1: 45, 2: 25, 3: 20, 6: 10}, u2={4: 55, 5: 35, 6: 10}, other={6: 1}),
+    "B3": _by_unit_type(
+        u1={1: 70, 2: 18, 5: 4, 6: 8}, u2={3: 72, 4: 12, 2: 6, 6: 10}, other={2: 40, 5: 50, 6: 10}
+    ),
+    "B4": _by_unit_type(
+        u1={1: 25, 2: 45, 3: 5, 4: 5, 5: 20}, u2={3: 97, 1: 3}, other={1: 30, 2: 60, 4: 10}
+    ),
+    "B5": {1: 2, 2: 8, 3: 15, 4: 25, 5: 50},
+    "D3": {1: 45, 2: 25, 3: 30},
+    "D5": {1: 30, 2: 20, 3: 50},
+    "F1": {1: 40, 2: 60},
+}
+
+
 def write_returns(bank: Bank, answers: list[dict[str, Any]], folder: Path) -> list[Path]:
     """Respondent forms, one folder per unit; returns their paths."""
     filler = FormFiller(bank)
@@ -125,7 +155,7 @@ def _first_wave(
 ) -> IngestSummary:
     """Steps 1–2: June returns (some messy) ingested; the lists drawn and filled in."""
     say(f"1/5 模拟 {n} 位青年科技工作者填写《{bank.title}》（首轮，随机种子 {seed}）……")
-    sim = Simulator(bank, seed=seed)
+    sim = Simulator(bank, seed=seed, priors=DEMO_PRIORS)
     returns = out / "回收的问卷"
     clean = write_returns(bank, sim.respondents(n), returns)
     extra = messy_returns(bank, sim, returns, clean)
@@ -145,7 +175,12 @@ def _follow_up(
     """Steps 3–4: November returns of new people whose 行政负担 eased; the lists updated."""
     say(f"3/5 模拟回访：另外 {n} 位受访者填写同一问卷，设定“行政负担”确有减轻……")
     later = Simulator(
-        bank, seed=seed, people_seed=seed + 1, noise_seed=seed + 1, construct_shift=EASED
+        bank,
+        seed=seed,
+        people_seed=seed + 1,
+        noise_seed=seed + 1,
+        construct_shift=EASED,
+        priors=DEMO_PRIORS,
     )
     follow = out / "回访问卷"
     write_returns(bank, later.respondents(n), follow)

@@ -8,6 +8,7 @@ options and ranks are respected; optional questions are sometimes left blank.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,11 @@ PHRASES = [
 ]
 
 
+# How a single-choice question's options are weighted: code -> weight, or a function of the
+# answers given so far returning one (e.g. the unit given the unit type).
+Prior = Mapping[int, float] | Callable[[dict[str, Any]], Mapping[int, float]]
+
+
 @dataclass
 class Simulator:
     """Draws answers for ``bank``; ``unit_effects`` shifts latent scores per unit code."""
@@ -49,6 +55,8 @@ class Simulator:
     # the same people answering again (a paired follow-up wave)
     people_seed: int | None = None  # other people from the same population (the same choice
     # weights and unit effects): an independent follow-up sample
+    priors: Mapping[str, Prior] | None = None  # realistic weights of single-choice questions
+    # (the others keep random weights); codes not named get none
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
@@ -82,6 +90,14 @@ class Simulator:
         if self.people_seed is not None:
             self.rng = np.random.default_rng(self.people_seed)
 
+    def _weights(self, q: Question, opts: list, answers: dict[str, Any]) -> np.ndarray:
+        prior = (self.priors or {}).get(q.id)
+        if prior is None:
+            return self.weights[q.id]
+        given = prior(answers) if callable(prior) else prior
+        w = np.array([float(given.get(o.code, 0.0)) for o in opts])
+        return w / w.sum() if w.sum() > 0 else self.weights[q.id]
+
     def respondents(self, n: int) -> list[dict[str, Any]]:
         """``n`` respondents: field id -> clean value (None = not answered)."""
         return [self.one() for _ in range(n)]
@@ -114,7 +130,7 @@ class Simulator:
     ) -> None:
         opts = question_options(q, self.bank.scales)
         if q.type == "single":
-            code = opts[self.rng.choice(len(opts), p=self.weights[q.id])].code
+            code = opts[self.rng.choice(len(opts), p=self._weights(q, opts, a))].code
             a[q.id] = code
             if q.other and code == q.other_code:
                 a[f"{q.id}_other"] = "其他情况"

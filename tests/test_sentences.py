@@ -108,3 +108,10 @@ def test_p_values_and_notes() -> None:
         note
         == "Kruskal–Wallis 检验，H = 33.70，df = 5，p < 0.001（BH 校正后 p < 0.001），ε² = 0.093，n = 362。"
     )
+
+
+def test_group_difference_shows_scores_as_the_tables_do() -> None:
+    s = say.group_difference("行政负担", "单位", {"甲": 3.2, "乙": 2.0}, "得分")
+    assert s.endswith("“甲”的平均得分最高（3.20），“乙”最低（2.00）。")
+    s = say.group_difference("每周科研时间", "单位", {"甲": 36.5, "乙": 30.0}, "值")
+    assert s.endswith("“甲”的平均值最高（36.5），“乙”最低（30）。")

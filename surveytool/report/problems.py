@@ -110,7 +110,7 @@ def _groups(s: Survey, r: Results) -> list[dict]:
                 "key": f"group:{row['field']}:{row['by']}:{worst}",
                 "text": f"“{worst}”在“{row['field']}”方面的问题更为突出",
                 "evidence": f"按{s.bank.question(g.question).text}分组，“{worst}”的"
-                f"“{row['field']}”平均得分为 {say.num(means[worst], 2)}"
+                f"“{row['field']}”平均得分为 {means[worst]:.2f}"
                 f"（各组最{'高' if direction == 'high' else '低'}）；" + say.test_note(row),
                 "share": 0.0,
             }

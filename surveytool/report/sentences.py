@@ -234,9 +234,13 @@ def group_difference(subject: str, by_text: str, means: dict[str, float], scale:
     """A significant rank-test difference: which groups score highest and lowest."""
     ordered = sorted(means.items(), key=lambda kv: -kv[1])
     (hi_g, hi), (lo_g, lo) = ordered[0], ordered[-1]
+
+    def show(x: float) -> str:  # scores as in the tables (3.00); other values as typed
+        return f"{x:.2f}" if scale == "得分" else num(x, 2)
+
     return (
         f"不同{by_text}的回答者在“{subject}”上存在统计上显著的差异："
-        f"“{hi_g}”的平均{scale}最高（{num(hi, 2)}），“{lo_g}”最低（{num(lo, 2)}）。"
+        f"“{hi_g}”的平均{scale}最高（{show(hi)}），“{lo_g}”最低（{show(lo)}）。"
     )
 
 
