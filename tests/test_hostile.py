@@ -168,3 +168,48 @@ def test_map_refuses_each_hostile_file_with_our_message(
         assert main(["map", "--bank", BANK, str(batch / name), "-o", str(tmp_path / "m.yaml")]) == 1
         assert "无法识别这是哪个平台的导出文件" in capsys.readouterr().err
     assert not (tmp_path / "m.yaml").exists()
+
+
+def test_an_error_beside_the_worker_never_shifts_answers(tmp_path: Path, monkeypatch) -> None:
+    """If anything fails between asking the worker and reading its answer, that worker is
+    dropped: the next file must get its own answer, not the previous file's."""
+    from surveytool.ingest import files as fs
+    from surveytool.ingest import sandbox
+
+    good = tmp_path / "1.csv"
+    good.write_text("序号,提交答卷时间,1、性别\n1,2026/5/1,男\n", encoding="utf-8")
+    other = tmp_path / "2.csv"
+    other.write_text("序号,提交答卷时间,1、年龄\n7,2026/5/2,40\n", encoding="utf-8")
+    xlsx_like = tmp_path / "3.xlsx"
+    xlsx_like.write_bytes(b"PK" + b"\0" * 20_000)
+
+    def boom(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fs, "large_parts_reason", boom)
+    assert sandbox.read_rows(good)[0][2] == "1、性别"
+    with pytest.raises(KeyboardInterrupt):
+        sandbox.read_rows(xlsx_like)
+    assert sandbox.read_rows(other)[0][2] == "1、年龄"
+
+
+def test_damage_in_an_lzma_compressed_large_part_is_damage(tmp_path: Path) -> None:
+    import zipfile
+
+    from surveytool.ingest.files import DAMAGED, WELLFORMED_MAX, large_parts_reason
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 90_000))
+    xml = f"<worksheet><sheetData>{rows}</sheetData></worksheet>".encode()
+    assert len(xml) > WELLFORMED_MAX
+    path = tmp_path / "lzma.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml, compress_type=zipfile.ZIP_LZMA)
+    assert large_parts_reason(path) is None
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + info.compress_size * 9 // 10
+    for k in range(start, start + 64):
+        data[k] ^= 0xA5
+    path.write_bytes(bytes(data))
+    assert large_parts_reason(path) == DAMAGED

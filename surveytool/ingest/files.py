@@ -9,6 +9,7 @@ bytes of each worksheet.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import re
 import zipfile
 import zlib
@@ -98,7 +99,7 @@ def precheck_xlsx(path: Path) -> str | None:
             )
     except zipfile.BadZipFile:
         return DAMAGED if zipfile.is_zipfile(path) else _not_a_zip(path)
-    except (zlib.error, EOFError):
+    except (zlib.error, EOFError, lzma.LZMAError):
         return DAMAGED
     except (OSError, RuntimeError, NotImplementedError) as exc:
         return f"文件无法解压（{exc}）"
@@ -146,7 +147,7 @@ def large_parts_reason(path: Path) -> str | None:
                     reason = _stream_reason(z, info)
                     if reason:
                         return reason
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):
+    except Exception:  # any decompressor's error (zlib, lzma, bz2…) is damage
         return DAMAGED
     return None
 
@@ -184,7 +185,7 @@ def scan_extent(path: Path) -> str | None:
                     reason = _extent_reason(z, info)
                     if reason:
                         return reason
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+    except Exception:  # only an explanation: a file it cannot scan has none
         return None
     return None
 

@@ -191,11 +191,18 @@ def _request(w: _Worker, msg: tuple, path: Path) -> Any:  # a Table, or the rows
     XML parts too big for the worker's prechecks are checked strictly here. Raises
     FileRejectedError (ours) for a file that is refused, damaged, crashes or hangs."""
     w.conn.send(msg)
-    damaged = None
-    # smaller files cannot hold a part above WELLFORMED_MAX that passes the ratio check
-    if path.suffix.lower() in (".xlsx", ".xlsm") and path.stat().st_size > fs.SMALLEST_LARGE:
-        damaged = fs.large_parts_reason(path)
-    kind, value = _answer(w, path, BASE_SECONDS + PER_MB_SECONDS * path.stat().st_size / 2**20)
+    try:
+        size = path.stat().st_size
+        damaged = None
+        # smaller files cannot hold a part above WELLFORMED_MAX that passes the ratio check
+        if path.suffix.lower() in (".xlsx", ".xlsm") and size > fs.SMALLEST_LARGE:
+            damaged = fs.large_parts_reason(path)
+        kind, value = _answer(w, path, BASE_SECONDS + PER_MB_SECONDS * size / 2**20)
+    except FileRejectedError:
+        raise  # _answer has dropped the worker
+    except BaseException:  # e.g. Ctrl-C, or the file vanished: the answer must not reach
+        _drop_worker()  # the next request, so this worker goes
+        raise
     if damaged and kind == "ok":
         raise FileRejectedError(
             [problem("file_unreadable", file=path.name, kind=KIND, detail=damaged)]
