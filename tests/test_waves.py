@@ -191,3 +191,24 @@ def test_item_means_left_out_where_they_would_give_hidden_cells_away(bank) -> No
         "“表格多”下降，差异在统计上显著，有所改善。"
     )
     assert "3.10 → “回访”2.60" in say.wave_change("表格多", row, "首轮", "回访")
+
+
+def test_compare_blanks_item_means_that_give_hidden_cells_away(bank) -> None:
+    from surveytool.report.campaign import hide_wave_values
+
+    # B1_1: 3 people chose 1 in the first wave (hidden with the next smallest cell)
+    first = [{"B1_1": 1, "B1_2": 1 + i % 5} for i in range(3)]
+    first += [{"B1_1": 2 + i % 4, "B1_2": 1 + i % 5} for i in range(60)]
+    second = [{"B1_1": 1 + i % 5, "B1_2": 1 + i % 5} for i in range(60)]
+    res = hide_wave_values(
+        compare_waves(survey(bank, first), survey(bank, second)),
+        *(survey(bank, first), survey(bank, second)),
+        5,
+    ).set_index("field")
+    assert res.loc["B1_1", "values_hidden"] and np.isnan(res.loc["B1_1", "mean_a"])
+    assert np.isnan(res.loc["B1_1", "mean_b"]) and np.isnan(res.loc["B1_1", "change"])
+    assert res.loc["B1_1", "direction"] == -1  # the way it moved is still known
+    assert not res.loc["B1_2", "values_hidden"]
+    assert res.loc["B1_2", "mean_a"] == pytest.approx((1 + 2 + 3 + 12 * 15) / 63)
+    constructs = res[res["kind"] == "construct"]
+    assert not constructs["values_hidden"].any() and constructs.loc["负担", "mean_a"] > 0

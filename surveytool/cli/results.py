@@ -57,6 +57,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from surveytool.analysis import Survey
     from surveytool.analysis.waves import compare_waves
     from surveytool.ingest import load_answers
+    from surveytool.report.campaign import hide_wave_values
     from surveytool.report.sentences import wave_change
 
     bank = load_bank(args.bank)
@@ -66,7 +67,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for wave, s in ((a, sa), (b, sb)):
         if s.n == 0:
             raise UsageError(problem("empty_wave", wave=wave, store=args.store))
-    res = compare_waves(sa, sb, args.link)
+    res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, args.k)
     if args.json:
         from surveytool.analysis.run import records
 
@@ -83,7 +84,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     for row in res.to_dict(orient="records"):
         if row["kind"] == "construct" or row["verdict"] != "no_change":
-            echo("  " + wave_change(row["label"], row, a, b))
+            echo("  " + wave_change(row["label"], row, a, b, values=not row["values_hidden"]))
     if args.json:
         echo(f"全部 {len(res)} 项比较已写入：{args.json}")
     return 0
@@ -161,6 +162,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="两个轮次，例如 首轮 回访",
     )
     p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
+    p.add_argument("--k", type=int, default=5, help="少于 k 人的类别不报告（默认 5）")
     p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
     p.set_defaults(func=cmd_compare)
 

@@ -111,6 +111,22 @@ def _has_hidden(s: Survey, fid: str, k: int) -> bool:
     return False
 
 
+def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.DataFrame:
+    """``res`` (compare_waves) with ``values_hidden`` set, and the two waves' means blanked,
+    for the items whose means would give a wave's hidden cells away (see _has_hidden)."""
+    out = res.copy()
+    items = out["kind"] != "construct"
+    hidden = [
+        bool(item) and (_has_hidden(a, fid, k) or _has_hidden(b, fid, k))
+        for fid, item in zip(out["field"], items, strict=True)
+    ]
+    out["values_hidden"] = hidden
+    out["direction"] = np.sign(out["change"])  # the way it moved, without the size
+    for col in ("mean_a", "mean_b", "change"):
+        out[col] = out[col].mask(out["values_hidden"])
+    return out
+
+
 def wave_section(
     a: Survey,
     b: Survey,
@@ -122,6 +138,7 @@ def wave_section(
     """回访对比: constructs (table, chart, sentences) and the items that changed."""
     wa, wb = waves
     res = compare_waves(a, b, link)
+    res = hide_wave_values(res, a, b, k) if not res.empty else res
     blocks: list[dict] = []
     if res.empty:
         return {"title": "回访对比", "blocks": [{"para": "本问卷没有可在两轮之间比较的题目。"}]}
@@ -147,7 +164,7 @@ def wave_section(
         blocks.append({"heading": "有显著变化的题项"})
         top = items.sort_values("p_adjusted", kind="stable")
         for r in top.head(MAX_ITEMS).to_dict(orient="records"):
-            values = not (_has_hidden(a, r["field"], k) or _has_hidden(b, r["field"], k))
+            values = not r["values_hidden"]
             blocks.append({"para": say.wave_change(r["label"], r, wa, wb, values=values)})
             blocks.append({"note": say.wave_note(r)})
         if len(items) > MAX_ITEMS:

@@ -266,13 +266,13 @@ def wave_change(label: str, row: dict, wave_a: str, wave_b: str, values: bool = 
         return pct(100 * x) if binary else f"{x:.2f}"
 
     a, b = row["mean_a"], row["mean_b"]
-    if a != a or b != b:
+    if values and (a != a or b != b):
         return f"“{label}”在两轮中没有足够的回答，无法比较。"
     moved = f"（“{wave_a}”{show(a)} → “{wave_b}”{show(b)}）" if values else ""
     subject = label if label.startswith("“") else f"“{label}”"
     if row["verdict"] == "no_change":
         return f"{subject}未发现统计上可检出的变化{moved}。"
-    way = "上升" if row["change"] > 0 else "下降"
+    way = "上升" if row.get("direction", row["change"]) > 0 else "下降"
     return f"{subject}{way}{moved}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
 
 
