@@ -239,3 +239,16 @@ def test_histogram_never_shows_a_bin_of_fewer_than_k(bank) -> None:
     assert n.sum() == 32
     assert 18 not in h["left"].tolist() and 97 not in h["right"].tolist()  # round edges
     assert (h["left"].to_numpy()[1:] == h["right"].to_numpy()[:-1]).all()  # contiguous
+
+
+@pytest.mark.parametrize("value", [-1.0, 0.0, 3.7, 1e9])
+def test_histogram_of_a_single_value_is_one_bin(bank, value: float) -> None:
+    from surveytool.analysis.descriptive import histogram
+
+    s = Survey(frame([{"B1": 1, "B4": value} for _ in range(6)]), bank)
+    h = histogram(s, s.bank.field("B4"), k=5)
+    assert h["n"].tolist() == [6]
+    assert (
+        h["left"].iloc[0] <= value < h["right"].iloc[0]
+        and h["right"].iloc[0] - h["left"].iloc[0] == 1
+    )

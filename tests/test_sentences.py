@@ -115,3 +115,43 @@ def test_group_difference_shows_scores_as_the_tables_do() -> None:
     assert s.endswith("“甲”的平均得分最高（3.20），“乙”最低（2.00）。")
     s = say.group_difference("每周科研时间", "单位", {"甲": 36.5, "乙": 30.0}, "值")
     assert s.endswith("“甲”的平均值最高（36.5），“乙”最低（30）。")
+
+
+def test_likert_battery_says_when_items_were_left_out() -> None:
+    nan = float("nan")
+    s = say.likert_battery(
+        [("表格多", 52.5, nan), ("会议多", nan, 30.0), ("报销难", 40.0, 25.0)],
+        362,
+        5,
+        "同意的",
+        "不同意的",
+    )
+    assert s == (
+        "在 362 名回答者中，同意的比例最高的是“表格多”（52.5%），最低的是“报销难”（40.0%）"
+        "（另有 1 个题项为保护个人未报告这一比例，未参与比较）。"
+        "不同意的比例最高的是“会议多”（30.0%）（另有 1 个题项为保护个人未报告这一比例，未参与比较）。"
+    )
+
+
+def test_grouping_questions_read_as_nouns_or_are_quoted() -> None:
+    from surveytool.report.context import by_noun
+
+    assert by_noun("您所在单位的类型") == "单位类型"
+    assert by_noun("您所在的单位") == "单位"
+    assert by_noun("您在本单位担任的职务") == "职务"
+    assert by_noun("贵企业的性质") == "企业性质"
+    assert by_noun("您从事科研（或专业技术）工作的年限") == "从事科研工作的年限"
+    assert by_noun("近三年，贵企业是否与高校院所开展过技术合作？") == (
+        "“近三年，贵企业是否与高校院所开展过技术合作”"
+    )
+    assert say.distribution_difference("负担", "单位") == (
+        "不同单位的回答者对“负担”的回答分布存在统计上显著的差异。"
+    )
+    assert say.distribution_difference("负担", "“您所在的单位属于以下哪一类”").startswith(
+        "按“您所在的单位属于以下哪一类”分组，各组回答者对“负担”"
+    )
+
+
+def test_number_sentence_spacing_for_a_latin_unit() -> None:
+    s = say.number(300, 310, 5, 60.2, 60.0, 55.0, 66.0, "kg", 0)
+    assert s.endswith("中间一半回答者在 55～66 kg 之间。")

@@ -229,8 +229,12 @@ def histogram(s: Survey, f: Field, bins: int = 12, k: int = 0) -> pd.DataFrame:
 
 def round_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
     """About ``bins`` bin edges, a round step apart (1, 2, 2.5 or 5 × 10ⁿ; whole numbers for
-    integer data), from the last round number ≤ ``lo`` to the first one > ``hi``."""
-    raw = max(hi - lo, 1e-9) / bins
+    integer data), from the last round number ≤ ``lo`` to the first one above ``hi`` (floating
+    point may put it at ``hi``: numpy counts the last edge in). One value only: one bin."""
+    if hi - lo < 1e-9 * max(1.0, abs(lo)):  # one value only (e.g. everyone answered 0)
+        start = float(np.floor(lo))
+        return np.array([start, start + 1.0])
+    raw = (hi - lo) / bins
     if integer and raw <= 1:
         step = 1.0
     else:

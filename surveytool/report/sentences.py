@@ -114,6 +114,11 @@ def choice(
     return f"{head}{tail}。{caution(n)}"
 
 
+def _left_out(k: int) -> str:
+    """Said when some items' share may not be shown (and so were not compared)."""
+    return f"（另有 {k} 个题项为保护个人未报告这一比例，未参与比较）" if k else ""
+
+
 def likert_battery(
     items: Sequence[tuple[str, float, float]], n: int, k: int, agree_words: str, disagree_words: str
 ) -> str:
@@ -131,10 +136,14 @@ def likert_battery(
         part = f"{agree_words}比例最高的是{_list(hi_labels)}（{pct(hi)}）"
         if len(by_top) > 1:
             part += f"，最低的是{_list(lo_labels)}（{pct(lo)}）"
-        parts.append(part + "。")
+        parts.append(part + _left_out(len(items) - len(tops)) + "。")
     worst = max(bottoms, key=lambda i: i[1]) if bottoms else ("", 0.0)
     if worst[1] > 0:
-        parts.append(f"{disagree_words}比例最高的是“{worst[0]}”（{pct(worst[1])}）。")
+        parts.append(
+            f"{disagree_words}比例最高的是“{worst[0]}”（{pct(worst[1])}）"
+            + _left_out(len(items) - len(bottoms))
+            + "。"
+        )
     return f"在 {n} 名回答者中，" + "".join(parts) + caution(n) if parts else ""
 
 
@@ -155,7 +164,7 @@ def number(
         return skip
     # spacing as in Chinese typesetting: "43.4 小时", "35%", "32～55 小时之间", "24～44% 之间"
     u = f" {unit}" if unit and unit[0] not in "%‰°" else unit or ""
-    after = "" if unit and u.startswith(" ") else " "
+    after = "" if unit and ord(unit[-1]) > 0x2E80 else " "  # "小时之间", "kg 之间", "% 之间"
     s = (
         f"在 {n} 名回答者中，本题回答的平均值为 {num(mean)}{u}，中位数为 {num(median)}{u}，"
         f"中间一半回答者在 {num(q1)}～{num(q3)}{u}{after}之间。"
@@ -230,6 +239,11 @@ def test_note(row: dict) -> str:
     )
 
 
+def _groups(by_text: str) -> str:
+    """“不同单位的回答者”, or for a grouping question quoted whole, “按“…”分组，各组回答者”."""
+    return f"按{by_text}分组，各组回答者" if by_text.startswith("“") else f"不同{by_text}的回答者"
+
+
 def group_difference(subject: str, by_text: str, means: dict[str, float], scale: str) -> str:
     """A significant rank-test difference: which groups score highest and lowest."""
     ordered = sorted(means.items(), key=lambda kv: -kv[1])
@@ -239,14 +253,14 @@ def group_difference(subject: str, by_text: str, means: dict[str, float], scale:
         return f"{x:.2f}" if scale == "得分" else num(x, 2)
 
     return (
-        f"不同{by_text}的回答者在“{subject}”上存在统计上显著的差异："
+        f"{_groups(by_text)}在“{subject}”上存在统计上显著的差异："
         f"“{hi_g}”的平均{scale}最高（{show(hi)}），“{lo_g}”最低（{show(lo)}）。"
     )
 
 
 def distribution_difference(subject: str, by_text: str) -> str:
     """A significant crosstab."""
-    return f"不同{by_text}的回答者对“{subject}”的回答分布存在统计上显著的差异。"
+    return f"{_groups(by_text)}对“{subject}”的回答分布存在统计上显著的差异。"
 
 
 VERDICT_WORDS = {
