@@ -82,3 +82,26 @@ def test_likert_figures_that_would_give_hidden_cells_away_are_blanked() -> None:
     assert out.loc["A", "mean"] is None and out.loc["A", "sd"] is None
     assert out.loc["A", "top2_percent"] == 55.0 and out.loc["A", "bottom2_percent"] == 17.0
     assert out.loc["B", "top2_percent"] is None and out.loc["B", "bottom2_percent"] is None
+
+
+def test_crosstab_cells_hidden_in_rows_and_columns() -> None:
+    from surveytool.analysis.disclosure import hide_small_2d
+
+    # options x groups; row and column totals are both published
+    table = np.array([[3, 20, 30], [10, 25, 40], [12, 30, 2]])
+    hide = hide_small_2d(table, 5)
+    for line in [*hide, *hide.T]:  # no row or column with exactly one hidden cell
+        assert line.sum() != 1
+    for counts, mask in [*zip(table, hide, strict=True), *zip(table.T, hide.T, strict=True)]:
+        assert mask.sum() == 0 or counts[mask].sum() >= 5
+    assert hide[0, 0] and hide[2, 2]
+    # a group under k: its column hidden, and the rows made safe around it
+    small = hide_small_2d(np.array([[2, 30, 40], [1, 25, 35]]), 5, np.array([True, False, False]))
+    assert small[:, 0].all() and (small.sum(axis=1) >= 2).all()
+
+
+def test_group_means_left_out_where_the_overall_mean_is() -> None:
+    from surveytool.report import sentences as say
+
+    s = say.group_difference("表格多", "单位", {"甲": 3.5, "乙": 2.1}, "得分", values=False)
+    assert s == "不同单位的回答者在“表格多”上存在统计上显著的差异：“甲”的平均得分最高，“乙”最低。"

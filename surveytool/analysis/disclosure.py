@@ -16,12 +16,40 @@ import pandas as pd
 def hide_small(counts: np.ndarray, k: int) -> np.ndarray:
     """A boolean mask over ``counts``: True where the count must not be shown."""
     counts = np.asarray(counts, dtype=float)
-    hide = (counts > 0) & (counts < k)
+    return _complete(counts, (counts > 0) & (counts < k), k)
+
+
+def _complete(counts: np.ndarray, hide: np.ndarray, k: int) -> np.ndarray:
+    """``hide`` grown, smallest cell first, until the hidden cells of this published total
+    are none, or at least two holding at least k together."""
+    hide = hide.copy()
     while hide.any() and (hide.sum() == 1 or counts[hide].sum() < k):
         candidates = np.flatnonzero(~hide & (counts > 0))
         if not len(candidates):
             break
         hide[candidates[np.argmin(counts[candidates])]] = True
+    return hide
+
+
+def hide_small_2d(
+    table: np.ndarray, k: int, hidden_columns: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`hide_small` for a crosstab whose row and column totals are both published:
+    small cells (and the cells of ``hidden_columns``, e.g. groups under k) hidden, then
+    complementary cells added row by row and column by column until every row and column
+    satisfies the rule. Returns a mask of ``table``'s shape."""
+    t = np.asarray(table, dtype=float)
+    hide = (t > 0) & (t < k)
+    if hidden_columns is not None:
+        hide[:, hidden_columns] |= t[:, hidden_columns] > 0
+    changed = True
+    while changed:
+        before = hide.copy()
+        for i in range(t.shape[0]):
+            hide[i] = _complete(t[i], hide[i], k)
+        for j in range(t.shape[1]):
+            hide[:, j] = _complete(t[:, j], hide[:, j], k)
+        changed = bool((hide != before).any())
     return hide
 
 

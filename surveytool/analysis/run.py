@@ -18,7 +18,12 @@ import pandas as pd
 from surveytool.analysis import compare, constructs, descriptive, text
 from surveytool.analysis.columns import BASE, P_ADJUSTED, PERCENT, SUPPRESSED, N
 from surveytool.analysis.data import Survey
-from surveytool.analysis.disclosure import hide_small, hide_small_by, likert_derived
+from surveytool.analysis.disclosure import (
+    hide_small,
+    hide_small_2d,
+    hide_small_by,
+    likert_derived,
+)
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
 
@@ -199,6 +204,13 @@ def analyse(
     comp = constructs.composites(s)
     cells, tests = _crosstabs(s, groups, k)
     gtests = _group_tests(s, groups, comp, k)
+    if not gtests.empty:
+        # group means, weighted by group sizes, give the overall mean back: not where that
+        # mean is withheld (it would give the item's hidden cells away)
+        withheld = (
+            set(lik.loc[lik["mean_suppressed"], "field"]) if "mean_suppressed" in lik else set()
+        )
+        gtests["group_means_suppressed"] = gtests["field"].isin(withheld).to_numpy()
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
     open_kw, examples = _open_answers(s, groups, k)
@@ -267,6 +279,8 @@ def _cells(f: Field, g: Field, table: np.ndarray, opts, small: set[int], k: int)
     ri, ci = np.indices(table.shape)
     ri, ci = ri.ravel(), ci.ravel()
     n = table.ravel()
+    small_group = (col_tot < k) | np.isin(np.array(c_codes), list(small))
+    hidden = hide_small_2d(table, k, small_group).ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
         col_pct = np.where(col_tot[ci] > 0, 100 * n / col_tot[ci], np.nan)
         row_pct = np.where(row_tot[ri] > 0, 100 * n / row_tot[ri], np.nan)
@@ -282,7 +296,7 @@ def _cells(f: Field, g: Field, table: np.ndarray, opts, small: set[int], k: int)
             "column_total": col_tot[ci],
             "column_percent": col_pct,
             "row_percent": row_pct,
-            SUPPRESSED: (col_tot[ci] < k) | np.isin(np.array(c_codes)[ci], list(small)),
+            SUPPRESSED: small_group[ci] | hidden,
         }
     )
 

@@ -168,7 +168,11 @@ def comparisons(s: Survey, r: Results, num: Numbering) -> dict:
         subject = row["field"] if row["kind"] == "construct" else s.bank.field(row["field"]).label
         item = {
             "sentence": say.group_difference(
-                subject, _by_text(s, row["by"]), means, "得分" if row["kind"] != "number" else "值"
+                subject,
+                _by_text(s, row["by"]),
+                means,
+                "得分" if row["kind"] != "number" else "值",
+                values=not row.get("group_means_suppressed", False),
             ),
             "note": say.test_note(row),
             "figure": None,

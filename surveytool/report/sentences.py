@@ -244,17 +244,22 @@ def _groups(by_text: str) -> str:
     return f"按{by_text}分组，各组回答者" if by_text.startswith("“") else f"不同{by_text}的回答者"
 
 
-def group_difference(subject: str, by_text: str, means: dict[str, float], scale: str) -> str:
-    """A significant rank-test difference: which groups score highest and lowest."""
+def group_difference(
+    subject: str, by_text: str, means: dict[str, float], scale: str, values: bool = True
+) -> str:
+    """A significant rank-test difference: which groups score highest and lowest (without
+    the means when ``values`` is False)."""
     ordered = sorted(means.items(), key=lambda kv: -kv[1])
     (hi_g, hi), (lo_g, lo) = ordered[0], ordered[-1]
 
     def show(x: float) -> str:  # scores as in the tables (3.00); other values as typed
-        return f"{x:.2f}" if scale == "得分" else num(x, 2)
+        if not values:
+            return ""
+        return f"（{x:.2f}）" if scale == "得分" else f"（{num(x, 2)}）"
 
     return (
         f"{_groups(by_text)}在“{subject}”上存在统计上显著的差异："
-        f"“{hi_g}”的平均{scale}最高（{show(hi)}），“{lo_g}”最低（{show(lo)}）。"
+        f"“{hi_g}”的平均{scale}最高{show(hi)}，“{lo_g}”最低{show(lo)}。"
     )
 
 
