@@ -168,6 +168,12 @@ def test_demo_follow_up_reports_the_built_in_change(demo: Path) -> None:
     assert tasks["P01"][4] == "已销号" and tasks["P02"][4] == "推进中"
 
 
+def test_the_form_wording_of_other_is_not_a_result_label(demo: Path) -> None:
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    assert "其他（请注明）" not in md  # the form's instruction; results say 其他
+    assert "| 其他 |" in md
+
+
 def test_markdown_links_the_chart_files(demo: Path) -> None:
     md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\((charts/fig-\d+\.png)\)", md)

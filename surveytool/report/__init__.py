@@ -16,7 +16,7 @@ from surveytool.analysis import DEFAULT_K, Survey, analyse
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.ingest.answers import collection_summary, load_answers
-from surveytool.report.context import build_context
+from surveytool.report.context import build_context, for_report
 from surveytool.report.numbering import Numbering
 from surveytool.report.render import FORMATS, render
 
@@ -80,7 +80,7 @@ def make_report(
     out = Path(out_dir)
     extras = _extras(store, bank, waves, lists, today, k, link)
     survey = _survey(store, bank, wave)
-    results = analyse(survey, by=by, population=population, targets=targets, k=k)
+    results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
     collection = collection_summary(store, bank, wave)
     try:
         ctx = build_context(survey, results, collection, out, wave, extras=extras)

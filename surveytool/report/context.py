@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+
+import pandas as pd
 
 from surveytool.analysis import Results, Survey
 from surveytool.analysis.constructs import composite, construct_fields
 from surveytool.analysis.descriptive import means_by_group
+from surveytool.bank.model import OTHER_LABEL
 from surveytool.charts import figures
 from surveytool.report import sentences as say
 from surveytool.report.findings import findings
@@ -163,7 +167,7 @@ def comparisons(s: Survey, r: Results, num: Numbering) -> dict:
     constructs = construct_fields(s)
     for row in sig.head(MAX_COMPARISONS).to_dict(orient="records"):
         g = s.bank.field(row["by"])
-        labels = {o.code: o.label for o in g.options}
+        labels = {o.code: say.report_label(o.label) for o in g.options}
         means = {labels[c]: m for c, m in row["group_means"].items() if m == m}
         subject = row["field"] if row["kind"] == "construct" else s.bank.field(row["field"]).label
         item = {
@@ -181,6 +185,7 @@ def comparisons(s: Survey, r: Results, num: Numbering) -> dict:
             mg = means_by_group(
                 composite(s, constructs[row["field"]]), s.values(g.id), g.options, r.k
             )
+            mg["group"] = mg["group"].map(say.report_label)
             item["figure"] = num.figure(
                 figures.group_means(
                     mg[~mg["suppressed"]], f"“{row['field']}”平均得分（按{_by_text(s, row['by'])}）"
@@ -318,6 +323,22 @@ def reliability_table(r: Results, num: Numbering) -> dict | None:
         rows,
         "注：α ≥ 0.8 为良好，0.7～0.8 为可接受，低于 0.7 偏低（经验标准）。",
     )
+
+
+_LABEL_COLUMNS = ("label", "row_label", "column_label", "unit", "group")
+
+
+def for_report(r: Results) -> Results:
+    """``r`` with option labels as a report shows them (see sentences.report_label)."""
+    changed = {}
+    for name, table in vars(r).items():
+        if isinstance(table, pd.DataFrame) and any(c in table for c in _LABEL_COLUMNS):
+            table = table.copy()
+            for col in _LABEL_COLUMNS:
+                if col in table:
+                    table[col] = table[col].replace(OTHER_LABEL, say.REPORT_OTHER)
+            changed[name] = table
+    return replace(r, **changed)
 
 
 def build_context(

@@ -101,7 +101,7 @@ def _groups(s: Survey, r: Results) -> list[dict]:
         if not direction or not row["group_means"]:
             continue
         g = s.bank.field(row["by"])
-        labels = {o.code: o.label for o in g.options}
+        labels = {o.code: say.report_label(o.label) for o in g.options}
         means = {labels[c]: m for c, m in row["group_means"].items() if not np.isnan(m)}
         pick = max if direction == "high" else min
         worst = pick(means, key=means.get)

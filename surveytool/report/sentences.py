@@ -13,7 +13,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from surveytool.bank.model import OTHER_LABEL
+
 SMALL_N = 30
+
+
+REPORT_OTHER = "其他"  # the form's 其他（请注明） is an instruction to fill in, not a result
+
+
+def report_label(label: str) -> str:
+    """An option label as a report shows it (其他（请注明） -> 其他)."""
+    return REPORT_OTHER if label == OTHER_LABEL else label
 
 
 def pct(x: float, digits: int = 1) -> str:
