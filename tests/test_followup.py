@@ -306,3 +306,18 @@ def test_docx_column_widths_wrap_a_header_to_two_lines_at_worst() -> None:
     assert all(x - PAD_CM >= 4 * 0.62 * em - 1e-9 for x in w[1:7])  # numbers on one line
     assert w[1] - PAD_CM >= 2 * em and w[7] - PAD_CM >= 4.5 * em  # headers: two lines at most
     assert w[0] == max(w)
+
+
+def test_lists_print_on_a4_landscape_with_whole_rows(tmp_path: Path) -> None:
+    from surveytool.forms.xlsx import text_lines
+
+    assert text_lines("短", 10) == 1 and text_lines(None, 10) == 1
+    assert text_lines("一二三四五六七八九十" * 4, 40) == 2  # 40 characters x 1.7 > 38.5 units
+    assert text_lines("甲\n乙", 40) == 2
+    long = {"key": "item:X", "text": "很长的问题描述" * 12, "evidence": "依据" * 80}
+    path = make_lists([*PROBLEMS, long], tmp_path / "清单.xlsx", "yr", date(2026, 7, 1))[0]
+    ws = load_workbook(path)["问题清单"]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    short, tall = ws.row_dimensions[2].height, ws.row_dimensions[5].height
+    assert short >= 18 and tall >= 15 * text_lines("依据" * 80, ws.column_dimensions["C"].width)

@@ -194,7 +194,11 @@ def test_demo_is_reproducible(demo: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_docx_opens_in_libreoffice(demo: Path, tmp_path: Path) -> None:
+def test_docx_and_workbooks_open_in_libreoffice(demo: Path, tmp_path: Path) -> None:
+    """The Word report and every workbook the demo writes for people to open: the three
+    lists and the rejects file."""
+    files = [demo / "报告" / "report.docx", demo / "三张清单.xlsx", *demo.glob("rejects-*.xlsx")]
+    assert len(files) == 3, files
     res = subprocess.run(
         [
             "soffice",
@@ -203,7 +207,7 @@ def test_docx_opens_in_libreoffice(demo: Path, tmp_path: Path) -> None:
             "pdf",
             "--outdir",
             str(tmp_path),
-            str(demo / "报告" / "report.docx"),
+            *map(str, files),
         ],
         capture_output=True,
         text=True,
@@ -211,4 +215,6 @@ def test_docx_opens_in_libreoffice(demo: Path, tmp_path: Path) -> None:
         check=False,
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
-    assert (tmp_path / "report.pdf").is_file(), res.stderr
+    for f in files:
+        pdf = tmp_path / f"{f.stem}.pdf"
+        assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF"), (f.name, res.stderr)

@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from surveytool.errors import UsageError, problem
 from surveytool.forms import save_atomic
-from surveytool.forms.xlsx import BODY_FONT, safe_text
+from surveytool.forms.xlsx import BODY_FONT, a4, fit_row_heights, safe_text
 
 STATUSES = ("未启动", "推进中", "已销号")
 SHEETS = {
@@ -159,6 +159,8 @@ def write_lists(lists: Lists, path: str | Path, bank_id: str) -> Path:
                     cell.data_type = "s"
         _validations(ws, header)
         ws.freeze_panes = "B2"
+        fit_row_heights(ws)
+        a4(ws, "1:1", landscape=True)
     wb["问题清单"].sheet_properties.tabColor = "2F5597"
     wb.properties.subject = f"surveytool lists {bank_id}"
     return save_atomic(wb, path)

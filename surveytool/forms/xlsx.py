@@ -11,6 +11,7 @@ Excel pitfalls handled here, in one place:
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -169,6 +170,32 @@ def a4(ws: Worksheet, title_rows: str | None, landscape: bool = False) -> None:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.font = BODY_FONT
+
+
+def text_lines(text: object, width: float) -> int:
+    """Lines a wrapped cell of column ``width`` (Excel units, about one digit each) needs for
+    ``text``: a Chinese character (or a curly quote, drawn full width) about 1.7 units, other
+    characters 0.8 — a little more than LibreOffice draws, since lines also break early to
+    keep quotes with their words; a row too tall is better than a row cut off."""
+    if text is None or text == "":
+        return 1
+    lines = 0
+    for part in str(text).split("\n"):
+        units = sum(1.7 if ord(ch) > 0x2E80 or 0x2010 <= ord(ch) <= 0x206F else 0.8 for ch in part)
+        lines += max(1, math.ceil(units / max(width - 1.5, 1.0)))
+    return lines
+
+
+def fit_row_heights(ws: Worksheet, first_row: int = 2, line_pt: float = 15.0) -> None:
+    """Row heights that show every wrapped cell whole (LibreOffice does not recompute them
+    for a file written by openpyxl, so printed rows would be cut to one line)."""
+    widths = {c: (ws.column_dimensions[c].width or 8.43) for c in ws.column_dimensions}
+    for row in ws.iter_rows(min_row=first_row):
+        lines = max(
+            (text_lines(c.value, widths.get(c.column_letter, 8.43)) for c in row if c.value),
+            default=1,
+        )
+        ws.row_dimensions[row[0].row].height = max(18.0, line_pt * lines + 3)
 
 
 def write_meta(wb: Workbook, s: FormStructure, bank_title: str) -> None:

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font
 
 from surveytool.bank.model import Bank
 from surveytool.forms import save_atomic
-from surveytool.forms.xlsx import BODY_FONT, literal_cell
+from surveytool.forms.xlsx import BODY_FONT, literal_cell, text_lines
 
 HEAD = ["文件", "工作表", "行", "问题原因"]
 
@@ -38,7 +38,9 @@ def write_rejects(records: list[dict[str, Any]], bank: Bank, folder: Path) -> Pa
         header.append(cell)
     ws.append(header)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for r in records:
+    for i, r in enumerate(records, start=2):
+        # the reasons whole (LibreOffice does not grow rows to fit text written by openpyxl)
+        ws.row_dimensions[i].height = max(18.0, 15.0 * text_lines(r["reasons"], 80) + 3)
         row = [
             literal_cell(ws, r["file"]),
             literal_cell(ws, r["sheet"]),
