@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from surveytool.forms import save_atomic
-from surveytool.forms.xlsx import BODY_FONT, literal_cell
+from surveytool.forms.xlsx import BODY_FONT, a4, fit_row_heights, literal_cell
 
 BELOW = PatternFill("solid", fgColor="FCE4D6")
 COVERAGE = [
@@ -23,6 +23,7 @@ COVERAGE = [
     ("moe", "抽样误差（±%）"),
     ("note", "说明"),
 ]
+WIDE = {"title": 30, "unit": 20, "note": 30, "milestone": 36}
 MILESTONES = [
     ("milestone", "时间节点"),
     ("due", "时限"),
@@ -49,8 +50,14 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns, highlight=Non
         if highlight and row.get(highlight):
             for c in ws[ws.max_row]:
                 c.fill = BELOW
-    for col in ws.columns:
-        ws.column_dimensions[col[0].column_letter].width = 16
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for col, (key, _) in zip(ws.columns, columns, strict=True):
+        ws.column_dimensions[col[0].column_letter].width = WIDE.get(key, 12)
+        for c in col[1:]:
+            c.alignment = wrap
+    ws.freeze_panes = "A2"
+    fit_row_heights(ws)
+    a4(ws, "1:1", landscape=True)
 
 
 def write_status(coverage: pd.DataFrame, milestones: pd.DataFrame, path: str | Path) -> Path:
