@@ -22,6 +22,7 @@ from surveytool.followup.lists import Lists, make_lists, write_lists
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest import IngestSummary, ingest, load_answers
 from surveytool.report import make_report
+from surveytool.report.context import for_report
 from surveytool.report.problems import candidate_problems
 from surveytool.simulate import Simulator
 
@@ -125,7 +126,7 @@ def owner_edits(lists: Lists) -> Lists:
 
 def _problems(store: Path, bank: Bank, wave: str) -> list[dict]:
     s = Survey(load_answers(store, bank, wave), bank)
-    return candidate_problems(s, analyse(s, by=[UNIT_FIELD]))
+    return candidate_problems(s, for_report(analyse(s, by=[UNIT_FIELD])))
 
 
 def _fresh(out: Path) -> None:

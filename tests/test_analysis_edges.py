@@ -252,3 +252,31 @@ def test_histogram_of_a_single_value_is_one_bin(bank, value: float) -> None:
         h["left"].iloc[0] <= value < h["right"].iloc[0]
         and h["right"].iloc[0] - h["left"].iloc[0] == 1
     )
+
+
+def test_group_means_withheld_where_a_group_has_hidden_cells(bank) -> None:
+    # group 1 (高校): two people answered 1 to B3_1 -> hidden in the crosstab; B3_2 has no
+    # small cell anywhere
+    rows = []
+    for g in (1, 2):
+        for i in range(30):
+            b31 = 1 if (g == 1 and i < 2) else 3 + i % 2
+            rows.append({"B1": g, "B3_1": b31, "B3_2": 1 + i % 5, "B3_3": 3, "B3_4": 3})
+    r = analyse(Survey(frame(rows), bank), by=["B1"])
+    gt = r.group_tests.set_index(["field", "by"])
+    assert gt.loc[("B3_1", "B1"), "group_means_suppressed"]
+    assert not gt.loc[("B3_2", "B1"), "group_means_suppressed"]
+    out = {(t["field"], t["by"]): t for t in r.to_dict()["group_tests"]}
+    assert out[("B3_1", "B1")]["group_means"] is None
+    assert out[("B3_2", "B1")]["group_means"] is not None
+    cells = [c for c in r.to_dict()["crosstab_cells"] if c["row"] == "B3_1" and c["n"] is not None]
+    assert all(c["n"] == 0 or c["n"] >= 5 for c in cells)  # no small count reaches the JSON
+
+
+def test_round_edges_hold_every_value_at_any_magnitude() -> None:
+    from surveytool.analysis.descriptive import round_edges
+
+    for lo, hi in [(1e12, 1e12 + 500), (1e12, 1e12 + 1e-3), (-7.3, 4.2), (0.0, 1.0)]:
+        edges = round_edges(lo, hi, 12, False)
+        assert (np.diff(edges) > 0).all() and edges[0] <= lo and edges[-1] >= hi, (lo, hi)
+        assert np.histogram([lo, hi], bins=edges)[0].sum() == 2

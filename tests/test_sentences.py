@@ -140,9 +140,9 @@ def test_grouping_questions_read_as_nouns_or_are_quoted() -> None:
     assert by_noun("您所在的单位") == "单位"
     assert by_noun("您在本单位担任的职务") == "职务"
     assert by_noun("贵企业的性质") == "企业性质"
-    assert by_noun("您从事科研（或专业技术）工作的年限") == "从事科研工作的年限"
-    assert by_noun("近三年，贵企业是否与高校院所开展过技术合作？") == (
-        "“近三年，贵企业是否与高校院所开展过技术合作”"
+    assert by_noun("您从事科研（或专业技术）工作的年限") == "“您从事科研（或专业技术）工作的年限”"
+    assert by_noun("近三年（2020—2022年），贵企业是否开展过技术合作？") == (
+        "“近三年（2020—2022年），贵企业是否开展过技术合作”"
     )
     assert say.distribution_difference("负担", "单位") == (
         "不同单位的回答者对“负担”的回答分布存在统计上显著的差异。"

@@ -105,3 +105,18 @@ def test_group_means_left_out_where_the_overall_mean_is() -> None:
 
     s = say.group_difference("表格多", "单位", {"甲": 3.5, "乙": 2.1}, "得分", values=False)
     assert s == "不同单位的回答者在“表格多”上存在统计上显著的差异：“甲”的平均得分最高，“乙”最低。"
+
+
+def test_crosstab_hiding_never_leaves_one_hidden_cell_in_a_line() -> None:
+    from surveytool.analysis.disclosure import hide_small_2d
+
+    # a protecting cell that is the only non-empty one of its column: a zero joins it
+    hide = hide_small_2d(np.array([[3, 10, 30], [20, 0, 30]]), 5)
+    assert hide[:, 1].all()
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        shape = rng.integers(1, 6, size=2)
+        table = rng.choice([0, 0, 1, 2, 3, 4, 6, 9, 15, 40], size=shape)
+        hide = hide_small_2d(table, 5)
+        for line in [*hide, *hide.T]:
+            assert line.sum() != 1 or len(line) == 1, table

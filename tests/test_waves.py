@@ -207,7 +207,9 @@ def test_compare_blanks_item_means_that_give_hidden_cells_away(bank) -> None:
     ).set_index("field")
     assert res.loc["B1_1", "values_hidden"] and np.isnan(res.loc["B1_1", "mean_a"])
     assert np.isnan(res.loc["B1_1", "mean_b"]) and np.isnan(res.loc["B1_1", "change"])
-    assert res.loc["B1_1", "direction"] == -1  # the way it moved is still known
+    assert res.loc["B1_1", "moved"] == -1  # the way it moved is still known
+    assert res.loc["B1_1", "direction"] == "high"  # compare_waves' column is left alone
+    assert hide_wave_values(res.iloc[:0], survey(bank, first), survey(bank, second), 5).empty
     assert not res.loc["B1_2", "values_hidden"]
     assert res.loc["B1_2", "mean_a"] == pytest.approx((1 + 2 + 3 + 12 * 15) / 63)
     constructs = res[res["kind"] == "construct"]

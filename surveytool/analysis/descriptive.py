@@ -231,9 +231,9 @@ def round_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
     """About ``bins`` bin edges, a round step apart (1, 2, 2.5 or 5 × 10ⁿ; whole numbers for
     integer data), from the last round number ≤ ``lo`` to the first one above ``hi`` (floating
     point may put it at ``hi``: numpy counts the last edge in). One value only: one bin."""
-    if hi - lo < 1e-9 * max(1.0, abs(lo)):  # one value only (e.g. everyone answered 0)
-        start = float(np.floor(lo))
-        return np.array([start, start + 1.0])
+    one = np.array([np.floor(lo), max(np.floor(lo) + 1.0, np.nextafter(hi, np.inf))])
+    if hi == lo:  # one value only (e.g. everyone answered 0): one bin
+        return one
     raw = (hi - lo) / bins
     if integer and raw <= 1:
         step = 1.0
@@ -243,7 +243,9 @@ def round_edges(lo: float, hi: float, bins: int, integer: bool) -> np.ndarray:
         step = next(v for v in steps if v >= raw)
     start = np.floor(lo / step) * step
     count = int(np.floor((hi - start) / step)) + 1
-    return np.round(start + step * np.arange(count + 1), 10)
+    edges = np.round(start + step * np.arange(count + 1), 10)
+    # a range too narrow for floating point at this magnitude: one bin holding everything
+    return edges if (np.diff(edges) > 0).all() and edges[-1] >= hi else one
 
 
 def means_by_group(

@@ -19,12 +19,16 @@ def hide_small(counts: np.ndarray, k: int) -> np.ndarray:
     return _complete(counts, (counts > 0) & (counts < k), k)
 
 
-def _complete(counts: np.ndarray, hide: np.ndarray, k: int) -> np.ndarray:
+def _complete(counts: np.ndarray, hide: np.ndarray, k: int, zeros: bool = False) -> np.ndarray:
     """``hide`` grown, smallest cell first, until the hidden cells of this published total
-    are none, or at least two holding at least k together."""
+    are none, or at least two holding at least k together. With ``zeros``, an empty cell is
+    hidden too when no other cell is left (in a crosstab, a line whose only other cell is 0
+    would otherwise show its one hidden cell as total − 0)."""
     hide = hide.copy()
     while hide.any() and (hide.sum() == 1 or counts[hide].sum() < k):
         candidates = np.flatnonzero(~hide & (counts > 0))
+        if not len(candidates) and zeros:
+            candidates = np.flatnonzero(~hide)
         if not len(candidates):
             break
         hide[candidates[np.argmin(counts[candidates])]] = True
@@ -46,9 +50,9 @@ def hide_small_2d(
     while changed:
         before = hide.copy()
         for i in range(t.shape[0]):
-            hide[i] = _complete(t[i], hide[i], k)
+            hide[i] = _complete(t[i], hide[i], k, zeros=True)
         for j in range(t.shape[1]):
-            hide[:, j] = _complete(t[:, j], hide[:, j], k)
+            hide[:, j] = _complete(t[:, j], hide[:, j], k, zeros=True)
         changed = bool((hide != before).any())
     return hide
 

@@ -205,12 +205,7 @@ def analyse(
     cells, tests = _crosstabs(s, groups, k)
     gtests = _group_tests(s, groups, comp, k)
     if not gtests.empty:
-        # group means, weighted by group sizes, give the overall mean back: not where that
-        # mean is withheld (it would give the item's hidden cells away)
-        withheld = (
-            set(lik.loc[lik["mean_suppressed"], "field"]) if "mean_suppressed" in lik else set()
-        )
-        gtests["group_means_suppressed"] = gtests["field"].isin(withheld).to_numpy()
+        gtests["group_means_suppressed"] = _means_withheld(gtests, lik, cells, k)
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
     open_kw, examples = _open_answers(s, groups, k)
@@ -241,6 +236,28 @@ def analyse(
 def _concat(frames) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _means_withheld(
+    gtests: pd.DataFrame, lik: pd.DataFrame, cells: pd.DataFrame, k: int
+) -> np.ndarray:
+    """Which rows of ``gtests`` may not show their group means: where the item's overall
+    mean is withheld (the group means, weighted by group sizes, give it back), and where the
+    item's crosstab by that grouping hides a non-empty cell of a reported group (a group's
+    mean, its shown cells and its size would solve its hidden ones; groups under k have no
+    reported mean)."""
+    withheld = set(lik.loc[lik["mean_suppressed"], "field"]) if "mean_suppressed" in lik else set()
+    hidden = set()
+    if not cells.empty:
+        h = cells[cells[SUPPRESSED].astype(bool) & (cells[N] > 0) & (cells["column_total"] >= k)]
+        hidden = set(zip(h["row"], h["column"], strict=True))
+    return np.array(
+        [
+            f in withheld or (f, by) in hidden
+            for f, by in zip(gtests["field"], gtests["by"], strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd.DataFrame]:

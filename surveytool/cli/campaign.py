@@ -118,11 +118,12 @@ def cmd_lists(args: argparse.Namespace) -> int:
     from surveytool.analysis import Survey, analyse
     from surveytool.followup.lists import make_lists
     from surveytool.ingest import load_answers
+    from surveytool.report.context import for_report
     from surveytool.report.problems import candidate_problems
 
     bank = load_bank(args.bank)
     s = Survey(load_answers(args.store, bank, args.wave), bank)
-    problems = candidate_problems(s, analyse(s, by=args.by))
+    problems = candidate_problems(s, for_report(analyse(s, by=args.by)))
     existed = Path(args.output).exists()
     path, lists = make_lists(problems, args.output, bank.id, parse_today(args.today))
     rows = lists.sheets["问题清单"]

@@ -16,6 +16,7 @@ from surveytool.analysis.constructs import construct_fields
 from surveytool.analysis.descriptive import frequencies
 from surveytool.analysis.disclosure import hide_small
 from surveytool.analysis.waves import compare_waves
+from surveytool.bank.model import OTHER_LABEL
 from surveytool.charts import figures
 from surveytool.followup.lists import STATUSES
 from surveytool.followup.track import Progress
@@ -112,16 +113,20 @@ def _has_hidden(s: Survey, fid: str, k: int) -> bool:
 
 
 def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.DataFrame:
-    """``res`` (compare_waves) with ``values_hidden`` set, and the two waves' means blanked,
-    for the items whose means would give a wave's hidden cells away (see _has_hidden)."""
+    """``res`` (compare_waves) as shown to people: ``values_hidden`` set and the two waves'
+    means blanked for the items whose means would give a wave's hidden cells away (see
+    _has_hidden), ``moved`` the sign of the change, 其他（请注明） in labels said as 其他."""
     out = res.copy()
+    if out.empty:
+        return out.assign(values_hidden=pd.Series(dtype=bool), moved=pd.Series(dtype=float))
     items = out["kind"] != "construct"
     hidden = [
         bool(item) and (_has_hidden(a, fid, k) or _has_hidden(b, fid, k))
         for fid, item in zip(out["field"], items, strict=True)
     ]
     out["values_hidden"] = hidden
-    out["direction"] = np.sign(out["change"])  # the way it moved, without the size
+    out["label"] = out["label"].str.replace(OTHER_LABEL, say.REPORT_OTHER, regex=False)
+    out["moved"] = np.sign(out["change"])  # the way it moved, without the size
     for col in ("mean_a", "mean_b", "change"):
         out[col] = out[col].mask(out["values_hidden"])
     return out

@@ -147,15 +147,15 @@ def _by_text(s: Survey, fid: str) -> str:
 def by_noun(text: str) -> str:
     """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
     企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
-    sentence) comes back whole, in quotation marks."""
+    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
     t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
     noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
     noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
     noun = re.sub(r"^贵(\w{1,2}?)的", r"\1", noun).removeprefix("贵")
     noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
-    if len(noun) <= 12 and not re.search(r"[？?，,。：:]|是否|哪|以下|是$", noun):
+    if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
         return noun
-    return f"“{t}”"
+    return f"“{text.rstrip('？?：: ')}”"
 
 
 def comparisons(s: Survey, r: Results, num: Numbering) -> dict:

@@ -102,15 +102,16 @@ def _groups(s: Survey, r: Results) -> list[dict]:
             continue
         g = s.bank.field(row["by"])
         labels = {o.code: say.report_label(o.label) for o in g.options}
-        means = {labels[c]: m for c, m in row["group_means"].items() if not np.isnan(m)}
+        means = {c: m for c, m in row["group_means"].items() if not np.isnan(m)}
         pick = max if direction == "high" else min
-        worst = pick(means, key=means.get)
+        code = pick(means, key=means.get)
+        worst = labels[code]
         out.append(
             {
-                "key": f"group:{row['field']}:{row['by']}:{worst}",
+                "key": f"group:{row['field']}:{row['by']}:{code}",  # the code: labels get edited
                 "text": f"“{worst}”在“{row['field']}”方面的问题更为突出",
                 "evidence": f"按{s.bank.question(g.question).text}分组，“{worst}”的"
-                f"“{row['field']}”平均得分为 {means[worst]:.2f}"
+                f"“{row['field']}”平均得分为 {means[code]:.2f}"
                 f"（各组最{'高' if direction == 'high' else '低'}）；" + say.test_note(row),
                 "share": 0.0,
             }

@@ -301,7 +301,7 @@ def wave_change(label: str, row: dict, wave_a: str, wave_b: str, values: bool = 
     subject = label if label.startswith("“") else f"“{label}”"
     if row["verdict"] == "no_change":
         return f"{subject}未发现统计上可检出的变化{moved}。"
-    way = "上升" if row.get("direction", row["change"]) > 0 else "下降"
+    way = "上升" if row.get("moved", row["change"]) > 0 else "下降"
     return f"{subject}{way}{moved}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
 
 
