@@ -109,7 +109,8 @@ def test_compare_command_through_the_store(tmp_path: Path, bank) -> None:
     after = Simulator(
         bank, seed=5, noise_seed=6, problem_shift=0.0, construct_shift={"负担": -0.9}
     ).respondents(120)
-    for wave, people in (("baseline", before), ("followup", after)):
+    rows_waves = ("baseline", "followup")
+    for wave, people in zip(rows_waves, (before, after), strict=True):
         for i, p in enumerate(people):
             filler.fill(p, tmp_path / wave / f"{i:03d}.xlsx")
     run = [sys.executable, "-m", "surveytool"]
@@ -144,6 +145,19 @@ def test_compare_command_through_the_store(tmp_path: Path, bank) -> None:
     assert "配对比较" in res.stdout and "“负担”维度得分" in res.stdout
     rows = {r["field"]: r for r in json.loads((tmp_path / "cmp.json").read_text("utf-8"))}
     assert rows["负担"]["verdict"] == "improved" and rows["环境"]["verdict"] == "no_change"
+    assert rows["负担"]["direction"] == "high" and rows["负担"]["moved"] == -1
+    # an item mean is in the JSON only where neither wave's distribution hides a cell
+    from surveytool.analysis import Survey
+    from surveytool.ingest import load_answers
+    from surveytool.report.campaign import _has_hidden
+
+    waves = [Survey(load_answers(tmp_path / "survey.db", bank, w), bank) for w in rows_waves]
+    for fid, r in rows.items():
+        if r["kind"] == "construct":
+            assert r["mean_a"] is not None and not r["values_hidden"]
+            continue
+        hidden = any(_has_hidden(w, fid, 5) for w in waves)
+        assert r["values_hidden"] == hidden and (r["mean_a"] is None) == hidden, fid
 
     # the same two waves in the report: 回访对比 says the same, on the paired design
     from surveytool.cli import main
