@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import hostile as h
+import peak
 import pytest
 
 from surveytool.bank import load_bank
@@ -83,42 +84,19 @@ def test_each_hostile_file_alone(batch: Path, tmp_path: Path) -> None:
             assert summary.total("accepted") == 1, name
 
 
-# The CLI, then the peak resident memory of it and of every reader worker it started. The
-# CLI's own from VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts from its parent's
-# peak when it is spawned by vfork, and the parent here is pytest, grown large by the suite.
-PEAK = """
-import sys
-from pathlib import Path
-from surveytool.cli import main
-from surveytool.ingest import sandbox
-
-def hwm(pid="self"):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-peaks = [0]
-stop = sandbox._Worker.stop
-def measured_stop(self, gently=True):
-    if self.alive():
-        peaks.append(hwm(self.proc.pid))
-    stop(self, gently)
-sandbox._Worker.stop = measured_stop
-rc = main(sys.argv[1:])
-sandbox._stop_worker()
-# workers that died (a crash) are counted by the kernel: ru_maxrss of waited-for children,
-# which also starts from this small CLI process's size at spawn (an over-estimate, not under)
-import resource
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(f"PEAK_KIB={max(hwm(), children, *peaks)}")
-sys.exit(rc)
-"""
-
-
 def test_the_batch_goes_on_without_traceback_in_512_mib(batch: Path, tmp_path: Path) -> None:
     res = subprocess.run(
-        [sys.executable, "-c", PEAK, "ingest", "--bank", BANK, "--store", "s.db", str(batch)],
+        [
+            sys.executable,
+            "-c",
+            peak.SCRIPT,
+            "ingest",
+            "--bank",
+            BANK,
+            "--store",
+            "s.db",
+            str(batch),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -132,8 +110,7 @@ def test_the_batch_goes_on_without_traceback_in_512_mib(batch: Path, tmp_path: P
     assert f"有效答卷 {3 + len(READ)} 份" in out
     for name in REJECTED:
         assert f"返回表 {name}：" in res.stderr, name
-    peak_mib = int(out.split("PEAK_KIB=")[1].split()[0]) / 1024
-    assert peak_mib < 512, peak_mib
+    assert max(peak.peaks_mib(res.stdout)) < 512, peak.peaks_mib(res.stdout)
 
 
 def test_map_refuses_each_hostile_file_with_our_message(
