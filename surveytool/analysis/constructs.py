@@ -37,7 +37,7 @@ def recoded(s: Survey, f: Field) -> np.ndarray:
     x = s.values(f.id)
     if not f.reverse:
         return x
-    codes = f.codes
+    codes = [o.code for o in f.scale_options]
     return min(codes) + max(codes) - x
 
 

@@ -33,7 +33,26 @@ class Survey:
         return len(self.frame)
 
     def values(self, fid: str) -> np.ndarray:
-        """A code/number field as a float array (NaN = missing)."""
+        """A code/number field as a float array (NaN = missing). Answers coded as 不清楚/
+        不适用 (options marked ``missing``) are NaN here, as SPSS user-missing values: out of
+        bases, means, reliability and tests; :meth:`raw_values` keeps them."""
+        key = f"{fid}\0analysis"
+        if key not in self._numeric:
+            x = self.raw_values(fid)
+            missing = self._missing_codes(fid)
+            if missing:
+                x = np.where(np.isin(x, missing), np.nan, x)
+            self._numeric[key] = x
+        return self._numeric[key]
+
+    def _missing_codes(self, fid: str) -> tuple[int, ...]:
+        try:
+            return self.bank.field(fid).missing_codes
+        except KeyError:
+            return ()
+
+    def raw_values(self, fid: str) -> np.ndarray:
+        """A code/number field as stored, 不清楚/不适用 codes included (NaN = no answer)."""
         if fid not in self._numeric:
             col = (
                 self.frame[fid]
@@ -58,7 +77,7 @@ class Survey:
     @cached_property
     def _all_values(self) -> dict[str, np.ndarray]:
         return {
-            f.id: self.values(f.id) for f in self.bank.fields if f.kind not in ("text", "other")
+            f.id: self.raw_values(f.id) for f in self.bank.fields if f.kind not in ("text", "other")
         }
 
     def shown(self, q: Question) -> np.ndarray:
@@ -77,7 +96,7 @@ class Survey:
             if f.kind in ("text", "other"):
                 mask |= np.array([t is not None for t in self.texts(f.id)], dtype=bool)
             else:
-                mask |= ~np.isnan(self.values(f.id))
+                mask |= ~np.isnan(self.raw_values(f.id))
         return mask
 
     def fields_of(self, q: Question) -> list[Field]:

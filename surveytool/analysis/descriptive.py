@@ -42,21 +42,31 @@ def frequencies(s: Survey, f: Field) -> pd.DataFrame:
     """One row per option of a single-choice or likert field.
 
     Columns: field, option, label, n, percent (of valid), base, valid, missing,
-    ci_low, ci_high (Wilson 95%).
+    ci_low, ci_high (Wilson 95%), dont_know (the row is a 不清楚/不适用 option: its count is
+    given, its percent is NaN, and it is not part of ``valid``), dont_know_n (how many chose
+    such an option, on every row of the field).
     """
     q = s.bank.question(f.question)
     shown = s.shown(q)
+    raw = s.raw_values(f.id)[shown]
     x = s.values(f.id)[shown]
     valid = int((~np.isnan(x)).sum())
     base = int(shown.sum())
     rows = []
     for o in f.options:
-        k = int((x == o.code).sum())
-        rows.append({"field": f.id, "option": o.code, "label": o.label, N: k})
+        k = int((raw == o.code).sum())
+        rows.append(
+            {"field": f.id, "option": o.code, "label": o.label, N: k, "dont_know": o.missing}
+        )
     out = pd.DataFrame(rows)
+    dont_know = out["dont_know"].to_numpy(dtype=bool)
     out[PERCENT] = 100 * out[N] / valid if valid else np.nan
-    out[BASE], out[VALID], out[MISSING] = base, valid, base - valid
+    out.loc[dont_know, PERCENT] = np.nan
+    out[BASE], out[VALID] = base, valid
+    out["dont_know_n"] = int(out.loc[dont_know, N].sum())
+    out[MISSING] = base - valid - out["dont_know_n"]
     out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid)
+    out.loc[dont_know, [CI_LOW, CI_HIGH]] = np.nan
     return out
 
 
@@ -64,30 +74,40 @@ def multi_response(s: Survey, q: Question) -> pd.DataFrame:
     """Multiple response (SPSS MULT RESPONSE semantics), options ranked by count.
 
     ``percent`` is of respondents who picked at least one option (``valid``);
-    ``percent_responses`` is of all picks. Columns also: question, option, label, rank,
-    base (shown), valid, missing, ci_low, ci_high.
+    ``percent_responses`` is of all picks. An option marked ``missing`` (不清楚) is counted but
+    has no percent, and a respondent who picked only such options is not in ``valid``.
+    Columns also: question, option, label, rank, base (shown), valid, missing, ci_low,
+    ci_high, dont_know, dont_know_n (respondents who picked only 不清楚-type options).
     """
     shown = s.shown(q)
     flags = [f for f in s.fields_of(q) if f.kind == "flag"]
+    dont_know = np.array([f.option.missing for f in flags], dtype=bool)  # type: ignore[union-attr]
     m = np.column_stack([s.values(f.id)[shown] for f in flags])
-    answered = (m == 1).any(axis=1)
+    picked = m == 1
+    answered = picked[:, ~dont_know].any(axis=1)
+    only_dk = picked[:, dont_know].any(axis=1) & ~answered
     valid = int(answered.sum())
-    counts = (m == 1).sum(axis=0)
-    total = int(counts.sum())
+    counts = picked.sum(axis=0)
+    total = int(counts[~dont_know].sum())
     out = pd.DataFrame(
         {
             "question": q.id,
             "option": [f.option.code for f in flags],  # type: ignore[union-attr]
-            "label": [f.option.label for f in flags],
-            "field": [f.id for f in flags],  # type: ignore[union-attr]
+            "label": [f.option.label for f in flags],  # type: ignore[union-attr]
+            "field": [f.id for f in flags],
             N: counts,
+            "dont_know": dont_know,
         }
     )
     out[PERCENT] = 100 * out[N] / valid if valid else np.nan
     out["percent_responses"] = 100 * out[N] / total if total else np.nan
-    out[BASE], out[VALID], out[MISSING] = int(shown.sum()), valid, int(shown.sum()) - valid
+    out.loc[dont_know, [PERCENT, "percent_responses"]] = np.nan
+    out[BASE], out[VALID] = int(shown.sum()), valid
+    out["dont_know_n"] = int(only_dk.sum())
+    out[MISSING] = int(shown.sum()) - valid - int(only_dk.sum())
     out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid)
-    out = out.sort_values([N, "option"], ascending=[False, True], kind="stable")
+    out.loc[dont_know, [CI_LOW, CI_HIGH]] = np.nan
+    out = out.sort_values(["dont_know", N, "option"], ascending=[True, False, True], kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
     return out.reset_index(drop=True)
 
@@ -179,7 +199,7 @@ def likert(s: Survey, f: Field) -> pd.DataFrame:
     shown = s.shown(q)
     x = s.values(f.id)[shown]
     x = x[~np.isnan(x)]
-    codes = sorted(f.codes)
+    codes = sorted(o.code for o in f.scale_options)
     top, bottom = codes[-2:], codes[:2]
     n = len(x)
     return pd.DataFrame(

@@ -271,7 +271,7 @@ def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd
             shown = s.shown(s.bank.question(f.question))
             x = s.values(f.id).copy()
             x[~shown] = np.nan
-            opts = f.options if f.kind != "flag" else _FLAG
+            opts = f.scale_options if f.kind != "flag" else _FLAG
             table = compare.crosstab_counts(x, gv, opts, g.options)
             test = compare.table_test(table)
             test_rows.append({"row": f.id, "column": g.id, **test})

@@ -28,7 +28,7 @@ QUESTION_ID = re.compile(r"^[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
 
 COMMON_KEYS = {"id", "type", "text", "hint", "required", "relevant", "role", "pii"}
 TYPE_KEYS: dict[str, set[str]] = {
-    "single": {"options", "scale", "other", "other_code"},
+    "single": {"options", "scale", "other", "other_code", "problem_when", "problem"},
     "multi": {
         "options",
         "other",
@@ -140,8 +140,39 @@ _MEANING = {
 }
 
 
+OPTION_KEYS = {"label", "problem", "none", "missing"}
+
+
+def _option(c: Collector, code: Any, value: Any, at: int, qid: str) -> Option | None:
+    """One option: ``code: 文字`` or ``code: {label: 文字, problem: …, none: …, missing: …}``."""
+    extra: dict[str, Any] = {}
+    if isinstance(value, LineMap):
+        c.unknown_keys(value, OPTION_KEYS, qid)
+        label = value.get("label")
+        extra = {
+            "problem": c.text(value, "problem", qid, required=False),
+            "none": c.flag(value, "none", qid),
+            "missing": c.flag(value, "missing", qid),
+        }
+        if extra["none"] and extra["problem"]:
+            c.err("none_with_problem", value.line_of("problem"), qid, code=code)
+        if extra["none"] and extra["missing"]:
+            c.err("none_and_missing", value.line_of("missing"), qid, code=code)
+    else:
+        label = value
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, str | int | float)
+        or not str(label).strip()
+    ):
+        c.err("bad_option_label", at, qid, code=code)
+        return None
+    return Option(code, str(label).strip(), **extra)
+
+
 def build_options(c: Collector, raw: Any, line: int, qid: str, qtype: str) -> tuple[Option, ...]:
-    """Parse ``{code: label}``; reports bad codes, empty/duplicate labels."""
+    """Parse ``{code: label}`` (a label may be a mapping with problem/none/missing); reports
+    bad codes, empty/duplicate labels."""
     if raw is None or (isinstance(raw, dict) and not raw):
         c.err("empty_options", line, qid, qtype=TYPE_NAMES.get(qtype, "选择题"))
         return ()
@@ -150,43 +181,53 @@ def build_options(c: Collector, raw: Any, line: int, qid: str, qtype: str) -> tu
         return ()
     out: list[Option] = []
     seen: dict[str, int] = {}
-    for code, label in m.items():
+    for code, value in m.items():
         at = m.line_of(code)
         if isinstance(code, bool) or not isinstance(code, int):
             c.err("bad_option_code", at, qid, value=code)
             continue
-        if (
-            isinstance(label, bool)
-            or not isinstance(label, str | int | float)
-            or not str(label).strip()
-        ):
-            c.err("bad_option_label", at, qid, code=code)
+        option = _option(c, code, value, at, qid)
+        if option is None:
             continue
-        text = str(label).strip()
-        if text in seen:
-            c.err("duplicate_option_label", at, qid, label=text, first=seen[text], second=code)
-        seen[text] = code
-        out.append(Option(code, text))
+        if option.label in seen:
+            c.err(
+                "duplicate_option_label",
+                at,
+                qid,
+                label=option.label,
+                first=seen[option.label],
+                second=code,
+            )
+        seen[option.label] = code
+        out.append(option)
     if len(out) < 2 and len(out) == len(m):
         c.err("empty_options", line, qid, qtype=TYPE_NAMES.get(qtype, "选择题"))
     return tuple(out)
 
 
 def build_scale(c: Collector, name: Any, raw: Any, line: int) -> tuple[Option, ...] | None:
-    """Parse one named scale; None (with a problem) when it is unusable."""
+    """Parse one named scale: ``{code: 文字}``, where an answer such as 不清楚 may be written
+    ``code: {label: 不清楚, missing: true}``; None (with a problem) when it is unusable."""
     m = raw if isinstance(raw, LineMap) else None
-    ok = (
-        m is not None
-        and len(m) >= 2
-        and all(
-            isinstance(k, int) and not isinstance(k, bool) and isinstance(v, str) and v.strip()
-            for k, v in m.items()
-        )
-    )
-    if not ok or m is None:
+    if m is None or len(m) < 2 or any(isinstance(k, bool) or not isinstance(k, int) for k in m):
         c.err("bad_scale", line, value=name)
         return None
-    return tuple(Option(k, v.strip()) for k, v in sorted(m.items()))
+    out = []
+    for code, value in sorted(m.items()):
+        if isinstance(value, LineMap):
+            c.unknown_keys(value, {"label", "missing"}, str(name))
+            label = value.get("label")
+            missing = c.flag(value, "missing", str(name))
+        else:
+            label, missing = value, False
+        if not isinstance(label, str) or not label.strip():
+            c.err("bad_scale", line, value=name)
+            return None
+        out.append(Option(code, label.strip(), missing=missing))
+    if sum(not o.missing for o in out) < 2:
+        c.err("bad_scale", line, value=name)
+        return None
+    return tuple(out)
 
 
 def build_items(c: Collector, raw: Any, line: int, qid: str) -> tuple[Item, ...]:
@@ -200,17 +241,19 @@ def build_items(c: Collector, raw: Any, line: int, qid: str) -> tuple[Item, ...]
     out: list[Item] = []
     for iid, value in m.items():
         at = m.line_of(iid)
+        problem_phrase = None
         if isinstance(value, LineMap):
-            c.unknown_keys(value, {"text", "reverse"}, str(iid))
+            c.unknown_keys(value, {"text", "reverse", "problem"}, str(iid))
             text = c.text(value, "text", str(iid), required=True)
             reverse = c.flag(value, "reverse", str(iid))
+            problem_phrase = c.text(value, "problem", str(iid), required=False)
         elif isinstance(value, str) and value.strip():
             text, reverse = value.strip(), False
         else:
             c.err("bad_text", at, str(iid), key=iid)
             continue
         if text is not None:
-            out.append(Item(str(iid), text, reverse, at))
+            out.append(Item(str(iid), text, reverse, at, problem=problem_phrase))
     return tuple(out)
 
 
@@ -313,6 +356,10 @@ def build_question(
             c.err("bad_problem_when", m.line_of("problem_when"), qid, value=value)
         else:
             kw["problem_when"] = value
+    if "problem" in m and "problem" in TYPE_KEYS[qtype]:
+        kw["problem"] = c.text(m, "problem", qid, required=False)
+        if kw.get("scale") is None:
+            c.err("problem_needs_scale", m.line_of("problem"), qid)
     return Question(qid, qtype, text, section, line=m.line, **kw)
 
 

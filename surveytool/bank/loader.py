@@ -18,7 +18,7 @@ from surveytool.errors import BankError, problem
 
 BANK_ID = re.compile(r"^[a-z0-9_]+$")
 TOP_KEYS = {"id", "version", "title", "topic", "description", "scales", "include", "sections"}
-BLOCK_KEYS = {"title", "scales", "sections"}
+BLOCK_KEYS = {"title", "scales", "sections", "position"}
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -69,9 +69,10 @@ def load_bank(name: str | Path) -> Bank:
         raise BankError(c.problems)
     c.unknown_keys(top, TOP_KEYS)
     header = _header(c, top)
-    located, scales, owners, collectors = _includes(c, top, path)
+    located, last, scales, owners, collectors = _includes(c, top, path)
     scales.update(_scales(c, top, scales, owners))
     located.extend(_sections(c, top, scales, required=True))
+    located.extend(last)
     sections = BankChecker(scales).run(located)
     problems = [p for col in [*collectors, c] for p in col.problems]
     if problems:
@@ -118,13 +119,17 @@ def _block_names(bank_path: Path) -> list[str]:
 
 def _includes(
     c: Collector, top: LineMap, bank_path: Path
-) -> tuple[list[Located], dict[str, tuple[Option, ...]], dict[str, str], list[Collector]]:
-    """Load the included blocks: their sections (located in their own files), their scales,
-    which block defined each scale, and the blocks' problem collectors."""
+) -> tuple[
+    list[Located], list[Located], dict[str, tuple[Option, ...]], dict[str, str], list[Collector]
+]:
+    """Load the included blocks: their sections (located in their own files) to go before
+    the bank's own and those of blocks marked ``position: end`` to go after them, their
+    scales, which block defined each scale, and the blocks' problem collectors."""
     raw = top.get("include") or []
     if not isinstance(raw, list):
         raw = [raw]
     located: list[Located] = []
+    last: list[Located] = []
     scales: dict[str, tuple[Option, ...]] = {}
     owners: dict[str, str] = {}
     collectors: list[Collector] = []
@@ -147,8 +152,12 @@ def _includes(
         for sname, options in _scales(bc, bm, scales, owners).items():
             scales[sname] = options
             owners[sname] = str(name)
-        located.extend(_sections(bc, bm, scales, required=False))
-    return located, scales, owners, collectors
+        position = bm.get("position", "start")
+        if position not in ("start", "end"):
+            bc.err("bad_block_position", bm.line_of("position"), value=position)
+        target = last if position == "end" else located
+        target.extend(_sections(bc, bm, scales, required=False))
+    return located, last, scales, owners, collectors
 
 
 def _scales(

@@ -40,10 +40,20 @@ CODE_KINDS = ("single", "likert")
 
 @dataclass(frozen=True)
 class Option:
-    """One answer option: integer ``code`` and its ``label``."""
+    """One answer option: integer ``code`` and its ``label``.
+
+    ``problem`` is the short phrase naming the problem this option stands for when picked
+    (e.g. 申报材料过于繁琐); ``none`` marks an option meaning "no problem / none of these"
+    (never a problem, and its direction is the opposite of the question's); ``missing``
+    marks 不清楚/不适用: counted and shown, but out of percentage bases, means, reliability
+    and tests (as SPSS user-missing values).
+    """
 
     code: int
     label: str
+    problem: str | None = field(default=None, compare=False)
+    none: bool = field(default=False, compare=False)
+    missing: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class Item:
     text: str
     reverse: bool = False
     line: int | None = None
+    problem: str | None = None  # the problem phrase, in the problem's direction
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,8 @@ class Question:
     max: float | None = None
     integer: bool = False
     max_rank: int | None = None
-    problem_when: str | None = None  # likert/multi: "high" or "low" answers mark a problem
+    problem_when: str | None = None  # likert/multi/single: "high" or "low" answers mark a problem
+    problem: str | None = None  # single with a scale: the problem phrase of the question
 
     @property
     def type_name(self) -> str:
@@ -129,6 +141,16 @@ class Field:
     def codes(self) -> tuple[int, ...]:
         """Allowed codes of a single/likert field (empty for other kinds)."""
         return tuple(o.code for o in self.options)
+
+    @property
+    def missing_codes(self) -> tuple[int, ...]:
+        """Codes meaning 不清楚/不适用 (out of bases, means and tests)."""
+        return tuple(o.code for o in self.options if o.missing)
+
+    @property
+    def scale_options(self) -> tuple[Option, ...]:
+        """The substantive options (without 不清楚/不适用), in code order for scales."""
+        return tuple(o for o in self.options if not o.missing)
 
 
 @dataclass(frozen=True)
