@@ -29,6 +29,8 @@ MESSAGES: dict[str, str] = {
     # --- YAML ----------------------------------------------------------------------------
     "yaml_syntax": "YAML 格式错误：{detail}。请检查这一行及上一行的缩进、冒号和引号。",
     "yaml_encoding": "文件不是 UTF-8 编码，无法读取。请在编辑器中以 UTF-8 编码另存。",
+    "yaml_anchor": "用了 YAML 的锚点或引用“{mark}”。本工具读取的 YAML 文件不接受锚点（&名称）和引用（*名称）：引用可以层层展开成极大的内容。请把要重复的内容直接写出来（几个题库共用的部分请放进公共模块，用 include 引用）；如果这是一段以 & 或 * 开头的文字，请给整段文字加引号。",
+    "yaml_tag": "用了 YAML 标签“{tag}”。本工具读取的 YAML 文件只能包含文字、数字、真假值、列表和映射，不能有 ! 开头的标签（有的标签能让程序执行代码）。请删除这个标签。",
     "duplicate_key": "“{key}”在同一层级出现了两次（上一次在第 {first_line} 行），后一个会覆盖前一个。请删除或改名其中一个。",
     "not_mapping": "{what}应当是“键: 值”形式的映射，现在是{got}。",
     "not_list": "{what}应当是列表（每项以“- ”开头），现在是{got}。",
@@ -52,7 +54,7 @@ MESSAGES: dict[str, str] = {
     "options_and_scale": "同时给出了 options 和 scale。单选题请只用其中一种。",
     "empty_options": "选项为空。{qtype}至少需要 2 个选项，写成“代码: 文字”，例如 {{1: 高校, 2: 医院}}。",
     "bad_option_code": "选项代码“{value}”无效。选项代码应为整数（可以是 0），例如 1、2、3。",
-    "bad_option_label": "选项 {code} 的文字为空或不是文字。请填写选项文字。",
+    "bad_option_label": "选项 {code} 的文字为空或不是文字。请写成 {code}: 选项文字，或 {code}: {{label: 选项文字}}（其中还可以写 problem、none、missing）。",
     "duplicate_option_label": "选项文字“{label}”出现了两次（代码 {first} 和 {second}）。同一题的选项文字必须互不相同，否则按文字回收答案时无法区分。",
     "other_code_taken": "“其他（请注明）”的代码 {value} 已被选项“{label}”占用。请换一个 other_code。",
     "other_not_choice": "只有单选题和多选题可以设置 other（其他，请注明）。",
@@ -74,6 +76,7 @@ MESSAGES: dict[str, str] = {
     "multiple_units": "有多道题设置了 role: unit（{others}）。每个题库最多只能有一道“所在单位”题。",
     # --- skip logic ------------------------------------------------------------------------
     "relevant_syntax": "跳题条件“{expr}”写法有误：{detail}（第 {pos} 个字符附近）。示例：B1 == 2、B1 in [1, 2]、B4 has 3、B3 >= 10 and not (B1 == 4)。",
+    "relevant_too_complex": "跳题条件过于复杂：{detail}（第 {pos} 个字符附近）。一个跳题条件最多 {terms} 个条件，括号和 not 最多嵌套 {depth} 层。请简化条件，或把共同的条件写在所在部分（section）的 relevant 上。",
     "relevant_unknown": "跳题条件引用了不存在的题目或字段“{name}”。{hint}",
     "relevant_later": "跳题条件引用了“{name}”，但它在本题之后（或就是本题）。跳题条件只能依据前面已回答的题目。",
     "relevant_has": "“has”只能用于多选题，“{name}”不是多选题。单选题请写 {name} == 代码 或 {name} in [代码, …]。",
@@ -211,6 +214,7 @@ def _short(text: str, limit: int = 24) -> str:
 
 def problem(
     code: str,
+    /,
     *,
     file: str | None = None,
     line: int | None = None,
@@ -222,6 +226,8 @@ def problem(
     **values: object,
 ) -> Problem:
     """Build a :class:`Problem` from the catalogue; returns it with its full message.
+
+    ``code`` is positional-only, so a template may itself use a ``{code}`` field.
 
     ``kind`` names the file's role in the prefix (题库, 返回表, 文件); ``question`` is the
     question text shown (shortened) beside the field id.

@@ -73,8 +73,9 @@ class Collector:
         self.kind = kind  # how the file is named in messages (题库, 调研计划)
         self.problems: list[Problem] = []
 
-    def err(self, code: str, line: int | None, qid: str | None = None, **values: Any) -> None:
-        """Record a problem located at ``line`` of this file (and question ``qid``)."""
+    def err(self, code: str, line: int | None, qid: str | None = None, /, **values: Any) -> None:
+        """Record a problem located at ``line`` of this file (and question ``qid``); the first
+        three are positional-only, so a template may use ``{code}`` (an option code)."""
         self.problems.append(
             problem(code, file=self.shown, line=line, field=qid, kind=self.kind, **values)
         )

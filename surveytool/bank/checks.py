@@ -115,6 +115,17 @@ class BankChecker:
             return None
         try:
             tree = expr.parse(text)
+        except expr.ExprTooComplexError as exc:
+            c.err(
+                "relevant_too_complex",
+                line,
+                qid,
+                detail=exc.detail,
+                pos=exc.pos,
+                depth=expr.MAX_DEPTH,
+                terms=expr.MAX_TERMS,
+            )
+            return None
         except expr.ExprSyntaxError as exc:
             c.err("relevant_syntax", line, qid, expr=text, detail=exc.detail, pos=exc.pos)
             return None

@@ -30,6 +30,10 @@ import numpy as np
 Number = int | float
 
 
+MAX_DEPTH = 20  # parentheses and ``not`` nested in one another
+MAX_TERMS = 50  # conditions (comparisons, in, has) in one expression
+
+
 class ExprSyntaxError(ValueError):
     """Raised by :func:`parse` with a Chinese ``detail`` and the 1-based character ``pos``."""
 
@@ -37,6 +41,11 @@ class ExprSyntaxError(ValueError):
         super().__init__(detail)
         self.detail = detail
         self.pos = pos
+
+
+class ExprTooComplexError(ExprSyntaxError):
+    """Raised by :func:`parse` when an expression nests deeper than :data:`MAX_DEPTH` or
+    has more than :data:`MAX_TERMS` conditions (every consumer of the tree recurses)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,14 @@ class _Parser:
     def __init__(self, src: str):
         self.toks = _tokens(src)
         self.i = 0
+        self.depth = 0
+        self.terms = 0
+
+    def nest(self, tok: _Tok) -> None:
+        """One level deeper (a parenthesis or a ``not``), within :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprTooComplexError(f"括号或 not 嵌套超过 {MAX_DEPTH} 层", tok.pos)
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -160,8 +177,10 @@ class _Parser:
 
     def not_(self) -> Node:
         if self.peek().kind == "kw" and self.peek().text == "not":
-            self.take()
-            return Not(self.not_())
+            self.nest(self.take())
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def number(self) -> Number:
@@ -171,10 +190,14 @@ class _Parser:
     def atom(self) -> Node:
         tok = self.peek()
         if tok.kind == "punct" and tok.text == "(":
-            self.take()
+            self.nest(self.take())
             node = self.or_()
             self.expect("punct", ")", "右括号“)”")
+            self.depth -= 1
             return node
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise ExprTooComplexError(f"条件超过 {MAX_TERMS} 个", tok.pos)
         name = self.expect("name", None, "题目编号（如 B1）").text
         tok = self.take()
         if tok.kind == "op":
@@ -203,7 +226,8 @@ def normalise(src: str) -> str:
 
 
 def parse(src: str) -> Node:
-    """Parse a ``relevant`` expression; returns its syntax tree or raises ExprSyntaxError."""
+    """Parse a ``relevant`` expression; returns its syntax tree or raises ExprSyntaxError
+    (ExprTooComplexError beyond :data:`MAX_DEPTH` / :data:`MAX_TERMS`)."""
     text = normalise(src)
     if not text.strip():
         raise ExprSyntaxError("条件为空", 1)

@@ -18,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from surveytool.bank.model import Bank, Question, question_options
-from surveytool.errors import UsageError, problem
+from surveytool.bank.yamlio import NoAnchorLoader, yaml_problem
+from surveytool.errors import UsageError, os_detail, problem
 from surveytool.ingest.normalise import label_key
 from surveytool.ingest.platforms.model import PlatformExport, PQuestion
 
@@ -26,6 +27,7 @@ MIN_SCORE = 0.55
 AMBIGUOUS_GAP = 0.05
 NUMBER_BONUS = 0.1
 STATUS = {"ok": "已对应", "ambiguous": "需确认", "unmapped": "未对应"}
+MAPPING_FILE = "对应关系文件"  # how a mapping file is named in messages
 
 
 def similarity(a: str, b: str) -> float:
@@ -161,10 +163,20 @@ def write_mapping(
 def apply_mapping_file(maps: list[QMap], bank: Bank, path: Path) -> list[QMap]:
     """Override the automatic matches with a user's mapping file (its lines are trusted)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(problem("mapping_unreadable", path=str(path), detail=str(exc))) from None
-    by_header = {str(q.get("header")): q for q in doc.get("questions", []) if isinstance(q, dict)}
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=NoAnchorLoader) or {}
+    except OSError as exc:
+        raise UsageError(
+            problem("mapping_unreadable", path=str(path), detail=os_detail(exc))
+        ) from None
+    except UnicodeDecodeError:
+        raise UsageError(problem("yaml_encoding", file=path.name, kind=MAPPING_FILE)) from None
+    except yaml.YAMLError as exc:
+        raise UsageError(yaml_problem(exc, path.name, kind=MAPPING_FILE)) from None
+    if not isinstance(doc, dict):
+        doc = {}
+    questions = doc.get("questions")
+    questions = questions if isinstance(questions, list) else []
+    by_header = {str(q.get("header")): q for q in questions if isinstance(q, dict)}
     known = {q.id for q in bank.questions}
     for m in maps:
         entry = by_header.get(m.pq.header)
