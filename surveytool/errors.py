@@ -25,6 +25,13 @@ MESSAGES: dict[str, str] = {
     "empty_wave": "数据库 {store} 中没有轮次“{wave}”的有效答卷。请检查轮次名称（回收时用 --wave 指定）。",
     "wave_and_waves": "--wave 与 --waves 不能同时使用：--wave 指定只报告一个轮次，--waves 指定两个轮次并加入回访对比（正文按后一个轮次）。",
     "bad_format": "输出格式“{value}”无效。可选：html、md、docx（可用逗号分隔多个）。",
+    "bad_option_value": "{option} 的值“{value}”无效：{what}应为{rule}。",
+    "sample_n_gt_population": "已有样本量 {n} 大于总体人数 {population}。样本不能多于总体，请核对这两个数。",
+    "population_lt_answers": "总体人数 {population} 少于有效答卷 {n} 份。总体人数应是调查对象的总人数（不是回收的份数），请核对 --population。",
+    "total_gt_population": "总样本量 {total} 大于各单位总人数之和 {population}。请减少 --total，或核对调研计划中各单位的人数。",
+    "unknown_topic": "调研计划中没有选题 {value}。计划中的选题有：{topics}。",
+    "k_too_small": "--k {k} 太小：少于 3 人的小组，其中每个人的回答几乎可以被直接认出。如确需这样做，请同时加上 --allow-small-k（终端和报告的方法说明都会注明小组保护被削弱）。",
+    "k_lowered": "注意：小组保护门槛 k 按要求降到了 {k}（默认 5，不建议少于 3），{what}。人数很少的小组中个人的回答可能被认出，请勿外发结果。",
     "bad_layout": "表格样式“{value}”无效。可选：respondent（每人一份的问卷）或 collection（多人录入的汇总表）。",
     # --- YAML ----------------------------------------------------------------------------
     "yaml_syntax": "YAML 格式错误：{detail}。请检查这一行及上一行的缩进、冒号和引号。",

@@ -24,6 +24,7 @@ from surveytool.analysis.disclosure import (
     hide_small_by,
     likert_derived,
 )
+from surveytool.analysis.limits import check_k, check_population
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
 
@@ -178,7 +179,10 @@ def analyse(
     populations: dict[str, int] | None = None,
     k: int = DEFAULT_K,
 ) -> Results:
-    """Run every analysis on ``s``: see the module docstring and each table's function."""
+    """Run every analysis on ``s``: see the module docstring and each table's function.
+    Raises UsageError for k < 1 or a population smaller than the answers."""
+    check_k(k, allow_small=True)
+    check_population(population, s.n)
     bank = s.bank
     groups = group_fields(bank, by)
     single = [f for f in bank.fields if f.kind in ("single", "likert")]

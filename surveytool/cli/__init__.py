@@ -16,12 +16,13 @@ from collections.abc import Sequence
 
 from surveytool import __version__
 from surveytool.cli import banks, campaign, collect, results
+from surveytool.cli.common import Parser
 from surveytool.errors import SurveyToolError
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="surveytool",
         description="问卷设计、回收、统计与调研报告工具 / survey toolkit for research campaigns",
     )

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import bank_and_store, echo, parse_today
+from surveytool.cli.common import bank_and_store, echo, fraction, parse_today, whole
+from surveytool.errors import UsageError, problem
 
 
 def cmd_init_campaign(args: argparse.Namespace) -> int:
@@ -27,11 +28,15 @@ def cmd_sample_size(args: argparse.Namespace) -> int:
     if args.campaign:
         from surveytool.followup.campaign import load_campaign
 
-        topic = load_campaign(args.campaign).topic(args.topic)
+        topic = _topic(load_campaign(args.campaign), args.topic)
         pops = {u.name: u.population or 0 for u in topic.units}
         total = args.total or sum(
             sample_size(p or None, args.margin, args.confidence) for p in pops.values()
         )
+        if all(pops.values()) and total > sum(pops.values()):
+            raise UsageError(
+                problem("total_gt_population", total=total, population=sum(pops.values()))
+            )
         alloc = allocate(total, pops, args.min)
         echo(
             f"选题（{topic.topic}）{topic.title}：共 {total} 份，按各单位人数比例分配（每单位至少 {args.min} 份）："
@@ -41,6 +46,10 @@ def cmd_sample_size(args: argparse.Namespace) -> int:
             echo(f"  {unit}：{n} 份（总体 {pops[unit]} 人，误差约 ±{moe * 100:.1f}%）")
         return 0
     if args.n is not None:
+        if args.population is not None and args.n > args.population:
+            raise UsageError(
+                problem("sample_n_gt_population", n=args.n, population=args.population)
+            )
         moe = margin_of_error(args.n, args.population, args.confidence, args.p)
         echo(
             f"{args.n} 份有效答卷的抽样误差约为 ±{moe * 100:.1f}%"
@@ -56,6 +65,15 @@ def cmd_sample_size(args: argparse.Namespace) -> int:
         + "）。"
     )
     return 0
+
+
+def _topic(campaign, number: int):
+    """The campaign's topic ``number``, or our error listing the topics it has."""
+    try:
+        return campaign.topic(number)
+    except KeyError:
+        topics = "、".join(str(t.topic) for t in campaign.topics) or "（无）"
+        raise UsageError(problem("unknown_topic", value=number, topics=topics)) from None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -187,19 +205,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's sub-commands."""
     p = sub.add_parser("init-campaign", help="生成调研计划示例 / write an example campaign.yaml")
     p.add_argument("folder", metavar="文件夹")
-    p.add_argument("--year", type=int, help="年份（默认今年）")
+    p.add_argument("--year", type=whole("--year", "年份", 2000, 2100), help="年份（默认今年）")
     p.set_defaults(func=cmd_init_campaign)
 
     p = sub.add_parser("sample-size", help="样本量与抽样误差 / sample size and margin of error")
-    p.add_argument("--population", type=int, help="总体人数（不填表示总体很大）")
-    p.add_argument("--margin", type=float, default=0.05, help="允许误差（默认 0.05，即 ±5%%）")
-    p.add_argument("--confidence", type=float, default=0.95, help="置信度（默认 0.95）")
-    p.add_argument("--p", type=float, default=0.5, help="预计比例（默认 0.5，最保守）")
-    p.add_argument("--n", type=int, help="已有样本量：计算它的抽样误差")
+    p.add_argument(
+        "--population", type=whole("--population", "总体人数"), help="总体人数（不填表示总体很大）"
+    )
+    p.add_argument(
+        "--margin",
+        type=fraction("--margin", "允许误差", "0.05 表示 ±5%"),
+        default=0.05,
+        help="允许误差（默认 0.05，即 ±5%%）",
+    )
+    p.add_argument(
+        "--confidence",
+        type=fraction("--confidence", "置信度", "0.95 表示 95%"),
+        default=0.95,
+        help="置信度（默认 0.95）",
+    )
+    p.add_argument(
+        "--p",
+        type=fraction("--p", "预计比例", "0.5 表示 50%，最保守"),
+        default=0.5,
+        help="预计比例（默认 0.5，最保守）",
+    )
+    p.add_argument("--n", type=whole("--n", "已有样本量"), help="已有样本量：计算它的抽样误差")
     p.add_argument("--campaign", help="调研计划文件：按单位分配样本")
-    p.add_argument("--topic", type=int, default=1, help="选题编号（与 --campaign 一起用）")
-    p.add_argument("--total", type=int, help="总样本量（默认按各单位人数计算）")
-    p.add_argument("--min", type=int, default=0, help="每个单位至少分配的份数")
+    p.add_argument(
+        "--topic",
+        type=whole("--topic", "选题编号", 1, 8),
+        default=1,
+        help="选题编号（与 --campaign 一起用）",
+    )
+    p.add_argument(
+        "--total", type=whole("--total", "总样本量"), help="总样本量（默认按各单位人数计算）"
+    )
+    p.add_argument(
+        "--min", type=whole("--min", "每单位最少份数", 0), default=0, help="每个单位至少分配的份数"
+    )
     p.set_defaults(func=cmd_sample_size)
 
     p = sub.add_parser("status", help="各选题回收进度与时间节点 / campaign status")

@@ -7,7 +7,16 @@ import json
 from pathlib import Path
 
 from surveytool.bank import load_bank
-from surveytool.cli.common import bank_and_store, check_field, echo, parse_today, write_output
+from surveytool.cli.common import (
+    bank_and_store,
+    check_field,
+    checked_k,
+    echo,
+    k_option,
+    parse_today,
+    whole,
+    write_output,
+)
 from surveytool.errors import UsageError, problem
 
 
@@ -19,8 +28,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bank = load_bank(args.bank)
     for b in args.by or []:
         check_field(bank, b)
+    k = checked_k(args)
     frame = load_answers(args.store, bank, args.wave)
-    results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=args.k)
+    results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=k)
     if args.json:
         write_output(args.json, results.to_json())
     _print_analysis(results, args)
@@ -61,13 +71,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from surveytool.report.sentences import wave_change
 
     bank = load_bank(args.bank)
+    k = checked_k(args)
     a, b = args.waves
     sa = Survey(load_answers(args.store, bank, a), bank)
     sb = Survey(load_answers(args.store, bank, b), bank)
     for wave, s in ((a, sa), (b, sb)):
         if s.n == 0:
             raise UsageError(problem("empty_wave", wave=wave, store=args.store))
-    res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, args.k)
+    res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, k)
     if args.json:
         from surveytool.analysis.run import records
 
@@ -97,6 +108,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     bank = load_bank(args.bank)
     for b in args.by or []:
         check_field(bank, b)
+    k = checked_k(args)
     formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
     paths = make_report(
         args.store,
@@ -110,7 +122,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         by=args.by,
         formats=formats,
         templates=args.templates,
-        k=args.k,
+        k=k,
         population=args.population,
     )
     echo("已生成调研报告初稿：")
@@ -147,8 +159,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     bank_and_store(p)
     p.add_argument("--wave", default=None, help="只分析某一轮次（默认全部）")
     p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
-    p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
-    p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
+    p.add_argument(
+        "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
+    )
+    k_option(p)
     p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
     p.set_defaults(func=cmd_analyze)
 
@@ -162,7 +176,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="两个轮次，例如 首轮 回访",
     )
     p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
-    p.add_argument("--k", type=int, default=5, help="少于 k 人的类别不报告（默认 5）")
+    k_option(p, "类别")
     p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
     p.set_defaults(func=cmd_compare)
 
@@ -183,8 +197,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format", default="html,md,docx", help="输出格式，逗号分隔（默认 html,md,docx）"
     )
-    p.add_argument("--population", type=int, help="总体规模，用于有限总体校正")
-    p.add_argument("--k", type=int, default=5, help="少于 k 人的小组不单独报告（默认 5）")
+    p.add_argument(
+        "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
+    )
+    k_option(p)
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
     p.set_defaults(func=cmd_report)
 
@@ -192,13 +208,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-o", "--output", default="surveytool-demo", help="输出文件夹（默认 surveytool-demo）"
     )
-    p.add_argument("-n", type=int, default=360, help="模拟的受访者人数（默认 360）")
-    p.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
+    p.add_argument(
+        "-n", type=whole("-n", "人数", 1, 100_000), default=360, help="模拟的受访者人数（默认 360）"
+    )
+    p.add_argument(
+        "--seed", type=whole("--seed", "随机种子", 0), default=2023, help="随机种子（默认 2023）"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("simulate", help="模拟填写问卷 / simulate returned forms")
     p.add_argument("bank", metavar="题库", help="内置题库编号或 YAML 文件")
-    p.add_argument("-n", type=int, default=100, help="人数（默认 100）")
-    p.add_argument("--seed", type=int, default=2023, help="随机种子（默认 2023）")
+    p.add_argument("-n", type=whole("-n", "人数", 1, 100_000), default=100, help="人数（默认 100）")
+    p.add_argument(
+        "--seed", type=whole("--seed", "随机种子", 0), default=2023, help="随机种子（默认 2023）"
+    )
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
     p.set_defaults(func=cmd_simulate)

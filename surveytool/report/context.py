@@ -14,6 +14,7 @@ import pandas as pd
 from surveytool.analysis import Results, Survey
 from surveytool.analysis.constructs import composite, construct_fields
 from surveytool.analysis.descriptive import means_by_group
+from surveytool.analysis.limits import k_warning
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.charts import figures
 from surveytool.report import sentences as say
@@ -271,7 +272,8 @@ def appendix(s: Survey, r: Results) -> dict:
         "同一次分析的全部检验统一采用 Benjamini–Hochberg 方法校正 p 值，正文只描述校正后 p < 0.05 的差异。",
         f"小组保护：描述少于 {r.k} 名受访者的人数、比例和均值一律不报告，这样的小组也不纳入组间检验；"
         "同一张表中必要时另隐藏一项，防止用合计倒推；量表题项含有隐藏类别时，能据以倒推的均值和比例也不报告；"
-        f"数字题不报告最小值和最大值，直方图中少于 {r.k} 人的区间与相邻区间合并。",
+        f"数字题不报告最小值和最大值，直方图中少于 {r.k} 人的区间与相邻区间合并。"
+        + (k_warning(r.k) or ""),
         "抽样误差：按 95% 置信度、比例 50%（最保守）计算；给出总体规模时采用有限总体校正。",
         "问题清单的生成规则：" + "".join(RULE),
     ]
