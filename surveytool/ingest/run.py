@@ -253,10 +253,10 @@ def _open(
         table = reader.read(path, options, pair)
     except FileRejectedError as exc:
         if exc.problems[0].code == REJECTED_FORM:
-            run.reject_file(path, sha, exc.problems, result)
+            run.reject_file(path, sha, exc.problems, result)  # says so itself
         else:
             result.status = "failed"
-        result.problems.extend(exc.problems)
+            result.problems.extend(exc.problems)
         return None
     result.kind = table.kind
     result.problems.extend(table.problems)

@@ -200,6 +200,16 @@ class Store:
                 by_rid.setdefault(code, entry)
         return by_hash, by_rid
 
+    def responses_since(self, last_id: int, bank_id: str, wave: str) -> list[tuple]:
+        """(response id, content hash, respondent code, file, sheet, row, source id) of the
+        responses of a bank/wave with an id above ``last_id`` (stored by other ingests)."""
+        return self.db.execute(
+            "SELECT r.id, r.content_hash, r.rid, s.name, s.sheet, r.row, r.source_id "
+            "FROM responses r JOIN sources s ON s.id = r.source_id "
+            "WHERE r.id > ? AND s.bank_id=? AND s.wave=? ORDER BY r.id",
+            (last_id, bank_id, wave),
+        ).fetchall()
+
     def response_rows(self, bank_id: str, wave: str | None) -> list[tuple]:
         """(response id, wave, version, source name, sheet, row, rid, unit, channel, source id,
         batch row) of every response of a bank (and wave), in id order."""

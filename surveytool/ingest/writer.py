@@ -25,7 +25,7 @@ from surveytool.errors import Problem, problem
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.store import Store, dumps, encode_answers
-from surveytool.ingest.table import Table
+from surveytool.ingest.table import KIND, Table
 from surveytool.ingest.validate import Checked, Issue, to_problem
 
 MIN_ANSWERS = 5
@@ -86,17 +86,19 @@ class Writer:
 
     def __init__(self, bank: Bank, store: Store, wave: str):
         self.bank, self.store, self.wave = bank, store, wave
+        self.seen_upto = store.last_response_id()
         by_hash, by_rid = store.keys(bank.id, wave)
         self.by_hash, self.by_rid = SeenIndex(by_hash), SeenIndex(by_rid)
+        self.own_sources: set[int] = set()
         self.rejects: list[dict[str, Any]] = []
         units = bank.role_fields("unit")
         self.unit_field = units[0].id if units else None
 
     def _source(self, path: Path, sha: str, t: Table, rows: int) -> int:
-        return self.store.add_source(
+        source = self.store.add_source(
             {
                 "sha256": sha,
-                "name": path.name,
+                "name": t.shown,
                 "path": str(path),
                 "size": path.stat().st_size,
                 "ingested_at": datetime.now().isoformat(timespec="seconds"),
@@ -114,25 +116,54 @@ class Writer:
                 "cells": dumps(t.refs),
             }
         )
+        self.own_sources.add(source)
+        return source
+
+    def _known_meanwhile(self, sha: str, result: FileResult) -> bool:
+        """Inside the write lock: True (and ``result`` says so) when another ingest stored
+        these bytes since this run looked; else the responses other ingests stored since
+        are added to the duplicate indices, so nothing is counted twice either way."""
+        known = self.store.known_source(sha, self.bank.id)
+        if known:
+            result.status, result.kind, result.rows = "known", "", 0
+            result.problems[:] = [
+                problem(
+                    "already_ingested", file=result.name, kind=KIND, when=known[0], wave=known[1]
+                )
+            ]
+            return True
+        for rid_, h, code, name, sheet, row, source in self.store.responses_since(
+            self.seen_upto, self.bank.id, self.wave
+        ):
+            if source not in self.own_sources:
+                entry = [rid_, (name, sheet, row), h]
+                self.by_hash.add(h, entry)
+                if code:
+                    self.by_rid.add(code, entry)
+        self.seen_upto = self.store.last_response_id()
+        return False
 
     def reject_file(
         self, path: Path, sha: str, problems: list[Problem], result: FileResult
     ) -> None:
         """Store a respondent form whose answers cannot be located as one rejected row."""
         t = Table(
-            path.name, problems[0].sheet or "", "respondent", pd.DataFrame(), np.array([]), {}
+            result.name, problems[0].sheet or "", "respondent", pd.DataFrame(), np.array([]), {}
         )
         reasons = "\n".join(p.message for p in problems)
         with self.store.transaction():
+            if self._known_meanwhile(sha, result):
+                return
             source = self._source(path, sha, t, 1)
             self.store.add_rejects(
                 [(source, self.bank.id, self.wave, t.sheet, None, reasons, "{}")]
             )
             self.store.set_counts(source, 0, 1, 0, 0)
         self.rejects.append(
-            {"file": path.name, "sheet": t.sheet, "row": None, "reasons": reasons, "raw": {}}
+            {"file": result.name, "sheet": t.sheet, "row": None, "reasons": reasons, "raw": {}}
         )
         result.rows, result.rejected, result.kind = 1, 1, "respondent"
+        result.problems.extend(problems)
 
     def prepare(self, c: Checked) -> Prepared:
         """Content hashes, answer counts and issues by row of a whole checked batch."""
@@ -148,6 +179,8 @@ class Writer:
         """Store rows ``rows`` (consecutive) of the prepared batch ``p`` — the file ``part`` —
         in one transaction; updates ``result``."""
         with self.store.transaction():
+            if self._known_meanwhile(sha, result):
+                return
             source = self._source(path, sha, part, len(rows))
             first = self.store.last_response_id() + 1
             slow = self._candidates(p, rows)
