@@ -66,15 +66,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compare two waves."""
     from surveytool.analysis import Survey
     from surveytool.analysis.waves import compare_waves
-    from surveytool.ingest import load_answers
+    from surveytool.ingest.answers import snapshot
     from surveytool.report.campaign import hide_wave_values
     from surveytool.report.sentences import wave_change
 
     bank = load_bank(args.bank)
     k = checked_k(args)
     a, b = args.waves
-    sa = Survey(load_answers(args.store, bank, a), bank)
-    sb = Survey(load_answers(args.store, bank, b), bank)
+    with snapshot(args.store) as snap:  # both waves from the same state of the store
+        sa, sb = (Survey(snap.answers(bank, w), bank) for w in (a, b))
     for wave, s in ((a, sa), (b, sb)):
         if s.n == 0:
             raise UsageError(problem("empty_wave", wave=wave, store=args.store))

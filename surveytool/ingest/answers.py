@@ -36,26 +36,64 @@ def dtype_of(f: Field) -> object:
     return "string"
 
 
+class Snapshot:
+    """One read transaction on a store: every read through it sees the store as it was at
+    the first read, whatever other ingests commit meanwhile (SQLite WAL keeps that state for
+    an open read transaction). Use as a context manager; see :func:`snapshot`."""
+
+    def __init__(self, store: str | Path):
+        path = Path(store)
+        if not path.is_file():
+            raise IngestError(problem("file_not_found", path=str(path)))
+        self.path = path
+        self.store = Store(path)
+        self.store.db.execute("BEGIN")  # deferred: the snapshot is taken at the first read
+
+    def answers(self, bank: Bank, wave: str | None = None) -> pd.DataFrame:
+        """The answers of ``bank`` (optionally one wave), as :func:`load_answers` returns."""
+        rows = self.store.response_rows(bank.id, wave)
+        blobs = self.store.batches(r[-2] for r in rows)
+        meta = pd.DataFrame([r[:-2] for r in rows], columns=META_COLUMNS)
+        data = _gather(rows, blobs)
+        out = {c: meta[c] for c in META_COLUMNS}
+        for f in bank.fields:
+            col = data[f.id] if f.id in data.columns else pd.Series([None] * len(meta))
+            col = col.reset_index(drop=True)
+            out[f.id] = _typed(col, f)
+        return pd.DataFrame(out)
+
+    def summary(self, bank: Bank, wave: str | None = None) -> dict:
+        """What the store holds for ``bank`` (and wave), as :func:`collection_summary`."""
+        return _summary(self.store, bank, wave)
+
+    def close(self) -> None:
+        """End the read transaction and close the store."""
+        try:
+            self.store.db.execute("COMMIT")
+        finally:
+            self.store.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def snapshot(store: str | Path) -> Snapshot:
+    """Open a :class:`Snapshot` of ``store`` (raises IngestError if it does not exist): all
+    reads of one report or comparison go through one, so their numbers agree."""
+    return Snapshot(store)
+
+
 def load_answers(store: str | Path, bank: Bank, wave: str | None = None) -> pd.DataFrame:
     """Answers of ``bank`` (optionally one wave): one row per respondent.
 
     Returns the columns :data:`META_COLUMNS` then one column per field of the bank, typed by
     :func:`dtype_of` (missing = <NA>/NaN). Raises IngestError if the store does not exist.
     """
-    path = Path(store)
-    if not path.is_file():
-        raise IngestError(problem("file_not_found", path=str(path)))
-    with Store(path) as s:
-        rows = s.response_rows(bank.id, wave)
-        blobs = s.batches(r[-2] for r in rows)
-    meta = pd.DataFrame([r[:-2] for r in rows], columns=META_COLUMNS)
-    data = _gather(rows, blobs)
-    out = {c: meta[c] for c in META_COLUMNS}
-    for f in bank.fields:
-        col = data[f.id] if f.id in data.columns else pd.Series([None] * len(meta))
-        col = col.reset_index(drop=True)
-        out[f.id] = _typed(col, f)
-    return pd.DataFrame(out)
+    with snapshot(store) as snap:
+        return snap.answers(bank, wave)
 
 
 def _gather(rows: list[tuple], blobs: dict[int, bytes]) -> pd.DataFrame:
@@ -89,9 +127,11 @@ def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -
     """What the store holds for a bank (and wave): files, accepted, rejected, duplicates,
     first and last ingest date, channels, and every wave of the bank in the store (in the
     order they were first ingested). For the report's 调查基本情况."""
-    path = Path(store)
-    if not path.is_file():
-        raise IngestError(problem("file_not_found", path=str(path)))
+    with snapshot(store) as snap:
+        return snap.summary(bank, wave)
+
+
+def _summary(s: Store, bank: Bank, wave: str | None) -> dict:
     sql = (
         "SELECT count(*), coalesce(sum(accepted),0), coalesce(sum(rejected),0), "
         "coalesce(sum(duplicates),0), min(ingested_at), max(ingested_at) FROM sources "
@@ -101,24 +141,23 @@ def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -
     if wave is not None:
         sql += " AND wave=?"
         args.append(wave)
-    with Store(path) as s:
-        files, acc, rej, dup, first, last = s.db.execute(sql, args).fetchone()
-        channels = dict(
-            s.db.execute(
-                "SELECT channel, sum(accepted) FROM sources WHERE bank_id=?"
-                + (" AND wave=?" if wave is not None else "")
-                + " GROUP BY channel",
-                args,
-            ).fetchall()
+    files, acc, rej, dup, first, last = s.db.execute(sql, args).fetchone()
+    channels = dict(
+        s.db.execute(
+            "SELECT channel, sum(accepted) FROM sources WHERE bank_id=?"
+            + (" AND wave=?" if wave is not None else "")
+            + " GROUP BY channel",
+            args,
+        ).fetchall()
+    )
+    waves = [
+        w
+        for (w,) in s.db.execute(
+            "SELECT wave FROM sources WHERE bank_id=? AND accepted > 0 "
+            "GROUP BY wave ORDER BY min(ingested_at)",
+            [bank.id],
         )
-        waves = [
-            w
-            for (w,) in s.db.execute(
-                "SELECT wave FROM sources WHERE bank_id=? AND accepted > 0 "
-                "GROUP BY wave ORDER BY min(ingested_at)",
-                [bank.id],
-            )
-        ]
+    ]
     return {
         "files": files,
         "accepted": acc,

@@ -15,21 +15,21 @@ from pathlib import Path
 from surveytool.analysis import DEFAULT_K, Survey, analyse
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
-from surveytool.ingest.answers import collection_summary, load_answers
+from surveytool.ingest.answers import Snapshot, snapshot
 from surveytool.report.context import build_context, for_report
 from surveytool.report.numbering import Numbering
 from surveytool.report.render import FORMATS, render
 
 
-def _survey(store: str | Path, bank: Bank, wave: str | None) -> Survey:
-    s = Survey(load_answers(store, bank, wave), bank)
+def _survey(snap: Snapshot, bank: Bank, wave: str | None) -> Survey:
+    s = Survey(snap.answers(bank, wave), bank)
     if wave is not None and s.n == 0:
-        raise UsageError(problem("empty_wave", wave=wave, store=str(store)))
+        raise UsageError(problem("empty_wave", wave=wave, store=str(snap.path)))
     return s
 
 
 def _extras(
-    store: str | Path,
+    snap: Snapshot,
     bank: Bank,
     waves: tuple[str, str] | None,
     lists: str | Path | None,
@@ -42,7 +42,7 @@ def _extras(
 
     out: list[Callable[[Numbering], dict]] = []
     if waves:
-        a, b = (_survey(store, bank, w) for w in waves)
+        a, b = (_survey(snap, bank, w) for w in waves)
         out.append(partial(wave_section, a, b, waves, k=k, link=link))
     if lists:
         from surveytool.followup.lists import read_lists
@@ -78,10 +78,11 @@ def make_report(
         raise UsageError(problem("wave_and_waves"))
     wave = waves[1] if waves else wave
     out = Path(out_dir)
-    extras = _extras(store, bank, waves, lists, today, k, link)
-    survey = _survey(store, bank, wave)
+    with snapshot(store) as snap:  # one read transaction: every number from the same state
+        extras = _extras(snap, bank, waves, lists, today, k, link)
+        survey = _survey(snap, bank, wave)
+        collection = snap.summary(bank, wave)
     results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
-    collection = collection_summary(store, bank, wave)
     try:
         ctx = build_context(survey, results, collection, out, wave, extras=extras)
         paths = render(ctx, out, formats, templates)
