@@ -11,7 +11,10 @@ A message always says *where* (file, line or sheet/row/cell, question id), *what
 from __future__ import annotations
 
 import errno
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 # code -> message template (str.format fields). The location prefix is added by `problem`.
 MESSAGES: dict[str, str] = {
@@ -186,6 +189,30 @@ class Problem:
         return self.message
 
 
+# C0 and C1 controls (ESC starts terminal escape sequences), DEL, and the bidirectional
+# overrides that can make a name read backwards (…xslx.exe).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def display_name(name: str | Path) -> str:
+    """A file name (or path) as it may be printed, stored and put in messages.
+
+    Bytes that are not UTF-8 (a GBK name from a zip made on Chinese Windows reaches Python
+    as lone surrogates, which cannot be printed or stored) are decoded as GB18030 when they
+    can be, else shown as ``\\xNN``; control characters and bidirectional overrides are
+    shown as ``\\x1b`` / ``\\u202e`` instead of acting on the terminal."""
+    text = str(name)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 def where(
     *,
     file: str | None = None,
@@ -203,7 +230,7 @@ def where(
     """
     parts: list[str] = []
     if file:
-        parts.append(f"{kind} {file}")
+        parts.append(f"{kind} {display_name(file)}")
     if sheet:
         parts.append(f"工作表“{sheet}”")
     if line is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from surveytool.bank import bank_paths, builtin_dir, load_bank
 from surveytool.cli.common import echo
-from surveytool.errors import BankError, UsageError, problem
+from surveytool.errors import BankError, UsageError, display_name, problem
 
 
 def cmd_banks(args: argparse.Namespace) -> int:
@@ -62,7 +62,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             bad += 1
             for p in exc.problems:
                 print(p.message, file=sys.stderr)
-            print(f"✗ {Path(str(target)).name}：发现 {len(exc.problems)} 个问题。", file=sys.stderr)
+            name = display_name(Path(str(target)).name)
+            print(f"✗ {name}：发现 {len(exc.problems)} 个问题。", file=sys.stderr)
             continue
         echo(
             f"✓ {bank.id}（版本 {bank.version}）：{len(bank.questions)} 道题，"

@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 import lzma
 import re
+import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from xml.parsers import expat
 
 from openpyxl.utils import column_index_from_string
+
+from surveytool.errors import display_name
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".sav")
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
@@ -43,6 +48,26 @@ def discover(targets: list[Path]) -> list[Path]:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+@contextmanager
+def readable(path: Path) -> Iterator[Path]:
+    """``path`` itself, or — when its name is not valid UTF-8, which some readers refuse
+    (fastexcel: "source must be a string or bytes") — a symbolic link to it named by
+    :func:`display_name` (so 问卷星's 按序号 is still in the name) in a temporary folder,
+    removed afterwards."""
+    try:
+        str(path).encode("utf-8")
+        plain = True
+    except UnicodeEncodeError:
+        plain = False
+    if plain:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="surveytool-") as tmp:
+        link = Path(tmp) / display_name(path.name).replace("/", "_")
+        link.symlink_to(path.resolve())
+        yield link
 
 
 def _hidden(p: Path, root: Path) -> bool:

@@ -22,12 +22,17 @@ SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 def export_rows(path: Path) -> tuple[list, list[list]]:
     """(header, data rows) of the first sheet of a platform export, as text. Runs in the
     reader worker (see sandbox.read_rows). Raises FileRejectedError with our message."""
-    shown = path.name
+    shown = fs.display_name(path.name)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise fail("file_type_unknown", shown, suffix=suffix or "（无扩展名）")
+        raise fail("file_type_unknown", shown, suffix=fs.display_name(suffix) or "（无扩展名）")
     if path.stat().st_size == 0:
         raise fail("file_empty", shown)
+    with fs.readable(path) as plain:
+        return _export_rows(plain, shown, suffix)
+
+
+def _export_rows(path: Path, shown: str, suffix: str) -> tuple[list, list[list]]:
     if suffix in (".xlsx", ".xlsm"):
         reason = fs.precheck_xlsx(path)
         if reason:
@@ -70,8 +75,10 @@ def propose(path: Path, bank: Bank, source: str, out: Path) -> tuple[list[tuple]
         raise UsageError(exc.problems) from None
     platform = platforms.detect(header) if source == "auto" else source
     if platform is None:
-        raise UsageError(problem("not_a_platform_export", file=path.name, kind="文件"))
+        raise UsageError(
+            problem("not_a_platform_export", file=fs.display_name(path.name), kind="文件")
+        )
     export = platforms.parse(platform, header, rows, 2, "")
     maps = platforms.kobo_maps(bank, export) if platform == "kobo" else match_export(bank, export)
     shown = [(m.pq.header, m.qid, float(np.round(m.confidence, 2)), STATUS[m.status]) for m in maps]
-    return shown, write_mapping(maps, export, bank, path.name, out)
+    return shown, write_mapping(maps, export, bank, fs.display_name(path.name), out)

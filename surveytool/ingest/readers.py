@@ -29,6 +29,7 @@ from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID,
 from surveytool.ingest import cells, header, platforms
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.csvio import read_csv_rows
+from surveytool.ingest.files import display_name
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 
@@ -222,12 +223,13 @@ def _platform_table(
 
 def _pair_export(path: Path, sheet: str):
     """The 按文本 download read alongside a 按序号 one (for its 其他 texts)."""
+    shown = display_name(path.name)
     if path.suffix.lower() == ".csv":
-        rows = read_csv_rows(path, path.name)
+        rows = read_csv_rows(path, shown)
         grid = np.array(rows, dtype=object)
     else:
-        book = open_book(path, path.name)
-        grid, _ = _grid(book, book.sheet_names[0], path.name, dtypes="string")
+        book = open_book(path, shown)
+        grid, _ = _grid(book, book.sheet_names[0], shown, dtypes="string")
     return platforms.parse("wjx", list(grid[0]), [list(r) for r in grid[1:]], 2, sheet)
 
 

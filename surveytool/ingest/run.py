@@ -124,12 +124,29 @@ def read_table(
 ) -> Table:
     """Any supported file as a Table. Raises FileRejectedError."""
     options = options or ReadOptions()
-    shown = path.name
+    shown = fs.display_name(path.name)
     suffix = path.suffix.lower()
     if suffix not in fs.SUFFIXES:
-        raise fail("file_type_unknown", shown, suffix=suffix or "（无扩展名）")
+        raise fail("file_type_unknown", shown, suffix=fs.display_name(suffix) or "（无扩展名）")
     if path.stat().st_size == 0:
         raise fail("file_empty", shown)
+    with fs.readable(path) as plain:
+        if pair is None:
+            return _read(plain, shown, bank, expected, options, None)
+        with fs.readable(pair) as plain_pair:
+            return _read(plain, shown, bank, expected, options, plain_pair)
+
+
+def _read(
+    path: Path,
+    shown: str,
+    bank: Bank,
+    expected: dict[str, FormStructure],
+    options: ReadOptions,
+    pair: Path | None,
+) -> Table:
+    """read_table on a path every reader accepts; ``shown`` is the name in messages."""
+    suffix = path.suffix.lower()
     if suffix == ".sav" or options.source == "sav":
         return read_sav_file(path, shown, bank)
     if suffix == ".csv":
@@ -169,16 +186,16 @@ def ingest(
         seen: dict[str, str] = {}  # sha256 -> file name, within this run
         batch: list[tuple[Path, str, Table, FileResult]] = []
         for k, path in enumerate(paths, start=1):
+            shown = fs.display_name(path.name)
             if progress:
-                progress(k, len(paths), path.name)
-            result = FileResult(path.name, str(path), "ingested")
+                progress(k, len(paths), shown)
+            result = FileResult(shown, fs.display_name(path), "ingested")
             summary.files.append(result)
             if path in pairs.values():
                 result.status = "paired"
                 code = next(c for c, t in pairs.items() if t == path)
-                result.problems.append(
-                    problem("paired_text", file=path.name, kind=KIND, other=code.name)
-                )
+                other = fs.display_name(code.name)
+                result.problems.append(problem("paired_text", file=shown, kind=KIND, other=other))
                 continue
             table_sha = _open(run, path, reader, result, seen, options, pairs.get(path))
             if table_sha is None:
@@ -205,13 +222,14 @@ def wjx_pairs(paths: list[Path]) -> dict[Path, Path]:
     text: dict[tuple[Path, str], Path] = {}
     code: dict[tuple[Path, str], Path] = {}
     for p in paths:
-        m = _WJX_NEW.match(p.name)
+        name = fs.display_name(p.name)
+        m = _WJX_NEW.match(name)
         if m:
             (text if m.group(2) == "文本" else code if m.group(2) == "序号" else {})[
                 (p.parent, m.group(1))
             ] = p
             continue
-        m = _WJX_OLD.match(p.name)
+        m = _WJX_OLD.match(name)
         if m:
             (text if m.group(2) == "0" else code)[(p.parent, m.group(1))] = p
     return {c: text[k] for k, c in code.items() if k in text}
@@ -232,21 +250,21 @@ def _open(
     """Read one file, or record why not. Returns (table, sha256) or None."""
     if not path.is_file():
         result.status = "failed"
-        result.problems.append(problem("file_not_found", path=str(path)))
+        result.problems.append(problem("file_not_found", path=result.path))
         return None
     sha = fs.sha256(path)
     known = run.store.known_source(sha, run.bank.id)
     if sha in seen:
         result.status = "known"
         result.problems.append(
-            problem("same_file_in_run", file=path.name, kind=KIND, other=seen[sha])
+            problem("same_file_in_run", file=result.name, kind=KIND, other=seen[sha])
         )
         return None
-    seen[sha] = path.name
+    seen[sha] = result.name
     if known:
         result.status = "known"
         result.problems.append(
-            problem("already_ingested", file=path.name, kind=KIND, when=known[0], wave=known[1])
+            problem("already_ingested", file=result.name, kind=KIND, when=known[0], wave=known[1])
         )
         return None
     try:

@@ -221,14 +221,28 @@ def _answer(w: _Worker, path: Path, timeout: float) -> tuple:
     if not w.conn.poll(timeout + START_SECONDS):
         _drop_worker()
         raise FileRejectedError(
-            [problem("file_reader_timeout", file=path.name, kind=KIND, seconds=int(timeout))]
+            [
+                problem(
+                    "file_reader_timeout",
+                    file=fs.display_name(path.name),
+                    kind=KIND,
+                    seconds=int(timeout),
+                )
+            ]
         )
     try:
         return w.conn.recv()
     except (EOFError, OSError):
         _drop_worker()
         raise FileRejectedError(
-            [problem("file_reader_crashed", file=path.name, kind=KIND, detail=_why(path))]
+            [
+                problem(
+                    "file_reader_crashed",
+                    file=fs.display_name(path.name),
+                    kind=KIND,
+                    detail=_why(path),
+                )
+            ]
         ) from None
 
 

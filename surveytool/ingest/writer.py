@@ -23,6 +23,7 @@ import pandas as pd
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
 from surveytool.ingest import normalise as nz
+from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.store import Store, dumps, encode_answers
 from surveytool.ingest.table import KIND, Table
@@ -99,7 +100,7 @@ class Writer:
             {
                 "sha256": sha,
                 "name": t.shown,
-                "path": str(path),
+                "path": display_name(path),
                 "size": path.stat().st_size,
                 "ingested_at": datetime.now().isoformat(timespec="seconds"),
                 "bank_id": self.bank.id,

@@ -15,6 +15,7 @@ import numpy as np
 
 from surveytool.bank.model import Bank
 from surveytool.errors import problem
+from surveytool.ingest.files import display_name
 from surveytool.ingest.normalise import is_blank
 from surveytool.ingest.platforms import headers as hd
 from surveytool.ingest.platforms.convert import Converter, missing
@@ -46,7 +47,7 @@ def detect(header: list[object]) -> str | None:
 
 def wjx_encoding(path: Path, export: PlatformExport, bank: Bank, maps: list[QMap]) -> str:
     """按文本 / 按序号 / 按分数, from the file name, else from the values."""
-    name = path.name
+    name = display_name(path.name)
     if "按序号" in name or re.search(r"_2\.xlsx?$", name):
         return "code"
     if "按分数" in name:
