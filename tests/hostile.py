@@ -176,3 +176,119 @@ def hidden_extra_sheet(src: Path, out: Path) -> Path:
     extra.sheet_state = "hidden"
     wb.save(dst)
     return dst
+
+
+# --- issue 13: resource bombs and XML outside *.xml names ----------------------------------
+
+
+def _on_answer_sheet(src: Path, dst: Path, edit_sheet: Callable[[bytes], bytes]) -> Path:
+    sheet = _answer_sheet(src)
+    return _rewrite(src, dst, lambda n, d: edit_sheet(d) if n == sheet else d)
+
+
+def _no_dimension(data: bytes) -> bytes:
+    return re.sub(rb"<dimension ref=\"[^\"]*\"/>", b"", data, count=1)
+
+
+def far_cell_no_dimension(src: Path, out: Path) -> Path:
+    """Issue 13's 3.5 KB file: no dimension tag, one cell at DN1000000 (accepted after 78 s
+    at 6.1 GB before the scan)."""
+    far = b'<row r="1000000"><c r="DN1000000" t="n"><v>1</v></c></row></sheetData>'
+    return _on_answer_sheet(
+        src,
+        out / "无维度远处单元格.xlsx",
+        lambda d: _no_dimension(d).replace(b"</sheetData>", far, 1),
+    )
+
+
+def million_empty_cells(src: Path, out: Path) -> Path:
+    """No dimension tag and a million empty cells below the form, one per row (~3 MB)."""
+    rows = b"".join(b'<row r="%d"><c r="A%d"/></row>' % (r, r) for r in range(201, 1_000_201))
+    return _on_answer_sheet(
+        src,
+        out / "一百万空单元格.xlsx",
+        lambda d: _no_dimension(d).replace(b"</sheetData>", rows + b"</sheetData>", 1),
+    )
+
+
+def just_under_the_limit(src: Path, out: Path) -> Path:
+    """A declared range just under the cell limit, really used (a cell at its far corner):
+    read — within the memory bound (3.2 GB before, with the old 60-million limit)."""
+    from surveytool.ingest.xlsxcheck import MAX_CELLS
+
+    cols, rows = 100, MAX_CELLS // 100 - 1  # CV119999
+    corner = f"CV{rows}".encode()
+    far = b'<row r="%d"><c r="%s" t="n"><v>1</v></c></row></sheetData>' % (rows, corner)
+
+    def edit(d: bytes) -> bytes:
+        d = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:' + corner + b'"/>', d)
+        return d.replace(b"</sheetData>", far, 1)
+
+    assert cols * rows <= MAX_CELLS
+    return _on_answer_sheet(src, out / "接近上限.xlsx", edit)
+
+
+def lying_dimension_far_cell(src: Path, out: Path) -> Path:
+    """The dimension says A1:D138 (as written), a cell sits at CV100000: 10 million cells the
+    dimension does not announce — read, within the bound, since the scan ignores it."""
+    far = b'<row r="100000"><c r="CV100000" t="n"><v>1</v></c></row></sheetData>'
+    return _on_answer_sheet(
+        src, out / "维度说谎.xlsx", lambda d: d.replace(b"</sheetData>", far, 1)
+    )
+
+
+def doctype_in_rels(src: Path, out: Path) -> Path:
+    """Entity declarations in _rels/.rels, which only *.xml parts were scanned for."""
+    lol = '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "_rels/.rels":
+            return data
+        return lol.encode() + data.replace(b'Id="rId1"', b'Id="rId1&#x20;&b;"', 1)
+
+    return _rewrite(src, out / "关系文件实体.xlsx", edit)
+
+
+def doctype_utf16(src: Path, out: Path) -> Path:
+    """The answer sheet re-encoded as UTF-16 with a DOCTYPE (invisible to a bytes search)."""
+    doctype = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/hostname">]>'
+    return _on_answer_sheet(
+        src,
+        out / "UTF16实体.xlsx",
+        lambda d: ('<?xml version="1.0" encoding="UTF-16"?>' + doctype + d.decode("utf-8")).encode(
+            "utf-16"
+        ),
+    )
+
+
+def sheet_not_named_xml(src: Path, out: Path) -> Path:
+    """The answer sheet stored as a .bin part (the relationship points at it), with a DOCTYPE."""
+    sheet = _answer_sheet(src)
+    new = sheet.replace(".xml", ".bin")
+    doctype = b'<!DOCTYPE x [<!ENTITY a "a">]>'
+
+    def edit(name: str, data: bytes) -> bytes | None:
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(
+                sheet.removeprefix("xl/").encode(), new.removeprefix("xl/").encode()
+            )
+        return data
+
+    dst = _rewrite(src, out / "工作表改名.xlsx", lambda n, d: None if n == sheet else edit(n, d))
+    with zipfile.ZipFile(src) as z:
+        body = z.read(sheet)
+    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(new, doctype + body)
+    return dst
+
+
+def html_as_xls(out: Path) -> Path:
+    """What 问卷星 and many systems call an Excel download: an HTML table named .xls."""
+    dst = out / "网页另存.xls"
+    dst.write_text(
+        "<html><head><meta charset='utf-8'></head><body><table>"
+        "<tr><td>序号</td><td>1、您的性别</td></tr><tr><td>1</td><td>男</td></tr>"
+        "</table></body></html>",
+        encoding="utf-8",
+    )
+    return dst

@@ -12,8 +12,14 @@ import io
 from pathlib import Path
 
 from surveytool.ingest.table import fail
+from surveytool.ingest.xlsxcheck import MAX_CELLS
 
 ENCODINGS = ("utf-8-sig", "gb18030")
+MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
+
+# Python's csv module refuses a field over 131,072 characters and with it the whole file; an
+# over-long answer is reported with its cell by the validator instead (normalise.MAX_CHARS).
+csv.field_size_limit(2**31 - 1)
 
 
 def decode(data: bytes, shown: str) -> str:
@@ -41,8 +47,23 @@ def read_csv_rows(path: Path, shown: str) -> list[list[str | None]]:
     except csv.Error:
         dialect = csv.excel
     rows = []
-    for row in csv.reader(io.StringIO(text, newline=""), dialect):
-        rows.append([c if c.strip() else None for c in row])
+    width = 0
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            rows.append([c if c.strip() else None for c in row])
+            width = max(width, len(row))
+    except csv.Error:  # e.g. a NUL character: the line is the located part of the message
+        raise fail("csv_damaged", shown, line=len(rows) + 1) from None
+    if width > MAX_COLUMNS:
+        raise fail("file_too_wide", shown, columns=f"{width:,}")
     while rows and not any(rows[-1]):
         rows.pop()
+    if len(rows) * width > MAX_CELLS:
+        raise fail(
+            "file_table_too_large",
+            shown,
+            rows=f"{len(rows):,}",
+            columns=f"{width:,}",
+            limit=f"{MAX_CELLS // 10_000:,}",
+        )
     return rows

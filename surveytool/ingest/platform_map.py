@@ -11,7 +11,7 @@ import numpy as np
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, problem
 from surveytool.ingest import files as fs
-from surveytool.ingest import platforms
+from surveytool.ingest import memory, platforms
 from surveytool.ingest.csvio import read_csv_rows
 from surveytool.ingest.platforms.mapping import STATUS, match_export, write_mapping
 from surveytool.ingest.table import FileRejectedError, fail
@@ -33,10 +33,16 @@ def export_rows(path: Path) -> tuple[list, list[list]]:
 
 
 def _export_rows(path: Path, shown: str, suffix: str) -> tuple[list, list[list]]:
+    disguised = fs.disguised_as_excel(path) if suffix != ".csv" else None
+    if disguised:
+        raise fail(disguised, shown, suffix=suffix)
     if suffix in (".xlsx", ".xlsm"):
-        reason = fs.precheck_xlsx(path)
-        if reason:
-            raise fail("file_unreadable", shown, detail=reason)
+        inspection = fs.inspect_xlsx(path)
+        if inspection.reason:
+            raise fail("file_unreadable", shown, detail=inspection.reason)
+        memory.cap(cells=inspection.cells)
+    else:
+        memory.cap(size=path.stat().st_size)
     try:
         rows = read_csv_rows(path, shown) if suffix == ".csv" else _excel_rows(path, shown)
     except (zipfile.BadZipFile, zlib.error, EOFError):

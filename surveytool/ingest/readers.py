@@ -46,11 +46,14 @@ def open_book(path: Path, shown: str) -> fastexcel.ExcelReader:
 
 
 def reader_detail(exc: Exception) -> str:
-    """A reader exception as the detail of our “file unreadable” message."""
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "password" in text.lower() or "encrypt" in text.lower():
+    """A reader exception as the detail of our “file unreadable” message (the reader's own
+    English text is not shown: it names its internals, not the user's problem)."""
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
         return "文件设置了打开密码"
-    return f"文件格式无法识别（{text[:80]}）"
+    if "ole" in text or "cfb" in text:
+        return "不是有效的 Excel 97-2003（.xls）文件，可能已损坏或其实是其他格式改了扩展名"
+    return "文件格式无法识别，可能已损坏或其实是其他格式的文件改了扩展名"
 
 
 def read_excel_file(

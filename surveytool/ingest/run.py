@@ -23,6 +23,7 @@ from surveytool.forms.collection import build_collection
 from surveytool.forms.respondent import build_respondent
 from surveytool.forms.structure import FormStructure
 from surveytool.ingest import files as fs
+from surveytool.ingest import memory
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.readers import read_csv_file, read_excel_file, read_sav_file
 from surveytool.ingest.rejects import write_rejects
@@ -147,14 +148,21 @@ def _read(
 ) -> Table:
     """read_table on a path every reader accepts; ``shown`` is the name in messages."""
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        disguised = fs.disguised_as_excel(path)
+        if disguised:
+            raise fail(disguised, shown, suffix=suffix)
+    if suffix in (".xlsx", ".xlsm"):
+        inspection = fs.inspect_xlsx(path)
+        if inspection.reason:
+            raise fail("file_unreadable", shown, detail=inspection.reason)
+        memory.cap(cells=inspection.cells)
+    else:  # csv, xls, sav: what a reader holds grows with the file
+        memory.cap(size=path.stat().st_size + (pair.stat().st_size if pair else 0))
     if suffix == ".sav" or options.source == "sav":
         return read_sav_file(path, shown, bank)
     if suffix == ".csv":
         return read_csv_file(path, shown, bank, options, pair)
-    if suffix in (".xlsx", ".xlsm"):
-        reason = fs.precheck_xlsx(path)
-        if reason:
-            raise fail("file_unreadable", shown, detail=reason)
     try:
         return read_excel_file(path, shown, bank, expected, options, pair)
     except (zipfile.BadZipFile, zlib.error, EOFError):  # damage the cheap checks did not reach

@@ -21,18 +21,21 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from surveytool.bank.model import Bank
-from surveytool.errors import problem
+from surveytool.errors import Problem, problem
 from surveytool.ingest import files as fs
+from surveytool.ingest import memory
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.table import KIND, FileRejectedError, Table
 
@@ -52,6 +55,7 @@ def serve(conn: Connection) -> None:
     from surveytool.ingest.run import read_table
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
+    memory.enable(lambda room: conn.send(("cap", room)))
     bank = expected = None
     while True:
         try:
@@ -64,17 +68,37 @@ def serve(conn: Connection) -> None:
             _, bank, expected = msg
             continue
         try:
+            memory.cap()  # the floor, until the checks know what the reader will allocate
             if msg[0] == "rows":
-                conn.send(("ok", export_rows(msg[1])))
-                continue
-            _, path, options, pair = msg
-            conn.send(("ok", read_table(path, bank, expected, options, pair)))
+                answer: tuple = ("ok", export_rows(msg[1]))
+            else:
+                _, path, options, pair = msg
+                answer = ("ok", read_table(path, bank, expected, options, pair))
         except FileRejectedError as exc:
-            conn.send(("rejected", exc.problems))
+            answer = ("rejected", exc.problems)
         except MemoryError:
-            conn.send(("failed", "内存不足"))
+            answer = ("rejected", [_too_big(msg[1], memory.current())])
         except Exception as exc:  # a reader failing on a strange file: report, go on
-            conn.send(("failed", f"{type(exc).__name__}: {str(exc)[:120]}"))
+            answer = ("failed", _failure(exc))
+        finally:
+            memory.release()
+        conn.send(answer)
+
+
+def _too_big(path: Path, room: int | None) -> Problem:
+    mib = (room or 0) // 2**20
+    return problem("file_too_big", file=path.name, kind=KIND, mib=f"{mib:,}")
+
+
+def _failure(exc: Exception) -> str:
+    """A reader's unexpected exception as the detail of file_reader_failed: its type, and
+    its text only when that is not English internals."""
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return (
+        f"{type(exc).__name__}：{text}"
+        if re.search(r"[\u4e00-\u9fff]", text)
+        else (f"程序内部错误 {type(exc).__name__}")
+    )
 
 
 class _Worker:
@@ -84,7 +108,7 @@ class _Worker:
         fd, self.log = tempfile.mkstemp(prefix="surveytool-reader-", suffix=".log")
         os.close(fd)
         ours, theirs = socket.socketpair()
-        env = dict(os.environ)
+        env = {**os.environ, **memory.WORKER_ENV}
         env["PYTHONPATH"] = os.pathsep.join(
             [str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])]
         )
@@ -217,41 +241,37 @@ def _request(w: _Worker, msg: tuple, path: Path) -> Any:  # a Table, or the rows
 
 
 def _answer(w: _Worker, path: Path, timeout: float) -> tuple:
-    """The worker's answer, or our error when it died or did not answer in time."""
-    if not w.conn.poll(timeout + START_SECONDS):
-        _drop_worker()
-        raise FileRejectedError(
-            [
-                problem(
-                    "file_reader_timeout",
-                    file=fs.display_name(path.name),
-                    kind=KIND,
-                    seconds=int(timeout),
-                )
-            ]
-        )
-    try:
-        return w.conn.recv()
-    except (EOFError, OSError):
-        _drop_worker()
-        raise FileRejectedError(
-            [
-                problem(
-                    "file_reader_crashed",
-                    file=fs.display_name(path.name),
-                    kind=KIND,
-                    detail=_why(path),
-                )
-            ]
-        ) from None
+    """The worker's answer, or our error when it died or did not answer in time. The worker
+    first says what memory ceiling it set for the file (("cap", bytes), see memory.cap)."""
+    deadline = time.monotonic() + timeout + START_SECONDS
+    room = None
+    while True:
+        if not w.conn.poll(max(0.0, deadline - time.monotonic())):
+            _drop_worker()
+            raise FileRejectedError(
+                [problem("file_reader_timeout", file=path.name, kind=KIND, seconds=int(timeout))]
+            )
+        try:
+            answer = w.conn.recv()
+        except (EOFError, OSError):
+            _drop_worker()
+            raise FileRejectedError(
+                [problem("file_reader_crashed", file=path.name, kind=KIND, detail=_why(path, room))]
+            ) from None
+        if answer[0] != "cap":
+            return answer
+        room = answer[1]
 
 
-def _why(path: Path) -> str:
-    """The reason a reader died, when an exact scan finds one."""
+def _why(path: Path, room: int | None = None) -> str:
+    """The reason a reader died: a sheet too large, found by an exact scan, or else the
+    memory ceiling the worker had set for the file (the likeliest cause)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         reason = fs.scan_extent(path)
         if reason:
             return reason
+    if room:
+        return f"读取所需的内存多半超过了为这个文件设定的上限 {room // 2**20:,} MB"
     return "文件可能已损坏或内容异常"
 
 

@@ -1,0 +1,104 @@
+"""The reader worker's memory ceiling, sized for each file (RLIMIT_AS).
+
+The worker (:mod:`surveytool.ingest.sandbox`) caps its own address space before each file at
+its current size plus a budget: :data:`FLOOR` for the checks and any small file, raised —
+once the cheap checks know what the reader will allocate — by :data:`PER_CELL` bytes per
+cell of the largest sheet (xlsx) or :data:`PER_BYTE` per byte of the file (csv, xls, sav),
+never above :data:`CEILING` (lower it with ``SURVEYTOOL_READER_MIB`` on a small machine).
+An allocation beyond it fails at once: Python raises
+MemoryError, and the Rust reader aborts the worker (the caller then says why). Measured:
+a 100,000 × 100 collection sheet (10 million cells) grows the worker by about 670 MiB; a
+sparse sheet of 10 million cells (two cells at its corners) by about 460 MiB.
+
+Outside the worker (a notebook calling read_table directly) nothing is capped, nor on
+systems without Linux's /proc and its enforced RLIMIT_AS (macOS accepts the limit but does
+not enforce it; Windows has none). The worker starts with
+``ARROW_DEFAULT_MEMORY_POOL=system`` and ``MALLOC_ARENA_MAX=2``, so that what it allocates
+shows in its address space (Arrow's mimalloc reserves 1 GiB up front; each glibc arena 64
+MiB).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+MIB = 2**20
+FLOOR = 384 * MIB
+PER_CELL = 96
+PER_BYTE = 40
+CEILING = 1536 * MIB
+ENV_CEILING = "SURVEYTOOL_READER_MIB"
+WORKER_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
+
+_STATUS = Path("/proc/self/status")
+_enabled = False
+_room: int | None = None
+_tell: Callable[[int], None] | None = None
+
+
+def enable(tell: Callable[[int], None] | None = None) -> None:
+    """Called once by the worker: from now on :func:`cap` sets a ceiling and passes it to
+    ``tell`` (the worker sends it to the caller, who can then say why a reader died)."""
+    global _enabled, _tell
+    _enabled = True
+    _tell = tell
+
+
+def ceiling() -> int:
+    """CEILING, or less on a machine with little memory: ``SURVEYTOOL_READER_MIB`` (MiB)."""
+    given = os.environ.get(ENV_CEILING, "")
+    return min(CEILING, int(given) * MIB) if given.isdigit() and int(given) > 0 else CEILING
+
+
+def budget(cells: int = 0, size: int = 0) -> int:
+    """Bytes the reader may add: FLOOR, plus PER_CELL per sheet cell and PER_BYTE per byte
+    of the file, at most :func:`ceiling`."""
+    top = ceiling()
+    return min(top, min(FLOOR, top) + PER_CELL * max(cells, 0) + PER_BYTE * max(size, 0))
+
+
+def cap(cells: int = 0, size: int = 0) -> int | None:
+    """Cap the worker's address space at its current size plus :func:`budget`; returns the
+    budget in bytes (None when not in the worker or not supported)."""
+    global _room
+    if not _enabled or not _STATUS.exists():
+        return None
+    import resource
+
+    room = budget(cells, size)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + room
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    _room = room
+    if _tell is not None:
+        _tell(room)
+    return room
+
+
+def current() -> int | None:
+    """The budget in force (bytes), or None."""
+    return _room
+
+
+def release() -> None:
+    """Lift the cap (back to the hard limit) after a file."""
+    global _room
+    if not _enabled or not _STATUS.exists():
+        return
+    import resource
+
+    _room = None
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+
+def _address_space() -> int:
+    """This process's virtual memory size in bytes."""
+    for line in _STATUS.read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0

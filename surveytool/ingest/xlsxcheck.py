@@ -1,0 +1,381 @@
+"""Cheap checks on an xlsx before any reader touches it, and the size of what it will read.
+
+No spreadsheet reader may open an untrusted file before :func:`inspect_xlsx` has looked at
+it. The checks read the zip directory, the first 64 KB of every part, small parts whole, and
+the cell references of a worksheet whose declared size is missing or large:
+
+- sizes: everything uncompressed, and the compression ratio of each large entry (zip bombs);
+- every part that is XML *by content* (``_rels/.rels`` and a worksheet stored under any name
+  too, in UTF-8 or UTF-16): no DOCTYPE or ENTITY declaration (entity expansion, XXE), and a
+  root element within its first 64 KB (a padded prolog could hide one);
+- ``.xml`` and ``.rels`` parts up to :data:`WELLFORMED_MAX`: strictly well-formed (a damaged
+  tag would otherwise be read leniently, losing a value); larger ones are parsed while the
+  reader works (:func:`large_parts_reason`). VML drawings are not: Excel itself writes them
+  loosely;
+- worksheets: the area the reader will allocate (rows × columns: calamine allocates the whole
+  rectangle, so one cell at DN1000000 costs gigabytes), from the cell references themselves,
+  streaming — never from the declared ``<dimension>``, which WPS gets wrong and an attacker
+  can set to anything; more than :data:`MAX_CELLS` is refused. The scan is regular
+  expressions over the decompressed bytes (about 1 s per 100 MB on this machine, 4 s for a
+  100,000 × 100 collection sheet); a sheet whose cells lack a leading ``r="…"`` is walked
+  element by element instead, within :data:`SCAN_SECONDS`. The reader worker's memory
+  ceiling is sized from the area found (:mod:`surveytool.ingest.memory`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import lzma
+import re
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from xml.parsers import expat
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from surveytool.errors import display_name
+
+MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
+MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
+MAX_CELLS = 12_000_000  # sheet area (rows x columns): 100,000 rows x 120 columns
+WELLFORMED_MAX = 2 * 2**20  # XML parts up to this size are parsed strictly (all of our forms)
+SMALLEST_LARGE = WELLFORMED_MAX // MAX_RATIO  # no smaller file holds a larger part (ratio check)
+HEAD = 65536
+SCAN_SECONDS = 5.0  # the exact (slow) scan of a sheet whose cells lack references
+DAMAGED = "文件已损坏（压缩数据无法解开或校验不符），可能未下载完整或被修改过"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Why a file must not be opened (None: it may), and the largest worksheet area the
+    reader will allocate, as declared (when believed) or scanned."""
+
+    reason: str | None = None
+    cells: int = 0
+
+
+def inspect_xlsx(path: Path) -> Inspection:
+    """Look at an xlsx without a spreadsheet reader; see the module docstring."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return _inspect(z)
+    except zipfile.BadZipFile:
+        return Inspection(DAMAGED if zipfile.is_zipfile(path) else not_a_zip(path))
+    except (zlib.error, EOFError, lzma.LZMAError):
+        return Inspection(DAMAGED)
+    except (OSError, RuntimeError, NotImplementedError) as exc:
+        return Inspection(f"文件无法解压（{type(exc).__name__}）")
+
+
+def precheck_xlsx(path: Path) -> str | None:
+    """A Chinese reason why this xlsx must not be opened, or None when it looks safe."""
+    return inspect_xlsx(path).reason
+
+
+def _inspect(z: zipfile.ZipFile) -> Inspection:
+    infos = z.infolist()
+    reason = _size_reason(infos)
+    if reason:
+        return Inspection(reason)
+    cells = 0
+    for info in infos:
+        part = _part(z, info)
+        if part.reason:
+            return part
+        cells = max(cells, part.cells)
+    return Inspection(None, cells)
+
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # Compound File: encrypted xlsx, or old .xls
+
+
+def not_a_zip(path: Path) -> str:
+    """Why a file named .xlsx is not a zip: a password, an old .xls, text, or damage."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith(OLE_MAGIC):
+        return (
+            "文件设置了打开密码（或是旧版 Excel 97-2003 文件改了扩展名），无法读取。"
+            "请在 Excel/WPS 中去掉密码后另存为 .xlsx"
+        )
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("gb18030")
+        except UnicodeDecodeError:
+            text = ""
+    if text and "\0" not in text and any(sep in text for sep in (",", "\t", ";")):
+        return "这其实是文本（CSV）文件，扩展名却是 .xlsx。请把扩展名改为 .csv 后再回收"
+    return "不是有效的 xlsx 文件（文件已损坏、未下载完整，或其实是其他格式改了扩展名）"
+
+
+def _size_reason(infos: list[zipfile.ZipInfo]) -> str | None:
+    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        return f"解压后超过 {MAX_UNCOMPRESSED // 2**20} MB，疑似压缩炸弹或异常文件"
+    for i in infos:
+        if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            ratio = i.file_size // max(i.compress_size, 1)
+            return f"其中 {_name(i)} 的压缩比异常（{ratio} 倍），疑似压缩炸弹"
+    return None
+
+
+def _name(info: zipfile.ZipInfo) -> str:
+    return display_name(info.filename)
+
+
+# --- XML by content ----------------------------------------------------------------------
+
+_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")  # the first element
+
+
+def _utf16(head: bytes) -> bool:
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:2] in (
+        b"<\0",
+        b"\0<",
+    )
+
+
+def xml_text(head: bytes) -> str | None:
+    """The decoded start of a part when it is XML by content (it starts with ``<`` after an
+    optional byte-order mark and white space, in UTF-8 or UTF-16), else None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="ignore")
+    elif _utf16(head):
+        text = head.decode("utf-16-le" if head[0] == 60 else "utf-16-be", errors="ignore")
+    else:
+        text = head.decode("utf-8", errors="replace")
+    return text if text.lstrip("\ufeff \t\r\n").startswith("<") else None
+
+
+def _strict(info: zipfile.ZipInfo) -> bool:
+    """Parts we parse strictly: SpreadsheetML and relationships (not VML, not media)."""
+    return info.filename.lower().endswith((".xml", ".rels"))
+
+
+def _doctype(info: zipfile.ZipInfo) -> str:
+    return (
+        f"其中 {_name(info)} 含有 XML 实体声明（DOCTYPE）。Excel 和 WPS 保存的文件"
+        "从不含这种声明，这个文件可能被人为修改过，为安全起见不读取"
+    )
+
+
+def _part(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Inspection:
+    """One zip entry: DOCTYPE, strict well-formedness (small parts), a worksheet's area."""
+    with z.open(info) as f:
+        head = f.read(HEAD)
+    text = xml_text(head)
+    if text is None:
+        return Inspection()
+    root = _ROOT.search(text)
+    prolog = (text[: root.start()] if root else text).upper()
+    if "<!DOCTYPE" in prolog or "<!ENTITY" in prolog or (root is None and len(head) == HEAD):
+        return Inspection(_doctype(info))
+    tag = root.group(1) if root else ""
+    sheet = tag.rsplit(":", 1)[-1] == "worksheet"
+    prefix = tag[: len(tag) - len("worksheet")] if sheet else ""
+    data = z.read(info) if info.file_size <= WELLFORMED_MAX else None
+    if data is not None and _strict(info):
+        reason = _wellformed(info, [data])
+        if reason:
+            return Inspection(reason)
+    if not sheet:
+        return Inspection()
+    return _sheet(z, info, data, prefix, utf8=not _utf16(head))
+
+
+def _wellformed(info: zipfile.ZipInfo, chunks) -> str | None:
+    """Strict parse; a DOCTYPE stops it at once (expat would expand its entities)."""
+    parser = expat.ParserCreate()
+
+    def refuse(*_: object) -> None:
+        raise _DoctypeFoundError
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _DoctypeFoundError:
+        return _doctype(info)
+    except expat.ExpatError as exc:
+        return (
+            f"其中 {_name(info)} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
+            "文件可能被修改过或未保存完整"
+        )
+    return None
+
+
+class _DoctypeFoundError(Exception):
+    """Raised by an expat handler on a DOCTYPE or ENTITY declaration."""
+
+
+def large_parts_reason(path: Path) -> str | None:
+    """Strict well-formedness of the XML parts too big for :func:`inspect_xlsx` (a large
+    collection sheet or platform export), streamed: a Chinese reason, or None. Run by the
+    caller while the reader worker reads the same file, so on two cores it costs little."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if info.file_size <= WELLFORMED_MAX or not _strict(info):
+                    continue
+                reason = _wellformed(info, _chunks(z, info))
+                if reason:
+                    return reason
+    except Exception:  # any decompressor's error (zlib, lzma, bz2…) is damage
+        return DAMAGED
+    return None
+
+
+def _chunks(z: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 22):
+    with z.open(info) as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+# --- worksheet area ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extent:
+    """The rectangle a reader allocates for a sheet: its last row and column."""
+
+    rows: int
+    cols: int
+
+    @property
+    def area(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def corner(self) -> str:
+        return f"{get_column_letter(min(max(self.cols, 1), 18278))}{self.rows}"
+
+
+def _sheet(
+    z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, prefix: str, utf8: bool
+) -> Inspection:
+    chunks = [data] if data is not None else _chunks(z, info)
+    extent = _fast_extent(chunks, prefix) if utf8 else None
+    if extent is None:  # cells without a leading r="…": every element, exactly (slow)
+        chunks = [data] if data is not None else _chunks(z, info, 1 << 20)
+        extent = _exact_extent(chunks)
+        if extent is None:
+            return Inspection(
+                f"工作表 {_name(info)} 的单元格缺少位置标记，文件又太大，无法在 "
+                f"{SCAN_SECONDS:.0f} 秒内检查。请用 Excel 或 WPS 打开后另存为 .xlsx 再回收"
+            )
+    if extent.area > MAX_CELLS:
+        return Inspection(extent_reason(extent), extent.area)
+    return Inspection(cells=extent.area)
+
+
+def extent_reason(extent: Extent) -> str:
+    """The Chinese reason for refusing a sheet this large."""
+    return (
+        f"工作表中的单元格延伸到 {extent.corner}（{extent.rows:,} 行 × {extent.cols:,} 列），"
+        f"超过 {MAX_CELLS // 10_000:,} 万个单元格的上限，远超正常问卷的大小。"
+        "如果这确实都是数据，请拆成几个文件分别回收"
+    )
+
+
+def _fast_extent(chunks, prefix: str) -> Extent | None:
+    """The last row and column of every cell reference, from regular expressions (C speed);
+    None when some cell or row has no leading reference (its place is implicit)."""
+    p = re.escape(prefix.encode())
+    col_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})')
+    row_re = re.compile(rb"<" + p + rb'c r="[A-Z]{1,3}(\d{1,7})"')
+    row_tag = re.compile(rb"<" + p + rb'row r="(\d{1,7})"')
+    cell_any = re.compile(rb"<" + p + rb"c[\s>/]")
+    row_any = re.compile(rb"<" + p + rb"row[\s>/]")
+    cols: set[bytes] = set()
+    rows: set[bytes] = set()
+    tail = b""
+    for chunk in chunks:
+        data = tail + chunk
+        cut = data.rfind(b"<")
+        if cut < 0:  # no tag starts here
+            cut = len(data)
+        data, tail = data[:cut], data[cut : cut + 256]  # a reference is near its tag's start
+        found = col_re.findall(data)
+        if len(found) != len(cell_any.findall(data)):
+            return None
+        tags = row_tag.findall(data)
+        if len(tags) != len(row_any.findall(data)):
+            return None
+        cols.update(found)
+        rows.update(row_re.findall(data))
+        rows.update(tags)
+    if tail and (cell_any.match(tail + b" ") or row_any.match(tail + b" ")):
+        return None
+    last_col = max(cols, key=lambda c: (len(c), c), default=b"")
+    last_row = max((int(r) for r in rows), default=0)
+    return Extent(last_row, column_index_from_string(last_col.decode()) if last_col else 0)
+
+
+_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+
+
+def _exact_extent(chunks) -> Extent | None:
+    """Every row and cell element, with implicit places as a reader counts them (the next
+    row, the next column); None when it takes more than :data:`SCAN_SECONDS`."""
+    state = {"row": 0, "col": 0, "rows": 0, "cols": 0}
+
+    def start(name: str, attrs: dict) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "row":
+            r = attrs.get("r", "")
+            state["row"] = int(r) if r.isdigit() else state["row"] + 1
+            state["col"] = 0
+        elif local == "c":
+            m = _REF.match(attrs.get("r", ""))
+            if m:
+                state["col"] = column_index_from_string(m.group(1))
+                state["row"] = int(m.group(2))
+            else:
+                state["col"] += 1
+            state["rows"] = max(state["rows"], state["row"])
+            state["cols"] = max(state["cols"], state["col"])
+
+    def refuse(*_: object) -> None:
+        raise _DoctypeFoundError
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = refuse
+    deadline = time.monotonic() + SCAN_SECONDS
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+            if time.monotonic() > deadline:
+                return None
+    except (expat.ExpatError, _DoctypeFoundError):
+        pass  # reported by the well-formedness check
+    return Extent(state["rows"], state["cols"])
+
+
+def scan_extent(path: Path) -> str | None:
+    """Exact, without believing any declared dimension: a Chinese reason when a sheet's cells
+    span more than MAX_CELLS, else None. Explains why a reader died."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                with z.open(info) as f:
+                    text = xml_text(f.read(HEAD))
+                root = _ROOT.search(text or "")
+                tag = root.group(1) if root else ""
+                if tag.rsplit(":", 1)[-1] != "worksheet":
+                    continue
+                prefix = tag[: len(tag) - len("worksheet")]
+                extent = _fast_extent(_chunks(z, info), prefix) or _exact_extent(
+                    _chunks(z, info, 1 << 20)
+                )
+                if extent is not None and extent.area > MAX_CELLS:
+                    return extent_reason(extent)
+    except Exception:  # only an explanation: a file it cannot scan has none
+        return None
+    return None
