@@ -125,6 +125,7 @@ MESSAGES: dict[str, str] = {
     "same_file_in_run": "与本次一同回收的文件 {other} 内容完全相同（同一文件的副本），本次跳过，不会重复计入。",
     "already_ingested": "这个文件已于 {when} 回收过（轮次“{wave}”），本次跳过，不会重复计入。",
     # --- ingest: cells ---------------------------------------------------------------------
+    "cell_too_long": "内容长达 {length} 个字符，超过一个回答最多 {limit} 个字符的上限（多半是误粘贴了整篇文档或整张表格）。请删减这个单元格后重新回收。",
     "cell_not_number": "“{value}”不是数字。{rule}",
     "cell_ambiguous_number": "“{value}”{why}，无法确定一个数值。{rule}",
     "cell_not_integer": "“{value}”不是整数。{rule}",

@@ -4,6 +4,12 @@ few representative answers with personal data masked.
 A keyword's ``n`` is the number of answers that contain it (not the number of times it
 appears), so one talkative respondent cannot make a keyword. Users extend the dictionary
 with their own file (one term per line) and the stop words likewise.
+
+Time is linear in the text: every masking pattern in :data:`MASKS` has bounded repeats
+(the e-mail pattern's unbounded ``[\\w.+-]+`` took 9–16 s on one 40,000-character answer),
+and only the first :data:`MAX_CHARS` characters of an answer are analysed (segmented,
+searched, quoted) — the report's method note says so (:data:`CAP_NOTE`). Ingest refuses a
+cell over ``normalise.MAX_CHARS`` characters, so no stored answer is far beyond it.
 """
 
 from __future__ import annotations
@@ -13,19 +19,54 @@ import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from surveytool.analysis.columns import PERCENT, N
 
-_MASKS = [
-    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[邮箱]"),
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
-    (re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "[手机号]"),
-    (re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话]"),
-    (re.compile(r"(?<!\d)\d{15}(?!\d)"), "[身份证号]"),
+MAX_CHARS = 2000  # characters of one answer that are analysed (keywords, quotes)
+CAP_NOTE = (
+    f"开放题：一个回答超过 {MAX_CHARS:,} 个字符时，只取前 {MAX_CHARS:,} 个字符统计关键词和摘录"
+    "（超长的回答多为误粘贴的文档）。"
+)
+
+
+class Mask(NamedTuple):
+    """One kind of personal data: a name, a pattern whose every repeat is bounded (so a
+    search is linear in the text), and what replaces a match."""
+
+    name: str
+    pattern: re.Pattern[str]
+    replacement: str
+
+
+# In order: a longer pattern before one that would match part of it. Extend by appending.
+MASKS: list[Mask] = [
+    Mask(
+        "email",
+        re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}"),
+        "[邮箱]",
+    ),
+    Mask("id18", re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[身份证号]"),
+    Mask("mobile", re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "[手机号]"),
+    Mask("phone", re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"), "[电话]"),
+    Mask("id15", re.compile(r"(?<!\d)\d{15}(?!\d)"), "[身份证号]"),
 ]
 _TOKEN = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
+_PATTERN_CHARS = re.compile(r"[A-Za-z0-9@._%+\- ]")  # what a masked item can be made of
+
+
+def head(text: str, limit: int = MAX_CHARS) -> str:
+    """The first ``limit`` characters of an answer, never cutting through something a
+    pattern of :data:`MASKS` could match (a phone number half kept would escape masking):
+    the cut moves back to the nearest character no pattern uses."""
+    if len(text) <= limit:
+        return text
+    cut = limit
+    while cut > limit - 128 and _PATTERN_CHARS.match(text, cut - 1):
+        cut -= 1
+    return text[:cut] if cut > limit - 128 else text[: limit - 128]
 
 
 def _lines(name: str) -> list[str]:
@@ -67,9 +108,10 @@ def stopwords(extra: str | None = None) -> set[str]:
 
 
 def mask(text: str, user_dict: str | None = None) -> str:
-    """Text with e-mail addresses, ID numbers, phone numbers and person names masked."""
-    for pattern, repl in _MASKS:
-        text = pattern.sub(repl, text)
+    """Text with e-mail addresses, ID numbers, phone numbers (:data:`MASKS`) and person names
+    (jieba's ``nr`` tag) masked; linear in the length of ``text``."""
+    for m in MASKS:
+        text = m.pattern.sub(m.replacement, text)
     _, pos = _segmenter(user_dict)
     out = []
     for w in pos.cut(text):
@@ -78,11 +120,12 @@ def mask(text: str, user_dict: str | None = None) -> str:
 
 
 def tokens(text: str, stop: set[str], user_dict: str | None = None) -> set[str]:
-    """Distinct keywords of one answer (2+ characters, not stop words, not masked data)."""
+    """Distinct keywords of the first :data:`MAX_CHARS` characters of one answer (2+
+    characters, not stop words, not masked data)."""
     tok, _ = _segmenter(user_dict)
-    masked = text
-    for pattern, _repl in _MASKS:
-        masked = pattern.sub(" ", masked)
+    masked = head(text)
+    for m in MASKS:
+        masked = m.pattern.sub(" ", masked)
     return {w for w in tok.lcut(masked) if len(w) >= 2 and w not in stop and _TOKEN.match(w)}
 
 
@@ -137,7 +180,8 @@ def representative(
     without repeating the same text."""
     scored = []
     seen = set()
-    for a in answers:
+    for answer in answers:
+        a = head(answer)
         key = a.strip()
         if key in seen or len(key) < 4:
             continue

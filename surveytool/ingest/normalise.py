@@ -29,6 +29,11 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+# One cell of a returned file holds at most this many characters: far beyond any genuine
+# answer (about seven pages of Chinese), and below Excel's 32,767 so a rejected value fits
+# whole in the rejects workbook (a longer one, cut there, is refused again, never accepted
+# cut). A 30 MB "answer" once took analyze past 100 s.
+MAX_CHARS = 10_000
 EXCEL_ERRORS = {
     "#N/A",
     "#VALUE!",
@@ -259,6 +264,13 @@ def parse_flag(raw: Any) -> Parsed:
     if key in NO:
         return Parsed(0)
     return _err("cell_bad_flag", value=show(raw))
+
+
+def too_long(raw: Any) -> Parsed | None:
+    """The error for a cell longer than :data:`MAX_CHARS` characters (None otherwise)."""
+    if isinstance(raw, str) and len(raw) > MAX_CHARS and raw.strip():
+        return _err("cell_too_long", length=f"{len(raw):,}", limit=f"{MAX_CHARS:,}")
+    return None
 
 
 def parse_text(raw: Any) -> Parsed:

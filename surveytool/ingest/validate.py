@@ -152,7 +152,7 @@ def parse_column(col: pd.Series, f: Field, parser) -> tuple[np.ndarray, list[Iss
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     out = np.full(n, np.nan) if numeric else np.full(n, None, dtype=object)
     issues: list[Issue] = []
-    parsed = [parser(u) for u in uniques]
+    parsed = [nz.too_long(u) or parser(u) for u in uniques]
     clean = np.array(
         [p.value if p.value is not None else (np.nan if numeric else None) for p in parsed],
         dtype=float if numeric else object,
@@ -179,6 +179,10 @@ def _expand_multi(
             values[f.id] = np.full(len(col), np.nan)
     for i, raw in enumerate(col.to_numpy(dtype=object)):
         if nz.is_blank(raw):
+            continue
+        long = nz.too_long(raw)
+        if long is not None:
+            issues.append(Issue(i, q.id, long.code or "", nz.ERROR, dict(long.values)))
             continue
         tokens = [raw] if isinstance(raw, int | float) else split_picks(str(raw), matcher)
         for f in flags:

@@ -15,6 +15,7 @@ from surveytool.analysis import Results, Survey
 from surveytool.analysis.constructs import composite, construct_fields
 from surveytool.analysis.descriptive import means_by_group
 from surveytool.analysis.limits import k_warning
+from surveytool.analysis.text import CAP_NOTE as TEXT_CAP_NOTE
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.charts import figures
 from surveytool.report import sentences as say
@@ -275,6 +276,7 @@ def appendix(s: Survey, r: Results) -> dict:
         f"数字题不报告最小值和最大值，直方图中少于 {r.k} 人的区间与相邻区间合并。"
         + (k_warning(r.k) or ""),
         "抽样误差：按 95% 置信度、比例 50%（最保守）计算；给出总体规模时采用有限总体校正。",
+        TEXT_CAP_NOTE,
         "问题清单的生成规则：" + "".join(RULE),
     ]
     rows = []
