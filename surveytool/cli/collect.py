@@ -106,6 +106,14 @@ def cmd_responses(args: argparse.Namespace) -> int:
 
         out = export_responses(frame, bank, args.output, include_pii=args.include_pii)
         echo(f"已导出 {len(frame)} 份答卷：{out}")
+        from surveytool.ingest.export import LONG_SHEET, overlong
+
+        cut = overlong(frame)
+        if cut and out.suffix.lower() == ".xlsx":
+            echo(
+                f"注意：有 {cut} 个回答超过 Excel 单元格的 32,767 个字符上限，答卷表中只放了开头，"
+                f"全文分段写在“{LONG_SHEET}”工作表。"
+            )
         hidden = pii_columns(bank)
         if hidden and not args.include_pii:
             echo(

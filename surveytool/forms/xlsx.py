@@ -60,6 +60,38 @@ def clip(text: str, limit: int = MAX_MESSAGE) -> str:
 
 MAX_CELL_TEXT = 32767
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Text Excel/WPS turn into an error value when typed or opened from CSV (any case).
+ERROR_VALUES = frozenset(
+    {
+        "#N/A",
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#NUM!",
+        "#NAME?",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#GETTING_DATA",
+        "#PYTHON!",
+    }
+)
+
+
+def evaluated(value: object) -> bool:
+    """True for text a spreadsheet would not keep as text when it reads it from a CSV file
+    or as typed input: a formula (it starts with = + - @, a tab or a carriage return, also
+    after spaces) or an error value such as #N/A or #DIV/0!. In xlsx, :func:`literal_cell`
+    and :func:`text_cell` store such text as a string; in CSV it is quoted with ``'``."""
+    if not isinstance(value, str):
+        return False
+    return value.lstrip(" ").startswith(FORMULA_START) or value.strip().upper() in ERROR_VALUES
 
 
 def safe_text(value: object) -> object:

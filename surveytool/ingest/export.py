@@ -1,8 +1,12 @@
 """Exporting the clean answers: .xlsx (with a codebook sheet) or .csv (spreadsheet-safe).
 
-Respondent text is always written as text: never as a formula in xlsx, and in CSV any
-value beginning with = + - @ or a tab/carriage return is prefixed with an apostrophe, the
-usual defence against formula injection when the CSV is opened in Excel or WPS.
+Respondent text is always written as text: never as a formula or an error value in xlsx,
+and in CSV any value a spreadsheet would evaluate (:func:`~surveytool.forms.xlsx.evaluated`:
+it begins with = + - @ or a tab/carriage return, or it is an error value such as #N/A or
+#DIV/0!) is prefixed with an apostrophe, the usual defence when the CSV is opened in Excel
+or WPS. An answer longer than an Excel cell holds (32,767 characters) is not cut silently
+in xlsx: its cell holds the beginning and says so, and the whole text is on the sheet
+“超长回答”, in numbered parts (see :func:`_xlsx`).
 """
 
 from __future__ import annotations
@@ -17,16 +21,21 @@ from surveytool.atomic import write_atomic
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.forms import save_atomic
-from surveytool.forms.xlsx import literal_cell
+from surveytool.forms.xlsx import MAX_CELL_TEXT, evaluated, literal_cell
 
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
+PART = 32_000  # characters per cell of the 超长回答 sheet (Excel holds 32,767)
+LONG_SHEET = "超长回答"
 
 
 def csv_safe(value: object) -> object:
     """Neutralise text that a spreadsheet would evaluate (numbers are left alone)."""
-    if isinstance(value, str) and value.startswith(_RISKY):
-        return "'" + value
-    return value
+    return "'" + value if evaluated(value) else value  # type: ignore[operator]
+
+
+def overlong(frame: pd.DataFrame) -> int:
+    """How many answers are longer than one Excel cell holds (written to 超长回答)."""
+    text = frame.select_dtypes(include=["string", "object"])
+    return int(sum((text[c].str.len() > MAX_CELL_TEXT).sum() for c in text.columns))
 
 
 def codebook(bank: Bank) -> list[list[object]]:
@@ -100,15 +109,37 @@ def _cells(frame: pd.DataFrame):
 
 
 def _xlsx(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
+    """One column per field on 答卷 (so the sheet stays a table any tool reads by field id);
+    an answer longer than a cell is written whole on 超长回答 in parts of :data:`PART`
+    characters (join them in order), its cell on 答卷 holding the beginning and a note."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("答卷")
     ws.append([literal_cell(ws, c) for c in frame.columns])
+    columns = list(frame.columns)
+    long: list[list[object]] = []
     for values in _cells(frame):
+        for j, v in enumerate(values):
+            if isinstance(v, str) and len(v) > MAX_CELL_TEXT:
+                long.extend(_parts(values, columns, j, v))
+                values[j] = v[:PART] + f"……（共 {len(v):,} 个字符，全文见“{LONG_SHEET}”工作表）"
         ws.append([literal_cell(ws, v) for v in values])
+    if long:
+        ls = wb.create_sheet(LONG_SHEET)
+        for row in [["答卷编号", "字段", "第几段", "内容（各段按顺序连接即为全文）"], *long]:
+            ls.append([literal_cell(ls, v) for v in row])
     cb = wb.create_sheet("编码说明")
     for row in codebook(bank):
         cb.append([literal_cell(cb, v) for v in row])
     return save_atomic(wb, out)
+
+
+def _parts(values: list, columns: list, j: int, text: str) -> list[list[object]]:
+    """Rows of 超长回答 for one answer: response id, field, part number, part."""
+    rid = values[columns.index("response_id")] if "response_id" in columns else None
+    return [
+        [rid, columns[j], k + 1, text[start : start + PART]]
+        for k, start in enumerate(range(0, len(text), PART))
+    ]
 
 
 def _write_csv(path: Path, rows) -> Path:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from surveytool.forms.xlsx import ERROR_VALUES
+
 ERROR = "error"
 WARNING = "warning"
 # One cell of a returned file holds at most this many characters: far beyond any genuine
@@ -34,18 +36,7 @@ WARNING = "warning"
 # whole in the rejects workbook (a longer one, cut there, is refused again, never accepted
 # cut). A 30 MB "answer" once took analyze past 100 s.
 MAX_CHARS = 10_000
-EXCEL_ERRORS = {
-    "#N/A",
-    "#VALUE!",
-    "#REF!",
-    "#DIV/0!",
-    "#NUM!",
-    "#NAME?",
-    "#NULL!",
-    "#SPILL!",
-    "#CALC!",
-    "#GETTING_DATA",
-}
+EXCEL_ERRORS = ERROR_VALUES  # typed or read as text: never a valid answer
 COMMON_UNITS = (
     "岁",
     "小时",
