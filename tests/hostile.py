@@ -292,3 +292,12 @@ def html_as_xls(out: Path) -> Path:
         encoding="utf-8",
     )
     return dst
+
+
+def beyond_xfd(src: Path, out: Path) -> Path:
+    """A cell at AAAA1, past Excel's last column XFD (openpyxl said 「Invalid column index
+    18279」 in English before)."""
+    far = b'<row r="150"><c r="AAAA150" t="n"><v>1</v></c></row></sheetData>'
+    return _on_answer_sheet(
+        src, out / "超出最大列.xlsx", lambda d: d.replace(b"</sheetData>", far, 1)
+    )

@@ -38,6 +38,7 @@ REJECTED = {
     "UTF16实体.xlsx": "含有 XML 实体声明",
     "工作表改名.xlsx": "含有 XML 实体声明",
     "网页另存.xls": "这个文件其实是网页（HTML）",
+    "超出最大列.xlsx": "超出了 Excel 表格的最大范围",
 }
 READ = [
     "WPS维度错误.xlsx",
@@ -87,6 +88,7 @@ def build_batch(folder: Path) -> Path:
         h.doctype_in_rels,
         h.doctype_utf16,
         h.sheet_not_named_xml,
+        h.beyond_xfd,
     ):
         build(good[3], out)
     h.truncated(good[3], out)

@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 
 from surveytool.errors import display_name
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
 MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
 MAX_CELLS = 12_000_000  # sheet area (rows x columns): 100,000 rows x 120 columns
+EXCEL_ROWS, EXCEL_COLS = 1_048_576, 16_384  # no cell of a real workbook lies beyond XFD1048576
 WELLFORMED_MAX = 2 * 2**20  # XML parts up to this size are parsed strictly (all of our forms)
 SMALLEST_LARGE = WELLFORMED_MAX // MAX_RATIO  # no smaller file holds a larger part (ratio check)
 HEAD = 65536
@@ -253,7 +254,7 @@ class Extent:
 
     @property
     def corner(self) -> str:
-        return f"{get_column_letter(min(max(self.cols, 1), 18278))}{self.rows}"
+        return f"{get_column_letter(min(max(self.cols, 1), EXCEL_COLS))}{self.rows}"
 
 
 def _sheet(
@@ -269,13 +270,19 @@ def _sheet(
                 f"工作表 {_name(info)} 的单元格缺少位置标记，文件又太大，无法在 "
                 f"{SCAN_SECONDS:.0f} 秒内检查。请用 Excel 或 WPS 打开后另存为 .xlsx 再回收"
             )
-    if extent.area > MAX_CELLS:
+    if extent.area > MAX_CELLS or extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
         return Inspection(extent_reason(extent), extent.area)
     return Inspection(cells=extent.area)
 
 
 def extent_reason(extent: Extent) -> str:
     """The Chinese reason for refusing a sheet this large."""
+    if extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
+        return (
+            f"工作表中有单元格位于第 {extent.rows:,} 行、第 {extent.cols:,} 列，超出了 Excel "
+            f"表格的最大范围（{EXCEL_ROWS:,} 行 × {EXCEL_COLS:,} 列，即 XFD{EXCEL_ROWS}），"
+            "文件可能被人为修改过，为安全起见不读取"
+        )
     return (
         f"工作表中的单元格延伸到 {extent.corner}（{extent.rows:,} 行 × {extent.cols:,} 列），"
         f"超过 {MAX_CELLS // 10_000:,} 万个单元格的上限，远超正常问卷的大小。"
@@ -283,13 +290,22 @@ def extent_reason(extent: Extent) -> str:
     )
 
 
+def column_number(letters: str) -> int:
+    """A column's number from its letters (A = 1, XFD = 16,384; beyond Excel too, for
+    telling a user how far a cell is)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def _fast_extent(chunks, prefix: str) -> Extent | None:
     """The last row and column of every cell reference, from regular expressions (C speed);
     None when some cell or row has no leading reference (its place is implicit)."""
     p = re.escape(prefix.encode())
-    col_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})')
-    row_re = re.compile(rb"<" + p + rb'c r="[A-Z]{1,3}(\d{1,7})"')
-    row_tag = re.compile(rb"<" + p + rb'row r="(\d{1,7})"')
+    col_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,4})')
+    row_re = re.compile(rb"<" + p + rb'c r="[A-Z]{1,4}(\d{1,8})"')
+    row_tag = re.compile(rb"<" + p + rb'row r="(\d{1,8})"')
     cell_any = re.compile(rb"<" + p + rb"c[\s>/]")
     row_any = re.compile(rb"<" + p + rb"row[\s>/]")
     cols: set[bytes] = set()
@@ -314,10 +330,10 @@ def _fast_extent(chunks, prefix: str) -> Extent | None:
         return None
     last_col = max(cols, key=lambda c: (len(c), c), default=b"")
     last_row = max((int(r) for r in rows), default=0)
-    return Extent(last_row, column_index_from_string(last_col.decode()) if last_col else 0)
+    return Extent(last_row, column_number(last_col.decode()))
 
 
-_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+_REF = re.compile(r"^([A-Z]{1,4})(\d{1,8})$")
 
 
 def _exact_extent(chunks) -> Extent | None:
@@ -334,7 +350,7 @@ def _exact_extent(chunks) -> Extent | None:
         elif local == "c":
             m = _REF.match(attrs.get("r", ""))
             if m:
-                state["col"] = column_index_from_string(m.group(1))
+                state["col"] = column_number(m.group(1))
                 state["row"] = int(m.group(2))
             else:
                 state["col"] += 1
