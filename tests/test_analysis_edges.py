@@ -123,9 +123,9 @@ def test_one_group_only_and_zero_row(bank) -> None:
     r = analyse(Survey(frame(rows), bank))
     t = r.group_tests[r.group_tests["field"] == "B4"].iloc[0]
     assert t["test"] == "" and "少于 2 个" in t["warning"]
-    # B3_1 has no 'non-agree' answers in some options: zero rows are dropped before chi2
-    ct = r.crosstabs[r.crosstabs["row"] == "B3_1"].iloc[0]
-    assert np.isnan(ct["chi2"]) and "少于 2 个" in ct["warning"]
+    # one test per item: a likert item gets the rank test only, never also a chi-square
+    assert r.crosstabs[r.crosstabs["row"] == "B3_1"].empty
+    assert len(r.group_tests[r.group_tests["field"] == "B3_1"]) == 1
 
 
 def test_small_groups_are_suppressed_in_report_json(bank) -> None:

@@ -43,6 +43,7 @@ GROUP_TEST_COLUMNS = [
     "excluded",
     "warning",
     "group_means",
+    "pairwise",
 ]
 
 
@@ -205,7 +206,7 @@ def analyse(
     cells, tests = _crosstabs(s, groups, k)
     gtests = _group_tests(s, groups, comp, k)
     if not gtests.empty:
-        gtests["group_means_suppressed"] = _means_withheld(gtests, lik, cells, k)
+        gtests["group_means_suppressed"] = _means_withheld(gtests, lik, freq, cells, k)
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
     open_kw, examples = _open_answers(s, groups, k)
@@ -239,14 +240,17 @@ def _concat(frames) -> pd.DataFrame:
 
 
 def _means_withheld(
-    gtests: pd.DataFrame, lik: pd.DataFrame, cells: pd.DataFrame, k: int
+    gtests: pd.DataFrame, lik: pd.DataFrame, freq: pd.DataFrame, cells: pd.DataFrame, k: int
 ) -> np.ndarray:
     """Which rows of ``gtests`` may not show their group means: where the item's overall
-    mean is withheld (the group means, weighted by group sizes, give it back), and where the
-    item's crosstab by that grouping hides a non-empty cell of a reported group (a group's
-    mean, its shown cells and its size would solve its hidden ones; groups under k have no
-    reported mean)."""
+    mean is withheld (the group means, weighted by group sizes, give it back) — a likert
+    item's withheld mean, or a scaled single question whose distribution hides a non-empty
+    cell (its overall mean with the shown cells would solve the hidden ones) — and where a
+    crosstab by that grouping hides a non-empty cell of a reported group."""
     withheld = set(lik.loc[lik["mean_suppressed"], "field"]) if "mean_suppressed" in lik else set()
+    if not freq.empty:
+        hid = freq[freq[SUPPRESSED].astype(bool) & (freq[N] > 0)]
+        withheld |= set(hid["field"])
     hidden = set()
     if not cells.empty:
         h = cells[cells[SUPPRESSED].astype(bool) & (cells[N] > 0) & (cells["column_total"] >= k)]
@@ -260,21 +264,45 @@ def _means_withheld(
     )
 
 
+def ordinal(bank: Bank, f: Field) -> bool:
+    """Whether ``f`` is measured on an ordered scale (likert items, single questions using a
+    named scale): such fields get a rank test, never a chi-square."""
+    return f.kind == "likert" or (
+        f.kind == "single" and bank.question(f.question).scale is not None
+    )
+
+
+def nominal_fields(bank: Bank) -> list[Field]:
+    """The fields compared across groups by a chi-square (or Fisher) test: unordered single
+    choices and multiple-choice options, not profile or grouping questions (a breakdown of
+    who answered is not a finding)."""
+    return [
+        f
+        for f in bank.fields
+        if f.kind in ("single", "flag")
+        and not ordinal(bank, f)
+        and not bank.question(f.question).role
+        and not bank.question(f.question).pii
+    ]
+
+
 def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Crosstab cells and one test per nominal field and breakdown; groups under ``k`` are
+    left out of the test (their cells are flagged suppressed)."""
     cell_rows, test_rows = [], []
+    fields = nominal_fields(s.bank)
     for g in groups:
         gv = s.values(g.id)
         small = {o.code for o in g.options if (gv == o.code).sum() < k}
-        for f in s.bank.fields:
-            if f.kind not in ("single", "likert", "flag") or f.id == g.id:
-                continue
+        kept = np.array([o.code not in small for o in g.options], dtype=bool)
+        for f in fields:
             shown = s.shown(s.bank.question(f.question))
             x = s.values(f.id).copy()
             x[~shown] = np.nan
             opts = f.scale_options if f.kind != "flag" else _FLAG
             table = compare.crosstab_counts(x, gv, opts, g.options)
-            test = compare.table_test(table)
-            test_rows.append({"row": f.id, "column": g.id, **test})
+            test = compare.table_test(table[:, kept])
+            test_rows.append({"row": f.id, "column": g.id, "excluded": sorted(small), **test})
             cell_rows.append(_cells(f, g, table, opts, small, k))
     tests = pd.DataFrame(test_rows)
     if tests.empty:
@@ -324,10 +352,10 @@ def _group_tests(s: Survey, groups: list[Field], comp: pd.DataFrame, k: int) -> 
         gv = s.values(g.id)
         targets: list[tuple[str, np.ndarray, str]] = []
         for f in s.bank.fields:
-            if f.kind in ("number", "likert"):
+            if f.kind == "number" or ordinal(s.bank, f):
                 x = s.values(f.id).copy()
                 x[~s.shown(s.bank.question(f.question))] = np.nan
-                targets.append((f.id, x, f.kind))
+                targets.append((f.id, x, "number" if f.kind == "number" else "ordinal"))
         targets += [(name, comp[name].to_numpy(), "construct") for name in comp.columns]
         for name, x, kind in targets:
             res = compare.group_test(x, gv, k)
