@@ -23,7 +23,7 @@ from surveytool.forms.fill import FormFiller
 from surveytool.ingest import IngestSummary, ingest, load_answers
 from surveytool.report import make_report
 from surveytool.report.context import for_report
-from surveytool.report.problems import candidate_problems
+from surveytool.report.problems import for_lists
 from surveytool.simulate import Simulator
 
 DEMO_BANK = "young_researchers"
@@ -124,9 +124,9 @@ def owner_edits(lists: Lists) -> Lists:
     return lists
 
 
-def _problems(store: Path, bank: Bank, wave: str) -> list[dict]:
+def _problems(store: Path, bank: Bank, wave: str) -> tuple[list[dict], dict[str, dict]]:
     s = Survey(load_answers(store, bank, wave), bank)
-    return candidate_problems(s, for_report(analyse(s, by=[UNIT_FIELD])))
+    return for_lists(s, for_report(analyse(s, by=[UNIT_FIELD])), wave)
 
 
 def _fresh(out: Path) -> None:
@@ -164,7 +164,8 @@ def _first_wave(
     say("2/5 首轮回收入库，并按统计结果生成三张清单（示例中已填好责任单位、时限和状态）……")
     store, lists = out / "survey.db", out / LISTS
     summary = _ingest(say, returns, bank, store, FIRST)
-    _, drafted = make_lists(_problems(store, bank, FIRST), lists, bank.id, DEMO_JUNE)
+    found, measured = _problems(store, bank, FIRST)
+    _, drafted = make_lists(found, lists, bank.id, DEMO_JUNE, measured)
     write_lists(owner_edits(drafted), lists, bank.id)
     say(f"    {lists}")
     return summary
@@ -188,7 +189,8 @@ def _follow_up(
     store, lists = out / "survey.db", out / LISTS
     follow_summary = _ingest(say, follow, bank, store, SECOND)
     say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")
-    make_lists(_problems(store, bank, SECOND), lists, bank.id, DEMO_TODAY)
+    found, measured = _problems(store, bank, SECOND)
+    make_lists(found, lists, bank.id, DEMO_TODAY, measured)
     return follow_summary
 
 

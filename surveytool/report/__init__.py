@@ -22,9 +22,13 @@ from surveytool.report.render import FORMATS, render
 
 
 def _survey(store: str | Path, bank: Bank, wave: str | None) -> Survey:
+    """The answers of ``wave`` (all waves when None); a UsageError when there are none, so
+    no report is written from nothing."""
     s = Survey(load_answers(store, bank, wave), bank)
-    if wave is not None and s.n == 0:
-        raise UsageError(problem("empty_wave", wave=wave, store=str(store)))
+    if s.n == 0:
+        if wave is not None:
+            raise UsageError(problem("empty_wave", wave=wave, store=str(store)))
+        raise UsageError(problem("empty_store", store=str(store), action="生成调研报告"))
     return s
 
 

@@ -115,7 +115,8 @@ def _has_hidden(s: Survey, fid: str, k: int) -> bool:
 def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.DataFrame:
     """``res`` (compare_waves) as shown to people: ``values_hidden`` set and the two waves'
     means blanked for the items whose means would give a wave's hidden cells away (see
-    _has_hidden), ``moved`` the sign of the change, 其他（请注明） in labels said as 其他."""
+    _has_hidden) and their test statistics withheld too, ``moved`` the sign of the change,
+    其他（请注明） in labels said as 其他."""
     out = res.copy()
     if out.empty:
         return out.assign(values_hidden=pd.Series(dtype=bool), moved=pd.Series(dtype=float))
@@ -127,8 +128,11 @@ def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.Data
     out["values_hidden"] = hidden
     out["label"] = out["label"].str.replace(OTHER_LABEL, say.REPORT_OTHER, regex=False)
     out["moved"] = np.sign(out["change"])  # the way it moved, without the size
-    for col in ("mean_a", "mean_b", "change"):
-        out[col] = out[col].mask(out["values_hidden"])
+    # the test's statistic, p and effect size with the two waves' n and the shown cells solve
+    # a hidden count as surely as the means: withheld alike (the verdict stays)
+    for col in ("mean_a", "mean_b", "change", "statistic", "p_value", "p_adjusted", "effect_size"):
+        if col in out:
+            out[col] = out[col].mask(out["values_hidden"])
     return out
 
 

@@ -3,7 +3,6 @@ and to the Word writer. Charts are drawn here (numbered in document order)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -141,21 +140,7 @@ def _profile(s: Survey, r: Results, num: Numbering) -> list[dict]:
 def _by_text(s: Survey, fid: str) -> str:
     """What a grouping question asks about, as a noun: 您所在单位的类型 -> 单位类型."""
     q = s.bank.question(s.bank.field(fid).question)
-    return by_noun(q.text)
-
-
-def by_noun(text: str) -> str:
-    """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
-    企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
-    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
-    t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
-    noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
-    noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
-    noun = re.sub(r"^贵(\w{1,2}?)的", r"\1", noun).removeprefix("贵")
-    noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
-    if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
-        return noun
-    return f"“{text.rstrip('？?：: ')}”"
+    return say.by_noun(q.text)
 
 
 def comparisons(s: Survey, r: Results, num: Numbering) -> dict:
@@ -366,7 +351,7 @@ def build_context(
     ctx["findings"] = findings(s, r, num)
     ctx["comparisons"] = comparisons(s, r, num)
     ctx["open_answers"] = open_answers(s, r)
-    ctx["problems"] = candidate_problems(s, r)
+    ctx["problems"] = [p.as_dict() for p in candidate_problems(s, r, wave)]
     ctx["extra"] = [build(num) for build in extras]
     ctx["appendix"] = appendix(s, r)
     ctx["figures"] = [str(p) for p in num.paths]

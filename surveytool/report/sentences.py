@@ -11,6 +11,7 @@ Rules, so a draft never overstates:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from surveytool.bank.model import OTHER_LABEL
@@ -317,8 +318,24 @@ def wave_note(row: dict) -> str:
     """The test behind a wave comparison, for a footnote."""
     if not row.get("test"):
         return "未检验（没有可比较的回答或回答没有变化）。"
+    if row.get("values_hidden"):
+        return f"{WAVE_TESTS[row['test']]}；为保护个人，检验统计量和 p 值不予报告（某一轮有少于 5 人的类别）。"
     return (
         f"{WAVE_TESTS[row['test']]}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
         f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {row['effect_size']:.2f}，"
         f"n = {int(row['n'])}。"
     )
+
+
+def by_noun(text: str) -> str:
+    """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
+    企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
+    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
+    t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
+    noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
+    noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
+    noun = re.sub(r"^贵(\w{1,2}?)的", r"\1", noun).removeprefix("贵")
+    noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
+    if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
+        return noun
+    return f"“{text.rstrip('？?：: ')}”"
