@@ -214,7 +214,7 @@ def _share_problem(
     return Problem(
         key=key,
         phrase=phrase,
-        statement=f"{figure} 的受访者{what}",
+        statement=f"{figure}{'' if hidden else ' '}的受访者{what}",
         n=n,
         wave=wave,
         evidence=f"“{question}”一题，{detail}{_wave_said(wave)}。",
