@@ -165,24 +165,77 @@ def wave_section(
         title = f"各维度平均得分：“{wa}”与“{wb}”"
         fig = figures.wave_means(cons.assign(label=cons["field"]), wa, wb, title, scale)
         blocks.append({"figure": num.figure(fig, title)})
-        for r in cons.to_dict(orient="records"):
+        for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records"):
             blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
             blocks.append({"note": say.wave_note(r)})
+        same = cons[cons["verdict"] == "no_change"]["field"].tolist()
+        if same:
+            names = "".join(f"“{x}”" for x in same)
+            blocks.append(
+                {
+                    "para": f"{names}维度得分在两轮之间未检出统计上显著的变化（检验结果见表中校正后 p 值）。"
+                }
+            )
     items = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
     if not items.empty:
-        blocks.append({"heading": "有显著变化的题项"})
+        blocks.append({"heading": "有显著变化的题项", "level": 3})
         top = items.sort_values("p_adjusted", kind="stable")
-        for r in top.head(MAX_ITEMS).to_dict(orient="records"):
-            values = not r["values_hidden"]
-            blocks.append({"para": say.wave_change(r["label"], r, wa, wb, values=values)})
-            blocks.append({"note": say.wave_note(r)})
+        blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
         if len(items) > MAX_ITEMS:
             blocks.append(
                 {
                     "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
                 }
             )
-    return {"title": "回访对比", "blocks": blocks}
+    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves)}
+
+
+def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
+    """The items that changed significantly: both waves' figures (withheld where they would
+    give small cells away), the direction and the verdict."""
+    body = []
+    for r in rows.to_dict(orient="records"):
+        binary = r["kind"] == "binary"
+        hidden = bool(r.get("values_hidden"))
+
+        def show(x: float, binary: bool = binary, hidden: bool = hidden) -> str:
+            if hidden or x != x:
+                return "—"
+            return say.pct(100 * x) if binary else f"{x:.2f}"
+
+        body.append(
+            [
+                r["label"],
+                show(r["mean_a"]),
+                show(r["mean_b"]),
+                "上升" if r.get("moved", r["change"]) > 0 else "下降",
+                "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
+                VERDICT_SHORT[r["verdict"]],
+            ]
+        )
+    return num.table(
+        "有显著变化的题项",
+        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "结论"],
+        body,
+        "注：量表和数字题为平均分，是否类题目为选择比例；“改善”“变差”按题库标明的问题方向判断。"
+        "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
+    )
+
+
+def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
+    """The follow-up's verdicts for the summary: constructs that changed significantly."""
+    wa, wb = waves
+    out = []
+    cons = shown[(shown["kind"] == "construct") & shown["verdict"].isin(["improved", "worsened"])]
+    for r in cons.to_dict(orient="records"):
+        way = "降至" if r["change"] < 0 else "升至"
+        out.append(
+            f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
+            f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"
+        )
+    if not out and not shown.empty:
+        out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上显著的变化。")
+    return out
 
 
 def _progress_text(p: Progress) -> str:

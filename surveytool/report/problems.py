@@ -59,6 +59,7 @@ class Problem:
     evidence: str
     share: float = 0.0  # for ranking only
     near: bool = False  # the interval reaches below the threshold
+    figure: str = ""  # the one figure, as shown (53.3%, 50% 及以上, or a group's mean)
 
     @property
     def source(self) -> str:
@@ -73,6 +74,16 @@ class Problem:
         if self.near:
             source = source[:-1] + "；接近判定线）"
         return head + source
+
+    @property
+    def brief(self) -> str:
+        """For the summary: the phrase with its figure and wave, e.g. ``学术交流机会偏少（53.3%，
+        回访）``; the whole title when there is no phrase."""
+        if not self.phrase or not self.figure:
+            return self.title
+        near = "，接近判定线" if self.near else ""
+        wave = f"，{self.wave}" if self.wave else ""
+        return f"{self.phrase}（{self.figure}{wave}{near}）"
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near."""
@@ -220,6 +231,7 @@ def _share_problem(
         evidence=f"“{question}”一题，{detail}{_wave_said(wave)}。",
         share=share,
         near=bool(share >= threshold and low < threshold),
+        figure=figure,
     )
 
 
@@ -313,7 +325,8 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
     shown = not row.get("group_means_suppressed", False)
     mean = row["group_means"][worst]
     more = "高" if direction == "high" else "低"
-    figure = f"平均得分 {mean:.2f}，" if shown else ""
+    shown_mean = f"平均得分 {mean:.2f}" if shown else ""
+    figure = f"{shown_mean}，" if shown else ""
     vs = "".join(f"“{labels[c]}”" for c in others)
     phrase = (
         f"“{name}”的{construct}问题更为突出"
@@ -332,6 +345,7 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
         statement=statement,
         n=int(row["n"]),
         wave=wave,
+        figure=shown_mean,
         evidence=f"按{say.by_noun(s.bank.question(g.question).text)}分组比较“{construct}”维度得分"
         f"（1～5 分，分数越{'高' if direction == 'high' else '低'}问题越突出）：“{name}”{statement}"
         f"（{test}，多重比较校正后 p < 0.05）{_wave_said(wave)}。",

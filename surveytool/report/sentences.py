@@ -232,10 +232,18 @@ TEST_NAMES = {
 
 
 def test_note(row: dict) -> str:
-    """Test, statistic, df, p (and BH-adjusted p) and effect size, for a footnote."""
+    """Test, statistic, df, p (and BH-adjusted p) and effect size, for a footnote; Fisher's
+    test with its own figures (p and the odds ratio), never Pearson's χ²; the test's
+    caveat (sparse cells, excluded groups) after it."""
     test = row.get("test", "")
     name = TEST_NAMES.get(test, test)
-    if test in ("chi2", "fisher"):
+    caveat = f"{row['warning']}" if row.get("warning") else ""
+    if test == "fisher":
+        return (
+            f"{name}，{p_text(row['p_value'])}（BH 校正后 {p_text(row['p_adjusted'])}），"
+            f"比值比 OR = {row['odds_ratio']:.2f}，n = {int(row['n'])}。{caveat}"
+        )
+    if test == "chi2":
         stat = f"χ² = {row['chi2']:.2f}，df = {int(row['df'])}"
         effect = f"Cramér's V = {row['cramers_v']:.2f}"
     elif test == "kruskal":
@@ -246,11 +254,11 @@ def test_note(row: dict) -> str:
         effect = f"秩二列相关 r = {row['effect_size']:.2f}"
     return (
         f"{name}，{stat}，{p_text(row['p_value'])}"
-        f"（BH 校正后 {p_text(row['p_adjusted'])}），{effect}，n = {int(row['n'])}。"
+        f"（BH 校正后 {p_text(row['p_adjusted'])}），{effect}，n = {int(row['n'])}。{caveat}"
     )
 
 
-def _groups(by_text: str) -> str:
+def groups_phrase(by_text: str) -> str:
     """“不同单位的回答者”, or for a grouping question quoted whole, “按“…”分组，各组回答者”."""
     return f"按{by_text}分组，各组回答者" if by_text.startswith("“") else f"不同{by_text}的回答者"
 
@@ -269,14 +277,14 @@ def group_difference(
         return f"（{x:.2f}）" if scale == "得分" else f"（{num(x, 2)}）"
 
     return (
-        f"{_groups(by_text)}在“{subject}”上存在统计上显著的差异："
+        f"{groups_phrase(by_text)}在“{subject}”上存在统计上显著的差异："
         f"“{hi_g}”的平均{scale}最高{show(hi)}，“{lo_g}”最低{show(lo)}。"
     )
 
 
 def distribution_difference(subject: str, by_text: str) -> str:
     """A significant crosstab."""
-    return f"{_groups(by_text)}对“{subject}”的回答分布存在统计上显著的差异。"
+    return f"{groups_phrase(by_text)}对“{subject}”的回答分布存在统计上显著的差异。"
 
 
 VERDICT_WORDS = {
@@ -339,3 +347,15 @@ def by_noun(text: str) -> str:
     if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
         return noun
     return f"“{text.rstrip('？?：: ')}”"
+
+
+CN_DIGITS = "〇一二三四五六七八九十"
+FORMATS = ("html", "md", "docx")
+
+
+def cn(n: int) -> str:
+    """Chinese numeral for section numbers: 1 -> 一, 12 -> 十二, 20 -> 二十."""
+    if n <= 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
