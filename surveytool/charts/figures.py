@@ -168,7 +168,7 @@ def likert_diverging(
     so that no segment's width tells its count."""
     if "dont_know" in freq:
         freq = freq[~freq["dont_know"].astype(bool)]
-    fig, ax = _figure(len(items), width=7.2, per_bar=0.42)
+    fig, ax = _figure(len(items), width=7.2, per_bar=0.38)
     codes = sorted(freq["option"].unique())
     labels = [freq[freq["option"] == c]["label"].iloc[0] for c in codes]
     colors = scale_colors(len(codes), problem_end)

@@ -285,8 +285,6 @@ def progress_section(p: Progress, num: Numbering) -> dict:
     blocks: list[dict] = [{"para": _progress_text(p)}]
     if p.total:
         blocks.append({"table": _unit_table(p, num)})
-        title = "各责任单位问题销号进展"
-        blocks.append({"figure": num.figure(figures.track_status(p.by_unit, title), title)})
     if p.overdue:
         blocks.append(
             {

@@ -11,14 +11,11 @@ travels with its result.
 from __future__ import annotations
 
 from surveytool.analysis import Results, Survey
-from surveytool.analysis.constructs import composite, construct_fields
-from surveytool.analysis.descriptive import means_by_group
-from surveytool.charts import figures
 from surveytool.report import sentences as say
 from surveytool.report.numbering import Numbering
 from surveytool.report.problems import problem_end
 
-MAX_COMPARISONS = 6
+MAX_COMPARISONS = 5
 ALPHA = 0.05
 
 
@@ -96,13 +93,7 @@ def pairwise_sentence(s: Survey, row: dict, kind: str) -> str:
         below = [a for a, b in pairs if b == bottom and a != top]
         if bottom != top and below:
             text += f"，{name(bottom)}明显低于{''.join(f'“{labels[a]}”' for a in below)}"
-    return text + "（两两比较：" + _pair_test(row) + "）。"
-
-
-def _pair_test(row: dict) -> str:
-    if row["test"] == "mannwhitney":
-        return "Mann–Whitney U 检验"
-    return "Dunn 检验，Holm 校正后 p < 0.05"
+    return text + "。"
 
 
 def comparisons(s: Survey, r: Results, num: Numbering) -> list[dict]:
@@ -130,42 +121,60 @@ def comparisons(s: Survey, r: Results, num: Numbering) -> list[dict]:
         f"列出最多 {MAX_COMPARISONS} 项等级检验结果，全部检验结果见附录。"
     )
     blocks: list[dict] = [{"para": intro}]
-    ordered = sig.sort_values("effect_size", ascending=False)
-    for row in ordered.head(MAX_COMPARISONS).to_dict(orient="records"):
-        blocks.extend(_rank_blocks(s, r, row, num))
+    ordered = sig.sort_values("effect_size", ascending=False).head(MAX_COMPARISONS)
+    if not ordered.empty:
+        blocks.append({"table": _rank_table(s, ordered, num)})
     if not ct_sig.empty:
-        blocks.append({"heading": "分类题的分布差异", "level": 3})
-        for c in ct_sig.head(MAX_COMPARISONS).to_dict(orient="records"):
-            text = say.distribution_difference(
-                s.bank.field(c["row"]).label, by_text(s, c["column"])
-            )
-            blocks.append({"para": text})
-            blocks.append({"note": say.test_note(c)})
+        blocks.append({"table": _nominal_table(s, ct_sig.head(MAX_COMPARISONS), num)})
     return blocks
 
 
-def _rank_blocks(s: Survey, r: Results, row: dict, num: Numbering) -> list[dict]:
-    kind = row["kind"]
-    head = (
-        f"{say.groups_phrase(by_text(s, row['by']))}在{subject(s, row['field'], kind)}上"
-        "存在统计上显著的差异："
-    )
-    out: list[dict] = [
-        {"para": head + pairwise_sentence(s, row, kind)},
-        {"note": say.test_note(row)},
-    ]
-    if kind == "construct":
-        g = s.bank.field(row["by"])
-        mg = means_by_group(
-            composite(s, construct_fields(s)[row["field"]]), s.values(g.id), g.options, r.k
+def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
+    """Significant differences in the answers to unordered choices (chi-square or Fisher),
+    with each test's caveat (sparse cells, groups left out)."""
+    body = []
+    for c in rows.to_dict(orient="records"):
+        fisher = c["test"] == "fisher"
+        body.append(
+            [
+                f"“{s.bank.field(c['row']).label}”",
+                say.TEST_NAMES.get(c["test"], c["test"]),
+                say.p_text(c["p_adjusted"]).removeprefix("p "),
+                f"OR = {c['odds_ratio']:.2f}" if fisher else f"V = {c['cramers_v']:.2f}",
+                str(c.get("warning") or ""),
+            ]
         )
-        mg["group"] = mg["group"].map(say.report_label)
-        title = f"“{row['field']}”平均得分（按{by_text(s, row['by'])}）"
-        if not row.get("group_means_suppressed", False):
-            out.append(
-                {"figure": num.figure(figures.group_means(mg[~mg["suppressed"]], title), title)}
-            )
-    return out
+    by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["column"]))
+    return num.table(
+        f"回答分布因{by}不同而有显著差异的分类题",
+        ["题目（选项）", "检验", "校正后 p", "效应量", "说明"],
+        body,
+        "注：分类题只检验回答分布是否不同，不指认哪一组更好或更差；效应量 V 为 Cramér's V，OR 为比值比。",
+    )
+
+
+def _rank_table(s: Survey, rows, num: Numbering) -> dict:
+    """The strongest significant rank-test differences: what differs, between which groups
+    (pairwise), the test's adjusted p and effect size."""
+    body = []
+    for row in rows.to_dict(orient="records"):
+        body.append(
+            [
+                subject(s, row["field"], row["kind"]),
+                pairwise_sentence(s, row, row["kind"]).removesuffix("。"),
+                say.p_text(row["p_adjusted"]).removeprefix("p "),
+                f"{row['effect_size']:.2f}",
+            ]
+        )
+    by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["by"]))
+    return num.table(
+        f"按{by}分组的主要差异",
+        ["比较的指标", "差异所在（括号内为组平均分）", "校正后 p", "效应量"],
+        body,
+        "注：等级检验（三组及以上为 Kruskal–Wallis 检验，两组为 Mann–Whitney U 检验），按效应量从大到小排列；"
+        "“差异所在”只列两两比较（Dunn 检验，Holm 校正）显著的组；效应量：Kruskal–Wallis 为 ε²，"
+        "Mann–Whitney 为秩二列相关。检验统计量、人数等全部结果见附录三。",
+    )
 
 
 def tests_table(s: Survey, r: Results) -> dict:

@@ -213,7 +213,7 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
         if answers < r.k:
             blocks.append({"para": f"本题填写人数少于 {r.k} 人，不作归纳。"})
             continue
-        kw = kw[~kw["suppressed"].astype(bool)]  # keywords of fewer than k people
+        kw = kw[~kw["suppressed"].astype(bool)].head(8)  # keywords of fewer than k people out
         words = "、".join(f"“{w}”（{n} 人）" for w, n in zip(kw["keyword"], kw["n"], strict=True))
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
         said = (
@@ -280,10 +280,7 @@ def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
     where = f"，覆盖 {units} 个单位（类别）" if units else ""
     when = _period(collection.get("first", ""), collection.get("last", ""))
     what = f"“{wave}”调查" if wave else "本次调查"
-    return (
-        f"{what}于{when}回收有效问卷 {r.n} 份{where}。"
-        "以下结论和问题由统计结果自动起草，请撰写人核实、取舍，并补充原因分析和对策建议。"
-    )
+    return f"{what}于{when}回收有效问卷 {r.n} 份{where}。主要结论和问题如下。"
 
 
 def build_context(

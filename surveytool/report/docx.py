@@ -122,7 +122,7 @@ class _Writer:
                 cell = cells[r * cols + c]
                 p = cell.paragraphs[0]
                 p.paragraph_format.first_line_indent = Pt(0)
-                p.paragraph_format.line_spacing = Pt(TABLE_PT * 1.5)
+                p.paragraph_format.line_spacing = Pt(TABLE_PT * 1.3)
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c == 0 else WD_ALIGN_PARAGRAPH.CENTER
                 _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
         _three_lines(table)
@@ -139,7 +139,7 @@ class _Writer:
         p.paragraph_format.first_line_indent = Pt(0)
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         p.paragraph_format.keep_with_next = True
-        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(13.0))
+        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(11.0))
         cap = self.doc.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _font(cap.add_run(f["caption"]), HEAD_FONT, TABLE_PT)
@@ -226,15 +226,11 @@ def _three_lines(table) -> None:
 
 def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
     """Write the Word draft of ``ctx`` to ``path`` (charts are read from ``out_dir``): the
-    摘要 on its own page, the body, and the appendix from a new page."""
+    摘要, the body, and the appendix from a new page."""
     w = _Writer(out_dir)
     w.title(ctx["title"], ctx["subtitle"], ctx["date"])
-    w.para(
-        "本报告为自动生成的初稿：表格和图中的数字来自回收的问卷，文字为按统计结果起草的描述，"
-        "请结合实际情况核实、修改，并补充原因分析和对策建议。"
-    )
-    for i, section in enumerate(ctx["sections"]):
-        if section.get("appendix") or i == 1:
+    for section in ctx["sections"]:
+        if section.get("appendix"):
             w.doc.add_page_break()
         w.heading(section["title"], 1)
         for b in section["blocks"]:

@@ -22,6 +22,8 @@ from surveytool.report.numbering import Numbering
 from surveytool.report.problems import ITEM_SHARE, end_statement, problem_end
 from surveytool.report.tables import display_order, shown
 
+MAX_FACTS = 4  # per section in the body
+
 
 class Fact(NamedTuple):
     """One finding: ``weight`` (how far from the middle, for picking the summary's points),
@@ -178,7 +180,7 @@ def number_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
     row = row.iloc[0]
     u = f" {q.unit}" if q.unit and q.unit[0] not in "%‰" else (q.unit or "")
     text = f"{_ask(q)}，平均为 {say.num(row['mean'])}{u}，中位数为 {say.num(row['median'])}{u}"
-    return [Fact(0.0, text)]
+    return [Fact(0.3, text)]  # an amount, not a share: a middling weight
 
 
 def rank_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
@@ -223,6 +225,13 @@ def key_figure(s: Survey, r: Results, q: Question, num: Numbering) -> dict | Non
     return None
 
 
+def strongest(facts: list[Fact], keep: int = MAX_FACTS) -> list[Fact]:
+    """The ``keep`` weightiest facts, in questionnaire order (the rest are in the appendix's
+    tables)."""
+    chosen = set(sorted(range(len(facts)), key=lambda i: -facts[i].weight)[:keep])
+    return [f for i, f in enumerate(facts) if i in chosen]
+
+
 def findings(s: Survey, r: Results, num: Numbering) -> tuple[list[dict], list[list[Fact]]]:
     """The blocks of 主要发现 (a heading, a paragraph and key charts per bank section) and
     the facts drawn, per section (for the summary)."""
@@ -233,6 +242,7 @@ def findings(s: Survey, r: Results, num: Numbering) -> tuple[list[dict], list[li
         said = [f for q in section.questions for f in question_facts(s, r, q)]
         figs = [fig for q in section.questions if (fig := key_figure(s, r, q, num))]
         facts.append(said)
+        said = strongest(said)
         if not said and not figs:
             continue
         index += 1

@@ -12,8 +12,8 @@ from __future__ import annotations
 from surveytool.report.findings import Fact
 from surveytool.report.problems import Problem
 
-MIN_POINTS, MAX_POINTS = 5, 8
-MAX_PROBLEMS = 8
+MIN_POINTS, MAX_POINTS = 5, 6
+MAX_PROBLEMS = 6
 ADVICE = 3
 
 
