@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "output_not_writable": "无法写入“{path}”：{detail}。请检查文件是否正被 Excel/WPS 打开，或换一个保存位置。",
     "unknown_by": "分组字段“{value}”不在题库中。{hint}",
     "bad_by": "分组字段“{value}”不是单选题，不能用于分组。请选择单选题（如单位、年龄段）。",
+    "population_too_small": "总体规模 --population {population} 小于有效答卷数 {n}。总体规模是调查对象的总人数（例如全市 45 岁以下科研人员人数），应不小于回收的答卷数；不知道时请不填。",
     "empty_store": "数据库 {store} 中还没有有效答卷，无法{action}。请先用 surveytool ingest 回收问卷（回收时可用 --wave 标明轮次）。",
     "empty_wave": "数据库 {store} 中没有轮次“{wave}”的有效答卷。请检查轮次名称（回收时用 --wave 指定）。",
     "wave_and_waves": "--wave 与 --waves 不能同时使用：--wave 指定只报告一个轮次，--waves 指定两个轮次并加入回访对比（正文按后一个轮次）。",

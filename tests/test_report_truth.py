@@ -204,3 +204,83 @@ def test_no_group_is_named_when_no_pair_differs(bank) -> None:
     assert worse_group(row, "low") is None
     row["pairwise"][0]["p_adjusted"] = 0.01
     assert worse_group(row, "low") == (2, [1])
+
+
+def test_alpha_is_not_interpreted_below_thirty(bank, tmp_path: Path) -> None:
+    from surveytool.report.context import reliability_table
+    from surveytool.report.numbering import Numbering
+
+    rows = [{"B1": 1, "C1_1": v, "C1_2": v, "C1_3": 6 - v} for v in (1, 5)]
+    r = analyse(survey(bank, rows))
+    assert r.reliability["n"].iloc[0] == 2
+    table = reliability_table(r, Numbering(tmp_path, write_charts=False))
+    assert table["rows"][0][-1] == "完整作答不足 30 人，不作评价"
+    assert "良好" not in table["rows"][0][-1]
+
+
+def test_scales_in_scale_order_nominal_by_count_other_last(bank, tmp_path: Path) -> None:
+    from surveytool.report.numbering import Numbering
+    from surveytool.report.tables import display_order, single_table
+
+    rows = people(9, B1=1, C3=5) + people(6, B1=1, C3=1) + people(7, B1=1, C3=3)
+    rows += people(5, B1=2, C3=9)
+    r = for_report(analyse(survey(bank, rows)))
+    table = single_table(bank.question("C3"), r, Numbering(tmp_path, write_charts=False))
+    assert [row[0] for row in table["rows"]] == [
+        "完全没有",
+        "较小",
+        "一般",
+        "较大",
+        "非常大",
+        "不清楚",
+    ]
+    assert table["rows"][-1][2] == "—" and "5 人选择“不清楚/不适用”" in table["note"]
+    # unordered: by count; a chart draws rows in the order given
+    f = r.frequencies[r.frequencies["field"] == "B1"]
+    assert list(display_order(f, bank.question("B1"))["label"]) == ["甲大学", "乙医院", "丙学院"]
+    from surveytool.charts import figures
+
+    fig = figures.single_choice(display_order(f, bank.question("B1")), "单位")
+    ax = fig.axes[0]
+    top_down = [t.get_text() for _, t in sorted(zip(ax.get_yticks(), ax.get_yticklabels()))][::-1]
+    assert top_down == ["甲大学", "乙医院", "丙学院"]  # the first option on top
+
+
+def test_population_below_the_sample_is_refused(bank) -> None:
+    from surveytool.errors import UsageError
+
+    s = survey(bank, people(10, B1=1))
+    with pytest.raises(UsageError) as err:
+        analyse(s, population=8)
+    assert "总体规模 --population 8 小于有效答卷数 10" in str(err.value)
+
+
+def test_report_on_an_empty_store_is_an_error_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    from surveytool.cli import main
+    from surveytool.errors import problem
+
+    from surveytool.ingest import ingest
+
+    bank_file = write_bank(tmp_path, BANK)
+    store = tmp_path / "空.db"
+    out = tmp_path / "报告"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("B1,C3\n7,7\n", encoding="utf-8")  # rejected
+    assert ingest([tmp_path / "in"], load_bank(bank_file), store).to_dict()["accepted"] == 0
+    code = main(["report", "--bank", str(bank_file), "--store", str(store), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code != 0 and not out.exists()
+    assert str(problem("empty_store", store=str(store), action="生成调研报告")) in err
+    assert "Traceback" not in err
+
+
+def test_compare_withholds_test_statistics_with_hidden_cells(bank) -> None:
+    from surveytool.report.campaign import hide_wave_values
+
+    a = survey(bank, people(12, B1=1, C1_1=4) + people(8, B1=1, C1_1=2))
+    b = survey(bank, people(17, B1=1, C1_1=4) + people(3, B1=1, C1_1=1))  # 3 < k: hidden
+    res = hide_wave_values(compare_waves(a, b), a, b, 5).set_index("field")
+    row = res.loc["C1_1"]
+    assert row["values_hidden"]
+    for col in ("mean_a", "mean_b", "statistic", "p_value", "p_adjusted", "effect_size"):
+        assert pd.isna(row[col]), col

@@ -105,8 +105,11 @@ def likert_derived(lik: pd.DataFrame, freq: pd.DataFrame, k: int) -> pd.DataFram
     are True when any cell of the item is hidden (or fewer than k answered). A top-2 or
     bottom-2 share is a partial total: it gives away the hidden cells inside it unless it
     holds none or all of them (``top2_percent_suppressed``, ``bottom2_percent_suppressed``).
+    Answers counted as 不清楚 (``dont_know`` rows) are outside both.
     """
     out = lik.copy()
+    if "dont_know" in freq:  # 不清楚 answers are in neither the mean nor the shares
+        freq = freq[~freq["dont_know"].astype(bool)]
     hidden = freq[freq["suppressed"].astype(bool)].groupby("field")["option"].agg(set)
     codes = freq.groupby("field")["option"].agg(lambda c: sorted(c))
     small = (out["n"] < k).to_numpy()

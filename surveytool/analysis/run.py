@@ -26,6 +26,7 @@ from surveytool.analysis.disclosure import (
 )
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
+from surveytool.errors import UsageError, problem
 
 DEFAULT_K = 5
 GROUP_TEST_COLUMNS = [
@@ -179,17 +180,23 @@ def analyse(
     populations: dict[str, int] | None = None,
     k: int = DEFAULT_K,
 ) -> Results:
-    """Run every analysis on ``s``: see the module docstring and each table's function."""
+    """Run every analysis on ``s``: see the module docstring and each table's function.
+    Raises UsageError when ``population`` is smaller than the number of respondents (a
+    margin of error of ±0 would be claimed)."""
+    if population is not None and population < max(s.n, 1):
+        raise UsageError(problem("population_too_small", population=population, n=s.n))
     bank = s.bank
     groups = group_fields(bank, by)
     single = [f for f in bank.fields if f.kind in ("single", "likert")]
     freq = _concat(descriptive.frequencies(s, f) for f in single)
     if not freq.empty:
         freq[SUPPRESSED] = (freq["valid"] < k) | hide_small_by(freq, "field", N, k)
+        freq = _hide_dont_know_totals(freq, k)
     questions = bank.questions
     multi = _concat(descriptive.multi_response(s, q) for q in questions if q.type == "multi")
     if not multi.empty:
         multi[SUPPRESSED] = (multi["valid"] < k) | hide_small_by(multi, "question", N, k)
+        multi = _hide_dont_know_totals(multi, k, key="question")
     rank = _concat(descriptive.ranking(s, q) for q in questions if q.type == "rank")
     if not rank.empty:
         rank[SUPPRESSED] = (
@@ -232,6 +239,20 @@ def analyse(
         other_texts={q: t for q, t in others.items() if t},
         composites=comp,
     )
+
+
+def _hide_dont_know_totals(frame: pd.DataFrame, k: int, key: str = "field") -> pd.DataFrame:
+    """Where a 不清楚-type count is hidden, its total on every row of the question
+    (``dont_know_n``) and the non-answers (``missing`` = base − valid − 不清楚, which would give
+    it back) are withheld too."""
+    if "dont_know" not in frame:
+        return frame
+    hid = frame["dont_know"].astype(bool) & frame[SUPPRESSED].astype(bool) & (frame[N] > 0)
+    small = frame[key].isin(set(frame.loc[hid, key]))
+    small |= (frame["dont_know_n"] > 0) & (frame["dont_know_n"] < k)
+    frame["dont_know_n_suppressed"] = small.to_numpy()
+    frame["missing_suppressed"] = small.to_numpy()
+    return frame
 
 
 def _concat(frames) -> pd.DataFrame:
