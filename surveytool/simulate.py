@@ -11,6 +11,7 @@ sometimes left blank. Open answers come from the bank's topic (see ``demo_texts`
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,9 +76,12 @@ class Simulator:
             for q in self.bank.questions
             if q.type in ("single", "multi", "rank")
         }
+        # an item's own effect belongs to the questionnaire, not to a sample: every
+        # simulator of one bank shares them (two waves differ only where a shift is set)
         items = [i.id for q in self.bank.questions if q.type == "likert" for i in q.items]
+        fixed = np.random.default_rng(zlib.crc32(self.bank.id.encode("utf-8")))
         self.item_effects = dict(
-            zip(items, self.rng.normal(0, self.item_spread, len(items)), strict=True)
+            zip(items, fixed.normal(0, self.item_spread, len(items)), strict=True)
         )
         texts = [
             q.id for q in self.bank.questions if q.type == "text" and not q.pii and q.role is None

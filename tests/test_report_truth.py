@@ -242,7 +242,9 @@ def test_scales_in_scale_order_nominal_by_count_other_last(bank, tmp_path: Path)
 
     fig = figures.single_choice(display_order(f, bank.question("B1")), "单位")
     ax = fig.axes[0]
-    top_down = [t.get_text() for _, t in sorted(zip(ax.get_yticks(), ax.get_yticklabels()))][::-1]
+    top_down = [
+        t.get_text() for _, t in sorted(zip(ax.get_yticks(), ax.get_yticklabels(), strict=True))
+    ][::-1]
     assert top_down == ["甲大学", "乙医院", "丙学院"]  # the first option on top
 
 
@@ -258,7 +260,6 @@ def test_population_below_the_sample_is_refused(bank) -> None:
 def test_report_on_an_empty_store_is_an_error_and_writes_nothing(tmp_path: Path, capsys) -> None:
     from surveytool.cli import main
     from surveytool.errors import problem
-
     from surveytool.ingest import ingest
 
     bank_file = write_bank(tmp_path, BANK)

@@ -17,7 +17,6 @@ from surveytool.analysis.descriptive import frequencies
 from surveytool.analysis.disclosure import hide_small
 from surveytool.analysis.waves import compare_waves
 from surveytool.bank.model import OTHER_LABEL
-from surveytool.charts import figures
 from surveytool.followup.lists import STATUSES
 from surveytool.followup.track import Progress
 from surveytool.report import sentences as say
@@ -162,9 +161,6 @@ def wave_section(
     if not cons.empty:
         scale = _scale_max(a)
         blocks.append({"table": _construct_table(cons, waves, num, scale)})
-        title = f"各维度平均得分：“{wa}”与“{wb}”"
-        fig = figures.wave_means(cons.assign(label=cons["field"]), wa, wb, title, scale)
-        blocks.append({"figure": num.figure(fig, title)})
         for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records"):
             blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
             blocks.append({"note": say.wave_note(r)})
@@ -178,7 +174,6 @@ def wave_section(
             )
     items = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
     if not items.empty:
-        blocks.append({"heading": "有显著变化的题项", "level": 3})
         top = items.sort_values("p_adjusted", kind="stable")
         blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
         if len(items) > MAX_ITEMS:
@@ -250,6 +245,11 @@ def _progress_text(p: Progress) -> str:
     text += f"14 天内到期 {len(p.due_soon)} 项。" if p.due_soon else "14 天内没有到期的问题。"
     if p.no_deadline:
         text += f"另有 {p.no_deadline} 项尚未确定完成时限。"
+    if p.unsupported:
+        text += (
+            f"有 {p.unsupported} 项问题在最新数据中已不再达到提出标准（问题清单“数据支持”一列标为“否”），"
+            "可结合整改情况考虑销号。"
+        )
     return text
 
 
@@ -272,12 +272,25 @@ def _unit_table(p: Progress, num: Numbering) -> dict:
     )
 
 
-def _item_table(items: list[dict], title: str, num: Numbering, note: str) -> dict:
+def _head(title: object) -> str:
+    """A listed problem as the progress tables name it: its phrase (the part of 问题 before
+    the first “：”), or the owner's whole wording when it has none."""
+    return str(title or "").split("：")[0]
+
+
+def _attention_table(p: Progress, num: Numbering) -> dict:
+    """One table of the problems that need attention: overdue first, then due within 14 days."""
     rows = [
-        [str(i["编号"]), str(i["问题"] or ""), i["责任单位"], i["完成时限"] or "—", i["状态"]]
+        [str(i["编号"]), _head(i["问题"]), i["责任单位"], i["完成时限"] or "—", i["状态"], state]
+        for items, state in ((p.overdue, "已逾期"), (p.due_soon, "14 天内到期"))
         for i in items
     ]
-    return num.table(title, ["编号", "问题", "责任单位", "完成时限", "状态"], rows, note)
+    return num.table(
+        "需要督办的问题",
+        ["编号", "问题", "责任单位", "完成时限", "状态", "情况"],
+        rows,
+        "注：“已逾期”为完成时限已过、状态不是“已销号”；“14 天内到期”请责任单位抓紧推进。",
+    )
 
 
 def progress_section(p: Progress, num: Numbering) -> dict:
@@ -285,30 +298,13 @@ def progress_section(p: Progress, num: Numbering) -> dict:
     blocks: list[dict] = [{"para": _progress_text(p)}]
     if p.total:
         blocks.append({"table": _unit_table(p, num)})
-    if p.overdue:
-        blocks.append(
-            {
-                "table": _item_table(
-                    p.overdue, "逾期未销号的问题", num, "注：完成时限已过、状态不是“已销号”。"
-                )
-            }
-        )
-    if p.due_soon:
-        blocks.append(
-            {"table": _item_table(p.due_soon, "14 天内到期的问题", num, "注：请责任单位抓紧推进。")}
-        )
+    if p.overdue or p.due_soon:
+        blocks.append({"table": _attention_table(p, num)})
     if p.bad_deadlines:
         blocks.append(
             {
                 "note": f"注：有 {len(p.bad_deadlines)} 项的完成时限无法识别为日期（如 "
                 f"“{p.bad_deadlines[0]['完成时限']}”），未计入逾期统计，请在清单中改为 2026-08-31 这样的日期。"
-            }
-        )
-    if p.unsupported:
-        blocks.append(
-            {
-                "note": f"注：有 {p.unsupported} 项问题在最新数据中已不再达到提出标准"
-                "（问题清单“数据支持”一列标为“否”），可结合整改情况考虑销号。"
             }
         )
     return {"title": "整改进展", "blocks": blocks}

@@ -11,11 +11,12 @@ travels with its result.
 from __future__ import annotations
 
 from surveytool.analysis import Results, Survey
+from surveytool.bank.model import OTHER_LABEL
 from surveytool.report import sentences as say
 from surveytool.report.numbering import Numbering
 from surveytool.report.problems import problem_end
 
-MAX_COMPARISONS = 5
+MAX_COMPARISONS = 4
 ALPHA = 0.05
 
 
@@ -35,7 +36,12 @@ def subject(s: Survey, name: str, kind: str) -> str:
     """What was compared, as a reader knows it: “行政负担”维度得分, an item's text."""
     if kind == "construct":
         return f"“{name}”维度得分"
-    return f"“{s.bank.field(name).label}”"
+    return f"“{field_label(s, name)}”"
+
+
+def field_label(s: Survey, fid: str) -> str:
+    """A field's label as a report shows it (其他（请注明） said as 其他)."""
+    return s.bank.field(fid).label.replace(OTHER_LABEL, say.REPORT_OTHER)
 
 
 def by_text(s: Survey, fid: str) -> str:
@@ -137,7 +143,7 @@ def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
         fisher = c["test"] == "fisher"
         body.append(
             [
-                f"“{s.bank.field(c['row']).label}”",
+                f"“{field_label(s, c['row'])}”",
                 say.TEST_NAMES.get(c["test"], c["test"]),
                 say.p_text(c["p_adjusted"]).removeprefix("p "),
                 f"OR = {c['odds_ratio']:.2f}" if fisher else f"V = {c['cramers_v']:.2f}",
@@ -190,7 +196,7 @@ def tests_table(s: Survey, r: Results) -> dict:
     for c in ct.sort_values("p_adjusted").to_dict(orient="records") if not ct.empty else []:
         if c["test"]:
             c = {**c, "statistic": c["chi2"], "effect_size": c["cramers_v"]}
-            rows.append(_test_row(f"“{s.bank.field(c['row']).label}”", by_text(s, c["column"]), c))
+            rows.append(_test_row(f"“{field_label(s, c['row'])}”", by_text(s, c["column"]), c))
     return {
         "caption": "附表　全部分组检验结果",
         "header": [

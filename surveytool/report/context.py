@@ -236,11 +236,11 @@ def problem_blocks(problems: list[Problem], num: Numbering) -> list[dict]:
     )
     if not problems:
         return [{"para": "按附录所列规则，未从数据中识别出突出问题。"}]
-    rows = [[str(i), p.title, p.evidence] for i, p in enumerate(problems, start=1)]
+    rows = [[str(i), f"{p.title}。数据依据：{p.evidence}"] for i, p in enumerate(problems, start=1)]
     note = "注：括号中为数字所依据的调查轮次和作答人数；规则见附录一。"
     return [
         {"para": intro},
-        {"table": num.table("存在的主要问题", ["序号", "问题", "数据依据"], rows, note)},
+        {"table": num.table("存在的主要问题", ["序号", "问题及数据依据"], rows, note)},
     ]
 
 

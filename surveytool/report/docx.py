@@ -96,8 +96,9 @@ class _Writer:
             q.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(q.add_run(line), KAI_FONT, BODY_PT)
 
-    def heading(self, text: str, level: int) -> None:
-        self.doc.add_heading(text, level=level)
+    def heading(self, text: str, level: int, new_page: bool = False) -> None:
+        h = self.doc.add_heading(text, level=level)
+        h.paragraph_format.page_break_before = new_page  # no empty page when the last one is full
 
     def para(self, text: str, indent: bool = True, size: float | None = None) -> None:
         p = self.doc.add_paragraph()
@@ -123,7 +124,8 @@ class _Writer:
                 p = cell.paragraphs[0]
                 p.paragraph_format.first_line_indent = Pt(0)
                 p.paragraph_format.line_spacing = Pt(TABLE_PT * 1.3)
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c == 0 else WD_ALIGN_PARAGRAPH.CENTER
+                long = c == 0 or (r > 0 and _ems(str(value)) > LONG_EMS * 2)  # prose: left
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if long else WD_ALIGN_PARAGRAPH.CENTER
                 _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
         _three_lines(table)
         _widths(table, [t["header"], *t["rows"]])
@@ -139,7 +141,7 @@ class _Writer:
         p.paragraph_format.first_line_indent = Pt(0)
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         p.paragraph_format.keep_with_next = True
-        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(11.0))
+        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(12.0))
         cap = self.doc.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _font(cap.add_run(f["caption"]), HEAD_FONT, TABLE_PT)
@@ -230,9 +232,7 @@ def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
     w = _Writer(out_dir)
     w.title(ctx["title"], ctx["subtitle"], ctx["date"])
     for section in ctx["sections"]:
-        if section.get("appendix"):
-            w.doc.add_page_break()
-        w.heading(section["title"], 1)
+        w.heading(section["title"], 1, new_page=bool(section.get("appendix")))
         for b in section["blocks"]:
             _block(w, b)
     w.doc.sections[-1].start_type = WD_SECTION.CONTINUOUS

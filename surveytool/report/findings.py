@@ -22,7 +22,7 @@ from surveytool.report.numbering import Numbering
 from surveytool.report.problems import ITEM_SHARE, end_statement, problem_end
 from surveytool.report.tables import display_order, shown
 
-MAX_FACTS = 4  # per section in the body
+MAX_FACTS = 3  # per section in the body
 
 
 class Fact(NamedTuple):
@@ -149,7 +149,7 @@ def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
     skip = {o.code for o in q.options if o.missing or o.none}
     if q.other and q.other_code is not None:
         skip.add(q.other_code)
-    rows = rows[[int(c) not in skip for c in rows["option"]]]
+    rows = rows[~rows["option"].astype(int).isin(skip)]
     rows = rows[rows["percent"] > 0]
     if rows.empty:
         return []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from surveytool.report.findings import Fact
 from surveytool.report.problems import Problem
 
-MIN_POINTS, MAX_POINTS = 5, 6
+MIN_POINTS, MAX_POINTS = 5, 5
 MAX_PROBLEMS = 6
 ADVICE = 3
 
@@ -57,9 +57,9 @@ def summary_blocks(
     else:
         blocks.append({"para": "按附录所列规则，未从数据中识别出突出问题。"})
     blocks.append({"heading": "（三）对策建议（待撰写人填写）", "level": 2})
-    advice = [
-        f"针对“{p.phrase or p.statement}”：（请结合原因分析，填写具体措施、责任单位和完成时限。）"
-        for p in problems[:ADVICE]
-    ] or ["（请结合调查发现和原因分析填写。）"]
+    advice = [f"针对“{p.phrase or p.statement}”：（待填写）" for p in problems[:ADVICE]] or [
+        "（请结合调查发现和原因分析填写。）"
+    ]
+    blocks.append({"note": "请结合原因分析，逐条写明措施、责任单位和完成时限。"})
     blocks.append({"items": advice, "ordered": True, "placeholder": True})
     return blocks
