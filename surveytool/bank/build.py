@@ -23,8 +23,29 @@ from surveytool.bank.model import (
 from surveytool.bank.yamlio import LineList, LineMap
 from surveytool.errors import Problem, problem
 
-SECTION_ID = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-QUESTION_ID = re.compile(r"^[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
+# Ids are names valid in both SPSS and XLSForm: a letter, then letters, digits and
+# underscores, at most 64 characters (SPSS's limit); case-sensitive, unique ignoring case
+# (see checks.BankChecker). SPSS's reserved words and the ``relevant`` keywords are refused
+# (``B1 == 1 and in == 2`` could not be parsed).
+FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+MAX_ID_LENGTH = 64
+RESERVED_IDS = frozenset(
+    {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
+    | {"in", "has"}
+)
+# The bookkeeping columns every table of answers carries beside the fields
+# (surveytool.ingest.answers.META_COLUMNS; a test keeps the two equal).
+RESERVED_COLUMNS = (
+    "response_id",
+    "wave",
+    "bank_version",
+    "source",
+    "sheet",
+    "row",
+    "rid",
+    "unit",
+    "channel",
+)
 
 COMMON_KEYS = {"id", "type", "text", "hint", "required", "relevant", "role", "pii"}
 TYPE_KEYS: dict[str, set[str]] = {
@@ -63,6 +84,26 @@ def suggest(word: str, choices: Any) -> str:
     """A Chinese near-miss hint, e.g. ``您是不是想写“required”？``; '' if nothing is close."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"您是不是想写“{close[0]}”？" if close else ""
+
+
+def id_problem(ident: str) -> tuple[str, dict[str, Any]] | None:
+    """Why ``ident`` is not a valid id, as (message code, values); None when it is valid."""
+    if not FIELD_ID.match(ident):
+        return "bad_id", {"value": ident}
+    if len(ident) > MAX_ID_LENGTH:
+        return "id_too_long", {"value": ident, "length": len(ident), "limit": MAX_ID_LENGTH}
+    if ident.lower() in RESERVED_IDS:
+        return "reserved_id", {"value": ident}
+    if ident.lower() in RESERVED_COLUMNS:
+        return "reserved_column_id", {"value": ident, "names": "、".join(RESERVED_COLUMNS)}
+    return None
+
+
+def check_id(c: Collector, ident: str, line: int | None) -> None:
+    """Record a problem when ``ident`` is not a valid section, question or item id."""
+    found = id_problem(ident)
+    if found is not None:
+        c.err(found[0], line, ident, **found[1])
 
 
 class Collector:
@@ -241,6 +282,7 @@ def build_items(c: Collector, raw: Any, line: int, qid: str) -> tuple[Item, ...]
     out: list[Item] = []
     for iid, value in m.items():
         at = m.line_of(iid)
+        check_id(c, str(iid), at)
         problem_phrase = None
         if isinstance(value, LineMap):
             c.unknown_keys(value, {"text", "reverse", "problem"}, str(iid))
@@ -325,8 +367,7 @@ def build_question(
     qid = c.text(m, "id", None, required=True)
     if qid is None:
         return None
-    if not QUESTION_ID.match(qid):
-        c.err("bad_id", m.line_of("id"), qid, value=qid)
+    check_id(c, qid, m.line_of("id"))
     qtype = m.get("type")
     if qtype not in QUESTION_TYPES:
         if qtype is None:
@@ -484,8 +525,7 @@ def build_section(
     sid = c.text(m, "id", None, required=True)
     if sid is None:
         return None
-    if not SECTION_ID.match(sid):
-        c.err("bad_id", m.line_of("id"), sid, value=sid)
+    check_id(c, sid, m.line_of("id"))
     c.unknown_keys(m, SECTION_KEYS, sid)
     title = c.text(m, "title", sid, required=True) or sid
     raw_questions = m.get("questions")
