@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from surveytool.bank import load_bank
-from surveytool.bank.build import RESERVED_COLUMNS
+from surveytool.bank.ids import RESERVED_COLUMNS
 from surveytool.cli import main
 from surveytool.forms.fill import FormFiller
 from surveytool.forms.reader import read_structure

@@ -7,9 +7,9 @@ Nothing here raises on bad input: each builder records located :class:`Problem` 
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any
 
+from surveytool.bank.ids import id_problem
 from surveytool.bank.model import (
     OTHER_LABEL,
     QUESTION_TYPES,
@@ -23,33 +23,9 @@ from surveytool.bank.model import (
 from surveytool.bank.yamlio import LineList, LineMap
 from surveytool.errors import Problem, problem
 
-# Ids are names valid in both SPSS and XLSForm: a letter, then letters, digits and
-# underscores, at most 64 characters (SPSS's limit); case-sensitive, unique ignoring case
-# (see checks.BankChecker). SPSS's reserved words and the ``relevant`` keywords are refused
-# (``B1 == 1 and in == 2`` could not be parsed).
-FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-MAX_ID_LENGTH = 64
-RESERVED_IDS = frozenset(
-    {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
-    | {"in", "has"}
-)
-# The bookkeeping columns every table of answers carries beside the fields
-# (surveytool.ingest.answers.META_COLUMNS; a test keeps the two equal).
-RESERVED_COLUMNS = (
-    "response_id",
-    "wave",
-    "bank_version",
-    "source",
-    "sheet",
-    "row",
-    "rid",
-    "unit",
-    "channel",
-)
-
 COMMON_KEYS = {"id", "type", "text", "hint", "required", "relevant", "role", "pii"}
 TYPE_KEYS: dict[str, set[str]] = {
-    "single": {"options", "scale", "other", "other_code", "problem_when", "problem"},
+    "single": {"options", "scale", "other", "other_code", "problem_when", "problem", "identifying"},
     "multi": {
         "options",
         "other",
@@ -84,19 +60,6 @@ def suggest(word: str, choices: Any) -> str:
     """A Chinese near-miss hint, e.g. ``您是不是想写“required”？``; '' if nothing is close."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"您是不是想写“{close[0]}”？" if close else ""
-
-
-def id_problem(ident: str) -> tuple[str, dict[str, Any]] | None:
-    """Why ``ident`` is not a valid id, as (message code, values); None when it is valid."""
-    if not FIELD_ID.match(ident):
-        return "bad_id", {"value": ident}
-    if len(ident) > MAX_ID_LENGTH:
-        return "id_too_long", {"value": ident, "length": len(ident), "limit": MAX_ID_LENGTH}
-    if ident.lower() in RESERVED_IDS:
-        return "reserved_id", {"value": ident}
-    if ident.lower() in RESERVED_COLUMNS:
-        return "reserved_column_id", {"value": ident, "names": "、".join(RESERVED_COLUMNS)}
-    return None
 
 
 def check_id(c: Collector, ident: str, line: int | None) -> None:
@@ -397,6 +360,8 @@ def build_question(
             c.err("bad_problem_when", m.line_of("problem_when"), qid, value=value)
         else:
             kw["problem_when"] = value
+    if qtype == "single":
+        kw["identifying"] = c.flag(m, "identifying", qid)
     if "problem" in m and "problem" in TYPE_KEYS[qtype]:
         kw["problem"] = c.text(m, "problem", qid, required=False)
         if kw.get("scale") is None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from surveytool.bank import expr
-from surveytool.bank.build import MAX_ID_LENGTH, Collector, suggest
+from surveytool.bank.build import Collector, suggest
+from surveytool.bank.ids import MAX_ID_LENGTH
 from surveytool.bank.model import Option, Question, Section, fields_of, question_options
 
 
