@@ -430,3 +430,14 @@ def test_check_on_a_broken_bank_is_unchanged(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "✗ bank.yaml：发现 1 个问题。" in err
     assert "质量提示" not in err
+
+
+def test_a_bank_built_in_memory_is_linted_without_locations(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from surveytool.bank.lint import lint, read_raw
+
+    bank = replace(load_bank(write_bank(tmp_path, planted("您可自愿参加，", ""))), path=None)
+    assert [p.message for p in lint(bank, read_raw(bank))] == [
+        problem("lint_description_parts", missing="自愿参加的说明").message
+    ]

@@ -67,8 +67,11 @@ class RawBank:
 
 def read_raw(bank: Bank) -> RawBank:
     """The YAML of ``bank`` (its file and every included block), for locating problems.
-    Call it on a bank that loaded: it assumes the files parse."""
-    path = Path(bank.path or "")
+    Call it on a bank that loaded: it assumes the files parse. A bank built in memory (no
+    path) gets an empty one: its problems carry no file or line."""
+    if bank.path is None:
+        return RawBank("", LineMap(0))
+    path = Path(bank.path)
     top = read_yaml(path, path.name)
     raw = RawBank(path.name, top)
     include = top.get("include") or []
@@ -232,8 +235,8 @@ _PARTS = (
 _STATED = re.compile(r"约需要?\s*(\d+)\s*(?:[～~\-—至到]\s*(\d+)\s*)?分钟")
 
 
-def _description_line(raw: RawBank) -> int:
-    return raw.top.line_of("description")
+def _description_line(raw: RawBank) -> int | None:
+    return raw.top.line_of("description") or None
 
 
 def rule_description(bank: Bank, raw: RawBank) -> list[Problem]:
