@@ -166,10 +166,20 @@ def _plain(v: Any) -> Any:
 
 
 def group_fields(bank: Bank, by: list[str] | None) -> list[Field]:
-    """The fields to break results down by: those named, else every role group/unit field."""
+    """The fields to break results down by: those named, else every role group/unit field
+    whose question is not marked ``identifying``."""
     if by:
         return [bank.field(b) for b in by]
-    return [f for f in (bank.role_fields("unit") + bank.role_fields("group")) if f.kind == "single"]
+    fields = bank.role_fields("unit") + bank.role_fields("group")
+    return [f for f in fields if f.kind == "single" and not bank.question(f.question).identifying]
+
+
+def never_crossed(bank: Bank) -> set[frozenset[str]]:
+    """Pairs of field ids never cross-tabulated: the unit question with each question marked
+    ``identifying`` (单位 × 单位负责人 would name a person)."""
+    units = [f.id for f in bank.role_fields("unit") if f.kind == "single"]
+    marked = [q.id for q in bank.questions if q.identifying]  # single: field id = question id
+    return {frozenset((u, m)) for u in units for m in marked}
 
 
 def analyse(
@@ -312,11 +322,14 @@ def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd
     left out of the test (their cells are flagged suppressed)."""
     cell_rows, test_rows = [], []
     fields = nominal_fields(s.bank)
+    banned = never_crossed(s.bank)
     for g in groups:
         gv = s.values(g.id)
         small = {o.code for o in g.options if (gv == o.code).sum() < k}
         kept = np.array([o.code not in small for o in g.options], dtype=bool)
         for f in fields:
+            if f.id == g.id or frozenset((f.id, g.id)) in banned:
+                continue
             shown = s.shown(s.bank.question(f.question))
             x = s.values(f.id).copy()
             x[~shown] = np.nan
