@@ -78,8 +78,7 @@ def test_never_crossed_with_the_unit_even_when_named(bank) -> None:
     tested = {(t["field"], t["by"]) for t in r.group_tests.to_dict("records")}
     assert ("B3_1", "B1") in tested and ("B3_1", "U") in tested  # named on purpose: items tested
     cells = r.crosstab_cells
-    crossed = cells[(cells["row"] == "B1") & (cells["column"] == "U")]
-    assert crossed.empty
+    assert cells.empty or cells[(cells["row"] == "B1") & (cells["column"] == "U")].empty
 
 
 def test_only_on_single_questions(tmp_path: Path) -> None:
