@@ -209,6 +209,7 @@ class Simulator:
             a[f"{q.id}_other"] = "其他情况"
 
     def _likert(self, q: Question, a: dict[str, Any], score: float) -> None:
+        # the scale's own codes: 不适用/不清楚 (missing) are not a point on it
         codes = [o.code for o in self.bank.scales[q.scale or ""] if not o.missing]
         mid = (len(codes) - 1) / 2
         for item in q.items:
