@@ -288,3 +288,45 @@ def test_html_at_phone_width_scrolls_tables_inside_their_box(demo: Path, tmp_pat
     found = re.search(r'data-out="(\d+)/(\d+)"', res.stdout)
     assert found, res.stderr[-500:]
     assert found.groups() == ("0", "0")  # nothing overflows; no table outside a box
+
+
+ROOT = Path(__file__).resolve().parent.parent
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{8}-\d{6}")
+
+
+def test_the_example_report_in_reports_is_current(demo: Path) -> None:
+    """reports/young_researchers/ is the demo's output (regenerate: python samples/regenerate.py)."""
+    ours = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    kept = (ROOT / "reports" / "young_researchers" / "report.md").read_text(encoding="utf-8")
+    assert DATE.sub("日期", ours) == DATE.sub("日期", kept), "run: python samples/regenerate.py"
+    charts = sorted(p.name for p in (demo / "报告" / "charts").glob("*.png"))
+    shown = sorted(p.name for p in (ROOT / "reports" / "young_researchers" / "charts").glob("*"))
+    assert charts == shown
+
+
+def _cells(path: Path) -> list:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return [  # every cell but the form's creation time (in its hidden sheet)
+        [list(r) for r in ws.iter_rows(values_only=True) if r[:1] != ("created",)]
+        for ws in wb.worksheets
+    ]
+
+
+def test_the_samples_are_current(tmp_path: Path) -> None:
+    """samples/young_researchers/ is what samples/regenerate.py writes, cell for cell."""
+    sys.path.insert(0, str(ROOT / "samples"))
+    try:
+        from regenerate import samples
+    finally:
+        sys.path.pop(0)
+    fresh = samples(tmp_path)
+    kept = ROOT / "samples" / "young_researchers"
+    files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(kept) for p in kept.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.suffix == ".xlsx":
+            assert _cells(fresh / rel) == _cells(kept / rel), rel
+        else:
+            assert (fresh / rel).read_text("utf-8") == (kept / rel).read_text("utf-8"), rel

@@ -285,3 +285,21 @@ def test_compare_withholds_test_statistics_with_hidden_cells(bank) -> None:
     assert row["values_hidden"]
     for col in ("mean_a", "mean_b", "statistic", "p_value", "p_adjusted", "effect_size"):
         assert pd.isna(row[col]), col
+
+
+def test_a_multi_pick_whose_label_holds_a_comma_stays_whole(bank) -> None:
+    # 问卷星 joins picks with ┋; a label may itself hold a comma (工作任务繁重，没有时间)
+    from surveytool.ingest import normalise as nz
+    from surveytool.ingest.validate import split_picks
+
+    yr = load_bank("young_researchers")
+    matcher = nz.OptionMatcher(yr.question("D4").options)
+    assert split_picks("工作任务繁重，没有时间┋缺少团队支持", matcher) == [
+        "工作任务繁重，没有时间",
+        "缺少团队支持",
+    ]
+    assert split_picks("缺少团队支持，工作任务繁重，没有时间", matcher) == [
+        "缺少团队支持",
+        "工作任务繁重，没有时间",
+    ]
+    assert split_picks("1,3", matcher) == ["1", "3"]
