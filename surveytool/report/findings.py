@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from surveytool.analysis import Results, Survey
+from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Question
 from surveytool.charts import figures
 from surveytool.report import sentences as say
@@ -155,6 +156,10 @@ def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
         return []
     top = list(zip(rows["label"], rows["percent"], strict=True))[:3]
     label, share = top[0]
+    close = _within_error(rows, top)
+    if close:
+        head = f"选择较多的是“{label}”（{say.pct(share)}）和“{top[1][0]}”（{say.pct(top[1][1])}），两者之差在抽样误差范围内"
+        return [Fact(share / 100, f"{_ask(q)}，{head}", f"{_ask(q)}，{head}")]
     if quant := say.quantifier(share):
         head = f"{quant}（{say.pct(share)}）选择了“{label}”"
     else:
@@ -162,6 +167,15 @@ def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
     rest = "、".join(f"“{lab}”（{say.pct(p)}）" for lab, p in top[1:])
     more = f"，其次是{rest}" if rest else ""
     return [Fact(share / 100, f"{_ask(q)}，{head}{more}", f"{_ask(q)}，{head}")]
+
+
+def _within_error(rows: pd.DataFrame, top: list[tuple[str, float]]) -> bool:
+    """Whether the first two shares differ by less than the question's margin of error (95%,
+    p = 50%): then neither is named the most chosen."""
+    if len(top) < 2 or "valid" not in rows or rows.empty:
+        return False
+    moe = 100 * margin_of_error(int(rows["valid"].iloc[0]))
+    return bool(top[0][1] - top[1][1] < moe)
 
 
 def multi_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
