@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from surveytool.analysis.disclosure import (
     hide_small_2d,
     hide_small_by,
     likert_derived,
+    merge_small_groups,
 )
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Bank, Field, Option
@@ -215,6 +216,8 @@ def analyse(
             | hide_small_by(rank, "question", "first_n", k)
         )
     numbers = _concat(descriptive.numeric(s, f) for f in bank.fields if f.kind == "number")
+    if not numbers.empty:  # the smallest and largest value each describe one person
+        numbers["min_suppressed"] = numbers["max_suppressed"] = True
     lik = _concat(descriptive.likert(s, f) for f in bank.fields if f.kind == "likert")
     if not lik.empty and not freq.empty:
         lik = likert_derived(lik, freq, k)
@@ -277,7 +280,8 @@ def _means_withheld(
     mean is withheld (the group means, weighted by group sizes, give it back) — a likert
     item's withheld mean, or a scaled single question whose distribution hides a non-empty
     cell (its overall mean with the shown cells would solve the hidden ones) — and where a
-    crosstab by that grouping hides a non-empty cell of a reported group."""
+    crosstab by that grouping hides a non-empty cell of a reported group, or a group was left
+    out of the test for having fewer than k answers to the item."""
     withheld = set(lik.loc[lik["mean_suppressed"], "field"]) if "mean_suppressed" in lik else set()
     if not freq.empty:
         hid = freq[freq[SUPPRESSED].astype(bool) & (freq[N] > 0)]
@@ -286,10 +290,13 @@ def _means_withheld(
     if not cells.empty:
         h = cells[cells[SUPPRESSED].astype(bool) & (cells[N] > 0) & (cells["column_total"] >= k)]
         hidden = set(zip(h["row"], h["column"], strict=True))
+    # a group left out of a test for having fewer than k answers to the item: the others'
+    # means with the item's overall mean and size would give its answers back
+    excluded = [bool(x) for x in gtests["excluded"]]
     return np.array(
         [
-            f in withheld or (f, by) in hidden
-            for f, by in zip(gtests["field"], gtests["by"], strict=True)
+            f in withheld or (f, by) in hidden or out
+            for f, by, out in zip(gtests["field"], gtests["by"], excluded, strict=True)
         ],
         dtype=bool,
     )
@@ -324,7 +331,8 @@ def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd
     fields = nominal_fields(s.bank)
     banned = never_crossed(s.bank)
     for g in groups:
-        gv = s.values(g.id)
+        gv, options = breakdown(s, g, k)
+        g = replace(g, options=options)
         small = {o.code for o in g.options if (gv == o.code).sum() < k}
         kept = np.array([o.code not in small for o in g.options], dtype=bool)
         for f in fields:
@@ -380,10 +388,16 @@ def _cells(f: Field, g: Field, table: np.ndarray, opts, small: set[int], k: int)
     )
 
 
+def breakdown(s: Survey, g: Field, k: int) -> tuple[np.ndarray, tuple[Option, ...]]:
+    """The groups of breakdown ``g`` as every statistic uses them: groups of 1 to k−1 people
+    merged into 其他（合并）(see disclosure.merge_small_groups)."""
+    return merge_small_groups(s.values(g.id), g.options, k)
+
+
 def _group_tests(s: Survey, groups: list[Field], comp: pd.DataFrame, k: int) -> pd.DataFrame:
     rows = []
     for g in groups:
-        gv = s.values(g.id)
+        gv, _ = breakdown(s, g, k)
         targets: list[tuple[str, np.ndarray, str]] = []
         for f in s.bank.fields:
             if f.kind == "number" or ordinal(s.bank, f):
@@ -417,8 +431,8 @@ def _moe(
         }
     ]
     for g in groups:
-        gv = s.values(g.id)
-        for o in g.options:
+        gv, options = breakdown(s, g, k)
+        for o in options:
             n = int((gv == o.code).sum())
             pop = (populations or {}).get(o.label)
             rows.append(
@@ -489,8 +503,9 @@ def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame,
             )
         examples[f.id] = text.representative([texts[i] for i in picked], kw["keyword"].tolist())
         for g in groups:
-            gv = s.values(g.id)[picked]
-            for o in g.options:
+            everyone, options = breakdown(s, g, k)
+            gv = everyone[picked]
+            for o in options:
                 sub = [t for t, v in zip(sets, gv, strict=True) if v == o.code]
                 if len(sub) < k:
                     continue
@@ -502,7 +517,7 @@ def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame,
                             "by": g.id,
                             **r,
                             BASE: len(sub),
-                            "answers": int((s.values(g.id)[idx] == o.code).sum()),
+                            "answers": int((everyone[idx] == o.code).sum()),
                         }
                     )
     out = pd.DataFrame(rows)

@@ -50,7 +50,7 @@ def by_text(s: Survey, fid: str) -> str:
 
 
 def _labels(s: Survey, by: str) -> dict[int, str]:
-    return {o.code: say.report_label(o.label) for o in s.bank.field(by).options}
+    return say.group_labels(s.bank.field(by).options)
 
 
 def _pairs(row: dict) -> list[tuple[int, int]]:

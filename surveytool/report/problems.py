@@ -319,8 +319,10 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
     if found is None:
         return None
     worst, others = found
+    if worst < 0:  # the merged small groups: no one unit to hand the problem to
+        return None
     g = s.bank.field(row["by"])
-    labels = {o.code: say.report_label(o.label) for o in g.options}
+    labels = say.group_labels(g.options)
     name, construct = labels[worst], row["field"]
     shown = not row.get("group_means_suppressed", False)
     mean = row["group_means"][worst]

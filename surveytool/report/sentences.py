@@ -22,6 +22,14 @@ SMALL_N = 30
 REPORT_OTHER = "其他"  # the form's 其他（请注明） is an instruction to fill in, not a result
 
 
+def group_labels(options) -> dict[int, str]:
+    """Code -> label of a breakdown's groups as a report names them, the merged small groups
+    (code -1, see analysis.disclosure.merge_small_groups) included."""
+    from surveytool.analysis.disclosure import MERGED_CODE, MERGED_LABEL
+
+    return {o.code: report_label(o.label) for o in options} | {MERGED_CODE: MERGED_LABEL}
+
+
 def report_label(label: str) -> str:
     """An option label as a report shows it (其他（请注明） -> 其他)."""
     return REPORT_OTHER if label == OTHER_LABEL else label
