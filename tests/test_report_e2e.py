@@ -330,3 +330,12 @@ def test_the_samples_are_current(tmp_path: Path) -> None:
             assert _cells(fresh / rel) == _cells(kept / rel), rel
         else:
             assert (fresh / rel).read_text("utf-8") == (kept / rel).read_text("utf-8"), rel
+
+
+def test_the_demo_passes_the_disclosure_audit(demo: Path) -> None:
+    """No withheld count of the demo's analysis JSON (what the report is built from) can be
+    worked back to fewer than k values from the other published figures."""
+    from surveytool.analysis.audit import audit
+
+    published = json.loads((demo / "analysis.json").read_text(encoding="utf-8"))
+    assert audit(published) == []
