@@ -23,7 +23,7 @@ from surveytool.forms.fill import FormFiller
 from surveytool.ingest import IngestSummary, ingest, load_answers
 from surveytool.report import make_report
 from surveytool.report.context import for_report
-from surveytool.report.problems import candidate_problems
+from surveytool.report.problems import for_lists
 from surveytool.simulate import Simulator
 
 DEMO_BANK = "young_researchers"
@@ -62,7 +62,16 @@ DEMO_PRIORS = {
         u1={1: 25, 2: 45, 3: 5, 4: 5, 5: 20}, u2={3: 97, 1: 3}, other={1: 30, 2: 60, 4: 10}
     ),
     "B5": {1: 2, 2: 8, 3: 15, 4: 25, 5: 50},
-    "D3": {1: 45, 2: 25, 3: 30},
+    # projects led now (multi: % picking each) and whether one applied for vertical projects:
+    # someone leading a national, provincial or municipal project has won a grant
+    "D2": {1: 7, 2: 16, 3: 24, 4: 28, 5: 42},
+    "D3": lambda a: (
+        {1: 1} if any(a.get(f"D2_{c}") == 1 for c in (1, 2, 3)) else {1: 8, 2: 42, 3: 50}
+    ),
+    "C6": {1: 45, 2: 32, 3: 28, 4: 40, 5: 30, 6: 30, 7: 18, 8: 14, 9: 22, 11: 3},
+    "D4": {1: 30, 2: 25, 3: 30, 4: 35, 5: 30, 6: 25, 7: 45, 8: 4},
+    "F2": {1: 50, 2: 55, 3: 20, 4: 30, 5: 10, 6: 15, 7: 4},
+    "F3": {1: 40, 2: 35, 3: 45, 4: 30, 5: 35, 6: 15, 7: 4},
     "D5": {1: 30, 2: 20, 3: 50},
     "F1": {1: 40, 2: 60},
 }
@@ -124,9 +133,9 @@ def owner_edits(lists: Lists) -> Lists:
     return lists
 
 
-def _problems(store: Path, bank: Bank, wave: str) -> list[dict]:
+def _problems(store: Path, bank: Bank, wave: str) -> tuple[list[dict], dict[str, dict]]:
     s = Survey(load_answers(store, bank, wave), bank)
-    return candidate_problems(s, for_report(analyse(s, by=[UNIT_FIELD])))
+    return for_lists(s, for_report(analyse(s, by=[UNIT_FIELD])), wave)
 
 
 def _fresh(out: Path) -> None:
@@ -164,7 +173,8 @@ def _first_wave(
     say("2/5 首轮回收入库，并按统计结果生成三张清单（示例中已填好责任单位、时限和状态）……")
     store, lists = out / "survey.db", out / LISTS
     summary = _ingest(say, returns, bank, store, FIRST)
-    _, drafted = make_lists(_problems(store, bank, FIRST), lists, bank.id, DEMO_JUNE)
+    found, measured = _problems(store, bank, FIRST)
+    _, drafted = make_lists(found, lists, bank.id, DEMO_JUNE, measured)
     write_lists(owner_edits(drafted), lists, bank.id)
     say(f"    {lists}")
     return summary
@@ -188,7 +198,8 @@ def _follow_up(
     store, lists = out / "survey.db", out / LISTS
     follow_summary = _ingest(say, follow, bank, store, SECOND)
     say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")
-    make_lists(_problems(store, bank, SECOND), lists, bank.id, DEMO_TODAY)
+    found, measured = _problems(store, bank, SECOND)
+    make_lists(found, lists, bank.id, DEMO_TODAY, measured)
     return follow_summary
 
 

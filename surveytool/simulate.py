@@ -2,12 +2,16 @@
 
 Each respondent belongs to a unit (the bank's ``role: unit`` question, if any). Every
 likert construct has a latent score per respondent: a unit effect plus individual noise, so
-items of one construct correlate and units really differ. Skip logic, max picks, exclusive
-options and ranks are respected; optional questions are sometimes left blank.
+items of one construct correlate and units really differ; each item also has a fixed effect of
+its own, so some items are clear problems and others clearly not (as in real batteries).
+Single questions on a named scale are drawn from a latent too (one peak, not random weights).
+Skip logic, max picks, exclusive options and ranks are respected; optional questions are
+sometimes left blank. Open answers come from the bank's topic (see ``demo_texts``).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,24 +20,7 @@ import numpy as np
 
 from surveytool.bank import expr
 from surveytool.bank.model import Bank, Question, question_options
-
-PHRASES = [
-    "希望减少各类表格填报，推行一表通和数据共享",
-    "建议简化科研经费报销流程",
-    "希望增加青年科研人员专项经费",
-    "建议完善科技成果转化收益分配机制",
-    "希望搭建校企对接平台，促进产学研合作",
-    "建议改进人才评价，破除唯论文倾向",
-    "希望给予更多独立主持项目的机会",
-    "建议减少与业务无关的会议和检查",
-    "希望改善住房和子女入学等生活保障",
-    "建议加强孵化器专业服务能力建设",
-    "希望加大研发费用加计扣除等政策宣传",
-    "建议推行揭榜挂帅机制",
-    "希望提供中试熟化平台和资金支持",
-    "建议加强知识产权运营和技术经纪人队伍建设",
-]
-
+from surveytool.demo_texts import pool
 
 # How a single-choice question's options are weighted: code -> weight, or a function of the
 # answers given so far returning one (e.g. the unit given the unit type).
@@ -56,7 +43,9 @@ class Simulator:
     people_seed: int | None = None  # other people from the same population (the same choice
     # weights and unit effects): an independent follow-up sample
     priors: Mapping[str, Prior] | None = None  # realistic weights of single-choice questions
-    # (the others keep random weights); codes not named get none
+    # (the others keep random weights); codes not named get none. For a multiple-choice
+    # question the numbers are each option's chance (in %) of being picked.
+    item_spread: float = 0.45  # SD of the items' own effects (latent units)
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
@@ -87,6 +76,17 @@ class Simulator:
             for q in self.bank.questions
             if q.type in ("single", "multi", "rank")
         }
+        # an item's own effect belongs to the questionnaire, not to a sample: every
+        # simulator of one bank shares them (two waves differ only where a shift is set)
+        items = [i.id for q in self.bank.questions if q.type == "likert" for i in q.items]
+        fixed = np.random.default_rng(zlib.crc32(self.bank.id.encode("utf-8")))
+        self.item_effects = dict(
+            zip(items, fixed.normal(0, self.item_spread, len(items)), strict=True)
+        )
+        texts = [
+            q.id for q in self.bank.questions if q.type == "text" and not q.pii and q.role is None
+        ]
+        self.texts = {qid: pool(self.bank.topic, i, len(texts)) for i, qid in enumerate(texts)}
         if self.people_seed is not None:
             self.rng = np.random.default_rng(self.people_seed)
 
@@ -129,7 +129,9 @@ class Simulator:
         self, q: Question, a: dict[str, Any], latent: dict[str, float], shift: float
     ) -> None:
         opts = question_options(q, self.bank.scales)
-        if q.type == "single":
+        if q.type == "single" and q.scale and not (self.priors or {}).get(q.id):
+            self._scaled(q, a, shift)
+        elif q.type == "single":
             code = opts[self.rng.choice(len(opts), p=self._weights(q, opts, a))].code
             a[q.id] = code
             if q.other and code == q.other_code:
@@ -152,9 +154,22 @@ class Simulator:
         elif (
             q.type == "text" and not q.pii and q.role is None and self.rng.random() < self.text_rate
         ):
-            a[q.id] = str(self.rng.choice(PHRASES))
+            a[q.id] = str(self.rng.choice(self.texts[q.id]))
+
+    def _scaled(self, q: Question, a: dict[str, Any], shift: float) -> None:
+        """A single question on a named scale (satisfaction, willingness): one peak, moved
+        towards the problem end like the batteries."""
+        codes = [o.code for o in self.bank.scales[q.scale or ""] if not o.missing]
+        lean = {"high": 1.0, "low": -1.0}.get(q.problem_when or "", 0.0) * self.problem_shift
+        score = float(self.rng.normal()) + lean + shift
+        mid = (len(codes) - 1) / 2
+        a[q.id] = codes[int(np.clip(round(mid + 0.9 * score), 0, len(codes) - 1))]
 
     def _multi(self, q: Question, opts: tuple, a: dict[str, Any]) -> None:
+        prior = (self.priors or {}).get(q.id)
+        if prior is not None:
+            self._multi_prior(q, opts, a, prior(a) if callable(prior) else prior)
+            return
         for o in opts:
             a[f"{q.id}_{o.code}"] = 0
         exclusive = set(q.exclusive)
@@ -171,11 +186,34 @@ class Simulator:
         if q.other and a.get(f"{q.id}_{q.other_code}") == 1:
             a[f"{q.id}_other"] = "其他情况"
 
+    def _multi_prior(
+        self, q: Question, opts: tuple, a: dict[str, Any], chance: Mapping[int, float]
+    ) -> None:
+        """Each option picked with its own chance (%); exclusive options alone; at most
+        max_choices (a random subset kept); none picked -> the exclusive option, if any."""
+        for o in opts:
+            a[f"{q.id}_{o.code}"] = 0
+        exclusive = set(q.exclusive)
+        picked = [
+            o.code
+            for o in opts
+            if o.code not in exclusive and self.rng.random() * 100 < chance.get(o.code, 0.0)
+        ]
+        if q.max_choices and len(picked) > q.max_choices:
+            picked = [int(c) for c in self.rng.choice(picked, size=q.max_choices, replace=False)]
+        if not picked:
+            picked = sorted(exclusive)[:1] or [max(opts, key=lambda o: chance.get(o.code, 0)).code]
+        for code in picked:
+            a[f"{q.id}_{code}"] = 1
+        if q.other and a.get(f"{q.id}_{q.other_code}") == 1:
+            a[f"{q.id}_other"] = "其他情况"
+
     def _likert(self, q: Question, a: dict[str, Any], score: float) -> None:
-        codes = [o.code for o in self.bank.scales[q.scale or ""]]
+        # the scale's own codes: 不适用/不清楚 (missing) are not a point on it
+        codes = [o.code for o in self.bank.scales[q.scale or ""] if not o.missing]
         mid = (len(codes) - 1) / 2
         for item in q.items:
-            s = -score if item.reverse else score
+            s = (-score if item.reverse else score) + self.item_effects.get(item.id, 0.0)
             idx = int(np.clip(round(mid + 0.9 * s + self.noise.normal(0, 0.7)), 0, len(codes) - 1))
             a[item.id] = codes[idx]
 

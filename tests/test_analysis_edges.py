@@ -123,23 +123,28 @@ def test_one_group_only_and_zero_row(bank) -> None:
     r = analyse(Survey(frame(rows), bank))
     t = r.group_tests[r.group_tests["field"] == "B4"].iloc[0]
     assert t["test"] == "" and "少于 2 个" in t["warning"]
-    # B3_1 has no 'non-agree' answers in some options: zero rows are dropped before chi2
-    ct = r.crosstabs[r.crosstabs["row"] == "B3_1"].iloc[0]
-    assert np.isnan(ct["chi2"]) and "少于 2 个" in ct["warning"]
+    # one test per item: a likert item gets the rank test only, never also a chi-square
+    assert r.crosstabs[r.crosstabs["row"] == "B3_1"].empty
+    assert len(r.group_tests[r.group_tests["field"] == "B3_1"]) == 1
 
 
-def test_small_groups_are_suppressed_in_report_json(bank) -> None:
+def test_small_groups_are_merged_in_every_statistic(bank) -> None:
+    # 医院 holds 2 people: merged with the smallest other group (高校, 6) into 其他（合并）(8),
+    # so no published figure is about fewer than k people, and the total minus the shown
+    # groups gives back only the merged group (issue 13: differencing)
     rows = [{"B1": 1, "B4": 10}] * 6 + [{"B1": 2, "B4": 50}] * 2 + [{"B1": 3, "B4": 30}] * 6
     r = analyse(Survey(frame(rows), bank))
-    cells = r.crosstab_cells[(r.crosstab_cells["column"] == "B1")]
-    assert cells[cells["column_code"] == 2]["suppressed"].all()
     d = r.to_dict()
-    hidden = [c for c in d["crosstab_cells"] if c["column"] == "B1" and c["column_code"] == 2]
-    assert hidden and all(c["n"] is None and c["column_percent"] is None for c in hidden)
-    moe = {m["group"]: m for m in d["margin_of_error"]}
-    assert moe["医院"]["n"] is None and moe["医院"]["suppressed"] is True
+    moe = {m["group"]: m["n"] for m in d["margin_of_error"] if m["by"] == "B1"}
+    assert moe == {"企业": 6, "其他（合并）": 8}
     t = r.group_tests[r.group_tests["field"] == "B4"].iloc[0]
-    assert t["groups"] == [1, 3] and t["excluded"] == [2] and "未纳入检验" in t["warning"]
+    assert t["groups"] == [-1, 3] and t["excluded"] == [] and t["n"] == 14
+    assert sorted(t["group_means"]) == [-1, 3]
+    cells = [c for c in d["crosstab_cells"] if c["column"] == "B1"]
+    assert {c["column_code"] for c in cells} <= {3, -1}
+    assert all(
+        c["n"] is None for c in cells if c["column_total"] is not None and 0 < c["column_total"] < 5
+    )
 
 
 def test_open_answers_keywords_and_masking(bank) -> None:

@@ -15,7 +15,9 @@ from surveytool.analysis import (
     analyse,
     bh_adjust,
     cronbach,
+    dunn,
     group_test,
+    holm_adjust,
     margin_of_error,
     quantiles,
     sample_size,
@@ -83,6 +85,43 @@ def test_mann_whitney_hollander_wolfe() -> None:
     oracle = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").pvalue
     assert res["p_value"] == pytest.approx(oracle, rel=1e-12)
     assert res["effect_size"] == pytest.approx(1 - 2 * 35 / 50)
+
+
+# Pulse by kind of exercise (seaborn's "exercise" data set, 30 per group, ties present).
+# Reference: R PMCMR::posthoc.kruskal.dunn.test(pulse ~ kind, p.adjust.method = "holm"),
+# as pinned in scikit-posthocs' test suite (tests/test_posthocs.py, test_posthoc_dunn):
+# rest–walking 4.390066e-02, rest–running 9.570998e-09, walking–running 1.873208e-04.
+EXERCISE = {
+    "rest": [85, 85, 88, 90, 92, 93, 97, 97, 94, 80, 82, 83, 91, 92, 91,
+             83, 83, 84, 87, 88, 90, 92, 94, 95, 97, 99, 96, 100, 97, 100],
+    "walking": [86, 86, 84, 93, 103, 104, 90, 92, 93, 95, 96, 100, 89, 96, 95,
+                84, 86, 89, 103, 109, 90, 92, 96, 101, 97, 98, 100, 102, 104, 103],
+    "running": [93, 98, 110, 98, 104, 112, 98, 105, 99, 87, 132, 120, 94, 110, 116,
+                95, 126, 143, 100, 126, 140, 103, 124, 140, 94, 135, 130, 99, 111, 150],
+}  # fmt: skip
+
+
+def test_dunn_holm_pmcmr_exercise() -> None:
+    samples = [np.array(v, dtype=float) for v in EXERCISE.values()]
+    pairs = dunn(samples, [1, 2, 3])
+    got = {(p["a"], p["b"]): p["p_adjusted"] for p in pairs}
+    assert got[(1, 2)] == pytest.approx(4.390066e-02, rel=1e-6)
+    assert got[(1, 3)] == pytest.approx(9.570998e-09, rel=1e-6)
+    assert got[(2, 3)] == pytest.approx(1.873208e-04, rel=1e-6)
+    # through group_test: the pairs come with the Kruskal-Wallis result
+    values = np.concatenate(samples)
+    groups = np.repeat([1.0, 2.0, 3.0], 30)
+    res = group_test(values, groups)
+    assert res["test"] == "kruskal"
+    assert [round(p["p_adjusted"], 12) for p in res["pairwise"]] == [
+        round(p["p_adjusted"], 12) for p in pairs
+    ]
+
+
+def test_holm_r_p_adjust() -> None:
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") -> 0.03 0.06 0.06 0.02
+    got = holm_adjust(np.array([0.01, 0.04, 0.03, 0.005]))
+    assert got == pytest.approx([0.03, 0.06, 0.06, 0.02])
 
 
 def test_cronbach_alpha_real_statistics_example() -> None:

@@ -162,8 +162,41 @@ CASES = [
         "type: ranking",
         [msg("bad_question_type", 40, "B5", value="ranking", hint="您是不是想写“rank”？")],
     ),
-    # bad question id
-    ("bad_id", "- id: B6", "- id: b6", [msg("bad_id", 44, "b6", value="b6")]),
+    # bad question ids: SPSS/XLSForm names (a letter, then letters, digits, underscores)
+    ("bad_id", "- id: B6", "- id: B-6", [msg("bad_id", 44, "B-6", value="B-6")]),
+    ("bad_id_underscore", "- id: B6", "- id: _b6", [msg("bad_id", 44, "_b6", value="_b6")]),
+    ("bad_item_id", "B2_1: 项目", "B2.1: 项目", [msg("bad_id", 23, "B2.1", value="B2.1")]),
+    ("reserved_id", "- id: B6", "- id: and", [msg("reserved_id", 44, "and", value="and")]),
+    ("reserved_id_case", "- id: B6", "- id: IN", [msg("reserved_id", 44, "IN", value="IN")]),
+    (
+        "id_too_long",
+        "- id: B6",
+        "- id: " + "q" * 65,
+        [msg("id_too_long", 44, "q" * 65, value="q" * 65, length=65, limit=64)],
+    ),
+    (
+        "field_id_too_long",
+        "- id: B4",
+        "- id: " + "q" * 63,
+        [msg("field_id_too_long", 32, "q" * 63, value="q" * 63 + "_1", length=65, limit=64)],
+    ),
+    # ids differing only in case are one SPSS variable, one SQLite column
+    (
+        "duplicate_id_case",
+        "      - id: B3\n",
+        "      - id: b1\n",
+        [
+            msg(
+                "duplicate_id_case",
+                25,
+                "b1",
+                value="b1",
+                other="B1",
+                first_line=10,
+                first_what="，题目",
+            )
+        ],
+    ),
     # option code not an integer
     (
         "bad_option_code",

@@ -61,10 +61,14 @@ def test_the_font_is_a_simplified_chinese_face() -> None:
     assert path
 
 
-def test_single_choice_bars_sorted_with_labels() -> None:
+def test_single_choice_bars_in_the_order_given_with_labels() -> None:
+    # the report orders the rows (a scale in scale order, options by count): the chart keeps it
     f = _freq(["甲", "乙", "丙"], [10, 30, 20])
     ax = figures.single_choice(f, "题目").axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["乙", "丙", "甲"]  # top first
+    top_down = [
+        t.get_text() for _, t in sorted(zip(ax.get_yticks(), ax.get_yticklabels(), strict=True))
+    ]
+    assert top_down[::-1] == ["甲", "乙", "丙"]  # the first row on top
     texts = [t.get_text() for t in ax.texts]
     assert "30（50.0%）" in texts and "10（16.7%）" in texts
     assert len(ax.patches) == 3

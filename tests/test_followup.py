@@ -45,7 +45,9 @@ def test_lists_edits_survive_regeneration(tmp_path: Path) -> None:
     wb["责任清单"]["C2"] = "办公室"
     wb["责任清单"]["D2"] = "张某"
     wb["问题清单"]["B3"] = "科研评价“唯论文”倾向仍然存在"  # the owner rewrites a problem
-    wb["问题清单"].append(["P99", "手工补充：实验室开放时间不足", None, None, None, "座谈会提出"])
+    wb["问题清单"].append(
+        ["P99", "手工补充：实验室开放时间不足", None, None, None, None, "座谈会提出"]
+    )
     wb.save(path)
     # more data: one problem gone, one new
     new = [
@@ -263,14 +265,17 @@ def test_lists_command_from_a_store(tmp_path: Path, ingest_bank, capsys) -> None
         == 0
     )
     rows = read_lists(tmp_path / "l.xlsx").sheets["问题清单"]
-    assert rows and rows[0]["问题"].startswith("项目申报材料过多")
+    # one figure, the same in the title and the evidence (the bank has no problem phrases:
+    # the title is the statement alone)
+    assert rows and rows[0]["问题"] == "100.0% 的受访者认同“项目申报材料过多”（n = 12）"
+    assert "12 人（100.0%）" in rows[0]["数据依据"]
 
     # the lists in the report: 整改进展, and a damaged lists file refused in Chinese
     report = ["report", "--bank", str(bank_file), "--store", str(tmp_path / "s.db")]
     report += ["--format", "md", "-o", str(tmp_path / "rep")]
     assert main([*report, "--lists", str(tmp_path / "l.xlsx"), "--today", "2026-07-01"]) == 0
     md = (tmp_path / "rep" / "report.md").read_text("utf-8")
-    assert "## 六、整改进展" in md and "## 七、附录" in md
+    assert "## 六、整改进展" in md and "## 附录" in md
     assert f"三张清单共列出问题 {len(rows)} 项，其中未启动 {len(rows)} 项" in md
     (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
     capsys.readouterr()

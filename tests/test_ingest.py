@@ -107,7 +107,7 @@ def test_forms_filled_the_way_people_do(tmp_path: Path, ingest_bank) -> None:
         "B2_2",
         "我有足够的时间专注科研",
         value="很同意",
-        accepted="1=非常不同意；2=不同意；3=一般；4=同意；5=非常同意",
+        accepted="1=非常不同意；2=不同意；3=中立；4=同意；5=非常同意",
     )
     assert reasons["12-too-many.xlsx"] == cell_msg(
         "too_many_choices",

@@ -57,8 +57,22 @@ def outputs(tmp_path: Path, ingest_bank) -> dict[str, Path]:
     }
     s = Survey(frame, ingest_bank)
     ctx = build_context(s, analyse(s, k=5), collection_summary(store, ingest_bank), tmp_path)
-    ctx["open_answers"][0]["examples"] = PAYLOADS  # every data slot of the templates at once
-    ctx["problems"].append({"key": "x", "text": PAYLOADS[7], "evidence": PAYLOADS[8]})
+    # every kind of slot the templates have, filled with the payloads at once
+    table = {
+        "caption": PAYLOADS[7],
+        "header": ["题项", PAYLOADS[6]],
+        "rows": [[p, p] for p in PAYLOADS],
+        "note": PAYLOADS[8],
+    }
+    blocks = [
+        {"para": PAYLOADS[7]},
+        {"note": PAYLOADS[0]},
+        {"heading": PAYLOADS[8], "level": 2},
+        *({"quote": p} for p in PAYLOADS),
+        {"items": PAYLOADS, "ordered": True},
+        {"table": table},
+    ]
+    ctx["sections"].insert(1, {"title": PAYLOADS[6], "blocks": blocks, "appendix": False})
     out.update(render(ctx, tmp_path))
     return out
 

@@ -26,7 +26,7 @@ def _whole(folder: Path) -> None:
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert html.rstrip().endswith("</html>")
     md = (folder / "report.md").read_text(encoding="utf-8")
-    assert "附录" in md and md.rstrip().endswith("注：按校正后 p 值排序。")
+    assert "附录" in md and md.rstrip().endswith("Fisher 精确检验为比值比。")
     assert Document(str(folder / "report.docx")).paragraphs
 
 

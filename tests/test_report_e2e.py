@@ -14,6 +14,7 @@ import pytest
 from docx import Document
 
 SECTIONS = [
+    "摘要",
     "一、调查基本情况",
     "二、主要发现",
     "三、分组比较",
@@ -21,7 +22,7 @@ SECTIONS = [
     "五、存在的主要问题（初稿）",
     "六、回访对比",
     "七、整改进展",
-    "八、附录",
+    "附录",
 ]
 
 
@@ -67,7 +68,7 @@ def test_demo_writes_the_three_reports_and_charts(demo: Path) -> None:
     for name in ("report.html", "report.md", "report.docx"):
         assert (report / name).stat().st_size > 10_000, name
     charts = sorted((report / "charts").glob("*.png"))
-    assert len(charts) >= 20
+    assert len(charts) >= 7  # the key charts: one per likert battery, the waves
     assert list(demo.glob("rejects-*.xlsx")), "the demo's broken returns land in a rejects file"
 
 
@@ -76,7 +77,8 @@ def test_docx_has_headings_tables_and_images(demo: Path) -> None:
     h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert h1 == SECTIONS
     h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert "（一）工作时间与负担" in h2 and "（一）方法说明" in h2
+    assert "（一）工作时间与负担" in h2 and "附录一　方法说明" in h2
+    assert h2.index("（一）主要结论") < h2.index("（一）工作时间与负担")  # 摘要 first
     charts = len(list((demo / "报告" / "charts").glob("*.png")))
     assert len(doc.inline_shapes) == charts
     assert len(doc.tables) >= 20
@@ -109,15 +111,30 @@ def test_numbers_in_the_text_equal_the_analysis_json(demo: Path) -> None:
     freq = {}
     for row in d["frequencies"]:
         freq.setdefault(row["field"], []).append(row)
-    for fid in ("E3", "E4", "D3", "D5", "F1"):
-        rows = sorted(freq[fid], key=lambda r: -(r["n"] or 0))
-        top = rows[0]
-        assert f"{top['percent']:.1f}%" in md, fid
-        assert f"在 {top['base'] - (top['base'] - top['valid'])} 名回答者中" in md
+    for fid in ("E3", "E4", "D3", "D5", "F1"):  # their appendix tables
+        for row in freq[fid]:
+            if row["n"] is not None and row["percent"] is not None:
+                assert f"| {row['label']} | {row['n']} | {row['percent']:.1f} |" in md, fid
+        assert f"百分比以作答的 {freq[fid][0]['valid']} 人为基数" in md
         checked += 1
     moe = d["margin_of_error"][0]["moe"]
     assert f"±{moe * 100:.1f} 个百分点" in md
     assert checked == 5
+    # every share a problem names is a share the analysis published
+    shares = {
+        f"{row[c]:.1f}%"
+        for row in d["likert"]
+        for c in ("top2_percent", "bottom2_percent")
+        if row[c] is not None
+    } | {f"{row['percent']:.1f}%" for row in d["multi"] + d["frequencies"] if row["percent"]}
+    single_ends = set()
+    for rows in freq.values():
+        valid = [r for r in rows if r["percent"] is not None]
+        for pair in (valid[:2], valid[-2:]):
+            single_ends.add(f"{sum(r['percent'] for r in pair):.1f}%")
+    problems = md.split("## 五、存在的主要问题（初稿）")[1].split("## 六、")[0]
+    named = re.findall(r"：(\d+\.\d%) 的受访者", problems)
+    assert named and set(named) <= shares | single_ends
 
 
 def test_markdown_tables_are_well_formed(demo: Path) -> None:
@@ -151,7 +168,7 @@ def test_demo_follow_up_reports_the_built_in_change(demo: Path) -> None:
     from surveytool.demo import EASED
 
     md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
-    section = md.split("## 六、回访对比")[1].split("## 七、")[0]
+    section = md.split("## 六、回访对比")[1].split("## 七、")[0].split("有显著变化的题项")[0]
     rows = dict(re.findall(r"^\| (\S+) \|.*\| (改善|变差|上升|下降|未检出变化) \|$", section, re.M))
     assert set(EASED) == {"行政负担"}
     assert rows == {
@@ -160,7 +177,7 @@ def test_demo_follow_up_reports_the_built_in_change(demo: Path) -> None:
         "创新环境": "未检出变化",
         "成长支持": "未检出变化",
     }
-    progress = md.split("## 七、整改进展")[1].split("## 八、")[0]
+    progress = md.split("## 七、整改进展")[1].split("## 附录")[0]
     assert "截至2026年11月30日" in progress and "已销号 1 项" in progress
     assert "逾期未销号 1 项" in progress and "| P02 |" in progress
     wb = load_workbook(demo / "三张清单.xlsx")
@@ -218,3 +235,107 @@ def test_docx_and_workbooks_open_in_libreoffice(demo: Path, tmp_path: Path) -> N
     for f in files:
         pdf = tmp_path / f"{f.stem}.pdf"
         assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF"), (f.name, res.stderr)
+    if shutil.which("pdftotext"):  # the body (before 附录) on at most 15 A4 pages
+        pdf = tmp_path / "report.pdf"
+        pages = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split("\f")
+        appendix = next(i for i, page in enumerate(pages) if page.lstrip().startswith("附录"))
+        assert appendix <= 15, f"the body runs to {appendix} pages"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PROBE = (
+    "<script>var o=[];document.querySelectorAll('body *').forEach(function(e){"
+    "var r=e.getBoundingClientRect();if(r.right>document.documentElement.clientWidth+1"
+    "&&!e.closest('.table-wrap'))o.push(e.tagName);});"
+    "var bare=[].filter.call(document.querySelectorAll('table'),function(t){"
+    "return !t.closest('.table-wrap');}).length;"
+    "document.body.setAttribute('data-out',o.length+'/'+bare);</script></body>"
+)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+def test_html_at_phone_width_scrolls_tables_inside_their_box(demo: Path, tmp_path: Path) -> None:
+    """At 390 px nothing but a table's own box is wider than the page, and every table sits in
+    a scrolling box (headless Chromium's window is at least 500 px: the page is narrowed to
+    390 px by CSS, which the layout follows the same way)."""
+    html = (demo / "报告" / "report.html").read_text(encoding="utf-8")
+    html = html.replace("</head>", "<style>html{width:390px}</style></head>")
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE), encoding="utf-8")
+    res = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=390,900",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    found = re.search(r'data-out="(\d+)/(\d+)"', res.stdout)
+    assert found, res.stderr[-500:]
+    assert found.groups() == ("0", "0")  # nothing overflows; no table outside a box
+
+
+ROOT = Path(__file__).resolve().parent.parent
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{8}-\d{6}")
+
+
+def test_the_example_report_in_reports_is_current(demo: Path) -> None:
+    """reports/young_researchers/ is the demo's output (regenerate: python samples/regenerate.py)."""
+    ours = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    kept = (ROOT / "reports" / "young_researchers" / "report.md").read_text(encoding="utf-8")
+    assert DATE.sub("日期", ours) == DATE.sub("日期", kept), "run: python samples/regenerate.py"
+    charts = sorted(p.name for p in (demo / "报告" / "charts").glob("*.png"))
+    shown = sorted(p.name for p in (ROOT / "reports" / "young_researchers" / "charts").glob("*"))
+    assert charts == shown
+
+
+def _cells(path: Path) -> list:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return [  # every cell but the form's creation time (in its hidden sheet)
+        [list(r) for r in ws.iter_rows(values_only=True) if r[:1] != ("created",)]
+        for ws in wb.worksheets
+    ]
+
+
+def test_the_samples_are_current(tmp_path: Path) -> None:
+    """samples/young_researchers/ is what samples/regenerate.py writes, cell for cell."""
+    sys.path.insert(0, str(ROOT / "samples"))
+    try:
+        from regenerate import samples
+    finally:
+        sys.path.pop(0)
+    fresh = samples(tmp_path)
+    kept = ROOT / "samples" / "young_researchers"
+    files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(kept) for p in kept.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.suffix == ".xlsx":
+            assert _cells(fresh / rel) == _cells(kept / rel), rel
+        else:
+            assert (fresh / rel).read_text("utf-8") == (kept / rel).read_text("utf-8"), rel
+
+
+def test_the_demo_passes_the_disclosure_audit(demo: Path) -> None:
+    """No withheld count of the demo's analysis JSON (what the report is built from) can be
+    worked back to fewer than k values from the other published figures."""
+    from surveytool.analysis.audit import audit
+
+    published = json.loads((demo / "analysis.json").read_text(encoding="utf-8"))
+    assert audit(published) == []

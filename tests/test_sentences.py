@@ -134,7 +134,7 @@ def test_likert_battery_says_when_items_were_left_out() -> None:
 
 
 def test_grouping_questions_read_as_nouns_or_are_quoted() -> None:
-    from surveytool.report.context import by_noun
+    from surveytool.report.sentences import by_noun
 
     assert by_noun("您所在单位的类型") == "单位类型"
     assert by_noun("您所在的单位") == "单位"

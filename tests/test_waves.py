@@ -170,8 +170,8 @@ def test_compare_command_through_the_store(tmp_path: Path, bank) -> None:
     assert "可按自编代码一一对应，采用配对检验" in section
     assert "| 负担 |" in section and "| 改善 |" in section
     assert "| 环境 |" in section and "| 未检出变化 |" in section
-    assert "轮次“followup”" in md  # the body is the later wave
-    assert "## 七、附录" in md
+    assert "为“followup”调查" in md  # the body is the later wave
+    assert "## 附录" in md
 
 
 def test_report_wave_options_refused_cleanly(tmp_path: Path, bank, capsys) -> None:

@@ -7,7 +7,7 @@ columns are named in :mod:`surveytool.analysis.columns`; :func:`analyse` runs th
     results = analyse(Survey(load_answers("survey.db", bank), bank), by=["B2"])
 """
 
-from surveytool.analysis.compare import bh_adjust, group_test, table_test
+from surveytool.analysis.compare import bh_adjust, dunn, group_test, holm_adjust, table_test
 from surveytool.analysis.constructs import composite, cronbach, reliability
 from surveytool.analysis.data import Survey
 from surveytool.analysis.descriptive import (
@@ -30,8 +30,10 @@ __all__ = [
     "bh_adjust",
     "composite",
     "cronbach",
+    "dunn",
     "frequencies",
     "group_test",
+    "holm_adjust",
     "likert",
     "margin_of_error",
     "multi_response",

@@ -9,6 +9,10 @@
   asymptotic with tie and continuity correction, as R ``wilcox.test(exact = FALSE)``), effect
   size the rank-biserial correlation r = 1 - 2U/(n1 n2); Kruskal-Wallis for 3+ groups
   (tie-corrected H, as R ``kruskal.test``), effect size epsilon-squared H / (n - 1).
+- After a Kruskal-Wallis test, Dunn's pairwise z tests on the pooled mean ranks (with the tie
+  correction of Dunn 1964; as R ``PMCMR::posthoc.kruskal.dunn.test`` / FSA ``dunnTest``), p values
+  Holm-adjusted within the family of one item's pairs. A group is only called higher or lower
+  than another where its pair is significant.
 - Groups with fewer than ``k`` respondents are left out of tests (and say so): a test on
   them would describe fewer than k people.
 - Benjamini-Hochberg adjusted p values across all tests of one analysis run.
@@ -58,6 +62,7 @@ def table_test(table: np.ndarray) -> dict[str, object]:
         P_VALUE: np.nan,
         "cramers_v": np.nan,
         "min_expected": np.nan,
+        "odds_ratio": np.nan,
         N: n,
         "warning": "",
     }
@@ -74,8 +79,10 @@ def table_test(table: np.ndarray) -> dict[str, object]:
     )
     if expected.min() < 5:
         if t.shape == (2, 2):
+            res = stats.fisher_exact(t, alternative="two-sided")
             out["test"] = "fisher"
-            out[P_VALUE] = float(stats.fisher_exact(t, alternative="two-sided").pvalue)
+            out[P_VALUE] = float(res.pvalue)
+            out["odds_ratio"] = float(res.statistic)  # the sample odds ratio (a d)/(b c)
             out["warning"] = "有期望频数小于 5 的单元格，采用 Fisher 精确检验。"
         else:
             share = float((expected < 5).mean() * 100)
@@ -110,6 +117,7 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
         "groups": [int(c) for c in kept],
         "excluded": excluded,
         "warning": "",
+        "pairwise": [],
     }
     if len(samples) < 2:
         out["warning"] = f"人数不少于 {k} 人的组少于 2 个，未检验。"
@@ -143,9 +151,57 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
             },
             effect="epsilon_squared",
         )
+        out["pairwise"] = dunn(samples, [int(c) for c in kept])
     if excluded:
         out["warning"] = f"人数少于 {k} 人的组（{len(excluded)} 个）未纳入检验。"
     return out
+
+
+def holm_adjust(p: np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p values, as R ``p.adjust(p, "holm")``."""
+    p = np.asarray(p, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
+def dunn(samples: list[np.ndarray], codes: list[int]) -> list[dict[str, float]]:
+    """Dunn's pairwise tests after Kruskal-Wallis: one dict per pair of groups ``a`` < ``b``
+    (in the order given) with the difference of mean ranks, z, p and Holm-adjusted p.
+
+    .. math:: z_{ij} = \\frac{\\bar R_i - \\bar R_j}
+              {\\sqrt{\\bigl(\\frac{N(N+1)}{12} - \\frac{\\sum (t^3 - t)}{12(N-1)}\\bigr)
+              \\bigl(\\frac{1}{n_i} + \\frac{1}{n_j}\\bigr)}}
+    """
+    values = np.concatenate(samples)
+    ranks = stats.rankdata(values)
+    n_all = len(values)
+    _, ties = np.unique(values, return_counts=True)
+    sigma2 = n_all * (n_all + 1) / 12 - (ties**3 - ties).sum() / (12 * (n_all - 1))
+    bounds = np.cumsum([0] + [len(x) for x in samples])
+    mean_rank = [ranks[bounds[i] : bounds[i + 1]].mean() for i in range(len(samples))]
+    rows = []
+    for i in range(len(samples)):
+        for j in range(i + 1, len(samples)):
+            se = np.sqrt(sigma2 * (1 / len(samples[i]) + 1 / len(samples[j])))
+            z = (mean_rank[i] - mean_rank[j]) / se if se > 0 else 0.0
+            rows.append(
+                {
+                    "a": int(codes[i]),
+                    "b": int(codes[j]),
+                    "rank_difference": float(mean_rank[i] - mean_rank[j]),
+                    "z": float(z),
+                    P_VALUE: float(2 * stats.norm.sf(abs(z))),
+                }
+            )
+    if rows:
+        adjusted = holm_adjust(np.array([r[P_VALUE] for r in rows]))
+        for r, p in zip(rows, adjusted, strict=True):
+            r[P_ADJUSTED] = float(p)
+    return rows
 
 
 def bh_adjust(p: np.ndarray) -> np.ndarray:

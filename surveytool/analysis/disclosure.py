@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from surveytool.bank.model import Option
+
 
 def hide_small(counts: np.ndarray, k: int) -> np.ndarray:
     """A boolean mask over ``counts``: True where the count must not be shown."""
@@ -55,6 +57,34 @@ def hide_small_2d(
             hide[:, j] = _complete(t[:, j], hide[:, j], k, zeros=True)
         changed = bool((hide != before).any())
     return hide
+
+
+MERGED_CODE = -1  # the code of the group that holds the small groups of a breakdown
+MERGED_LABEL = "其他（合并）"
+
+
+def merge_small_groups(
+    values: np.ndarray, options: tuple[Option, ...], k: int
+) -> tuple[np.ndarray, tuple[Option, ...]]:
+    """A breakdown in which no group holds 1 to k−1 people: the small groups are merged into
+    one group 其他（合并）(code ``MERGED_CODE``), and while that group is still under k the
+    smallest other groups join it (secondary suppression). Every figure of the breakdown is
+    then about a group of at least k, so the total minus the shown groups gives back only
+    the merged group — itself at least k. Returns the recoded values and the options (the
+    merged group last; empty groups kept as they are)."""
+    counts = {o.code: int(np.sum(values == o.code)) for o in options}
+    merged = {c for c, n in counts.items() if 0 < n < k}
+    if not merged:
+        return values, options
+    held = sum(counts[c] for c in merged)
+    rest = sorted((n, i, c) for i, (c, n) in enumerate(counts.items()) if c not in merged and n)
+    while held < k and rest:
+        n, _, c = rest.pop(0)
+        merged.add(c)
+        held += n
+    recoded = np.where(np.isin(values, list(merged)), float(MERGED_CODE), values)
+    kept = tuple(o for o in options if o.code not in merged)
+    return recoded, (*kept, Option(MERGED_CODE, MERGED_LABEL))
 
 
 def hide_small_by(frame, key: str, column: str, k: int) -> np.ndarray:
@@ -105,8 +135,11 @@ def likert_derived(lik: pd.DataFrame, freq: pd.DataFrame, k: int) -> pd.DataFram
     are True when any cell of the item is hidden (or fewer than k answered). A top-2 or
     bottom-2 share is a partial total: it gives away the hidden cells inside it unless it
     holds none or all of them (``top2_percent_suppressed``, ``bottom2_percent_suppressed``).
+    Answers counted as 不清楚 (``dont_know`` rows) are outside both.
     """
     out = lik.copy()
+    if "dont_know" in freq:  # 不清楚 answers are in neither the mean nor the shares
+        freq = freq[~freq["dont_know"].astype(bool)]
     hidden = freq[freq["suppressed"].astype(bool)].groupby("field")["option"].agg(set)
     codes = freq.groupby("field")["option"].agg(lambda c: sorted(c))
     small = (out["n"] < k).to_numpy()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from surveytool.analysis.disclosure import (
     hide_small_2d,
     hide_small_by,
     likert_derived,
+    merge_small_groups,
 )
 from surveytool.analysis.limits import check_k, check_population
 from surveytool.analysis.sampling import margin_of_error
@@ -44,6 +45,7 @@ GROUP_TEST_COLUMNS = [
     "excluded",
     "warning",
     "group_means",
+    "pairwise",
 ]
 
 
@@ -165,10 +167,20 @@ def _plain(v: Any) -> Any:
 
 
 def group_fields(bank: Bank, by: list[str] | None) -> list[Field]:
-    """The fields to break results down by: those named, else every role group/unit field."""
+    """The fields to break results down by: those named, else every role group/unit field
+    whose question is not marked ``identifying``."""
     if by:
         return [bank.field(b) for b in by]
-    return [f for f in (bank.role_fields("unit") + bank.role_fields("group")) if f.kind == "single"]
+    fields = bank.role_fields("unit") + bank.role_fields("group")
+    return [f for f in fields if f.kind == "single" and not bank.question(f.question).identifying]
+
+
+def never_crossed(bank: Bank) -> set[frozenset[str]]:
+    """Pairs of field ids never cross-tabulated: the unit question with each question marked
+    ``identifying`` (单位 × 单位负责人 would name a person)."""
+    units = [f.id for f in bank.role_fields("unit") if f.kind == "single"]
+    marked = [q.id for q in bank.questions if q.identifying]  # single: field id = question id
+    return {frozenset((u, m)) for u in units for m in marked}
 
 
 def analyse(
@@ -189,10 +201,12 @@ def analyse(
     freq = _concat(descriptive.frequencies(s, f) for f in single)
     if not freq.empty:
         freq[SUPPRESSED] = (freq["valid"] < k) | hide_small_by(freq, "field", N, k)
+        freq = _hide_dont_know_totals(freq, k)
     questions = bank.questions
     multi = _concat(descriptive.multi_response(s, q) for q in questions if q.type == "multi")
     if not multi.empty:
         multi[SUPPRESSED] = (multi["valid"] < k) | hide_small_by(multi, "question", N, k)
+        multi = _hide_dont_know_totals(multi, k, key="question")
     rank = _concat(descriptive.ranking(s, q) for q in questions if q.type == "rank")
     if not rank.empty:
         rank[SUPPRESSED] = (
@@ -201,6 +215,8 @@ def analyse(
             | hide_small_by(rank, "question", "first_n", k)
         )
     numbers = _concat(descriptive.numeric(s, f) for f in bank.fields if f.kind == "number")
+    if not numbers.empty:  # the smallest and largest value each describe one person
+        numbers["min_suppressed"] = numbers["max_suppressed"] = True
     lik = _concat(descriptive.likert(s, f) for f in bank.fields if f.kind == "likert")
     if not lik.empty and not freq.empty:
         lik = likert_derived(lik, freq, k)
@@ -209,7 +225,7 @@ def analyse(
     cells, tests = _crosstabs(s, groups, k)
     gtests = _group_tests(s, groups, comp, k)
     if not gtests.empty:
-        gtests["group_means_suppressed"] = _means_withheld(gtests, lik, cells, k)
+        gtests["group_means_suppressed"] = _means_withheld(gtests, lik, freq, cells, k)
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
     open_kw, examples = _open_answers(s, groups, k)
@@ -237,48 +253,97 @@ def analyse(
     )
 
 
+def _hide_dont_know_totals(frame: pd.DataFrame, k: int, key: str = "field") -> pd.DataFrame:
+    """Where a 不清楚-type count is hidden, its total on every row of the question
+    (``dont_know_n``) and the non-answers (``missing`` = base − valid − 不清楚, which would give
+    it back) are withheld too."""
+    if "dont_know" not in frame:
+        return frame
+    hid = frame["dont_know"].astype(bool) & frame[SUPPRESSED].astype(bool) & (frame[N] > 0)
+    small = frame[key].isin(set(frame.loc[hid, key]))
+    small |= (frame["dont_know_n"] > 0) & (frame["dont_know_n"] < k)
+    frame["dont_know_n_suppressed"] = small.to_numpy()
+    frame["missing_suppressed"] = small.to_numpy()
+    return frame
+
+
 def _concat(frames) -> pd.DataFrame:
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _means_withheld(
-    gtests: pd.DataFrame, lik: pd.DataFrame, cells: pd.DataFrame, k: int
+    gtests: pd.DataFrame, lik: pd.DataFrame, freq: pd.DataFrame, cells: pd.DataFrame, k: int
 ) -> np.ndarray:
     """Which rows of ``gtests`` may not show their group means: where the item's overall
-    mean is withheld (the group means, weighted by group sizes, give it back), and where the
-    item's crosstab by that grouping hides a non-empty cell of a reported group (a group's
-    mean, its shown cells and its size would solve its hidden ones; groups under k have no
-    reported mean)."""
+    mean is withheld (the group means, weighted by group sizes, give it back) — a likert
+    item's withheld mean, or a scaled single question whose distribution hides a non-empty
+    cell (its overall mean with the shown cells would solve the hidden ones) — and where a
+    crosstab by that grouping hides a non-empty cell of a reported group, or a group was left
+    out of the test for having fewer than k answers to the item."""
     withheld = set(lik.loc[lik["mean_suppressed"], "field"]) if "mean_suppressed" in lik else set()
+    if not freq.empty:
+        hid = freq[freq[SUPPRESSED].astype(bool) & (freq[N] > 0)]
+        withheld |= set(hid["field"])
     hidden = set()
     if not cells.empty:
         h = cells[cells[SUPPRESSED].astype(bool) & (cells[N] > 0) & (cells["column_total"] >= k)]
         hidden = set(zip(h["row"], h["column"], strict=True))
+    # a group left out of a test for having fewer than k answers to the item: the others'
+    # means with the item's overall mean and size would give its answers back
+    excluded = [bool(x) for x in gtests["excluded"]]
     return np.array(
         [
-            f in withheld or (f, by) in hidden
-            for f, by in zip(gtests["field"], gtests["by"], strict=True)
+            f in withheld or (f, by) in hidden or out
+            for f, by, out in zip(gtests["field"], gtests["by"], excluded, strict=True)
         ],
         dtype=bool,
     )
 
 
+def ordinal(bank: Bank, f: Field) -> bool:
+    """Whether ``f`` is measured on an ordered scale (likert items, single questions using a
+    named scale): such fields get a rank test, never a chi-square."""
+    return f.kind == "likert" or (
+        f.kind == "single" and bank.question(f.question).scale is not None
+    )
+
+
+def nominal_fields(bank: Bank) -> list[Field]:
+    """The fields compared across groups by a chi-square (or Fisher) test: unordered single
+    choices and multiple-choice options, not profile or grouping questions (a breakdown of
+    who answered is not a finding)."""
+    return [
+        f
+        for f in bank.fields
+        if f.kind in ("single", "flag")
+        and not ordinal(bank, f)
+        and not bank.question(f.question).role
+        and not bank.question(f.question).pii
+    ]
+
+
 def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Crosstab cells and one test per nominal field and breakdown; groups under ``k`` are
+    left out of the test (their cells are flagged suppressed)."""
     cell_rows, test_rows = [], []
+    fields = nominal_fields(s.bank)
+    banned = never_crossed(s.bank)
     for g in groups:
-        gv = s.values(g.id)
+        gv, options = breakdown(s, g, k)
+        g = replace(g, options=options)
         small = {o.code for o in g.options if (gv == o.code).sum() < k}
-        for f in s.bank.fields:
-            if f.kind not in ("single", "likert", "flag") or f.id == g.id:
+        kept = np.array([o.code not in small for o in g.options], dtype=bool)
+        for f in fields:
+            if f.id == g.id or frozenset((f.id, g.id)) in banned:
                 continue
             shown = s.shown(s.bank.question(f.question))
             x = s.values(f.id).copy()
             x[~shown] = np.nan
             opts = f.scale_options if f.kind != "flag" else _FLAG
             table = compare.crosstab_counts(x, gv, opts, g.options)
-            test = compare.table_test(table)
-            test_rows.append({"row": f.id, "column": g.id, **test})
+            test = compare.table_test(table[:, kept])
+            test_rows.append({"row": f.id, "column": g.id, "excluded": sorted(small), **test})
             cell_rows.append(_cells(f, g, table, opts, small, k))
     tests = pd.DataFrame(test_rows)
     if tests.empty:
@@ -322,16 +387,22 @@ def _cells(f: Field, g: Field, table: np.ndarray, opts, small: set[int], k: int)
     )
 
 
+def breakdown(s: Survey, g: Field, k: int) -> tuple[np.ndarray, tuple[Option, ...]]:
+    """The groups of breakdown ``g`` as every statistic uses them: groups of 1 to k−1 people
+    merged into 其他（合并）(see disclosure.merge_small_groups)."""
+    return merge_small_groups(s.values(g.id), g.options, k)
+
+
 def _group_tests(s: Survey, groups: list[Field], comp: pd.DataFrame, k: int) -> pd.DataFrame:
     rows = []
     for g in groups:
-        gv = s.values(g.id)
+        gv, _ = breakdown(s, g, k)
         targets: list[tuple[str, np.ndarray, str]] = []
         for f in s.bank.fields:
-            if f.kind in ("number", "likert"):
+            if f.kind == "number" or ordinal(s.bank, f):
                 x = s.values(f.id).copy()
                 x[~s.shown(s.bank.question(f.question))] = np.nan
-                targets.append((f.id, x, f.kind))
+                targets.append((f.id, x, "number" if f.kind == "number" else "ordinal"))
         targets += [(name, comp[name].to_numpy(), "construct") for name in comp.columns]
         for name, x, kind in targets:
             res = compare.group_test(x, gv, k)
@@ -359,8 +430,8 @@ def _moe(
         }
     ]
     for g in groups:
-        gv = s.values(g.id)
-        for o in g.options:
+        gv, options = breakdown(s, g, k)
+        for o in options:
             n = int((gv == o.code).sum())
             pop = (populations or {}).get(o.label)
             rows.append(
@@ -431,8 +502,9 @@ def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame,
             )
         examples[f.id] = text.representative([texts[i] for i in picked], kw["keyword"].tolist())
         for g in groups:
-            gv = s.values(g.id)[picked]
-            for o in g.options:
+            everyone, options = breakdown(s, g, k)
+            gv = everyone[picked]
+            for o in options:
                 sub = [t for t, v in zip(sets, gv, strict=True) if v == o.code]
                 if len(sub) < k:
                     continue
@@ -444,7 +516,7 @@ def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame,
                             "by": g.id,
                             **r,
                             BASE: len(sub),
-                            "answers": int((s.values(g.id)[idx] == o.code).sum()),
+                            "answers": int((everyone[idx] == o.code).sum()),
                         }
                     )
     out = pd.DataFrame(rows)

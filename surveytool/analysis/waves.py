@@ -39,9 +39,10 @@ def _targets(s: Survey) -> list[tuple[str, str, str, object]]:
     """(name, label, kind, getter) for every likert item, number, 0/1 field and construct."""
     out = []
     for f in s.bank.fields:
-        if f.kind in ("likert", "number"):
+        scaled = f.kind == "single" and s.bank.question(f.question).scale is not None
+        if f.kind in ("likert", "number") or scaled:
             out.append((f.id, f.label, "ordinal", f.id))
-        elif f.kind == "flag":
+        elif f.kind == "flag" and not f.option.missing:  # type: ignore[union-attr]
             out.append((f.id, f.label, "binary", f.id))
     for name in construct_fields(s):
         out.append((name, f"“{name}”维度得分", "construct", name))
@@ -65,11 +66,16 @@ def _direction(s: Survey, key: str, kind: str) -> str | None:
         return None
     f = s.bank.field(key)
     q = s.bank.question(f.question)
-    if not q.problem_when:
+    if q.problem_when not in ("high", "low"):
         return None
-    if f.reverse:
-        return "low" if q.problem_when == "high" else "high"
-    return q.problem_when
+    flip = {"high": "low", "low": "high"}
+    if f.kind == "flag":
+        # picking an option: a problem for a problem_when: high question, except a "none"
+        # option (目前没有明显的负担), whose picks mean fewer problems
+        return flip[q.problem_when] if f.option.none else q.problem_when  # type: ignore[union-attr]
+    if f.kind == "single" and q.scale is None:
+        return None
+    return flip[q.problem_when] if f.reverse else q.problem_when
 
 
 def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:

@@ -7,9 +7,9 @@ Nothing here raises on bad input: each builder records located :class:`Problem` 
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any
 
+from surveytool.bank.ids import id_problem
 from surveytool.bank.model import (
     OTHER_LABEL,
     QUESTION_TYPES,
@@ -23,12 +23,9 @@ from surveytool.bank.model import (
 from surveytool.bank.yamlio import LineList, LineMap
 from surveytool.errors import Problem, problem
 
-SECTION_ID = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-QUESTION_ID = re.compile(r"^[A-Z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$")
-
 COMMON_KEYS = {"id", "type", "text", "hint", "required", "relevant", "role", "pii"}
 TYPE_KEYS: dict[str, set[str]] = {
-    "single": {"options", "scale", "other", "other_code", "problem_when", "problem"},
+    "single": {"options", "scale", "other", "other_code", "problem_when", "problem", "identifying"},
     "multi": {
         "options",
         "other",
@@ -63,6 +60,13 @@ def suggest(word: str, choices: Any) -> str:
     """A Chinese near-miss hint, e.g. ``您是不是想写“required”？``; '' if nothing is close."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"您是不是想写“{close[0]}”？" if close else ""
+
+
+def check_id(c: Collector, ident: str, line: int | None) -> None:
+    """Record a problem when ``ident`` is not a valid section, question or item id."""
+    found = id_problem(ident)
+    if found is not None:
+        c.err(found[0], line, ident, **found[1])
 
 
 class Collector:
@@ -242,6 +246,7 @@ def build_items(c: Collector, raw: Any, line: int, qid: str) -> tuple[Item, ...]
     out: list[Item] = []
     for iid, value in m.items():
         at = m.line_of(iid)
+        check_id(c, str(iid), at)
         problem_phrase = None
         if isinstance(value, LineMap):
             c.unknown_keys(value, {"text", "reverse", "problem"}, str(iid))
@@ -326,8 +331,7 @@ def build_question(
     qid = c.text(m, "id", None, required=True)
     if qid is None:
         return None
-    if not QUESTION_ID.match(qid):
-        c.err("bad_id", m.line_of("id"), qid, value=qid)
+    check_id(c, qid, m.line_of("id"))
     qtype = m.get("type")
     if qtype not in QUESTION_TYPES:
         if qtype is None:
@@ -357,6 +361,8 @@ def build_question(
             c.err("bad_problem_when", m.line_of("problem_when"), qid, value=value)
         else:
             kw["problem_when"] = value
+    if qtype == "single":
+        kw["identifying"] = c.flag(m, "identifying", qid)
     if "problem" in m and "problem" in TYPE_KEYS[qtype]:
         kw["problem"] = c.text(m, "problem", qid, required=False)
         if kw.get("scale") is None:
@@ -485,8 +491,7 @@ def build_section(
     sid = c.text(m, "id", None, required=True)
     if sid is None:
         return None
-    if not SECTION_ID.match(sid):
-        c.err("bad_id", m.line_of("id"), sid, value=sid)
+    check_id(c, sid, m.line_of("id"))
     c.unknown_keys(m, SECTION_KEYS, sid)
     title = c.text(m, "title", sid, required=True) or sid
     raw_questions = m.get("questions")

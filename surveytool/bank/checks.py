@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from surveytool.bank import expr
 from surveytool.bank.build import Collector, suggest
+from surveytool.bank.ids import MAX_ID_LENGTH
 from surveytool.bank.model import Option, Question, Section, fields_of, question_options
 
 
@@ -50,7 +51,7 @@ class BankChecker:
 
     def __init__(self, scales: dict[str, tuple[Option, ...]]):
         self.scales = scales
-        self.seen: dict[str, tuple[int | None, str]] = {}
+        self.seen: dict[str, tuple[int | None, str, str]] = {}  # lower-case id -> first use
         self.names: dict[str, _Name] = {}
         self.later: set[str] = set()
         self.unit_question: str | None = None
@@ -67,18 +68,22 @@ class BankChecker:
         return out
 
     def _register(self, c: Collector, ident: str, line: int | None, what: str) -> None:
-        if ident in self.seen:
-            first_line, first_what = self.seen[ident]
+        """Record ``ident``; a repeat (also one differing only in case) is a problem."""
+        key = ident.lower()
+        if key in self.seen:
+            first_line, first_what, first = self.seen[key]
+            code = "duplicate_id" if first == ident else "duplicate_id_case"
             c.err(
-                "duplicate_id",
+                code,
                 line,
                 ident,
                 value=ident,
+                other=first,
                 first_line=first_line,
                 first_what=first_what,
             )
         else:
-            self.seen[ident] = (line, f"，{what}")
+            self.seen[key] = (line, f"，{what}", ident)
 
     def _section(self, s: Section, c: Collector) -> Section:
         self._register(c, s.id, s.line, "部分标题")
@@ -89,9 +94,11 @@ class BankChecker:
             q_tree = self._relevant(c, q.relevant, q.line, q.id)
             for item in q.items:
                 self._register(c, item.id, item.line, f"题目 {q.id} 的小题")
-            for f in fields_of(q, self.scales):
-                if f.id != q.id and f.id not in {i.id for i in q.items}:
-                    self._register(c, f.id, q.line, f"题目 {q.id} 的答案字段")
+            own = {q.id} | {i.id for i in q.items}
+            derived = [f.id for f in fields_of(q, self.scales) if f.id not in own]
+            for fid in derived:
+                self._register(c, fid, q.line, f"题目 {q.id} 的答案字段")
+            self._length(c, derived, q)
             self._unit_check(c, q)
             names = _names_of(q, self.scales)
             self.names.update(names)
@@ -99,6 +106,20 @@ class BankChecker:
             self.later.discard(q.id)
             questions.append(replace(q, relevant_tree=q_tree))
         return replace(s, questions=tuple(questions), relevant_tree=tree)
+
+    def _length(self, c: Collector, derived: list[str], q: Question) -> None:
+        """The longest derived field id (``<id>_<code>``, ``<id>_other``) of ``q``, if it is
+        longer than SPSS allows while the question's own id is not (that one is bad_id)."""
+        longest = max(derived, key=len, default="")
+        if len(longest) > MAX_ID_LENGTH >= len(q.id):
+            c.err(
+                "field_id_too_long",
+                q.line,
+                q.id,
+                value=longest,
+                length=len(longest),
+                limit=MAX_ID_LENGTH,
+            )
 
     def _unit_check(self, c: Collector, q: Question) -> None:
         if q.role != "unit":

@@ -98,6 +98,9 @@ class Question:
     max_rank: int | None = None
     problem_when: str | None = None  # likert/multi/single: "high" or "low" answers mark a problem
     problem: str | None = None  # single with a scale: the problem phrase of the question
+    # single: an answer few people in a unit give (单位负责人, 国家级人才): never a default
+    # breakdown, never crossed with the unit question (see analysis.run)
+    identifying: bool = False
 
     @property
     def type_name(self) -> str:

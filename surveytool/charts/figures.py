@@ -23,13 +23,10 @@ ACCENT = "#2F5597"
 GREY = "#A6A6A6"
 DARK = "#404040"
 WRAP = 16  # characters per label line
-DIVERGING = (
-    "#8C2D04",
-    "#E6550D",
-    "#BDBDBD",
-    "#6BAED6",
-    "#08519C",
-)  # lightness: dark-light-mid-light-dark
+WARM = ("#8C2D04", "#E6550D")  # the problem end of a scale: dark, light
+COOL = ("#08519C", "#6BAED6")  # the other end: dark, light
+CALM = ("#01665E", "#5AB4AC")  # an end of a scale with no problem direction
+NEUTRAL = "#BDBDBD"
 
 
 def wrap(text: str, width: int = WRAP) -> str:
@@ -111,21 +108,26 @@ def hbar(
 
 
 def single_choice(freq: pd.DataFrame, title: str) -> Figure:
-    """One single-choice field's frequencies, sorted by count."""
-    f = freq.sort_values(["n", "option"], ascending=[False, True])
+    """One single-choice field's frequencies, in the order of ``freq`` (the caller puts an
+    ordered scale in scale order, unordered options by count with 其他 last); options counted
+    as 不清楚 (``dont_know``) have no share and are left to the note."""
+    dk = freq["dont_know"].astype(bool) if "dont_know" in freq else pd.Series(False, freq.index)
+    f = freq[~dk]
     valid = int(f["valid"].iloc[0]) if len(f) else 0
-    return hbar(
-        f["label"].tolist(),
-        f["percent"].tolist(),
-        f["n"].tolist(),
-        title,
-        note=f"注：n = {valid}，百分比以作答人数为基数。",
-    )
+    note = f"注：n = {valid}，百分比以作答人数为基数。"
+    unknown = int(freq.loc[dk, "n"].sum())
+    words = "、".join(freq.loc[dk, "label"])
+    if unknown and "suppressed" in freq and freq.loc[dk, "suppressed"].any():
+        note += f"选择“{words}”的少数受访者未计入（人数较少，不报告）。"
+    elif unknown:
+        note += f"另有 {unknown} 人选择“{words}”，未计入。"
+    return hbar(f["label"].tolist(), f["percent"].tolist(), f["n"].tolist(), title, note=note)
 
 
 def multi_choice(multi: pd.DataFrame, title: str) -> Figure:
-    """Multiple response, ranked; percent of respondents who picked at least one option."""
-    m = multi.sort_values("rank")
+    """Multiple response in the order of ``multi`` (ranked, 其他 last); percent of respondents
+    who picked at least one option."""
+    m = multi[~multi["dont_know"].astype(bool)] if "dont_know" in multi else multi
     valid = int(m["valid"].iloc[0]) if len(m) else 0
     return hbar(
         m["label"].tolist(),
@@ -150,17 +152,26 @@ def ranking(rank: pd.DataFrame, title: str) -> Figure:
     )
 
 
-def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title: str) -> Figure:
+def likert_diverging(
+    freq: pd.DataFrame,
+    items: Sequence[tuple[str, str]],
+    title: str,
+    problem_end: str | None = None,
+) -> Figure:
     """Diverging stacked bars of a likert battery, neutral category centred on 0.
 
     ``freq`` holds the frequencies of the items (rows per item x option, ``percent`` of
-    valid); ``items`` gives (field id, label) in display order (top first). Hidden (small)
-    cells of an item are drawn hatched, sharing their combined width equally, so that no
-    segment's width tells its count."""
-    fig, ax = _figure(len(items), width=7.2, per_bar=0.5)
+    valid); ``items`` gives (field id, label) in display order (top first). Colours carry
+    meaning: the ``problem_end`` of the scale ('high' or 'low') is warm, the other end cool;
+    with no problem direction both ends are calm. Answers counted as 不清楚 are left out.
+    Hidden (small) cells of an item are drawn hatched, sharing their combined width equally,
+    so that no segment's width tells its count."""
+    if "dont_know" in freq:
+        freq = freq[~freq["dont_know"].astype(bool)]
+    fig, ax = _figure(len(items), width=7.2, per_bar=0.38)
     codes = sorted(freq["option"].unique())
     labels = [freq[freq["option"] == c]["label"].iloc[0] for c in codes]
-    colors = _scale_colors(len(codes))
+    colors = scale_colors(len(codes), problem_end)
     mid = (len(codes) - 1) / 2
     y = np.arange(len(items))[::-1]
     hidden = freq["suppressed"] if "suppressed" in freq else pd.Series(False, index=freq.index)
@@ -200,7 +211,10 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
     ax.set_yticks(y, [wrap(label, 18) for _, label in items])
     ax.set_xlim(-100, 100)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
-    ax.set_xlabel("比例（%）；左侧为否定方向，右侧为肯定方向，中性选项居中", fontsize=8)
+    ends = f"左侧为“{labels[0]}”一端，右侧为“{labels[-1]}”一端"
+    if problem_end:
+        ends += "；暖色为问题一端"
+    ax.set_xlabel(f"比例（%）；{ends}", fontsize=8)
     fig.legend(
         handles=[Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))],
         loc="lower center",
@@ -219,13 +233,17 @@ def likert_diverging(freq: pd.DataFrame, items: Sequence[tuple[str, str]], title
     return fig
 
 
-def _scale_colors(k: int) -> list[str]:
-    if k == 5:
-        return list(DIVERGING)
-    cmap = np.linspace(0, 1, k)
-    from matplotlib import colormaps
-
-    return [colormaps["RdBu"](float(x)) for x in cmap]
+def scale_colors(k: int, problem_end: str | None = None) -> list[str]:
+    """Colours of a k-point scale from its low end to its high end: the problem end warm
+    (darkest at the extreme), the other end cool, the middle grey; without a problem
+    direction, calm colours at both ends."""
+    low, high = (WARM, COOL) if problem_end == "low" else (COOL, WARM)
+    if problem_end is None:
+        low = high = CALM
+    half = k // 2
+    shades = [low[0]] + [low[1]] * (half - 1)
+    tail = [high[1]] * (half - 1) + [high[0]]
+    return shades + ([NEUTRAL] if k % 2 else []) + tail
 
 
 def crosstab(cells: pd.DataFrame, title: str) -> Figure:

@@ -53,7 +53,10 @@ def cmd_banks(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Validate banks; print every problem, located."""
+    """Validate banks and lint the valid ones; print every problem, located. Quality
+    warnings leave the exit code 0 unless --strict makes them errors."""
+    from surveytool.bank.lint import lint, read_raw
+
     bad = 0
     for target in _bank_files(args.banks):
         try:
@@ -65,10 +68,25 @@ def cmd_check(args: argparse.Namespace) -> int:
             name = display_name(Path(str(target)).name)
             print(f"✗ {name}：发现 {len(exc.problems)} 个问题。", file=sys.stderr)
             continue
-        echo(
+        warnings = lint(bank, read_raw(bank))
+        passed = (
             f"✓ {bank.id}（版本 {bank.version}）：{len(bank.questions)} 道题，"
-            f"{len(bank.fields)} 个答案字段，检查通过。"
+            f"{len(bank.fields)} 个答案字段，检查通过"
         )
+        if not warnings:
+            echo(passed + "。")
+        elif args.strict:
+            bad += 1
+            for p in warnings:
+                print(p.message, file=sys.stderr)
+            print(
+                f"✗ {Path(str(target)).name}：有 {len(warnings)} 条质量提示（--strict：按错误处理）。",
+                file=sys.stderr,
+            )
+        else:
+            echo(f"{passed}，另有 {len(warnings)} 条质量提示：")
+            for p in warnings:
+                echo(f"  {p.message}")
     return 1 if bad else 0
 
 
@@ -116,6 +134,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("check", help="检查题库文件 / validate banks")
     p.add_argument("banks", nargs="+", metavar="题库", help="内置题库编号、YAML 文件或文件夹")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="质量提示（数值区间、一题两问、诱导性措辞、量表中点、说明和用时等）按错误处理",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("form", help="导出 Excel 问卷 / export an Excel form")

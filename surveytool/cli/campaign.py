@@ -137,13 +137,17 @@ def cmd_lists(args: argparse.Namespace) -> int:
     from surveytool.followup.lists import make_lists
     from surveytool.ingest import load_answers
     from surveytool.report.context import for_report
-    from surveytool.report.problems import candidate_problems
+    from surveytool.report.problems import for_lists
 
     bank = load_bank(args.bank)
     s = Survey(load_answers(args.store, bank, args.wave), bank)
-    problems = candidate_problems(s, for_report(analyse(s, by=args.by)))
+    if s.n == 0:
+        if args.wave:
+            raise UsageError(problem("empty_wave", wave=args.wave, store=args.store))
+        raise UsageError(problem("empty_store", store=args.store, action="生成问题清单"))
+    found, measured = for_lists(s, for_report(analyse(s, by=args.by)), args.wave)
     existed = Path(args.output).exists()
-    path, lists = make_lists(problems, args.output, bank.id, parse_today(args.today))
+    path, lists = make_lists(found, args.output, bank.id, parse_today(args.today), measured)
     rows = lists.sheets["问题清单"]
     gone = sum(str(r.get("数据支持") or "").startswith("否") for r in rows)
     echo(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from surveytool.bank import load_bank
+from surveytool.bank.model import OTHER_LABEL
 from surveytool.cli.common import bank_and_store, echo
 from surveytool.errors import UsageError, problem
 
@@ -69,7 +70,8 @@ def _print_summary(summary) -> None:
     if summary.rejects_file:
         echo(f"未通过的答卷及原因已写入：{summary.rejects_file}（改正后可再次回收）")
     if d["units"]:
-        echo("各单位有效答卷：" + "，".join(f"{k} {v} 份" for k, v in d["units"].items()))
+        units = "，".join(f"{k.replace(OTHER_LABEL, '其他')} {v} 份" for k, v in d["units"].items())
+        echo("各单位有效答卷：" + units)
     if summary.failed:
         print(
             f"有 {len(summary.failed)} 个文件无法读取，原因见上。其他文件已正常回收。",

@@ -37,6 +37,32 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Disclosure audit of everything the analysis publishes (and so the report built on it)."""
+    from surveytool.analysis import Survey, analyse
+    from surveytool.analysis.audit import audit
+    from surveytool.ingest import load_answers
+
+    bank = load_bank(args.bank)
+    for b in args.by or []:
+        check_field(bank, b)
+    frame = load_answers(args.store, bank, args.wave)
+    if frame.empty:
+        raise UsageError(problem("empty_store", store=args.store, action="做保密检查"))
+    published = analyse(Survey(frame, bank), by=args.by, k=args.k).to_dict()
+    findings = audit(published, args.k)
+    if not findings:
+        echo(
+            f"保密检查通过：{published['n']} 份答卷的全部统计结果中，没有哪个被隐藏的人数能由其他"
+            f"公开的数字推算到少于 {args.k} 人的范围。"
+        )
+        return 0
+    echo(f"保密检查发现 {len(findings)} 处被隐藏的人数可由其他公开数字推算出来：")
+    for f in findings:
+        echo(f"  {f.table}，{f.cell}：只能在 {f.low:g}～{f.high:g} 之间")
+    return 1
+
+
 def _print_analysis(r, args: argparse.Namespace) -> None:
     wave = f"，轮次“{args.wave}”" if args.wave else ""
     echo(f"题库 {r.bank.id}{wave}：有效答卷 {r.n} 份。")
@@ -165,6 +191,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     k_option(p)
     p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("audit", help="保密检查：隐藏的小数字能否被推算 / disclosure audit")
+    bank_and_store(p)
+    p.add_argument("--wave", default=None, help="只检查某一轮次（默认全部）")
+    p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    p.add_argument("--k", type=int, default=5, help="少于 k 人不单独报告（默认 5）")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("compare", help="两轮调查对比（回访）/ compare two waves")
     bank_and_store(p)

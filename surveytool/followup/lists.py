@@ -2,12 +2,15 @@
 with new data.
 
 Sheets, one row per problem, matched across sheets by 编号:
-- 问题清单: 编号, 问题, 数据依据, 数据支持, 首次提出, 备注 (and a hidden problem key);
+- 问题清单: 编号, 问题, 数据依据, 最新数据, 数据支持, 首次提出, 备注 (and a hidden problem key);
 - 责任清单: 编号, 问题, 责任单位, 责任人, 备注;
 - 任务清单: 编号, 问题, 整改措施, 完成时限, 状态, 销号日期, 备注.
-Re-running after new data keeps every cell the owner filled or changed, keeps rows added by
-hand, appends new problems with new numbers, refreshes 数据依据, and marks problems the data
-no longer supports (数据支持 = 否) instead of deleting them.
+A problem's 问题 and 数据依据 carry the figure it was first drawn from (one figure, the same in
+both, its wave named) and are never rewritten by a later run; 最新数据 holds the latest
+figure, with its own wave, each time the problem is re-evaluated. Re-running after new data
+keeps every cell the owner filled or changed, keeps rows added by hand, appends new problems
+with new numbers, refreshes 最新数据, and marks problems the data no longer supports
+(数据支持 = 否) instead of deleting them.
 """
 
 from __future__ import annotations
@@ -27,14 +30,15 @@ from surveytool.forms.xlsx import BODY_FONT, a4, fit_row_heights, safe_text
 
 STATUSES = ("未启动", "推进中", "已销号")
 SHEETS = {
-    "问题清单": ["编号", "问题", "数据依据", "数据支持", "首次提出", "备注", "_key"],
+    "问题清单": ["编号", "问题", "数据依据", "最新数据", "数据支持", "首次提出", "备注", "_key"],
     "责任清单": ["编号", "问题", "责任单位", "责任人", "备注"],
     "任务清单": ["编号", "问题", "整改措施", "完成时限", "状态", "销号日期", "备注"],
 }
 WIDTHS = {
     "编号": 8,
     "问题": 40,
-    "数据依据": 60,
+    "数据依据": 50,
+    "最新数据": 40,
     "数据支持": 10,
     "首次提出": 12,
     "备注": 24,
@@ -46,7 +50,8 @@ WIDTHS = {
     "销号日期": 12,
     "_key": 4,
 }
-DATA_COLUMNS = {"数据依据", "数据支持"}  # refreshed from the data on every run
+DATA_COLUMNS = {"最新数据", "数据支持"}  # refreshed from the data on every run
+SAME = "与提出时相同"
 
 
 @dataclass
@@ -87,19 +92,42 @@ def _next_number(existing: list[str]) -> str:
     return f"P{(max(nums) + 1) if nums else 1:02d}"
 
 
-def merge(old: Lists | None, problems: list[dict], today: date) -> Lists:
-    """The lists after this run: the owner's edits kept, new problems appended, problems no
-    longer supported marked (see the module docstring)."""
+def _title(p: dict) -> str:
+    """A problem's title (``title``, or ``text`` in records written by hand)."""
+    return str(p.get("title") or p.get("text") or "")
+
+
+def _latest(p: dict) -> str:
+    """What 最新数据 shows for a problem the data support: its title's statement and source."""
+    title = _title(p)
+    return title.removeprefix(p["phrase"] + "：") if p.get("phrase") else title
+
+
+def merge(
+    old: Lists | None,
+    problems: list[dict],
+    today: date,
+    measured: dict[str, dict] | None = None,
+) -> Lists:
+    """The lists after this run: the owner's edits kept, new problems appended, 最新数据
+    refreshed, problems no longer supported marked (see the module docstring). ``problems``
+    are ``Problem.as_dict()`` records; ``measured`` gives, by key, the latest figure of
+    problems below the threshold now (shown in 最新数据 of those no longer supported)."""
     out = old or Lists()
     issues = out.sheets["问题清单"]
     by_key = {r.get("_key"): r for r in issues if r.get("_key")}
     current = {p["key"]: p for p in problems}
+    measured = measured or {}
     for r in issues:  # existing problems: refresh or mark as no longer supported
         key = r.get("_key")
         if key in current:
-            r["数据依据"], r["数据支持"] = current[key]["evidence"], "是"
+            latest = _latest(current[key])
+            r["最新数据"] = SAME if latest in str(r.get("问题") or "") else latest
+            r["数据支持"] = "是"
         elif key:
             r["数据支持"] = f"否（{today.isoformat()} 起数据不再支持）"
+            if key in measured:
+                r["最新数据"] = _latest(measured[key]) + "，未达到提出标准"
     for p in problems:  # new problems
         if p["key"] in by_key:
             continue
@@ -107,8 +135,9 @@ def merge(old: Lists | None, problems: list[dict], today: date) -> Lists:
         issues.append(
             {
                 "编号": number,
-                "问题": p["text"],
+                "问题": _title(p),
                 "数据依据": p["evidence"],
+                "最新数据": SAME,
                 "数据支持": "是",
                 "首次提出": today.isoformat(),
                 "备注": None,
@@ -205,10 +234,14 @@ def _validations(ws, header: list[str]) -> None:
 
 
 def make_lists(
-    problems: list[dict], path: str | Path, bank_id: str, today: date | None = None
+    problems: list[dict],
+    path: str | Path,
+    bank_id: str,
+    today: date | None = None,
+    measured: dict[str, dict] | None = None,
 ) -> tuple[Path, Lists]:
     """Create or update the lists workbook at ``path``; returns it and the merged lists."""
     p = Path(path)
     old = read_lists(p) if p.exists() else None
-    merged = merge(old, problems, today or date.today())
+    merged = merge(old, problems, today or date.today(), measured)
     return write_lists(merged, p, bank_id), merged

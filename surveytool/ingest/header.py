@@ -54,10 +54,19 @@ def names(bank: Bank) -> dict[str, str]:
     return out
 
 
-def _target(cell: object, known: dict[str, str]) -> str | None:
+def exact_ids(bank: Bank) -> dict[str, str]:
+    """Lower-case id -> field id (and multi question id). Checked before :func:`names`,
+    whose keys drop underscores: ``q1_1`` and ``q11`` are two fields, one key there."""
+    out = {f.id.lower(): f.id for f in bank.fields}
+    out.update({q.id.lower(): q.id for q in bank.questions if q.type == "multi"})
+    return out
+
+
+def _target(cell: object, known: dict[str, str], exact: dict[str, str]) -> str | None:
     if is_blank(cell):
         return None
-    return known.get(label_key(str(cell)))
+    text = str(cell).strip()
+    return exact.get(text.lower()) or known.get(label_key(text))
 
 
 def _refuse_repeated_or_missing(
@@ -89,12 +98,12 @@ def map_ids(
     headers: list, letters: list[str], bank: Bank, shown: str, sheet: str, *, strict: bool
 ) -> Mapping:
     """Map header cells to fields; ``strict`` (our collection sheets) requires every field."""
-    known = names(bank)
+    known, exact = names(bank), exact_ids(bank)
     m = Mapping()
     seen: dict[str, list[str]] = {}
     ignored: list[str] = []
     for name, letter in zip(headers, letters, strict=True):
-        target = _target(name, known)
+        target = _target(name, known, exact)
         if target is None:
             if (
                 not is_blank(name)
@@ -124,12 +133,12 @@ def find(
     grid: np.ndarray, letters: list[str], bank: Bank, shown: str, sheet: str
 ) -> tuple[int, Mapping]:
     """The header row of a generic table (0-based) and its mapping. Raises FileRejectedError."""
-    known = names(bank)
+    known, exact = names(bank), exact_ids(bank)
     best, best_score = -1, 0
     for i in range(min(HEADER_SEARCH_ROWS, grid.shape[0])):
         row = grid[i]
         filled = [c for c in row if not is_blank(c)]
-        score = sum(_target(c, known) is not None for c in filled)
+        score = sum(_target(c, known, exact) is not None for c in filled)
         if score > best_score and score >= 0.3 * len(filled):
             best, best_score = i, score
     if best < 0:

@@ -26,26 +26,50 @@ from surveytool.ingest import normalise as nz
 from surveytool.ingest.table import KIND, Table
 
 NUMERIC_KINDS = ("single", "likert", "flag", "rank", "number")
-_SPLIT = re.compile(r"[┋;；,，|\n]+")  # separators that never occur inside an option label
+_SPLIT = re.compile(r"[┋;；|\n]+")  # separators that never occur inside an option label
+_SPLIT_COMMA = re.compile(r"([,，])")  # may occur inside a label (工作任务繁重，没有时间)
 _SPLIT_SOFT = re.compile(r"[、/\s]+")  # may occur inside labels: used only when every part is one
 
 
 def split_picks(text: str, matcher: nz.OptionMatcher) -> list[str]:
     """The picks in one multiple-choice cell (``1,3``, ``报销┋会议``, ``报销、会议``).
 
-    ``、``, ``/`` and spaces split a part only when every piece is an option, so a label such
-    as ``项目中期检查、结题验收`` stays whole."""
+    Commas split a part unless the pieces they join form an option label (the longest such
+    run is kept whole, so ``工作任务繁重，没有时间`` stays one pick); ``、``, ``/`` and spaces split
+    a part only when every piece is an option, so a label such as ``项目中期检查、结题验收``
+    stays whole."""
     out: list[str] = []
     for part in _SPLIT.split(text.strip()):
-        part = part.strip()
-        if not part:
-            continue
-        if matcher(part).is_error:
-            pieces = [x for x in _SPLIT_SOFT.split(part) if x]
-            if len(pieces) > 1 and not any(matcher(x).is_error for x in pieces):
-                out.extend(pieces)
-                continue
-        out.append(part)
+        for piece in _comma_runs(part.strip(), matcher):
+            if matcher(piece).is_error:
+                soft = [x for x in _SPLIT_SOFT.split(piece) if x]
+                if len(soft) > 1 and not any(matcher(x).is_error for x in soft):
+                    out.extend(soft)
+                    continue
+            out.append(piece)
+    return out
+
+
+def _comma_runs(part: str, matcher: nz.OptionMatcher) -> list[str]:
+    """``part`` cut at commas, rejoining the longest runs of pieces that make an option."""
+    if not part:
+        return []
+    bits = _SPLIT_COMMA.split(part)  # pieces at even positions, the commas between them
+    pieces, seps = bits[0::2], bits[1::2]
+    out, i = [], 0
+    while i < len(pieces):
+        j = len(pieces)
+        while j > i + 1:  # the longest run from i that is an option label
+            joined = "".join(
+                p + s for p, s in zip(pieces[i:j], [*seps[i : j - 1], ""], strict=True)
+            )
+            if not matcher(joined.strip()).is_error:
+                break
+            j -= 1
+        run = "".join(p + s for p, s in zip(pieces[i:j], [*seps[i : j - 1], ""], strict=True))
+        if run.strip():
+            out.append(run.strip())
+        i = j
     return out
 
 

@@ -22,9 +22,13 @@ from surveytool.report.render import FORMATS, render
 
 
 def _survey(snap: Snapshot, bank: Bank, wave: str | None) -> Survey:
+    """The answers of ``wave`` (all waves when None) from one snapshot; a UsageError when
+    there are none, so no report is written from nothing."""
     s = Survey(snap.answers(bank, wave), bank)
-    if wave is not None and s.n == 0:
-        raise UsageError(problem("empty_wave", wave=wave, store=str(snap.path)))
+    if s.n == 0:
+        if wave is not None:
+            raise UsageError(problem("empty_wave", wave=wave, store=str(snap.path)))
+        raise UsageError(problem("empty_store", store=str(snap.path), action="生成调研报告"))
     return s
 
 

@@ -17,7 +17,6 @@ from surveytool.analysis.descriptive import frequencies
 from surveytool.analysis.disclosure import hide_small
 from surveytool.analysis.waves import compare_waves
 from surveytool.bank.model import OTHER_LABEL
-from surveytool.charts import figures
 from surveytool.followup.lists import STATUSES
 from surveytool.followup.track import Progress
 from surveytool.report import sentences as say
@@ -115,7 +114,8 @@ def _has_hidden(s: Survey, fid: str, k: int) -> bool:
 def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.DataFrame:
     """``res`` (compare_waves) as shown to people: ``values_hidden`` set and the two waves'
     means blanked for the items whose means would give a wave's hidden cells away (see
-    _has_hidden), ``moved`` the sign of the change, 其他（请注明） in labels said as 其他."""
+    _has_hidden) and their test statistics withheld too, ``moved`` the sign of the change,
+    其他（请注明） in labels said as 其他."""
     out = res.copy()
     if out.empty:
         return out.assign(values_hidden=pd.Series(dtype=bool), moved=pd.Series(dtype=float))
@@ -127,8 +127,11 @@ def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.Data
     out["values_hidden"] = hidden
     out["label"] = out["label"].str.replace(OTHER_LABEL, say.REPORT_OTHER, regex=False)
     out["moved"] = np.sign(out["change"])  # the way it moved, without the size
-    for col in ("mean_a", "mean_b", "change"):
-        out[col] = out[col].mask(out["values_hidden"])
+    # the test's statistic, p and effect size with the two waves' n and the shown cells solve
+    # a hidden count as surely as the means: withheld alike (the verdict stays)
+    for col in ("mean_a", "mean_b", "change", "statistic", "p_value", "p_adjusted", "effect_size"):
+        if col in out:
+            out[col] = out[col].mask(out["values_hidden"])
     return out
 
 
@@ -158,27 +161,76 @@ def wave_section(
     if not cons.empty:
         scale = _scale_max(a)
         blocks.append({"table": _construct_table(cons, waves, num, scale)})
-        title = f"各维度平均得分：“{wa}”与“{wb}”"
-        fig = figures.wave_means(cons.assign(label=cons["field"]), wa, wb, title, scale)
-        blocks.append({"figure": num.figure(fig, title)})
-        for r in cons.to_dict(orient="records"):
+        for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records"):
             blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
             blocks.append({"note": say.wave_note(r)})
+        same = cons[cons["verdict"] == "no_change"]["field"].tolist()
+        if same:
+            names = "".join(f"“{x}”" for x in same)
+            blocks.append(
+                {
+                    "para": f"{names}维度得分在两轮之间未检出统计上显著的变化（检验结果见表中校正后 p 值）。"
+                }
+            )
     items = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
     if not items.empty:
-        blocks.append({"heading": "有显著变化的题项"})
         top = items.sort_values("p_adjusted", kind="stable")
-        for r in top.head(MAX_ITEMS).to_dict(orient="records"):
-            values = not r["values_hidden"]
-            blocks.append({"para": say.wave_change(r["label"], r, wa, wb, values=values)})
-            blocks.append({"note": say.wave_note(r)})
+        blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
         if len(items) > MAX_ITEMS:
             blocks.append(
                 {
                     "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
                 }
             )
-    return {"title": "回访对比", "blocks": blocks}
+    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves)}
+
+
+def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
+    """The items that changed significantly: both waves' figures (withheld where they would
+    give small cells away), the direction and the verdict."""
+    body = []
+    for r in rows.to_dict(orient="records"):
+        binary = r["kind"] == "binary"
+        hidden = bool(r.get("values_hidden"))
+
+        def show(x: float, binary: bool = binary, hidden: bool = hidden) -> str:
+            if hidden or x != x:
+                return "—"
+            return say.pct(100 * x) if binary else f"{x:.2f}"
+
+        body.append(
+            [
+                r["label"],
+                show(r["mean_a"]),
+                show(r["mean_b"]),
+                "上升" if r.get("moved", r["change"]) > 0 else "下降",
+                "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
+                VERDICT_SHORT[r["verdict"]],
+            ]
+        )
+    return num.table(
+        "有显著变化的题项",
+        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "结论"],
+        body,
+        "注：量表和数字题为平均分，是否类题目为选择比例；“改善”“变差”按题库标明的问题方向判断。"
+        "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
+    )
+
+
+def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
+    """The follow-up's verdicts for the summary: constructs that changed significantly."""
+    wa, wb = waves
+    out = []
+    cons = shown[(shown["kind"] == "construct") & shown["verdict"].isin(["improved", "worsened"])]
+    for r in cons.to_dict(orient="records"):
+        way = "降至" if r["change"] < 0 else "升至"
+        out.append(
+            f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
+            f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"
+        )
+    if not out and not shown.empty:
+        out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上显著的变化。")
+    return out
 
 
 def _progress_text(p: Progress) -> str:
@@ -193,6 +245,11 @@ def _progress_text(p: Progress) -> str:
     text += f"14 天内到期 {len(p.due_soon)} 项。" if p.due_soon else "14 天内没有到期的问题。"
     if p.no_deadline:
         text += f"另有 {p.no_deadline} 项尚未确定完成时限。"
+    if p.unsupported:
+        text += (
+            f"有 {p.unsupported} 项问题在最新数据中已不再达到提出标准（问题清单“数据支持”一列标为“否”），"
+            "可结合整改情况考虑销号。"
+        )
     return text
 
 
@@ -215,12 +272,25 @@ def _unit_table(p: Progress, num: Numbering) -> dict:
     )
 
 
-def _item_table(items: list[dict], title: str, num: Numbering, note: str) -> dict:
+def _head(title: object) -> str:
+    """A listed problem as the progress tables name it: its phrase (the part of 问题 before
+    the first “：”), or the owner's whole wording when it has none."""
+    return str(title or "").split("：")[0]
+
+
+def _attention_table(p: Progress, num: Numbering) -> dict:
+    """One table of the problems that need attention: overdue first, then due within 14 days."""
     rows = [
-        [str(i["编号"]), str(i["问题"] or ""), i["责任单位"], i["完成时限"] or "—", i["状态"]]
+        [str(i["编号"]), _head(i["问题"]), i["责任单位"], i["完成时限"] or "—", i["状态"], state]
+        for items, state in ((p.overdue, "已逾期"), (p.due_soon, "14 天内到期"))
         for i in items
     ]
-    return num.table(title, ["编号", "问题", "责任单位", "完成时限", "状态"], rows, note)
+    return num.table(
+        "需要督办的问题",
+        ["编号", "问题", "责任单位", "完成时限", "状态", "情况"],
+        rows,
+        "注：“已逾期”为完成时限已过、状态不是“已销号”；“14 天内到期”请责任单位抓紧推进。",
+    )
 
 
 def progress_section(p: Progress, num: Numbering) -> dict:
@@ -228,32 +298,13 @@ def progress_section(p: Progress, num: Numbering) -> dict:
     blocks: list[dict] = [{"para": _progress_text(p)}]
     if p.total:
         blocks.append({"table": _unit_table(p, num)})
-        title = "各责任单位问题销号进展"
-        blocks.append({"figure": num.figure(figures.track_status(p.by_unit, title), title)})
-    if p.overdue:
-        blocks.append(
-            {
-                "table": _item_table(
-                    p.overdue, "逾期未销号的问题", num, "注：完成时限已过、状态不是“已销号”。"
-                )
-            }
-        )
-    if p.due_soon:
-        blocks.append(
-            {"table": _item_table(p.due_soon, "14 天内到期的问题", num, "注：请责任单位抓紧推进。")}
-        )
+    if p.overdue or p.due_soon:
+        blocks.append({"table": _attention_table(p, num)})
     if p.bad_deadlines:
         blocks.append(
             {
                 "note": f"注：有 {len(p.bad_deadlines)} 项的完成时限无法识别为日期（如 "
                 f"“{p.bad_deadlines[0]['完成时限']}”），未计入逾期统计，请在清单中改为 2026-08-31 这样的日期。"
-            }
-        )
-    if p.unsupported:
-        blocks.append(
-            {
-                "note": f"注：有 {p.unsupported} 项问题在最新数据中已不再达到提出标准"
-                "（问题清单“数据支持”一列标为“否”），可结合整改情况考虑销号。"
             }
         )
     return {"title": "整改进展", "blocks": blocks}

@@ -1,9 +1,17 @@
-"""The report's context: a plain dict built from the result tables, fed to every template
-and to the Word writer. Charts are drawn here (numbered in document order)."""
+"""The report's context: a plain document built from the result tables, fed to every template
+and to the Word writer, so the three formats show the same thing.
+
+``ctx["sections"]`` is a list of ``{"title", "blocks", "appendix"}``; a block is one of
+``{"para"}``, ``{"note"}``, ``{"heading", "level"}``, ``{"table"}``, ``{"figure"}``,
+``{"items", "ordered"}`` (a list), ``{"quote"}``, ``{"problems"}`` (title + evidence each).
+Charts are drawn here, numbered in document order; the appendix numbers its own (附表 N).
+The body reads as a 调研报告: 摘要 first, findings as prose with key charts, detailed tables
+and every test in the appendix; no bank ids, field ids or YAML keys outside the appendix's
+method note.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -12,22 +20,21 @@ from pathlib import Path
 import pandas as pd
 
 from surveytool.analysis import Results, Survey
-from surveytool.analysis.constructs import composite, construct_fields
-from surveytool.analysis.descriptive import means_by_group
-from surveytool.analysis.limits import k_warning
-from surveytool.analysis.text import CAP_NOTE as TEXT_CAP_NOTE
 from surveytool.bank.model import OTHER_LABEL
-from surveytool.charts import figures
 from surveytool.report import sentences as say
+from surveytool.report.comparisons import comparisons, tests_table
 from surveytool.report.findings import findings
+from surveytool.report.methods import methods
 from surveytool.report.numbering import Numbering
-from surveytool.report.problems import RULE, candidate_problems
+from surveytool.report.problems import Problem, candidate_problems
+from surveytool.report.summary import summary_blocks
+from surveytool.report.tables import count, detail_blocks
 
-MAX_COMPARISONS = 12
+ALPHA_MIN_N = 30  # below this, alpha is shown but not interpreted
 
 
 def report_title(bank_title: str) -> str:
-    """``关于青年科技工作者科研负担与创新环境的调研报告（初稿）``."""
+    """``关于青年科技工作者科研负担与创新环境情况的调研报告（初稿）``."""
     core = bank_title.removesuffix("调查问卷").removesuffix("问卷").removesuffix("情况")
     core = core.removeprefix("柳州市")
     return f"关于{core}情况的调研报告（初稿）"
@@ -46,27 +53,17 @@ def _period(first: str, last: str) -> str:
     return f"{_cn_date(first)}至{_cn_date(last)}"
 
 
-def _count(n: int, k: int, hidden: bool | None = None) -> str:
-    """A count as shown: ``少于 k`` for a small one, ``—`` for a larger one hidden so that a
-    small one cannot be worked out from the total."""
-    if hidden is None:
-        hidden = 0 < n < k
-    if not hidden:
-        return str(n)
-    return f"少于 {k}" if 0 < n < k else "—"
-
-
-def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | None) -> dict:
-    """调查基本情况: who, when, returns per unit, valid/rejected counts, profile, error."""
+def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | None) -> list[dict]:
+    """调查基本情况: when, how many, error, returns per unit and who answered (in words)."""
     bank = s.bank
     period = _period(collection.get("first", ""), collection.get("last", ""))
     moe = r.margin_of_error.iloc[0]["moe"]
     text = [
-        f"本次调查使用《{bank.title}》（题库 {bank.id}，版本 {bank.version}）"
-        + (f"，轮次“{wave}”" if wave else "")
-        + f"，回收时间为 {period}。",
+        f"本次调查使用《{bank.title}》（第 {bank.version} 版）"
+        + (f"，为“{wave}”调查" if wave else "")
+        + f"，回收时间为 {period}。"
         f"共回收答卷文件 {collection['files']} 个，有效答卷 {collection['accepted']} 份；"
-        f"未通过校验 {collection['rejected']} 份，识别并剔除重复答卷 {collection['duplicates']} 份。",
+        f"未通过校验 {collection['rejected']} 份，识别并剔除重复答卷 {collection['duplicates']} 份。"
     ]
     waves = collection.get("waves", [])
     if wave is None and len(waves) > 1:
@@ -78,11 +75,34 @@ def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | 
         text.append(
             f"按 95% 置信度、最保守的比例 50% 估计，整体抽样误差约为 ±{moe * 100:.1f} 个百分点。"
         )
-    out: dict = {"text": text, "tables": []}
+    profile = _profile_sentence(s, r)
+    if profile:
+        text.append(profile)
+    blocks: list[dict] = [{"para": t} for t in text]
     if not r.coverage.empty:
-        out["tables"].append(_coverage_table(r, num))
-    out["tables"].extend(_profile(s, r, num))
-    return out
+        blocks.append({"table": _coverage_table(r, num)})
+    return blocks
+
+
+def _profile_sentence(s: Survey, r: Results) -> str:
+    """受访者以……为主: the largest category of each profile question (shown ones only)."""
+    parts = []
+    for f in s.bank.fields:
+        q = s.bank.question(f.question)
+        if f.kind != "single" or q.role != "group" or getattr(q, "identifying", False):
+            continue
+        fr = r.frequencies[(r.frequencies["field"] == f.id) & ~r.frequencies["suppressed"]]
+        fr = fr[~fr["dont_know"].astype(bool)] if "dont_know" in fr else fr
+        if fr.empty or int(fr["valid"].iloc[0]) < r.k:
+            continue
+        top = fr.sort_values("n", ascending=False).iloc[0]
+        if top["label"] != say.REPORT_OTHER:
+            parts.append(
+                f"{say.by_noun(q.text)}以“{top['label']}”居多（{say.pct(top['percent'])}）"
+            )
+    if not parts:
+        return ""
+    return f"从受访者基本情况看，{'，'.join(parts)}（详见附录）。"
 
 
 def _coverage_table(r: Results, num: Numbering) -> dict:
@@ -91,7 +111,7 @@ def _coverage_table(r: Results, num: Numbering) -> dict:
     targets = any(row["target"] is not None and row["target"] == row["target"] for row in records)
     rows = []
     for row in records:
-        line = [row["unit"], _count(int(row["n"]), r.k, bool(row["suppressed"]))]
+        line = [say.report_label(row["unit"]), count(int(row["n"]), bool(row["suppressed"]), r.k)]
         if targets:
             t = row["target"]
             has = t is not None and t == t
@@ -109,8 +129,8 @@ def _coverage_table(r: Results, num: Numbering) -> dict:
     )
 
 
-def _profile(s: Survey, r: Results, num: Numbering) -> list[dict]:
-    """受访者基本情况: one table of all grouping questions."""
+def profile_table(s: Survey, r: Results, num: Numbering) -> dict | None:
+    """受访者基本情况: one table of all grouping questions (appendix)."""
     rows = []
     for f in s.bank.fields:
         q = s.bank.question(f.question)
@@ -123,210 +143,105 @@ def _profile(s: Survey, r: Results, num: Numbering) -> list[dict]:
                 [
                     q.text if i == 0 else "",
                     row["label"],
-                    _count(int(row["n"]), r.k, hidden),
+                    count(int(row["n"]), hidden, r.k),
                     "—" if hidden or row["percent"] != row["percent"] else f"{row['percent']:.1f}",
                 ]
             )
     if not rows:
-        return []
-    return [
-        num.table(
-            "受访者基本情况",
-            ["项目", "类别", "人数", "比例（%）"],
-            rows,
-            f"注：比例以作答人数为基数；少于 {r.k} 人的类别不报告具体人数和比例，"
-            "为防止用合计倒推，必要时另隐藏一项（记为“—”）。",
-        )
-    ]
-
-
-def _by_text(s: Survey, fid: str) -> str:
-    """What a grouping question asks about, as a noun: 您所在单位的类型 -> 单位类型."""
-    q = s.bank.question(s.bank.field(fid).question)
-    return by_noun(q.text)
-
-
-def by_noun(text: str) -> str:
-    """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
-    企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
-    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
-    t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
-    noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
-    noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
-    noun = re.sub(r"^贵(\w{1,2}?)的", r"\1", noun).removeprefix("贵")
-    noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
-    if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
-        return noun
-    return f"“{text.rstrip('？?：: ')}”"
-
-
-def comparisons(s: Survey, r: Results, num: Numbering) -> dict:
-    """分组比较: significant differences after BH, in prose with notes; charts for constructs."""
-    items = []
-    gt = r.group_tests
-    sig = gt[(gt["p_adjusted"] < 0.05)] if not gt.empty else gt
-    sig = sig.sort_values("effect_size", ascending=False) if not sig.empty else sig
-    constructs = construct_fields(s)
-    for row in sig.head(MAX_COMPARISONS).to_dict(orient="records"):
-        g = s.bank.field(row["by"])
-        labels = {o.code: say.report_label(o.label) for o in g.options}
-        means = {labels[c]: m for c, m in row["group_means"].items() if m == m}
-        subject = row["field"] if row["kind"] == "construct" else s.bank.field(row["field"]).label
-        item = {
-            "sentence": say.group_difference(
-                subject,
-                _by_text(s, row["by"]),
-                means,
-                "得分" if row["kind"] != "number" else "值",
-                values=not row.get("group_means_suppressed", False),
-            ),
-            "note": say.test_note(row),
-            "figure": None,
-        }
-        if row["kind"] == "construct":
-            mg = means_by_group(
-                composite(s, constructs[row["field"]]), s.values(g.id), g.options, r.k
-            )
-            mg["group"] = mg["group"].map(say.report_label)
-            item["figure"] = num.figure(
-                figures.group_means(
-                    mg[~mg["suppressed"]], f"“{row['field']}”平均得分（按{_by_text(s, row['by'])}）"
-                ),
-                f"“{row['field']}”平均得分（按{_by_text(s, row['by'])}）",
-            )
-        items.append(item)
-    ct = r.crosstabs
-    ct_sig = ct[ct["p_adjusted"] < 0.05] if not ct.empty else ct
-    total = len(gt) + len(ct)
-    n_sig = len(sig) + len(ct_sig)
-    intro = (
-        f"本部分按{('、'.join(_by_text(s, b) for b in r.by)) or '（无分组字段）'}对回答进行分组比较，"
-        f"共进行 {total} 项检验，经 Benjamini–Hochberg 多重比较校正后，有 {n_sig} 项差异显著"
-        f"（校正后 p < 0.05）。以下只描述校正后仍显著的等级检验结果"
-        f"（按效应量从大到小，最多 {MAX_COMPARISONS} 项），全部检验结果见附录。"
+        return None
+    return num.table(
+        "受访者基本情况",
+        ["项目", "类别", "人数", "比例（%）"],
+        rows,
+        f"注：比例以作答人数为基数；少于 {r.k} 人的类别不报告具体人数和比例，"
+        "为防止用合计倒推，必要时另隐藏一项（记为“—”）。",
     )
-    if not n_sig:
-        intro = (
-            f"共进行 {total} 项分组检验，经 Benjamini–Hochberg 校正后，没有发现统计上显著的组间差异。"
-            "这不代表各组完全相同，只说明在现有样本量下未能检出差异。"
-        )
-    return {
-        "intro": intro,
-        "items": items,
-        "crosstabs": [
-            say.distribution_difference(s.bank.field(c["row"]).label, _by_text(s, c["column"]))
-            + say.test_note(c)
-            for c in ct_sig.head(MAX_COMPARISONS).to_dict(orient="records")
-        ],
-    }
+
+
+def reliability_table(r: Results, num: Numbering) -> dict | None:
+    """各维度的信度 (appendix); alpha is not interpreted below ALPHA_MIN_N respondents."""
+    if r.reliability.empty:
+        return None
+    rows = []
+    for row in r.reliability.to_dict(orient="records"):
+        alpha = row["alpha"]
+        if row["note"]:
+            word = row["note"]
+        elif row["n"] < ALPHA_MIN_N:
+            word = f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
+        else:
+            word = "良好" if alpha >= 0.8 else "可接受" if alpha >= 0.7 else "偏低"
+        shown = f"{alpha:.3f}" if alpha == alpha else "—"
+        rows.append([row["construct"], str(row["items"]), str(row["n"]), shown, word])
+    return num.table(
+        "各维度的信度",
+        ["维度", "题项数", "完整作答人数", "Cronbach's α", "评价"],
+        rows,
+        f"注：α ≥ 0.8 为良好，0.7～0.8 为可接受，低于 0.7 偏低（经验标准）；完整作答不足 "
+        f"{ALPHA_MIN_N} 人时 α 很不稳定，只列出数值，不作评价。",
+    )
+
+
+def reliability_sentence(r: Results) -> str:
+    """One sentence for the body about the scales' internal consistency ('' if none)."""
+    rel = r.reliability
+    if rel.empty:
+        return ""
+    ok = rel[(rel["n"] >= ALPHA_MIN_N) & rel["alpha"].notna()]
+    if ok.empty:
+        return f"完整作答各维度题项的人数不足 {ALPHA_MIN_N} 人，量表信度不作评价（数值见附录）。"
+    lo, hi = float(ok["alpha"].min()), float(ok["alpha"].max())
+    word = "良好" if lo >= 0.8 else "可以接受" if lo >= 0.7 else "偏低，相关结论需谨慎看待"
+    span = f"{lo:.2f}" if round(lo, 2) == round(hi, 2) else f"{lo:.2f}～{hi:.2f}"
+    return f"各维度量表的内部一致性{word}（Cronbach's α 为 {span}，见附录）。"
 
 
 def open_answers(s: Survey, r: Results) -> list[dict]:
     """开放题意见归纳: keywords and masked representative answers per open question."""
-    out = []
+    blocks: list[dict] = []
     oa = r.open_answers
+    index = 0
     for fid, examples in r.open_examples.items():
         f = s.bank.field(fid)
-        kw = oa[(oa["field"] == fid) & (oa["group"] == "全部")]
+        kw = oa[(oa["field"] == fid) & (oa["group"] == "全部")] if not oa.empty else oa
         if kw.empty:
             continue
+        index += 1
+        blocks.append({"heading": f"（{say.cn(index)}）{f.label}", "level": 2})
         base = int(kw["base"].iloc[0])
         answers = int(kw["answers"].iloc[0]) if "answers" in kw else base
-        kw = kw[~kw["suppressed"].astype(bool)]  # keywords of fewer than k people
         if answers < r.k:
-            out.append(
-                {
-                    "heading": f.label,
-                    "summary": f"本题填写人数少于 {r.k} 人，不作归纳。",
-                    "keywords": [],
-                    "examples": [],
-                }
-            )
+            blocks.append({"para": f"本题填写人数少于 {r.k} 人，不作归纳。"})
             continue
+        kw = kw[~kw["suppressed"].astype(bool)].head(8)  # keywords of fewer than k people out
         words = "、".join(f"“{w}”（{n} 人）" for w, n in zip(kw["keyword"], kw["n"], strict=True))
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
         said = (
             f"出现最多的关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"
         )
-        out.append(
-            {
-                "heading": f.label,
-                "summary": f"共 {answers} 人填写了本题{sampled}。{said}",
-                "keywords": list(zip(kw["keyword"], kw["n"].astype(int), strict=True)),
-                "examples": examples,
-            }
-        )
-    return out
+        blocks.append({"para": f"共 {answers} 人填写了本题{sampled}。{said}代表性意见如下："})
+        blocks.extend({"quote": e} for e in examples)
+    if not blocks:
+        blocks.append({"para": "本问卷没有需要归纳的开放题回答。"})
+    return blocks
 
 
-def appendix(s: Survey, r: Results) -> dict:
-    """附录: methods, and the full tables of group tests."""
-    methods = [
-        "频数与比例：单选题和量表题以作答人数为基数计算比例，按跳题规则不需回答的受访者不计入基数，"
-        "应答而未作答的记为缺失；比例的 95% 置信区间采用 Wilson 方法。",
-        "多选题：“占回答者比例”以至少选择一项的人数为基数（合计可超过 100%），“占选择次数比例”以全部选择次数为基数（SPSS 多重响应口径）。",
-        "数字题：报告均值、标准差、中位数与四分位数（SPSS HAVERAGE 方法）；距四分位数超过 1.5 倍四分位距的数值标记为偏离值，但予以保留。",
-        "维度得分：反向题先按“最小值 + 最大值 − 原值”转换；受访者回答了该维度至少一半题项时，取已答题项的平均分，否则记为缺失。"
-        "信度采用 Cronbach's α（列删除：只用回答了全部题项的受访者，与 SPSS RELIABILITY 一致）。",
-        "分组比较：分类变量采用 Pearson 卡方检验（2×2 表期望频数小于 5 时改用 Fisher 精确检验），效应量为 Cramér's V；"
-        "数字、量表题项和维度得分两组比较采用 Mann–Whitney U 检验（效应量为秩二列相关），三组及以上采用 Kruskal–Wallis 检验（效应量为 ε²）；"
-        "同一次分析的全部检验统一采用 Benjamini–Hochberg 方法校正 p 值，正文只描述校正后 p < 0.05 的差异。",
-        f"小组保护：描述少于 {r.k} 名受访者的人数、比例和均值一律不报告，这样的小组也不纳入组间检验；"
-        "同一张表中必要时另隐藏一项，防止用合计倒推；量表题项含有隐藏类别时，能据以倒推的均值和比例也不报告；"
-        f"数字题不报告最小值和最大值，直方图中少于 {r.k} 人的区间与相邻区间合并。"
-        + (k_warning(r.k) or ""),
-        "抽样误差：按 95% 置信度、比例 50%（最保守）计算；给出总体规模时采用有限总体校正。",
-        TEXT_CAP_NOTE,
-        "问题清单的生成规则：" + "".join(RULE),
-    ]
-    rows = []
-    for row in r.group_tests.sort_values("p_adjusted").to_dict(orient="records"):
-        if not row["test"]:
-            continue
-        rows.append(
-            [
-                row["field"],
-                row["by"],
-                say.TEST_NAMES.get(row["test"], row["test"]),
-                f"{row['statistic']:.2f}",
-                say.p_text(row["p_value"]).removeprefix("p "),
-                say.p_text(row["p_adjusted"]).removeprefix("p "),
-                f"{row['effect_size']:.3f}",
-                str(int(row["n"])),
-            ]
-        )
-    return {
-        "methods": methods,
-        "tests": {
-            "caption": "附表　全部等级检验结果",
-            "header": ["字段/维度", "分组", "检验", "统计量", "p", "校正后 p", "效应量", "人数"],
-            "rows": rows,
-            "note": "注：按校正后 p 值排序。",
-        },
-    }
-
-
-def reliability_table(r: Results, num: Numbering) -> dict | None:
-    """维度信度 table (inside 主要发现)."""
-    if r.reliability.empty:
-        return None
-    rows = [
-        [
-            row["construct"],
-            str(row["items"]),
-            str(row["n"]),
-            f"{row['alpha']:.3f}" if row["alpha"] == row["alpha"] else "—",
-            row["note"]
-            or ("良好" if row["alpha"] >= 0.8 else "可接受" if row["alpha"] >= 0.7 else "偏低"),
-        ]
-        for row in r.reliability.to_dict(orient="records")
-    ]
-    return num.table(
-        "各维度的信度",
-        ["维度", "题项数", "完整作答人数", "Cronbach's α", "说明"],
-        rows,
-        "注：α ≥ 0.8 为良好，0.7～0.8 为可接受，低于 0.7 偏低（经验标准）。",
+def problem_blocks(problems: list[Problem], num: Numbering) -> list[dict]:
+    """存在的主要问题: the rule in one line, then one table row per problem: its title and its
+    evidence (the same figure in both)."""
+    intro = (
+        "以下问题按附录所列规则从统计结果中自动提出（问题表述采用题库中的问题短语，数字与数据依据一致），"
+        "供撰写人删改、合并，并补充原因分析和对策建议。标注“接近判定线”的问题，其比例的置信区间跨过判定标准，"
+        "宜结合座谈、走访等其他材料判断。"
     )
+    if not problems:
+        return [{"para": "按附录所列规则，未从数据中识别出突出问题。"}]
+    rows = [[str(i), f"{p.title}。数据依据：{p.evidence}"] for i, p in enumerate(problems, start=1)]
+    note = "注：括号中为数字所依据的调查轮次和作答人数；规则见附录一。"
+    return [
+        {"para": intro},
+        {"table": num.table("存在的主要问题", ["序号", "问题及数据依据"], rows, note)},
+    ]
 
 
 _LABEL_COLUMNS = ("label", "row_label", "column_label", "unit", "group")
@@ -345,6 +260,29 @@ def for_report(r: Results) -> Results:
     return replace(r, **changed)
 
 
+def _appendix(s: Survey, r: Results, out_dir: Path, write_charts: bool) -> list[dict]:
+    """附录: methods, the profile and reliability tables, every question's table, every test."""
+    app = Numbering(out_dir, write_charts, prefix="附")
+    blocks: list[dict] = [{"heading": "附录一　方法说明", "level": 2}]
+    blocks.append({"items": methods(r), "ordered": True})
+    blocks.append({"heading": "附录二　各题统计结果", "level": 2})
+    for t in (profile_table(s, r, app), reliability_table(r, app)):
+        if t:
+            blocks.append({"table": t})
+    blocks.extend(detail_blocks(s, r, app))
+    blocks.append({"heading": "附录三　全部分组检验结果", "level": 2})
+    blocks.append({"table": tests_table(s, r)})
+    return blocks
+
+
+def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
+    units = int((~r.coverage["suppressed"]).sum()) if not r.coverage.empty else 0
+    where = f"，覆盖 {units} 个单位（类别）" if units else ""
+    when = _period(collection.get("first", ""), collection.get("last", ""))
+    what = f"“{wave}”调查" if wave else "本次调查"
+    return f"{what}于{when}回收有效问卷 {r.n} 份{where}。主要结论和问题如下。"
+
+
 def build_context(
     s: Survey,
     r: Results,
@@ -354,27 +292,43 @@ def build_context(
     write_charts: bool = True,
     extras: Sequence[Callable[[Numbering], dict]] = (),
 ) -> dict:
-    """Everything a template needs, as plain data. ``extras`` build the optional sections
-    after 存在的主要问题 (回访对比, 整改进展), each given the numbering of tables and figures."""
+    """Everything a template needs, as plain data (see the module docstring). ``extras``
+    build the optional sections after 存在的主要问题 (回访对比, 整改进展), each given the
+    numbering of tables and figures; a section may carry ``conclusions`` for the summary."""
     num = Numbering(out_dir, write_charts)
-    ctx = {
+    problems = candidate_problems(s, r, wave)
+    body: list[dict] = [
+        {"title": "一、调查基本情况", "blocks": basics(s, r, collection, num, wave)}
+    ]
+    found, facts_by_section = findings(s, r, num)
+    rel = reliability_sentence(r)
+    body.append({"title": "二、主要发现", "blocks": ([{"para": rel}] if rel else []) + found})
+    body.append({"title": "三、分组比较", "blocks": comparisons(s, r, num)})
+    body.append({"title": "四、开放题意见归纳", "blocks": open_answers(s, r)})
+    body.append({"title": "五、存在的主要问题（初稿）", "blocks": problem_blocks(problems, num)})
+    extra = [build(num) for build in extras]
+    for i, section in enumerate(extra, start=6):
+        body.append({"title": f"{say.cn(i)}、{section['title']}", "blocks": section["blocks"]})
+    wave_points = [c for section in extra for c in section.get("conclusions", [])]
+    summary = summary_blocks(
+        _overview(s, r, collection, wave), facts_by_section, problems, wave_points
+    )
+    appendix = _appendix(s, r, out_dir, write_charts)
+    sections = [
+        {"title": "摘要", "blocks": summary, "appendix": False},
+        *({**b, "appendix": False} for b in body),
+        {"title": "附录", "blocks": appendix, "appendix": True},
+    ]
+    return {
         "title": report_title(s.bank.title),
         "subtitle": f"（根据 {r.n} 份有效问卷自动生成的初稿，请核实、修改后使用）",
         "date": date.today().strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月"),
-        "bank": {"id": s.bank.id, "title": s.bank.title, "version": s.bank.version},
         "n": r.n,
         "k": r.k,
+        "sections": sections,
+        "problems": [p.as_dict() for p in problems],
+        "figures": [str(p) for p in num.paths],
     }
-    ctx["basics"] = basics(s, r, collection, num, wave)
-    ctx["reliability"] = reliability_table(r, num)
-    ctx["findings"] = findings(s, r, num)
-    ctx["comparisons"] = comparisons(s, r, num)
-    ctx["open_answers"] = open_answers(s, r)
-    ctx["problems"] = candidate_problems(s, r)
-    ctx["extra"] = [build(num) for build in extras]
-    ctx["appendix"] = appendix(s, r)
-    ctx["figures"] = [str(p) for p in num.paths]
-    return ctx
 
 
 def figure_files(ctx: dict) -> list[Path]:
@@ -382,4 +336,4 @@ def figure_files(ctx: dict) -> list[Path]:
     return [Path(p) for p in ctx["figures"]]
 
 
-__all__ = ["build_context", "figure_files", "report_title"]
+__all__ = ["build_context", "figure_files", "for_report", "report_title"]

@@ -22,8 +22,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from surveytool.report.render import cn
-
 TITLE_FONT, BODY_FONT, HEAD_FONT, KAI_FONT, TABLE_FONT = (
     "方正小标宋简体",
     "仿宋",
@@ -98,8 +96,9 @@ class _Writer:
             q.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(q.add_run(line), KAI_FONT, BODY_PT)
 
-    def heading(self, text: str, level: int) -> None:
-        self.doc.add_heading(text, level=level)
+    def heading(self, text: str, level: int, new_page: bool = False) -> None:
+        h = self.doc.add_heading(text, level=level)
+        h.paragraph_format.page_break_before = new_page  # no empty page when the last one is full
 
     def para(self, text: str, indent: bool = True, size: float | None = None) -> None:
         p = self.doc.add_paragraph()
@@ -124,8 +123,9 @@ class _Writer:
                 cell = cells[r * cols + c]
                 p = cell.paragraphs[0]
                 p.paragraph_format.first_line_indent = Pt(0)
-                p.paragraph_format.line_spacing = Pt(TABLE_PT * 1.5)
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c == 0 else WD_ALIGN_PARAGRAPH.CENTER
+                p.paragraph_format.line_spacing = Pt(TABLE_PT * 1.3)
+                long = c == 0 or (r > 0 and _ems(str(value)) > LONG_EMS * 2)  # prose: left
+                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if long else WD_ALIGN_PARAGRAPH.CENTER
                 _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
         _three_lines(table)
         _widths(table, [t["header"], *t["rows"]])
@@ -141,7 +141,7 @@ class _Writer:
         p.paragraph_format.first_line_indent = Pt(0)
         p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
         p.paragraph_format.keep_with_next = True
-        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(14.5))
+        p.add_run().add_picture(str(self.out_dir / f["path"]), width=Cm(12.0))
         cap = self.doc.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _font(cap.add_run(f["caption"]), HEAD_FONT, TABLE_PT)
@@ -227,88 +227,36 @@ def _three_lines(table) -> None:
 
 
 def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
-    """Write the Word draft of ``ctx`` to ``path`` (charts are read from ``out_dir``)."""
+    """Write the Word draft of ``ctx`` to ``path`` (charts are read from ``out_dir``): the
+    摘要, the body, and the appendix from a new page."""
     w = _Writer(out_dir)
     w.title(ctx["title"], ctx["subtitle"], ctx["date"])
-    w.para(
-        "本报告为自动生成的初稿：表格和图中的数字来自回收的问卷，文字为按统计结果起草的描述，"
-        "请结合实际情况核实、修改，并补充原因分析和对策建议。"
-    )
-    w.heading("一、调查基本情况", 1)
-    for line in ctx["basics"]["text"]:
-        w.para(line)
-    for t in ctx["basics"]["tables"]:
-        w.table(t)
-    w.heading("二、主要发现", 1)
-    if ctx["reliability"]:
-        w.table(ctx["reliability"])
-    for i, section in enumerate(ctx["findings"], start=1):
-        w.heading(f"（{cn(i)}）{section['title']}", 2)
-        for j, b in enumerate(section["blocks"], start=1):
-            w.heading(f"{j}. {b['heading']}", 3)
-            for s in b["sentences"]:
-                w.para(s)
-            if b.get("table"):
-                w.table(b["table"])
-            if b.get("figure"):
-                w.figure(b["figure"])
-    _comparisons(w, ctx["comparisons"])
-    _open_problems_appendix(w, ctx)
+    for section in ctx["sections"]:
+        w.heading(section["title"], 1, new_page=bool(section.get("appendix")))
+        for b in section["blocks"]:
+            _block(w, b)
     w.doc.sections[-1].start_type = WD_SECTION.CONTINUOUS
     w.doc.save(str(path))
 
 
-def _comparisons(w: _Writer, comp: dict) -> None:
-    w.heading("三、分组比较", 1)
-    w.para(comp["intro"])
-    for i, item in enumerate(comp["items"], start=1):
-        w.heading(f"{i}. {item['sentence']}", 3)
-        w.para(item["note"], indent=False, size=NOTE_PT + 1)
-        if item.get("figure"):
-            w.figure(item["figure"])
-    for c in comp["crosstabs"]:
-        w.para(c)
-
-
-def _blocks(w: _Writer, blocks: list[dict]) -> None:
-    """The blocks of an optional section (see surveytool.report.campaign)."""
-    for b in blocks:
-        if "para" in b:
-            w.para(b["para"])
-        elif "note" in b:
-            w.para(b["note"], indent=False, size=NOTE_PT + 1)
-        elif "heading" in b:
-            w.heading(b["heading"], 3)
-        elif "table" in b:
-            w.table(b["table"])
-        elif "figure" in b:
-            w.figure(b["figure"])
-
-
-def _open_problems_appendix(w: _Writer, ctx: dict) -> None:
-    w.heading("四、开放题意见归纳", 1)
-    if not ctx["open_answers"]:
-        w.para("本问卷没有需要归纳的开放题回答。")
-    for i, o in enumerate(ctx["open_answers"], start=1):
-        w.heading(f"（{cn(i)}）{o['heading']}", 2)
-        w.para(o["summary"])
-        for e in o["examples"]:
-            w.para(f"“{e}”")
-    w.heading("五、存在的主要问题（初稿）", 1)
-    w.para(
-        "以下问题按附录所列规则从统计结果中自动提出，供撰写人删改、合并，并补充原因分析和对策建议。"
-    )
-    if not ctx["problems"]:
-        w.para("按现有规则未从数据中识别出突出问题。")
-    for i, p in enumerate(ctx["problems"], start=1):
-        w.para(f"{i}. {p['text']}。")
-        w.para(f"数据依据：{p['evidence']}", indent=False, size=NOTE_PT + 1)
-    for i, section in enumerate(ctx["extra"], start=6):
-        w.heading(f"{cn(i)}、{section['title']}", 1)
-        _blocks(w, section["blocks"])
-    w.heading(f"{cn(6 + len(ctx['extra']))}、附录", 1)
-    w.heading("（一）方法说明", 2)
-    for i, m in enumerate(ctx["appendix"]["methods"], start=1):
-        w.para(f"{i}. {m}")
-    w.heading("（二）全部分组检验结果", 2)
-    w.table(ctx["appendix"]["tests"])
+def _block(w: _Writer, b: dict) -> None:
+    """One block of a section (see surveytool.report.context)."""
+    if "para" in b:
+        w.para(b["para"])
+    elif "note" in b:
+        w.para(b["note"], indent=False, size=NOTE_PT + 1)
+    elif "heading" in b:
+        w.heading(b["heading"], b.get("level", 3))
+    elif "table" in b:
+        w.table(b["table"])
+    elif "figure" in b:
+        w.figure(b["figure"])
+    elif "items" in b:
+        for i, item in enumerate(b["items"], start=1):
+            w.para(f"{i}. {item}" if b.get("ordered") else f"· {item}")
+    elif "quote" in b:
+        w.para(f"“{b['quote']}”")
+    elif "problems" in b:
+        for i, p in enumerate(b["problems"], start=1):
+            w.para(f"{i}. {p['title']}")
+            w.para(f"数据依据：{p['evidence']}", indent=False, size=NOTE_PT + 1)

@@ -1,299 +1,267 @@
-"""主要发现: one block per question — a table, a chart and drafted sentences.
+"""主要发现: per bank section, a paragraph that says what matters and the key charts.
 
-A block is a plain dict the templates and the Word writer read:
-``{"heading", "sentences": [...], "table": {...} | None, "figure": {...} | None}``;
-a table is ``{"caption", "header", "rows", "note"}``, a figure ``{"caption", "path"}``.
+No per-question “在 N 名回答者中…” sentences: each question contributes at most one short
+fact with one or two figures; the bases are in the chart notes and the appendix tables.
+Scale items are compared only in the problem's direction (a reversed statement is never set
+against a positive one by its agreement share). A fact is ``(weight, sentence)``: the weight
+(how far a share or score lies from the middle) picks the summary's main conclusions.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from surveytool.analysis import Results, Survey
-from surveytool.analysis.descriptive import histogram
+from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank.model import Question
 from surveytool.charts import figures
 from surveytool.report import sentences as say
 from surveytool.report.numbering import Numbering
+from surveytool.report.problems import ITEM_SHARE, end_statement, problem_end
+from surveytool.report.tables import display_order, shown
+
+MAX_FACTS = 3  # per section in the body
 
 
-def _f1(x: float) -> str:
-    return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}"
+class Fact(NamedTuple):
+    """One finding: ``weight`` (how far from the middle, for picking the summary's points),
+    the sentence for the body and a shorter one for the summary."""
+
+    weight: float
+    text: str
+    short: str = ""
+
+    @property
+    def brief(self) -> str:
+        """The summary's wording (the body's when no shorter one was written)."""
+        return self.short or self.text
 
 
-def _f2(x: float) -> str:
-    return "—" if np.isnan(x) else f"{x:.2f}"
+def _ask(q: Question) -> str:
+    """How a question is named in a sentence: “…”一题."""
+    return f"“{q.text.rstrip('？?：:')}”"
 
 
-def _count(n: float, hidden: bool, k: int) -> str:
-    """A count as shown: ``少于 5`` (or ``—`` when a larger count is hidden to protect a
-    small one) for a suppressed cell."""
-    if hidden:
-        return f"少于 {k}" if 0 < n < k else "—"
-    return str(int(n))
-
-
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows that may be shown (suppressed cells left out)."""
-    return frame[~frame["suppressed"].astype(bool)] if "suppressed" in frame else frame
-
-
-def hidden_note(frame: pd.DataFrame, k: int) -> str:
-    """The note for a table or chart with suppressed cells ("" when none)."""
-    if "suppressed" not in frame or not frame["suppressed"].any():
-        return ""
-    return (
-        f"少于 {k} 人选择的选项不报告人数和比例；为防止用合计倒推，"
-        "必要时另隐藏一项（表中记为“—”）。"
-    )
-
-
-def base_note(base: int, valid: int) -> str:
-    """``注：基数为作答的 312 人；另有 5 人未作答，18 人按跳题规则未回答本题。``"""
-    note = f"注：百分比以作答的 {valid} 人为基数"
-    extra = []
-    if base > valid:
-        extra.append(f"{base - valid} 人未作答")
-    return note + (f"；另有{'，'.join(extra)}" if extra else "") + "。"
-
-
-def single_block(q: Question, r: Results, num: Numbering) -> dict:
-    """A single-choice question."""
-    f = r.frequencies[r.frequencies["field"] == q.id]
-    n, base = int(f["valid"].iloc[0]), int(f["base"].iloc[0])
-    block = {
-        "heading": q.text,
-        "table": None,
-        "figure": None,
-        "sentences": [
-            say.choice(
-                list(zip(_shown(f)["label"], _shown(f)["percent"].fillna(0), strict=True)),
-                n,
-                base,
-                r.k,
-                hidden=len(f) - len(_shown(f)),
-            )
-        ],
-    }
-    if n < r.k:
-        return block
-    rows = [
-        [lab, _count(c, h, r.k), "—" if h else _f1(p)]
-        for lab, c, p, h in f.sort_values(["n", "option"], ascending=[False, True])[
-            ["label", "n", "percent", "suppressed"]
-        ].itertuples(index=False)
-    ]
-    note = base_note(base, n) + hidden_note(f, r.k)
-    block["table"] = num.table(q.text, ["选项", "人数", "比例（%）"], rows, note)
-    block["figure"] = num.figure(figures.single_choice(_shown(f), q.text), q.text)
-    return block
-
-
-def multi_block(q: Question, r: Results, num: Numbering) -> dict:
-    """A multiple-choice question (SPSS multiple response)."""
-    m = r.multi[r.multi["question"] == q.id]
-    n, base = int(m["valid"].iloc[0]), int(m["base"].iloc[0])
-    block = {
-        "heading": q.text,
-        "table": None,
-        "figure": None,
-        "sentences": [
-            say.choice(
-                list(zip(_shown(m)["label"], _shown(m)["percent"].fillna(0), strict=True)),
-                n,
-                base,
-                r.k,
-                multi=True,
-                hidden=len(m) - len(_shown(m)),
-            )
-        ],
-    }
-    if n < r.k:
-        return block
-    rows = [
-        [lab, _count(c, h, r.k), "—" if h else _f1(p), "—" if h else _f1(pr)]
-        for lab, c, p, pr, h in m[
-            ["label", "n", "percent", "percent_responses", "suppressed"]
-        ].itertuples(index=False)
-    ]
-    block["table"] = num.table(
-        q.text,
-        ["选项", "人数", "占回答者比例（%）", "占选择次数比例（%）"],
-        rows,
-        base_note(base, n) + "多选题，占回答者比例合计可超过 100%。" + hidden_note(m, r.k),
-    )
-    block["figure"] = num.figure(figures.multi_choice(_shown(m), q.text), q.text)
-    return block
-
-
-def _shown_value(frame: pd.DataFrame, row: str, col: str) -> float:
-    """``frame.loc[row, col]``, or NaN where its ``col_suppressed`` flag says it would give
-    hidden cells away (see analysis.disclosure.likert_derived)."""
-    flag = f"{col}_suppressed"
-    if flag in frame.columns and bool(frame.loc[row, flag]):
-        return np.nan
-    return float(frame.loc[row, col])
-
-
-def likert_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
-    """A likert battery: distribution per item, mean, agreement."""
-    ids = [i.id for i in q.items]
-    f = r.frequencies[r.frequencies["field"].isin(ids)]
-    lk = r.likert[r.likert["field"].isin(ids)].set_index("field")
-    n = int(lk["n"].max()) if len(lk) else 0
-    scale = s.bank.scales[q.scale or ""]
-    top_words = "或".join(f"“{o.label}”" for o in scale[-2:])
-    bottom_words = "或".join(f"“{o.label}”" for o in scale[:2])
-    items = [
-        (i.text, _shown_value(lk, i.id, "top2_percent"), _shown_value(lk, i.id, "bottom2_percent"))
-        for i in q.items
-        if i.id in lk.index and lk.loc[i.id, "n"] >= r.k
-    ]
-    block = {
-        "heading": q.text,
-        "table": None,
-        "figure": None,
-        "sentences": [
-            say.likert_battery(items, n, r.k, f"选择{top_words}的", f"选择{bottom_words}的")
-        ],
-    }
-    if n < r.k:
-        return block
-    header = ["题项", *(o.label for o in scale), "均值", f"选{scale[-2].label}及以上（%）"]
-    rows = []
-    for i in q.items:
-        dist = f[f["field"] == i.id].set_index("option")
-        rows.append(
-            [
-                i.text + ("（反向题）" if i.reverse else ""),
-                *(
-                    "—"
-                    if o.code in dist.index and dist.loc[o.code, "suppressed"]
-                    else _f1(dist["percent"].get(o.code, np.nan))
-                    for o in scale
-                ),
-                _f2(_shown_value(lk, i.id, "mean")),
-                _f1(_shown_value(lk, i.id, "top2_percent")),
-            ]
-        )
-    note = f"注：各列为比例（%），基数为作答的 {n} 人；均值按 1～{len(scale)} 分计算。"
-    note += hidden_note(f, r.k).replace("选择的选项不报告人数和比例", "选择的类别不报告比例")
-    if any(row[-2] == "—" or row[-1] == "—" for row in rows):
-        note += "含有隐藏类别的题项，凡能据以倒推出隐藏人数的均值或比例也记为“—”。"
-    block["table"] = num.table(q.text, header, rows, note)
-    block["figure"] = num.figure(
-        figures.likert_diverging(f, [(i.id, i.text) for i in q.items], q.text), q.text
-    )
-    return block
-
-
-def number_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict:
-    """A number question: summary, histogram and box."""
-    row = r.numeric[r.numeric["field"] == q.id].iloc[0].to_dict()
-    n, base = int(row["n"]), int(row["base"])
-    block = {
-        "heading": q.text,
-        "table": None,
-        "figure": None,
-        "sentences": [
-            say.number(
-                n,
-                base,
-                r.k,
-                row["mean"],
-                row["median"],
-                row["q1"],
-                row["q3"],
-                q.unit or "",
-                int(row["outliers"]),
-            )
-        ],
-    }
-    if n < r.k:
-        return block
-    u = f"（{q.unit}）" if q.unit else ""
-    x = s.values(q.id)
-    p5, p95 = (float(v) for v in np.nanpercentile(x[~np.isnan(x)], [5, 95]))
-    rows = [
-        [
-            str(n),
-            f"{row['mean']:.2f}",
-            f"{row['sd']:.2f}",
-            say.num(row["median"]),
-            f"{say.num(row['q1'])}～{say.num(row['q3'])}",
-            f"{say.num(p5)}～{say.num(p95)}",
-        ]
-    ]
-    header = ["人数", f"均值{u}", "标准差", "中位数", "四分位数", "第 5～95 百分位数"]
-    block["table"] = num.table(
-        q.text,
-        header,
-        rows,
-        "注：四分位数按 SPSS（HAVERAGE）方法计算；偏离值已保留。"
-        "为保护个人，不报告最小值和最大值（各只描述一个人）。",
-    )
-    counts = histogram(s, s.bank.field(q.id), k=r.k)
-    whiskers = {**row, "min": p5, "max": p95}
-    block["figure"] = num.figure(
-        figures.number_distribution(counts, whiskers, q.text, q.unit or ""), q.text
-    )
-    return block
-
-
-def rank_block(q: Question, r: Results, num: Numbering) -> dict:
-    """A ranking question."""
-    rk = r.ranking[r.ranking["question"] == q.id]
-    n, base = int(rk["valid"].iloc[0]), int(rk["base"].iloc[0])
-    sh = _shown(rk)
-    opts = list(zip(sh["label"], sh["percent"].fillna(0), sh["mean_rank"], strict=True))
-    block = {
-        "heading": q.text,
-        "table": None,
-        "figure": None,
-        "sentences": [say.ranking(opts, n, base, r.k)],
-    }
-    if n < r.k:
-        return block
-    rows = [
-        [
-            lab,
-            _count(f1, h, r.k),
-            "—" if h else _f1(p),
-            "—" if h or pd.isna(mr) else f"{mr:.2f}",
-            _count(c, h, r.k),
-        ]
-        for lab, f1, p, mr, c, h in rk[
-            ["label", "first_n", "percent", "mean_rank", "n", "suppressed"]
-        ].itertuples(index=False)
-    ]
-    header = ["选项", "排第一位人数", "排第一位比例（%）", "平均名次", "被排序人数"]
-    note = f"注：排序题，基数为作答的 {n} 人；平均名次越小越重要。" + hidden_note(rk, r.k)
-    block["table"] = num.table(q.text, header, rows, note)
-    block["figure"] = num.figure(figures.ranking(sh, q.text), q.text)
-    return block
-
-
-def question_block(q: Question, s: Survey, r: Results, num: Numbering) -> dict | None:
-    """The block of any reportable question (None for text, personal or grouping ones)."""
-    if q.pii or q.role or q.type == "text":
-        return None
-    if q.type == "single":
-        return single_block(q, r, num)
-    if q.type == "multi":
-        return multi_block(q, r, num)
-    if q.type == "likert":
-        return likert_block(q, s, r, num)
-    if q.type == "number":
-        return number_block(q, s, r, num)
-    return rank_block(q, r, num)
-
-
-def findings(s: Survey, r: Results, num: Numbering) -> list[dict]:
-    """Per bank section (profile-only sections skipped): its blocks."""
+def _share_items(s: Survey, r: Results, q: Question) -> list[tuple[float, str, str]]:
+    """(problem-end share, phrase or '', statement) of the items of a likert question with
+    a problem direction, strongest first; withheld shares left out."""
+    lk = r.likert.set_index("field") if len(r.likert) else pd.DataFrame()
+    scale = tuple(o for o in s.bank.scales[q.scale or ""] if not o.missing)
     out = []
-    for section in s.bank.sections:
-        blocks = [b for q in section.questions if (b := question_block(q, s, r, num))]
-        if blocks:
-            out.append({"title": section.title, "blocks": blocks})
+    for item in q.items:
+        end = problem_end(q, item)
+        if end is None or item.id not in lk.index or lk.loc[item.id, "n"] < r.k:
+            continue
+        col = "top2_percent" if end == "high" else "bottom2_percent"
+        if bool(lk.loc[item.id].get(f"{col}_suppressed", False)):
+            continue
+        share = float(lk.loc[item.id, col])
+        what = end_statement(scale, end, item.text)
+        out.append((share, item.problem or "", f"{say.pct(share)} 的受访者{what}"))
+    return sorted(out, key=lambda t: -t[0])
+
+
+def _construct_fact(s: Survey, r: Results, q: Question) -> Fact | None:
+    if not q.construct or q.construct not in r.composites:
+        return None
+    x = r.composites[q.construct].to_numpy(dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) < r.k:
+        return None
+    mean = float(x.mean())
+    way = {"high": "，分数越高问题越突出", "low": "，分数越低问题越突出"}.get(
+        q.problem_when or "", ""
+    )
+    text = f"“{q.construct}”维度平均得分 {mean:.2f}（1～5 分{way}）"
+    return Fact(abs(mean - 3) / 2, text)
+
+
+def likert_facts(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """A battery: its construct's mean, and the items most at the problem end."""
+    out: list[Fact] = []
+    cons = _construct_fact(s, r, q)
+    if cons:
+        out.append(cons)
+    items = _share_items(s, r, q)
+    where = f"“{q.construct}”方面" if q.construct else f"{_ask(q)}各题项中"
+    if items and items[0][0] >= ITEM_SHARE:
+        top = [i for i in items[:2] if i[0] >= ITEM_SHARE]
+        said = "；".join(f"{phrase}（{st}）" if phrase else st for _, phrase, st in top)
+        brief = "、".join(f"{phrase or '“' + st + '”'}（{say.pct(sh)}）" for sh, phrase, st in top)
+        out.append(
+            Fact(top[0][0] / 100, f"{where}，比较突出的是{said}", f"{where}，{brief}比较突出")
+        )
+    elif items:
+        share, phrase, st = items[0]
+        said = f"{phrase}（{st}）" if phrase else st
+        text = f"{where}，选择问题一端的比例都不到一半，相对最高的是{said}"
+        out.append(Fact(share / 100, text, f"{where}，各题项选择问题一端的比例都不到一半"))
+    elif q.problem_when is None:
+        out += _agreement_fact(s, r, q)
     return out
+
+
+def _agreement_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """A battery without a problem direction: the statements most agreed with, compared
+    only among statements of the same direction (reversed ones apart)."""
+    lk = r.likert.set_index("field") if len(r.likert) else pd.DataFrame()
+    scale = [o for o in s.bank.scales[q.scale or ""] if not o.missing]
+    rows = [
+        (float(lk.loc[i.id, "top2_percent"]), i.text)
+        for i in q.items
+        if not i.reverse
+        and i.id in lk.index
+        and lk.loc[i.id, "n"] >= r.k
+        and not bool(lk.loc[i.id].get("top2_percent_suppressed", False))
+    ]
+    if not rows:
+        return []
+    share, text = max(rows)
+    words = "或".join(f"“{o.label}”" for o in scale[-2:])
+    return [Fact(share / 100, f"选择{words}比例最高的是“{text}”（{say.pct(share)}）")]
+
+
+def single_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """A single choice: the ends of a scale, or the most chosen options."""
+    f = r.frequencies[(r.frequencies["field"] == q.id)]
+    f = f[~f["dont_know"].astype(bool)] if "dont_know" in f else f
+    if f.empty or int(f["valid"].iloc[0]) < r.k:
+        return []
+    if q.scale:
+        rows = f.sort_values("option")
+        if rows["suppressed"].head(2).any() or rows["suppressed"].tail(2).any():
+            return []
+        scale = [o for o in s.bank.scales[q.scale] if not o.missing]
+        lo, hi = float(rows["percent"].head(2).sum()), float(rows["percent"].tail(2).sum())
+        words = (
+            "或".join(f"“{o.label}”" for o in scale[:2]),
+            "或".join(f"“{o.label}”" for o in scale[-2:]),
+        )
+        text = f"{_ask(q)}，选择{words[1]}的占 {say.pct(hi)}，选择{words[0]}的占 {say.pct(lo)}"
+        return [Fact(abs(hi - lo) / 100, text)]
+    return _top_options(q, display_order(shown(f), q))
+
+
+def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
+    """The most chosen options (其他, "none" and 不清楚 options left to the table)."""
+    skip = {o.code for o in q.options if o.missing or o.none}
+    if q.other and q.other_code is not None:
+        skip.add(q.other_code)
+    rows = rows[~rows["option"].astype(int).isin(skip)]
+    rows = rows[rows["percent"] > 0]
+    if rows.empty:
+        return []
+    top = list(zip(rows["label"], rows["percent"], strict=True))[:3]
+    label, share = top[0]
+    close = _within_error(rows, top)
+    if close:
+        head = f"选择较多的是“{label}”（{say.pct(share)}）和“{top[1][0]}”（{say.pct(top[1][1])}），两者之差在抽样误差范围内"
+        return [Fact(share / 100, f"{_ask(q)}，{head}", f"{_ask(q)}，{head}")]
+    if quant := say.quantifier(share):
+        head = f"{quant}（{say.pct(share)}）选择了“{label}”"
+    else:
+        head = f"选择最多的是“{label}”（{say.pct(share)}）"
+    rest = "、".join(f"“{lab}”（{say.pct(p)}）" for lab, p in top[1:])
+    more = f"，其次是{rest}" if rest else ""
+    return [Fact(share / 100, f"{_ask(q)}，{head}{more}", f"{_ask(q)}，{head}")]
+
+
+def _within_error(rows: pd.DataFrame, top: list[tuple[str, float]]) -> bool:
+    """Whether the first two shares differ by less than the question's margin of error (95%,
+    p = 50%): then neither is named the most chosen."""
+    if len(top) < 2 or "valid" not in rows or rows.empty:
+        return False
+    moe = 100 * margin_of_error(int(rows["valid"].iloc[0]))
+    return bool(top[0][1] - top[1][1] < moe)
+
+
+def multi_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """A multiple choice: the three most chosen options (其他 and 不清楚 left to the table)."""
+    m = r.multi[r.multi["question"] == q.id]
+    if m.empty or int(m["valid"].iloc[0]) < r.k:
+        return []
+    return _top_options(q, display_order(shown(m), q))
+
+
+def number_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """A number: mean and median with the unit."""
+    row = r.numeric[r.numeric["field"] == q.id]
+    if row.empty or int(row["n"].iloc[0]) < r.k:
+        return []
+    row = row.iloc[0]
+    u = f" {q.unit}" if q.unit and q.unit[0] not in "%‰" else (q.unit or "")
+    text = f"{_ask(q)}，平均为 {say.num(row['mean'])}{u}，中位数为 {say.num(row['median'])}{u}"
+    return [Fact(0.3, text)]  # an amount, not a share: a middling weight
+
+
+def rank_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """A ranking: the option most often ranked first."""
+    rk = shown(r.ranking[r.ranking["question"] == q.id])
+    if rk.empty or int(rk["valid"].iloc[0]) < r.k:
+        return []
+    top = rk.iloc[0]
+    text = f"{_ask(q)}，排在第一位最多的是“{top['label']}”（{say.pct(top['percent'])}）"
+    return [Fact(float(top["percent"]) / 100, text)]
+
+
+FACTS = {
+    "likert": likert_facts,
+    "single": single_fact,
+    "multi": multi_fact,
+    "number": number_fact,
+    "rank": rank_fact,
+}
+
+
+def question_facts(s: Survey, r: Results, q: Question) -> list[Fact]:
+    """The facts of one reportable question (none for text, personal or grouping ones)."""
+    if q.pii or q.role or q.type == "text":
+        return []
+    return FACTS[q.type](s, r, q)
+
+
+def key_figure(s: Survey, r: Results, q: Question, num: Numbering) -> dict | None:
+    """The chart a section shows for ``q`` in the body: every likert battery; None for the
+    rest (their tables are in the appendix, the prose gives their main figures)."""
+    if q.pii or q.role:
+        return None
+    if q.type == "likert":
+        ids = [i.id for i in q.items]
+        f = r.frequencies[r.frequencies["field"].isin(ids)]
+        if f.empty or int(f["valid"].max()) < r.k:
+            return None
+        items = [(i.id, i.text + ("（反向表述）" if i.reverse else "")) for i in q.items]
+        fig = figures.likert_diverging(f, items, q.text, problem_end=q.problem_when)
+        return num.figure(fig, q.text)
+    return None
+
+
+def strongest(facts: list[Fact], keep: int = MAX_FACTS) -> list[Fact]:
+    """The ``keep`` weightiest facts, in questionnaire order (the rest are in the appendix's
+    tables)."""
+    chosen = set(sorted(range(len(facts)), key=lambda i: -facts[i].weight)[:keep])
+    return [f for i, f in enumerate(facts) if i in chosen]
+
+
+def findings(s: Survey, r: Results, num: Numbering) -> tuple[list[dict], list[list[Fact]]]:
+    """The blocks of 主要发现 (a heading, a paragraph and key charts per bank section) and
+    the facts drawn, per section (for the summary)."""
+    blocks: list[dict] = []
+    facts: list[list[Fact]] = []
+    index = 0
+    for section in s.bank.sections:
+        said = [f for q in section.questions for f in question_facts(s, r, q)]
+        figs = [fig for q in section.questions if (fig := key_figure(s, r, q, num))]
+        facts.append(said)
+        said = strongest(said)
+        if not said and not figs:
+            continue
+        index += 1
+        blocks.append({"heading": f"（{say.cn(index)}）{section.title}", "level": 2})
+        if said:
+            blocks.append({"para": "".join(f"{f.text}。" for f in said)})
+        blocks.extend({"figure": f} for f in figs)
+    return blocks, facts

@@ -12,9 +12,10 @@ from surveytool import charts
 class Numbering:
     """Hands out 表 N / 图 N in document order and saves each figure."""
 
-    def __init__(self, out_dir: Path, write_charts: bool = True):
+    def __init__(self, out_dir: Path, write_charts: bool = True, prefix: str = ""):
         self.out_dir = out_dir
         self.write_charts = write_charts
+        self.prefix = prefix  # "附" for the appendix: 附表 N, 附图 N
         self.tables = 0
         self.figures = 0
         self.paths: list[Path] = []
@@ -23,7 +24,7 @@ class Numbering:
         """A numbered table dict: caption 表 N title, header, rows, note."""
         self.tables += 1
         return {
-            "caption": f"表 {self.tables}　{title}",
+            "caption": f"{self.prefix}表 {self.tables}　{title}",
             "header": header,
             "rows": rows,
             "note": note,
@@ -32,9 +33,13 @@ class Numbering:
     def figure(self, fig: Figure, title: str) -> dict:
         """Save ``fig`` as charts/fig-NN.png; returns the numbered figure dict."""
         self.figures += 1
-        rel = f"charts/fig-{self.figures:02d}.png"
+        rel = f"charts/{'app-' if self.prefix else ''}fig-{self.figures:02d}.png"
         path = self.out_dir / rel
         if self.write_charts:
             charts.save(fig, path)
         self.paths.append(path)
-        return {"caption": f"图 {self.figures}　{title}", "path": rel, "file": str(path)}
+        return {
+            "caption": f"{self.prefix}图 {self.figures}　{title}",
+            "path": rel,
+            "file": str(path),
+        }

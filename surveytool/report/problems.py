@@ -1,21 +1,33 @@
-"""存在的主要问题（初稿）: candidate problems derived from the results by a stated rule.
+"""存在的主要问题（初稿）: candidate problems drawn from the results by a stated rule.
 
-The rule (also printed in the report's appendix):
-1. a likert item of a question marked ``problem_when: high`` that at least half of the
-   respondents answered at the top of the scale (the two highest options), or of a question
-   marked ``problem_when: low`` that at least half answered at the bottom;
-2. an option of a multiple-choice question marked ``problem_when: high`` picked by at least
-   40% of those who answered;
-3. a construct (or item) scored significantly differently by the groups of a breakdown
-   (BH-adjusted p < 0.05): the group at the problem end is named.
-Each problem carries its evidence (numbers with their bases) for the owner to edit.
+Every problem is stated in the problem's direction, with one figure that appears identically
+in its title and its evidence, and the wave it comes from:
+
+    学术交流机会偏少：53.3% 的受访者不认同“我有较多机会参加学术交流活动”（回访，n = 300）
+
+The rule (printed in plain Chinese in the report's method appendix, :data:`RULE`):
+1. a scale item (likert item, or a single question on a named scale) of a question whose
+   bank marks which end is the problem (``problem_when``), where at least half of those who
+   answered chose the two options at the problem end. A reversed item's problem end is the
+   other end of the scale. Where the 95% interval of that share reaches below one half, the
+   problem is marked 接近判定线 and ranked after the clear ones;
+2. an option of a multiple-choice (or unordered single) question marked ``problem_when:
+   high`` chosen by at least 40% of those who answered; options marked ``none`` (没有问题)
+   or ``missing`` (不清楚) never are;
+3. a construct on which the groups of a breakdown differ (BH-adjusted p < 0.05) and a group
+   at the problem end differs from at least one other group in a pairwise test (Dunn, Holm;
+   for two groups the Mann–Whitney test itself).
+Items and options name their problem by the bank's ``problem`` phrase; without one, the title
+is the statement alone (``surveytool check --strict`` asks for the phrases).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
 from surveytool.analysis import Results, Survey
+from surveytool.analysis.descriptive import wilson
+from surveytool.bank.model import Item, Option, Question
 from surveytool.report import sentences as say
 
 ITEM_SHARE = 50.0
@@ -23,69 +35,248 @@ OPTION_SHARE = 40.0
 ALPHA = 0.05
 
 RULE = [
-    f"量表题（题库中标记为 problem_when）的单个题项中，至少 {ITEM_SHARE:.0f}% 的回答者选择了表示问题的一端"
-    "（high：最高的两个选项；low：最低的两个选项）；",
-    f"标记为 problem_when: high 的多选题中，被至少 {OPTION_SHARE:.0f}% 的回答者选择的选项；",
-    f"分组比较中经 Benjamini–Hochberg 校正后 p < {ALPHA} 的维度（或题项）差异，指出处于问题一端的组。",
+    f"量表题中题库标明了“问题一端”的题项（例如负担类题项的“较大、非常大”，支持类题项的“不同意、"
+    f"非常不同意”；反向表述的题项取另一端），选择问题一端两个选项的受访者达到作答人数的 "
+    f"{ITEM_SHARE:.0f}% 及以上，列为问题；若这一比例的 95% 置信区间下限低于 {ITEM_SHARE:.0f}%，"
+    "标注“接近判定线”，排在明确的问题之后。",
+    f"列举困难、原因、负担等的选择题中，某一选项被 {OPTION_SHARE:.0f}% 及以上的作答者选择，列为问题；"
+    "“没有问题”“以上都没有”“不清楚”一类选项不列为问题。",
+    "按单位等分组比较某一维度得分，经多重比较校正后组间差异显著，且问题一端的组与至少一个其他组的"
+    "两两比较（Dunn 检验，Holm 校正）也显著时，列为该组的问题。",
+    "每个问题只引用一个数字，题目和数据依据中的数字相同，并注明所依据的调查轮次和作答人数。",
 ]
 
 
-def _likert(s: Survey, r: Results) -> list[dict]:
+@dataclass(frozen=True)
+class Problem:
+    """One candidate problem. ``title`` and ``evidence`` carry the same single figure."""
+
+    key: str  # identifies the problem across re-runs (the lists keep their 编号 by it)
+    phrase: str  # the bank's problem phrase ('' when it has none)
+    statement: str  # “53.3% 的受访者不认同“…”” — the figure and what it counts
+    n: int
+    wave: str | None
+    evidence: str
+    share: float = 0.0  # for ranking only
+    near: bool = False  # the interval reaches below the threshold
+    figure: str = ""  # the one figure, as shown (53.3%, 50% 及以上, or a group's mean)
+
+    @property
+    def source(self) -> str:
+        """``（回访，n = 300）``."""
+        return f"（{self.wave}，n = {self.n}）" if self.wave else f"（n = {self.n}）"
+
+    @property
+    def title(self) -> str:
+        """Phrase, statement and source, e.g. ``学术交流机会偏少：53.3% 的受访者不认同“…”（回访，n = 300）``."""
+        head = f"{self.phrase}：{self.statement}" if self.phrase else self.statement
+        source = self.source
+        if self.near:
+            source = source[:-1] + "；接近判定线）"
+        return head + source
+
+    @property
+    def brief(self) -> str:
+        """For the summary: the phrase with its figure and wave, e.g. ``学术交流机会偏少（53.3%，
+        回访）``; the whole title when there is no phrase."""
+        if not self.phrase or not self.figure:
+            return self.title
+        near = "，接近判定线" if self.near else ""
+        wave = f"，{self.wave}" if self.wave else ""
+        return f"{self.phrase}（{self.figure}{wave}{near}）"
+
+    def as_dict(self) -> dict:
+        """Plain data for templates and the lists: key, title, phrase, evidence, wave, near."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "text": self.title,
+            "phrase": self.phrase,
+            "evidence": self.evidence,
+            "wave": self.wave,
+            "near": self.near,
+        }
+
+
+def problem_end(q: Question, item: Item | None = None) -> str | None:
+    """Which end of the scale marks a problem for ``item`` of ``q`` (or for ``q`` itself):
+    'high', 'low' or None. A reversed item points the other way."""
+    if q.problem_when not in ("high", "low"):
+        return None
+    if item is not None and item.reverse:
+        return "low" if q.problem_when == "high" else "high"
+    return q.problem_when
+
+
+def _words(options: tuple[Option, ...]) -> str:
+    return "或".join(f"“{o.label}”" for o in options)
+
+
+def end_statement(scale: tuple[Option, ...], end: str, text: str, single: bool = False) -> str:
+    """What the respondents at ``end`` of ``scale`` said about ``text``: 不认同“…”, 对“…”不满意,
+    or, for other scales and whole questions, 在“…”一题中选择“较大”或“非常大”."""
+    labels = "".join(o.label for o in scale)
+    picked = scale[-2:] if end == "high" else scale[:2]
+    if single:
+        return f"在“{text}”一题中选择{_words(picked)}"
+    if "同意" in labels:
+        return f"认同“{text}”" if end == "high" else f"不认同“{text}”"
+    if "满意" in labels:
+        return f"对“{text}”满意" if end == "high" else f"对“{text}”不满意"
+    return f"对“{text}”选择{_words(picked)}"
+
+
+def _scaled(s: Survey, r: Results, wave: str | None, keep_all: bool = False) -> list[Problem]:
+    """Rule 1: likert items and single questions on a named scale."""
     out = []
     lk = r.likert.set_index("field") if len(r.likert) else None
     for q in s.bank.questions:
-        if q.type != "likert" or not q.problem_when or lk is None:
-            continue
-        scale = s.bank.scales[q.scale or ""]
-        end = scale[-2:] if q.problem_when == "high" else scale[:2]
-        col = "top2_percent" if q.problem_when == "high" else "bottom2_percent"
-        words = "或".join(f"“{o.label}”" for o in end)
-        for item in q.items:
-            if item.id not in lk.index or lk.loc[item.id, "n"] < r.k:
-                continue
-            share = float(lk.loc[item.id, col])
-            if share >= ITEM_SHARE:
-                n = int(lk.loc[item.id, "n"])
-                # the exact share would give hidden small cells away: say only the bound
-                hidden = bool(lk.loc[item.id].get(f"{col}_suppressed", False))
-                shown = f"{say.pct(ITEM_SHARE)} 及以上" if hidden else f"{say.pct(share)} "
-                out.append(
-                    {
-                        "key": f"item:{item.id}",
-                        "text": f"{item.text}（{shown}的回答者选择{words}）",
-                        "evidence": f"题目 {q.id}“{q.text}”，题项 {item.id}，在 {n} 名回答者中，"
-                        f"{shown}选择{words}。",
-                        "share": share,
-                    }
-                )
+        if q.type == "likert" and lk is not None:
+            for item in q.items:
+                if item.id in lk.index:
+                    p = _scaled_one(s, r, q, item, lk.loc[item.id], wave, keep_all)
+                    out += [p] if p else []
+        elif q.type == "single" and q.scale and q.problem_when:
+            p = _single_scaled(s, r, q, wave, keep_all)
+            out += [p] if p else []
     return out
 
 
-def _multi(s: Survey, r: Results) -> list[dict]:
+def _scaled_one(
+    s: Survey, r: Results, q: Question, item: Item, row, wave: str | None, keep_all: bool
+) -> Problem | None:
+    end = problem_end(q, item)
+    n = int(row["n"])
+    if end is None or n < r.k:
+        return None
+    col = "top2_percent" if end == "high" else "bottom2_percent"
+    share = float(row[col])
+    hidden = bool(row.get(f"{col}_suppressed", False))
+    scale = tuple(o for o in s.bank.scales[q.scale or ""] if not o.missing)
+    return _share_problem(
+        key=f"item:{item.id}",
+        phrase=item.problem or "",
+        what=end_statement(scale, end, item.text),
+        picked=_words(scale[-2:] if end == "high" else scale[:2]),
+        question=q.text,
+        share=share,
+        n=n,
+        hidden=hidden,
+        wave=wave,
+        keep_all=keep_all,
+    )
+
+
+def _single_scaled(
+    s: Survey, r: Results, q: Question, wave: str | None, keep_all: bool
+) -> Problem | None:
+    f = r.frequencies[(r.frequencies["field"] == q.id) & ~r.frequencies["dont_know"].astype(bool)]
+    if f.empty or int(f["valid"].iloc[0]) < r.k:
+        return None
+    end = problem_end(q)
+    rows = f.sort_values("option")
+    chosen = rows.tail(2) if end == "high" else rows.head(2)
+    n = int(f["valid"].iloc[0])
+    scale = tuple(o for o in s.bank.scales[q.scale or ""] if not o.missing)
+    picked = scale[-2:] if end == "high" else scale[:2]
+    return _share_problem(
+        key=f"question:{q.id}",
+        phrase=q.problem or "",
+        what=end_statement(scale, end or "high", q.text, single=True),
+        picked=_words(picked),
+        question=q.text,
+        share=float(100 * chosen["n"].sum() / n),
+        n=n,
+        hidden=bool(chosen["suppressed"].any()),
+        wave=wave,
+        keep_all=keep_all,
+    )
+
+
+def _share_problem(
+    *,
+    key: str,
+    phrase: str,
+    what: str,
+    picked: str,
+    question: str,
+    share: float,
+    n: int,
+    hidden: bool,
+    wave: str | None,
+    threshold: float = ITEM_SHARE,
+    keep_all: bool = False,
+) -> Problem | None:
+    """A problem from a share at or above ``threshold`` (None below it, unless ``keep_all``).
+    A hidden share (its cells would give small counts away) is said only as “threshold% 及以上”
+    (or withheld altogether below the threshold)."""
+    if not share >= threshold and not (keep_all and share == share):
+        return None
+    if hidden and not share >= threshold:
+        return None
+    low, _ = wilson(round(share * n / 100), n)
+    if hidden:
+        figure = f"{say.pct(threshold, 0)} 及以上"
+        detail = f"{n} 名作答者中，{figure}选择{picked}"
+    else:
+        figure = say.pct(share)
+        count = round(share * n / 100)
+        detail = f"{n} 名作答者中有 {count} 人（{figure}）选择{picked}"
+    return Problem(
+        key=key,
+        phrase=phrase,
+        statement=f"{figure}{'' if hidden else ' '}的受访者{what}",
+        n=n,
+        wave=wave,
+        evidence=f"“{question}”一题，{detail}{_wave_said(wave)}。",
+        share=share,
+        near=bool(share >= threshold and low < threshold),
+        figure=figure,
+    )
+
+
+def _wave_said(wave: str | None) -> str:
+    return f"（{wave}调查）" if wave else ""
+
+
+def _options(s: Survey, r: Results, wave: str | None, keep_all: bool = False) -> list[Problem]:
+    """Rule 2: options of multiple-choice and unordered single questions."""
     out = []
     for q in s.bank.questions:
-        if q.type != "multi" or q.problem_when != "high" or r.multi.empty:
+        if q.problem_when != "high" or q.type not in ("multi", "single") or q.scale:
             continue
-        m = r.multi[r.multi["question"] == q.id]
-        n = int(m["valid"].iloc[0]) if len(m) else 0
-        if n < r.k:
+        table = r.multi[r.multi["question"] == q.id] if q.type == "multi" else None
+        if q.type == "single":
+            table = r.frequencies[r.frequencies["field"] == q.id]
+        if table is None or table.empty or int(table["valid"].iloc[0]) < r.k:
             continue
-        for row in m.itertuples(index=False):
-            if row.percent >= OPTION_SHARE and "没有" not in row.label:
-                out.append(
-                    {
-                        "key": f"option:{q.id}:{row.option}",
-                        "text": f"{row.label}（{say.pct(row.percent)} 的回答者选择）",
-                        "evidence": f"题目 {q.id}“{q.text}”（可多选），在 {n} 名回答者中，"
-                        f"{say.pct(row.percent)} 选择了“{row.label}”。",
-                        "share": float(row.percent),
-                    }
-                )
+        n = int(table["valid"].iloc[0])
+        options = {o.code: o for o in s.bank.question(q.id).options}
+        for row in table.to_dict(orient="records"):
+            o = options.get(int(row["option"]))
+            if o is None or o.none or o.missing or bool(row.get("dont_know", False)):
+                continue
+            label = say.report_label(o.label)
+            p = _share_problem(
+                key=f"option:{q.id}:{o.code}",
+                phrase=o.problem or "",
+                what=f"选择了“{label}”",
+                picked=f"“{label}”",
+                question=q.text,
+                share=float(row["percent"]),
+                n=n,
+                hidden=bool(row["suppressed"]),
+                wave=wave,
+                threshold=OPTION_SHARE,
+                keep_all=keep_all,
+            )
+            out += [p] if p else []
     return out
 
 
-def _groups(s: Survey, r: Results) -> list[dict]:
-    out = []
+def _groups(s: Survey, r: Results, wave: str | None) -> list[Problem]:
+    """Rule 3: a group significantly at the problem end of a construct."""
+    out: list[Problem] = []
     if r.group_tests.empty:
         return out
     directions = {
@@ -93,36 +284,110 @@ def _groups(s: Survey, r: Results) -> list[dict]:
         for q in s.bank.questions
         if q.type == "likert" and q.construct and q.problem_when
     }
-    sig = r.group_tests[
-        (r.group_tests["p_adjusted"] < ALPHA) & (r.group_tests["kind"] == "construct")
-    ]
+    gt = r.group_tests
+    sig = gt[(gt["p_adjusted"] < ALPHA) & (gt["kind"] == "construct")]
     for row in sig.to_dict(orient="records"):
         direction = directions.get(row["field"])
-        if not direction or not row["group_means"]:
-            continue
-        g = s.bank.field(row["by"])
-        labels = {o.code: say.report_label(o.label) for o in g.options}
-        means = {c: m for c, m in row["group_means"].items() if not np.isnan(m)}
-        pick = max if direction == "high" else min
-        code = pick(means, key=means.get)
-        worst = labels[code]
-        out.append(
-            {
-                "key": f"group:{row['field']}:{row['by']}:{code}",  # the code: labels get edited
-                "text": f"“{worst}”在“{row['field']}”方面的问题更为突出",
-                "evidence": f"按{s.bank.question(g.question).text}分组，“{worst}”的"
-                f"“{row['field']}”平均得分为 {means[code]:.2f}"
-                f"（各组最{'高' if direction == 'high' else '低'}）；" + say.test_note(row),
-                "share": 0.0,
-            }
-        )
+        if direction:
+            p = group_problem(s, row, direction, wave)
+            out += [p] if p else []
     return out
 
 
-def candidate_problems(s: Survey, r: Results) -> list[dict]:
-    """Problems by the rule above: ``{"key", "text", "evidence"}``, strongest first per rule.
-    ``key`` identifies a problem across re-runs (the lists keep their 编号 by it)."""
-    out = []
-    for found in (_likert(s, r), _multi(s, r), _groups(s, r)):
-        out.extend(sorted(found, key=lambda p: -p["share"]))
-    return [{"key": p["key"], "text": p["text"], "evidence": p["evidence"]} for p in out]
+def worse_group(row: dict, direction: str) -> tuple[int, list[int]] | None:
+    """The group at the problem end of a significant comparison and the groups it differs
+    from in a significant pairwise test; None when no pairwise test supports naming it."""
+    means = {int(c): m for c, m in row["group_means"].items() if m == m}
+    if len(means) < 2:
+        return None
+    pick = max if direction == "high" else min
+    worst = pick(means, key=means.get)
+    if row["test"] == "mannwhitney":
+        others = [c for c in means if c != worst]
+    else:
+        others = [
+            p["b"] if p["a"] == worst else p["a"]
+            for p in row.get("pairwise") or []
+            if worst in (p["a"], p["b"]) and p["p_adjusted"] < ALPHA
+        ]
+    return (worst, others) if others else None
+
+
+def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Problem | None:
+    """The problem of the group at the problem end of one significant construct comparison."""
+    found = worse_group(row, direction)
+    if found is None:
+        return None
+    worst, others = found
+    if worst < 0:  # the merged small groups: no one unit to hand the problem to
+        return None
+    g = s.bank.field(row["by"])
+    labels = say.group_labels(g.options)
+    name, construct = labels[worst], row["field"]
+    shown = not row.get("group_means_suppressed", False)
+    mean = row["group_means"][worst]
+    more = "高" if direction == "high" else "低"
+    shown_mean = f"平均得分 {mean:.2f}" if shown else ""
+    figure = f"{shown_mean}，" if shown else ""
+    vs = "".join(f"“{labels[c]}”" for c in others)
+    phrase = (
+        f"“{name}”的{construct}问题更为突出"
+        if direction == "high"
+        else f"“{name}”对{construct}的评价偏低"
+    )
+    statement = f"{figure}明显{more}于{vs}"
+    test = (
+        "Mann–Whitney U 检验"
+        if row["test"] == "mannwhitney"
+        else "Kruskal–Wallis 检验和 Dunn 两两比较（Holm 校正）"
+    )
+    return Problem(
+        key=f"group:{construct}:{row['by']}:{worst}",  # the code: labels get edited
+        phrase=phrase,
+        statement=statement,
+        n=int(row["n"]),
+        wave=wave,
+        figure=shown_mean,
+        evidence=f"按{say.by_noun(s.bank.question(g.question).text)}分组比较“{construct}”维度得分"
+        f"（1～5 分，分数越{'高' if direction == 'high' else '低'}问题越突出）：“{name}”{statement}"
+        f"（{test}，多重比较校正后 p < 0.05）{_wave_said(wave)}。",
+    )
+
+
+def candidate_problems(s: Survey, r: Results, wave: str | None = None) -> list[Problem]:
+    """Problems by the rule above: clear ones by share, then those near the line, then group
+    problems; one per phrase (the first, strongest, kept)."""
+    found = _scaled(s, r, wave) + _options(s, r, wave)
+    clear = sorted((p for p in found if not p.near), key=lambda p: -p.share)
+    near = sorted((p for p in found if p.near), key=lambda p: -p.share)
+    out, phrases = [], set()
+    for p in [*clear, *near, *_groups(s, r, wave)]:
+        if p.phrase and p.phrase in phrases:
+            continue
+        phrases.add(p.phrase)
+        out.append(p)
+    return out
+
+
+def measures(s: Survey, r: Results, wave: str | None = None) -> dict[str, Problem]:
+    """Every item and option the rule looks at, whether or not it reaches its threshold, by
+    key: what the lists show as 最新数据 for a problem the latest data no longer support."""
+    return {p.key: p for p in _scaled(s, r, wave, True) + _options(s, r, wave, True)}
+
+
+def for_lists(s: Survey, r: Results, wave: str | None) -> tuple[list[dict], dict[str, dict]]:
+    """What ``followup.lists.make_lists`` takes: the candidate problems and, by key, the
+    latest figure of every item and option (for problems no longer supported)."""
+    found = [p.as_dict() for p in candidate_problems(s, r, wave)]
+    return found, {k: p.as_dict() for k, p in measures(s, r, wave).items()}
+
+
+__all__ = [
+    "RULE",
+    "Problem",
+    "candidate_problems",
+    "end_statement",
+    "for_lists",
+    "measures",
+    "problem_end",
+]

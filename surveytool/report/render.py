@@ -23,17 +23,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from surveytool.atomic import write_atomic
 from surveytool.errors import UsageError, problem
+from surveytool.report.sentences import cn
 
-CN = "〇一二三四五六七八九十"
 FORMATS = ("html", "md", "docx")
-
-
-def cn(n: int) -> str:
-    """Chinese numeral for section numbers: 1 -> 一, 12 -> 十二, 20 -> 二十."""
-    if n <= 10:
-        return CN[n]
-    tens, ones = divmod(n, 10)
-    return (CN[tens] if tens > 1 else "") + "十" + (CN[ones] if ones else "")
 
 
 def data_uri(path: str, root: Path | None = None) -> str:

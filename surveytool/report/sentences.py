@@ -11,6 +11,7 @@ Rules, so a draft never overstates:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from surveytool.bank.model import OTHER_LABEL
@@ -19,6 +20,14 @@ SMALL_N = 30
 
 
 REPORT_OTHER = "其他"  # the form's 其他（请注明） is an instruction to fill in, not a result
+
+
+def group_labels(options) -> dict[int, str]:
+    """Code -> label of a breakdown's groups as a report names them, the merged small groups
+    (code -1, see analysis.disclosure.merge_small_groups) included."""
+    from surveytool.analysis.disclosure import MERGED_CODE, MERGED_LABEL
+
+    return {o.code: report_label(o.label) for o in options} | {MERGED_CODE: MERGED_LABEL}
 
 
 def report_label(label: str) -> str:
@@ -231,10 +240,18 @@ TEST_NAMES = {
 
 
 def test_note(row: dict) -> str:
-    """Test, statistic, df, p (and BH-adjusted p) and effect size, for a footnote."""
+    """Test, statistic, df, p (and BH-adjusted p) and effect size, for a footnote; Fisher's
+    test with its own figures (p and the odds ratio), never Pearson's χ²; the test's
+    caveat (sparse cells, excluded groups) after it."""
     test = row.get("test", "")
     name = TEST_NAMES.get(test, test)
-    if test in ("chi2", "fisher"):
+    caveat = f"{row['warning']}" if row.get("warning") else ""
+    if test == "fisher":
+        return (
+            f"{name}，{p_text(row['p_value'])}（BH 校正后 {p_text(row['p_adjusted'])}），"
+            f"比值比 OR = {row['odds_ratio']:.2f}，n = {int(row['n'])}。{caveat}"
+        )
+    if test == "chi2":
         stat = f"χ² = {row['chi2']:.2f}，df = {int(row['df'])}"
         effect = f"Cramér's V = {row['cramers_v']:.2f}"
     elif test == "kruskal":
@@ -245,11 +262,11 @@ def test_note(row: dict) -> str:
         effect = f"秩二列相关 r = {row['effect_size']:.2f}"
     return (
         f"{name}，{stat}，{p_text(row['p_value'])}"
-        f"（BH 校正后 {p_text(row['p_adjusted'])}），{effect}，n = {int(row['n'])}。"
+        f"（BH 校正后 {p_text(row['p_adjusted'])}），{effect}，n = {int(row['n'])}。{caveat}"
     )
 
 
-def _groups(by_text: str) -> str:
+def groups_phrase(by_text: str) -> str:
     """“不同单位的回答者”, or for a grouping question quoted whole, “按“…”分组，各组回答者”."""
     return f"按{by_text}分组，各组回答者" if by_text.startswith("“") else f"不同{by_text}的回答者"
 
@@ -268,14 +285,14 @@ def group_difference(
         return f"（{x:.2f}）" if scale == "得分" else f"（{num(x, 2)}）"
 
     return (
-        f"{_groups(by_text)}在“{subject}”上存在统计上显著的差异："
+        f"{groups_phrase(by_text)}在“{subject}”上存在统计上显著的差异："
         f"“{hi_g}”的平均{scale}最高{show(hi)}，“{lo_g}”最低{show(lo)}。"
     )
 
 
 def distribution_difference(subject: str, by_text: str) -> str:
     """A significant crosstab."""
-    return f"{_groups(by_text)}对“{subject}”的回答分布存在统计上显著的差异。"
+    return f"{groups_phrase(by_text)}对“{subject}”的回答分布存在统计上显著的差异。"
 
 
 VERDICT_WORDS = {
@@ -317,8 +334,36 @@ def wave_note(row: dict) -> str:
     """The test behind a wave comparison, for a footnote."""
     if not row.get("test"):
         return "未检验（没有可比较的回答或回答没有变化）。"
+    if row.get("values_hidden"):
+        return f"{WAVE_TESTS[row['test']]}；为保护个人，检验统计量和 p 值不予报告（某一轮有少于 5 人的类别）。"
     return (
         f"{WAVE_TESTS[row['test']]}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
         f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {row['effect_size']:.2f}，"
         f"n = {int(row['n'])}。"
     )
+
+
+def by_noun(text: str) -> str:
+    """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
+    企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
+    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
+    t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
+    noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
+    noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
+    noun = re.sub(r"^贵(\w{1,2}?)的", r"\1", noun).removeprefix("贵")
+    noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
+    if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
+        return noun
+    return f"“{text.rstrip('？?：: ')}”"
+
+
+CN_DIGITS = "〇一二三四五六七八九十"
+FORMATS = ("html", "md", "docx")
+
+
+def cn(n: int) -> str:
+    """Chinese numeral for section numbers: 1 -> 一, 12 -> 十二, 20 -> 二十."""
+    if n <= 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")

@@ -1,0 +1,235 @@
+"""分组比较 (section 三) and the appendix table of every test.
+
+One test per item: ordered answers (scale items, scaled single questions, numbers, construct
+scores) by a rank test; unordered choices by chi-square (Fisher for a sparse 2x2). The body
+names a group better or worse only where a pairwise test (Dunn, Holm; for two groups the
+Mann–Whitney test itself) is significant, and says 更好/更差 by the problem direction the
+bank gives; without a direction it says only higher or lower. A test's sparse-cell caveat
+travels with its result.
+"""
+
+from __future__ import annotations
+
+from surveytool.analysis import Results, Survey
+from surveytool.bank.model import OTHER_LABEL
+from surveytool.report import sentences as say
+from surveytool.report.numbering import Numbering
+from surveytool.report.problems import problem_end
+
+MAX_COMPARISONS = 4
+ALPHA = 0.05
+
+
+def direction(s: Survey, name: str, kind: str) -> str | None:
+    """Which end is the problem for a compared construct or field ('high', 'low', None)."""
+    if kind == "construct":
+        return next((q.problem_when for q in s.bank.questions if q.construct == name), None)
+    if kind == "number":
+        return None
+    f = s.bank.field(name)
+    q = s.bank.question(f.question)
+    item = next((i for i in q.items if i.id == name), None)
+    return problem_end(q, item)
+
+
+def subject(s: Survey, name: str, kind: str) -> str:
+    """What was compared, as a reader knows it: “行政负担”维度得分, an item's text."""
+    if kind == "construct":
+        return f"“{name}”维度得分"
+    return f"“{field_label(s, name)}”"
+
+
+def field_label(s: Survey, fid: str) -> str:
+    """A field's label as a report shows it (其他（请注明） said as 其他)."""
+    return s.bank.field(fid).label.replace(OTHER_LABEL, say.REPORT_OTHER)
+
+
+def by_text(s: Survey, fid: str) -> str:
+    """A grouping question as a noun (单位, 单位类型) or quoted whole."""
+    return say.by_noun(s.bank.question(s.bank.field(fid).question).text)
+
+
+def _labels(s: Survey, by: str) -> dict[int, str]:
+    return say.group_labels(s.bank.field(by).options)
+
+
+def _pairs(row: dict) -> list[tuple[int, int]]:
+    """Significant pairs (higher group first, by group means)."""
+    means = row["group_means"]
+    if row["test"] == "mannwhitney":
+        a, b = row["groups"]
+        pairs = [(a, b)]
+    else:
+        pairs = [(p["a"], p["b"]) for p in row.get("pairwise") or [] if p["p_adjusted"] < ALPHA]
+    return [(a, b) if means[a] >= means[b] else (b, a) for a, b in pairs]
+
+
+def pairwise_sentence(s: Survey, row: dict, kind: str) -> str:
+    """The groups that differ, in the problem's direction where the bank gives one."""
+    pairs = _pairs(row)
+    labels = _labels(s, row["by"])
+    if not pairs:
+        return (
+            "各组之间存在差异（整体检验显著），但两两比较未发现哪两组之间的差异显著，"
+            "不宜据此指认某一组。"
+        )
+    means = row["group_means"]
+    show = not row.get("group_means_suppressed", False)
+
+    def name(c: int) -> str:
+        return f"“{labels[c]}”" + (f"（{means[c]:.2f}）" if show else "")
+
+    way = direction(s, row["field"], kind)
+    highs = {a for a, _ in pairs}
+    lows = {b for _, b in pairs}
+    if way in ("high", "low"):
+        # the group at the problem end, if a pairwise test sets it apart
+        ends = highs if way == "high" else lows
+        worst = (max if way == "high" else min)(ends, key=lambda c: means[c])
+        others = [b if a == worst else a for a, b in pairs if worst in (a, b)]
+        more = "高" if way == "high" else "低"
+        text = (
+            f"{name(worst)}明显{more}于{''.join(f'“{labels[c]}”' for c in others)}；"
+            f"分数越{more}问题越突出，即“{labels[worst]}”的情况更差"
+        )
+    else:
+        top = max(highs, key=lambda c: means[c])
+        bottom = min(lows, key=lambda c: means[c])
+        text = f"{name(top)}明显高于{''.join(f'“{labels[b]}”' for a, b in pairs if a == top)}"
+        below = [a for a, b in pairs if b == bottom and a != top]
+        if bottom != top and below:
+            text += f"，{name(bottom)}明显低于{''.join(f'“{labels[a]}”' for a in below)}"
+    return text + "。"
+
+
+def comparisons(s: Survey, r: Results, num: Numbering) -> list[dict]:
+    """The blocks of 分组比较."""
+    gt = r.group_tests
+    ct = r.crosstabs
+    tested = gt[gt["test"] != ""] if not gt.empty else gt
+    sig = tested[tested["p_adjusted"] < ALPHA] if not tested.empty else tested
+    ct_tested = ct[ct["test"] != ""] if not ct.empty else ct
+    ct_sig = ct_tested[ct_tested["p_adjusted"] < ALPHA] if not ct_tested.empty else ct_tested
+    total, n_sig = len(tested) + len(ct_tested), len(sig) + len(ct_sig)
+    groups = "、".join(by_text(s, b) for b in r.by) or "（无分组字段）"
+    intro = (
+        f"本部分按{groups}对回答进行分组比较。量表题项、维度得分和数字题用等级检验，"
+        f"分类题用卡方检验，每个指标只检验一次，共 {total} 项检验；人数少于 {r.k} 人的组不参加检验。"
+    )
+    if not n_sig:
+        intro += (
+            "经多重比较校正后，没有发现统计上显著的组间差异。"
+            "这不代表各组完全相同，只说明在现有样本量下未能检出差异。"
+        )
+        return [{"para": intro}]
+    intro += (
+        f"经 Benjamini–Hochberg 多重比较校正后，有 {n_sig} 项差异显著。下面按效应量从大到小"
+        f"列出最多 {MAX_COMPARISONS} 项等级检验结果，全部检验结果见附录。"
+    )
+    blocks: list[dict] = [{"para": intro}]
+    ordered = sig.sort_values("effect_size", ascending=False).head(MAX_COMPARISONS)
+    if not ordered.empty:
+        blocks.append({"table": _rank_table(s, ordered, num)})
+    if not ct_sig.empty:
+        blocks.append({"table": _nominal_table(s, ct_sig.head(MAX_COMPARISONS), num)})
+    return blocks
+
+
+def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
+    """Significant differences in the answers to unordered choices (chi-square or Fisher),
+    with each test's caveat (sparse cells, groups left out)."""
+    body = []
+    for c in rows.to_dict(orient="records"):
+        fisher = c["test"] == "fisher"
+        body.append(
+            [
+                f"“{field_label(s, c['row'])}”",
+                say.TEST_NAMES.get(c["test"], c["test"]),
+                say.p_text(c["p_adjusted"]).removeprefix("p "),
+                f"OR = {c['odds_ratio']:.2f}" if fisher else f"V = {c['cramers_v']:.2f}",
+                str(c.get("warning") or ""),
+            ]
+        )
+    by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["column"]))
+    return num.table(
+        f"回答分布因{by}不同而有显著差异的分类题",
+        ["题目（选项）", "检验", "校正后 p", "效应量", "说明"],
+        body,
+        "注：分类题只检验回答分布是否不同，不指认哪一组更好或更差；效应量 V 为 Cramér's V，OR 为比值比。",
+    )
+
+
+def _rank_table(s: Survey, rows, num: Numbering) -> dict:
+    """The strongest significant rank-test differences: what differs, between which groups
+    (pairwise), the test's adjusted p and effect size."""
+    body = []
+    for row in rows.to_dict(orient="records"):
+        body.append(
+            [
+                subject(s, row["field"], row["kind"]),
+                pairwise_sentence(s, row, row["kind"]).removesuffix("。"),
+                say.p_text(row["p_adjusted"]).removeprefix("p "),
+                f"{row['effect_size']:.2f}",
+            ]
+        )
+    by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["by"]))
+    return num.table(
+        f"按{by}分组的主要差异",
+        ["比较的指标", "差异所在（括号内为组平均分）", "校正后 p", "效应量"],
+        body,
+        "注：等级检验（三组及以上为 Kruskal–Wallis 检验，两组为 Mann–Whitney U 检验），按效应量从大到小排列；"
+        "“差异所在”只列两两比较（Dunn 检验，Holm 校正）显著的组；效应量：Kruskal–Wallis 为 ε²，"
+        "Mann–Whitney 为秩二列相关。检验统计量、人数等全部结果见附录三。",
+    )
+
+
+def tests_table(s: Survey, r: Results) -> dict:
+    """附录: every test of the run, labelled by question text and grouping, not by codes."""
+    rows = []
+    gt = r.group_tests
+    for row in gt.sort_values("p_adjusted").to_dict(orient="records") if not gt.empty else []:
+        if row["test"]:
+            rows.append(
+                _test_row(subject(s, row["field"], row["kind"]), by_text(s, row["by"]), row)
+            )
+    ct = r.crosstabs
+    for c in ct.sort_values("p_adjusted").to_dict(orient="records") if not ct.empty else []:
+        if c["test"]:
+            c = {**c, "statistic": c["chi2"], "effect_size": c["cramers_v"]}
+            rows.append(_test_row(f"“{field_label(s, c['row'])}”", by_text(s, c["column"]), c))
+    return {
+        "caption": "附表　全部分组检验结果",
+        "header": [
+            "比较的指标",
+            "分组",
+            "检验",
+            "统计量",
+            "p",
+            "校正后 p",
+            "效应量",
+            "人数",
+            "说明",
+        ],
+        "rows": rows,
+        "note": "注：先列等级检验，再列卡方检验，各按校正后 p 值排序；校正采用 Benjamini–Hochberg 方法，"
+        "覆盖同一次分析的全部检验。效应量：Kruskal–Wallis 为 ε²，Mann–Whitney 为秩二列相关，"
+        "卡方为 Cramér's V，Fisher 精确检验为比值比。",
+    }
+
+
+def _test_row(what: str, by: str, row: dict) -> list[str]:
+    fisher = row["test"] == "fisher"
+    return [
+        what,
+        by,
+        say.TEST_NAMES.get(row["test"], row["test"]),
+        "—" if fisher else f"{row['statistic']:.2f}",
+        say.p_text(row["p_value"]).removeprefix("p "),
+        say.p_text(row["p_adjusted"]).removeprefix("p "),
+        f"{row['odds_ratio']:.2f}" if fisher else f"{row['effect_size']:.3f}",
+        str(int(row["n"])),
+        str(row.get("warning") or ""),
+    ]
+
+
+__all__ = ["comparisons", "direction", "pairwise_sentence", "tests_table"]
