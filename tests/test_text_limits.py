@@ -39,7 +39,16 @@ def test_masking_and_keywords_are_linear(name: str) -> None:
 
 
 def test_every_mask_is_named_and_bounded() -> None:
-    assert [m.name for m in tx.MASKS] == ["email", "id18", "mobile", "phone", "id15"]
+    assert [m.name for m in tx.MASKS] == [
+        "email",
+        "id18",
+        "bank_card",
+        "mobile",
+        "phone",
+        "id15",
+        "qq",
+        "wechat",
+    ]
     for m in tx.MASKS:
         assert "+" not in m.pattern.pattern.replace("%+-", "").replace("\\+", ""), m.name
         assert "*" not in m.pattern.pattern, m.name
