@@ -102,3 +102,24 @@ def _address_space() -> int:
         if line.startswith("VmSize:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def precheck(path: Path, shown: str, suffix: str, extra_bytes: int = 0) -> None:
+    """The checks every reader of a returned file runs first, then its memory cap: an HTML
+    page or XML named .xls/.xlsx is refused, an xlsx is inspected (zip, XML, the scanned cell
+    area; the cap follows its cells), anything else is capped by its size (plus
+    ``extra_bytes``, e.g. the paired file of a platform export). Raises FileRejectedError."""
+    from surveytool.ingest import files as fs
+    from surveytool.ingest.table import fail
+
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        disguised = fs.disguised_as_excel(path)
+        if disguised:
+            raise fail(disguised, shown, suffix=suffix)
+    if suffix in (".xlsx", ".xlsm"):
+        inspection = fs.inspect_xlsx(path)
+        if inspection.reason:
+            raise fail("file_unreadable", shown, detail=inspection.reason)
+        cap(cells=inspection.cells)
+    else:  # csv, xls, sav: what a reader holds grows with the file
+        cap(size=path.stat().st_size + extra_bytes)

@@ -33,16 +33,7 @@ def export_rows(path: Path) -> tuple[list, list[list]]:
 
 
 def _export_rows(path: Path, shown: str, suffix: str) -> tuple[list, list[list]]:
-    disguised = fs.disguised_as_excel(path) if suffix != ".csv" else None
-    if disguised:
-        raise fail(disguised, shown, suffix=suffix)
-    if suffix in (".xlsx", ".xlsm"):
-        inspection = fs.inspect_xlsx(path)
-        if inspection.reason:
-            raise fail("file_unreadable", shown, detail=inspection.reason)
-        memory.cap(cells=inspection.cells)
-    else:
-        memory.cap(size=path.stat().st_size)
+    memory.precheck(path, shown, suffix)
     try:
         rows = read_csv_rows(path, shown) if suffix == ".csv" else _excel_rows(path, shown)
     except (zipfile.BadZipFile, zlib.error, EOFError):

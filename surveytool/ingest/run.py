@@ -148,17 +148,7 @@ def _read(
 ) -> Table:
     """read_table on a path every reader accepts; ``shown`` is the name in messages."""
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        disguised = fs.disguised_as_excel(path)
-        if disguised:
-            raise fail(disguised, shown, suffix=suffix)
-    if suffix in (".xlsx", ".xlsm"):
-        inspection = fs.inspect_xlsx(path)
-        if inspection.reason:
-            raise fail("file_unreadable", shown, detail=inspection.reason)
-        memory.cap(cells=inspection.cells)
-    else:  # csv, xls, sav: what a reader holds grows with the file
-        memory.cap(size=path.stat().st_size + (pair.stat().st_size if pair else 0))
+    memory.precheck(path, shown, suffix, pair.stat().st_size if pair else 0)
     if suffix == ".sav" or options.source == "sav":
         return read_sav_file(path, shown, bank)
     if suffix == ".csv":
