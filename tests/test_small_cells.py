@@ -100,11 +100,27 @@ def test_crosstab_cells_hidden_in_rows_and_columns() -> None:
     assert small[:, 0].all() and (small.sum(axis=1) >= 2).all()
 
 
-def test_group_means_left_out_where_the_overall_mean_is() -> None:
-    from surveytool.report import sentences as say
+def test_group_means_left_out_where_they_are_withheld(tmp_path) -> None:
+    import pandas as pd
 
-    s = say.group_difference("表格多", "单位", {"甲": 3.5, "乙": 2.1}, "得分", values=False)
-    assert s == "不同单位的回答者在“表格多”上存在统计上显著的差异：“甲”的平均得分最高，“乙”最低。"
+    from surveytool.analysis import Survey
+    from surveytool.bank import load_bank
+    from surveytool.report.comparisons import pairwise_sentence
+
+    from conftest import MINIMAL, write_bank
+
+    s = Survey(pd.DataFrame(), load_bank(write_bank(tmp_path, MINIMAL)))
+    row = {
+        "field": "B3",
+        "by": "B1",
+        "test": "mannwhitney",
+        "groups": [1, 2],
+        "group_means": {1: 35.5, 2: 20.1},
+        "group_means_suppressed": True,
+    }
+    assert pairwise_sentence(s, row, "number") == "“高校”明显高于“医院”。"
+    row["group_means_suppressed"] = False
+    assert pairwise_sentence(s, row, "number") == "“高校”（35.50）明显高于“医院”。"
 
 
 def test_crosstab_hiding_never_leaves_one_hidden_cell_in_a_line() -> None:

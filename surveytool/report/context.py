@@ -89,7 +89,7 @@ def _profile_sentence(s: Survey, r: Results) -> str:
     parts = []
     for f in s.bank.fields:
         q = s.bank.question(f.question)
-        if f.kind != "single" or q.role != "group" or getattr(q, "identifying", False):
+        if f.kind != "single" or q.role != "group" or q.identifying:
             continue
         fr = r.frequencies[(r.frequencies["field"] == f.id) & ~r.frequencies["suppressed"]]
         fr = fr[~fr["dont_know"].astype(bool)] if "dont_know" in fr else fr

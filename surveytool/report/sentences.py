@@ -1,23 +1,17 @@
-"""Drafted Chinese sentences with the numbers and bases in them.
+"""Chinese wording shared by the report: numbers and p values as the report prints them,
+the words a share deserves, option and group labels as a report names them, grouping
+questions as nouns, Chinese numerals, and the follow-up's sentences.
 
-Rules, so a draft never overstates:
-- a proportion is only called 超过半数 above 50%, 大多数 from 75%, 绝大多数 from 90%;
-- ties are said as ties (并列), equal shares as equal (均为);
-- a figure about fewer than ``k`` respondents is not given (the sentence says why);
-- with fewer than 30 respondents the sentence adds that the result is only indicative;
-- every sentence names its base (在 N 名回答者中).
+Rules, so a draft never overstates: a proportion is only called 超过半数 above 50%, 大多数
+from 75%, 绝大多数 from 90%; a change between waves is only called one when its test says so.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 
 from surveytool.bank.model import OTHER_LABEL
-
-SMALL_N = 30
-
 
 REPORT_OTHER = "其他"  # the form's 其他（请注明） is an instruction to fill in, not a result
 
@@ -58,172 +52,6 @@ def quantifier(p: float) -> str:
     return ""
 
 
-def caution(n: int) -> str:
-    """A note for small bases."""
-    return "（回答人数较少，结论仅供参考）" if n < SMALL_N else ""
-
-
-def not_reported(n: int, base: int, k: int) -> str | None:
-    """The sentence for a question that cannot be described, else None."""
-    if base == 0:
-        return "本题没有受访者需要回答（均按跳题规则跳过）。"
-    if n == 0:
-        return "本题无人作答。"
-    if n < k:
-        return f"本题作答人数少于 {k} 人，为保护受访者，不报告具体比例。"
-    return None
-
-
-def _list(items: Sequence[str]) -> str:
-    """“A”、“B”和“C”."""
-    quoted = [f"“{x}”" for x in items]
-    if len(quoted) <= 1:
-        return "".join(quoted)
-    return "、".join(quoted[:-1]) + "和" + quoted[-1]
-
-
-def _groups_by_share(options: Sequence[tuple[str, float]]) -> list[tuple[list[str], float]]:
-    """Options grouped by equal (rounded) share, highest first."""
-    out: list[tuple[list[str], float]] = []
-    for label, p in sorted(options, key=lambda o: -o[1]):
-        if out and round(out[-1][1], 1) == round(p, 1):
-            out[-1][0].append(label)
-        else:
-            out.append(([label], p))
-    return out
-
-
-def choice(
-    options: Sequence[tuple[str, float]],
-    n: int,
-    base: int,
-    k: int,
-    verb: str = "选择",
-    multi: bool = False,
-    hidden: int = 0,
-) -> str:
-    """Single or multiple choice. ``options`` = (label, percent of n), any order, without
-    the ``hidden`` options (suppressed small cells), which are never named."""
-    skip = not_reported(n, base, k)
-    if skip:
-        return skip
-    options = [o for o in options if o[1] > 0]
-    if not options:
-        if hidden:
-            return protected(n, k)
-        return f"在 {n} 名回答者中，没有人{verb}任何选项。"
-    groups = _groups_by_share(options)
-    intro = f"在 {n} 名回答者中{'（可多选）' if multi else ''}，"
-    top, p = groups[0]
-    if len(groups) == 1 and len(top) > 1:
-        return f"{intro}各选项的{verb}比例相同（均为 {pct(p)}）。{caution(n)}".rstrip()
-    if len(top) == 1 and p >= 100 - 1e-9 and not multi:
-        return f"全部 {n} 名回答者均{verb}“{top[0]}”。{caution(n)}".rstrip()
-    if len(top) > 1:
-        head = f"{intro}{verb}{_list(top)}的比例并列最高（均为 {pct(p)}）"
-    elif quantifier(p):
-        head = f"{intro}{quantifier(p)}（{pct(p)}）的回答者{verb}了“{top[0]}”"
-    else:
-        head = f"{intro}{verb}“{top[0]}”的比例最高，为 {pct(p)}"
-    rest = [
-        f"“{'”“'.join(labels)}”（{'各' if len(labels) > 1 else ''}{pct(q)}）"
-        for labels, q in groups[1:3]
-    ]
-    tail = f"，其次是{'和'.join(rest)}" if rest else ""
-    return f"{head}{tail}。{caution(n)}"
-
-
-def _left_out(k: int) -> str:
-    """Said when some items' share may not be shown (and so were not compared)."""
-    return f"（另有 {k} 个题项为保护个人未报告这一比例，未参与比较）" if k else ""
-
-
-def likert_battery(
-    items: Sequence[tuple[str, float, float]], n: int, k: int, agree_words: str, disagree_words: str
-) -> str:
-    """A battery of items: (item text, top-2 percent, bottom-2 percent); a share that may not
-    be shown (NaN, see analysis.disclosure.likert_derived) leaves its item out of that ranking."""
-    if n < k:
-        return not_reported(n, n, k) or ""
-    tops = [(t, a) for t, a, _ in items if a == a]
-    bottoms = [(t, b) for t, _, b in items if b == b]
-    parts = []
-    if tops:
-        by_top = _groups_by_share(tops)
-        hi_labels, hi = by_top[0]
-        lo_labels, lo = by_top[-1]
-        part = f"{agree_words}比例最高的是{_list(hi_labels)}（{pct(hi)}）"
-        if len(by_top) > 1:
-            part += f"，最低的是{_list(lo_labels)}（{pct(lo)}）"
-        parts.append(part + _left_out(len(items) - len(tops)) + "。")
-    worst = max(bottoms, key=lambda i: i[1]) if bottoms else ("", 0.0)
-    if worst[1] > 0:
-        parts.append(
-            f"{disagree_words}比例最高的是“{worst[0]}”（{pct(worst[1])}）"
-            + _left_out(len(items) - len(bottoms))
-            + "。"
-        )
-    return f"在 {n} 名回答者中，" + "".join(parts) + caution(n) if parts else ""
-
-
-def number(
-    n: int,
-    base: int,
-    k: int,
-    mean: float,
-    median: float,
-    q1: float,
-    q3: float,
-    unit: str,
-    outliers: int,
-) -> str:
-    """A number question (its text is the heading above the sentence)."""
-    skip = not_reported(n, base, k)
-    if skip:
-        return skip
-    # spacing as in Chinese typesetting: "43.4 小时", "35%", "32～55 小时之间", "24～44% 之间"
-    u = f" {unit}" if unit and unit[0] not in "%‰°" else unit or ""
-    after = "" if unit and ord(unit[-1]) > 0x2E80 else " "  # "小时之间", "kg 之间", "% 之间"
-    s = (
-        f"在 {n} 名回答者中，本题回答的平均值为 {num(mean)}{u}，中位数为 {num(median)}{u}，"
-        f"中间一半回答者在 {num(q1)}～{num(q3)}{u}{after}之间。"
-    )
-    if outliers:
-        s += f"另有 {outliers} 个明显偏离多数人的数值（已保留，未剔除）。"
-    return s + caution(n)
-
-
-def protected(n: int, k: int) -> str:
-    """When every option is a suppressed small cell."""
-    return (
-        f"在 {n} 名回答者中，各选项的人数都较少（少于 {k} 人或需一并隐藏），为保护个人不逐项报告。"
-    )
-
-
-def ranking(options: Sequence[tuple[str, float, float]], n: int, base: int, k: int) -> str:
-    """A ranking question: (label, percent ranked first, mean rank), suppressed options left
-    out by the caller."""
-    skip = not_reported(n, base, k)
-    if skip:
-        return skip
-    if not options:
-        return protected(n, k)
-    groups = _groups_by_share([(label, p) for label, p, _ in options])
-    top, p = groups[0]
-    mean_rank = {label: r for label, _, r in options}
-    if len(top) > 1:
-        s = f"在 {n} 名回答者中，把{_list(top)}排在第一位的比例并列最高（均为 {pct(p)}）"
-    else:
-        s = (
-            f"在 {n} 名回答者中，把“{top[0]}”排在第一位的比例最高（{pct(p)}），"
-            f"其平均名次为 {num(mean_rank[top[0]], 2)}"
-        )
-    if len(groups) > 1:
-        nxt, q = groups[1]
-        s += f"；其次是{_list(nxt)}（{pct(q)}）"
-    return s + "。" + caution(n)
-
-
 def p_text(p: float) -> str:
     """``p < 0.001`` or ``p = 0.012``."""
     if p is None or math.isnan(p):
@@ -237,62 +65,6 @@ TEST_NAMES = {
     "chi2": "Pearson 卡方检验",
     "fisher": "Fisher 精确检验",
 }
-
-
-def test_note(row: dict) -> str:
-    """Test, statistic, df, p (and BH-adjusted p) and effect size, for a footnote; Fisher's
-    test with its own figures (p and the odds ratio), never Pearson's χ²; the test's
-    caveat (sparse cells, excluded groups) after it."""
-    test = row.get("test", "")
-    name = TEST_NAMES.get(test, test)
-    caveat = f"{row['warning']}" if row.get("warning") else ""
-    if test == "fisher":
-        return (
-            f"{name}，{p_text(row['p_value'])}（BH 校正后 {p_text(row['p_adjusted'])}），"
-            f"比值比 OR = {row['odds_ratio']:.2f}，n = {int(row['n'])}。{caveat}"
-        )
-    if test == "chi2":
-        stat = f"χ² = {row['chi2']:.2f}，df = {int(row['df'])}"
-        effect = f"Cramér's V = {row['cramers_v']:.2f}"
-    elif test == "kruskal":
-        stat = f"H = {row['statistic']:.2f}，df = {int(row['df'])}"
-        effect = f"ε² = {row['effect_size']:.3f}"
-    else:
-        stat = f"U = {row['statistic']:.1f}"
-        effect = f"秩二列相关 r = {row['effect_size']:.2f}"
-    return (
-        f"{name}，{stat}，{p_text(row['p_value'])}"
-        f"（BH 校正后 {p_text(row['p_adjusted'])}），{effect}，n = {int(row['n'])}。{caveat}"
-    )
-
-
-def groups_phrase(by_text: str) -> str:
-    """“不同单位的回答者”, or for a grouping question quoted whole, “按“…”分组，各组回答者”."""
-    return f"按{by_text}分组，各组回答者" if by_text.startswith("“") else f"不同{by_text}的回答者"
-
-
-def group_difference(
-    subject: str, by_text: str, means: dict[str, float], scale: str, values: bool = True
-) -> str:
-    """A significant rank-test difference: which groups score highest and lowest (without
-    the means when ``values`` is False)."""
-    ordered = sorted(means.items(), key=lambda kv: -kv[1])
-    (hi_g, hi), (lo_g, lo) = ordered[0], ordered[-1]
-
-    def show(x: float) -> str:  # scores as in the tables (3.00); other values as typed
-        if not values:
-            return ""
-        return f"（{x:.2f}）" if scale == "得分" else f"（{num(x, 2)}）"
-
-    return (
-        f"{groups_phrase(by_text)}在“{subject}”上存在统计上显著的差异："
-        f"“{hi_g}”的平均{scale}最高{show(hi)}，“{lo_g}”最低{show(lo)}。"
-    )
-
-
-def distribution_difference(subject: str, by_text: str) -> str:
-    """A significant crosstab."""
-    return f"{groups_phrase(by_text)}对“{subject}”的回答分布存在统计上显著的差异。"
 
 
 VERDICT_WORDS = {
@@ -358,7 +130,6 @@ def by_noun(text: str) -> str:
 
 
 CN_DIGITS = "〇一二三四五六七八九十"
-FORMATS = ("html", "md", "docx")
 
 
 def cn(n: int) -> str:
