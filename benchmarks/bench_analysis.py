@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 
 def answers(bank, n: int, seed: int = 1) -> pd.DataFrame:
     """Random answers typed as load_answers types them."""
-    from surveytool.ingest.answers import dtype_of
+    from surveytool.store.answers import dtype_of
 
     rng = np.random.default_rng(seed)
     unit = rng.integers(1, 6, n)

@@ -27,8 +27,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "write_form": "surveytool.forms",
     "write_xlsform": "surveytool.forms",
-    "load_answers": "surveytool.ingest",
-    "export_responses": "surveytool.ingest",
+    "load_answers": "surveytool.store",
+    "export_responses": "surveytool.store",
     "Survey": "surveytool.analysis",
     "analyse": "surveytool.analysis",
     "make_report": "surveytool.report",

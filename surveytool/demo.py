@@ -20,11 +20,12 @@ from surveytool.bank import load_bank
 from surveytool.bank.model import Bank
 from surveytool.followup.lists import Lists, make_lists, write_lists
 from surveytool.forms.fill import FormFiller
-from surveytool.ingest import IngestSummary, ingest, load_answers
+from surveytool.ingest import IngestSummary, ingest
 from surveytool.report import make_report
 from surveytool.report.context import for_report
 from surveytool.report.problems import for_lists
 from surveytool.simulate import Simulator
+from surveytool.store import load_answers
 
 DEMO_BANK = "young_researchers"
 DEMO_N = 360

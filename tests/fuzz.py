@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from surveytool.bank.model import Bank
-from surveytool.ingest.answers import load_answers
 from surveytool.ingest.run import ingest
+from surveytool.store.answers import load_answers
 
 _ANSWER = re.compile(rb'<c r="C\d+"[^>]*>(?:<is><t>[^<]*</t></is>|<v>[^<]*</v>)</c>')
 

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from surveytool.forms.xlsx import MAX_CELL_TEXT, evaluated
-from surveytool.ingest.export import LONG_SHEET, PART, csv_safe, export_responses, overlong
+from surveytool.store.export import LONG_SHEET, PART, csv_safe, export_responses, overlong
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_plain_values_are_left_alone(value: object) -> None:
 
 
 def frame_with(bank, b6: list[str]) -> pd.DataFrame:
-    from surveytool.ingest.answers import META_COLUMNS, dtype_of
+    from surveytool.store.answers import META_COLUMNS, dtype_of
 
     n = len(b6)
     frame = pd.DataFrame(
@@ -80,7 +80,7 @@ def test_the_command_says_so(tmp_path: Path, ingest_bank, monkeypatch, capsys) -
     from surveytool.cli import main
 
     frame = frame_with(ingest_bank, [LONG])
-    monkeypatch.setattr("surveytool.ingest.load_answers", lambda *a, **k: frame)
+    monkeypatch.setattr("surveytool.store.load_answers", lambda *a, **k: frame)
     bank = str(tmp_path / "ingest_demo.yaml")
     assert (
         main(["responses", "--bank", bank, "--store", "x.db", "-o", str(tmp_path / "a.xlsx")]) == 0

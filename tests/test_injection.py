@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from surveytool.analysis import Survey, analyse
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest import ingest, load_answers
-from surveytool.ingest.answers import collection_summary
-from surveytool.ingest.export import export_responses
-from surveytool.ingest.sav import write_sav
 from surveytool.report.context import build_context
 from surveytool.report.render import render
+from surveytool.store.answers import collection_summary
+from surveytool.store.export import export_responses
+from surveytool.store.sav import write_sav
 
 from conftest import GOOD
 

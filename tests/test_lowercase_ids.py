@@ -16,7 +16,7 @@ from surveytool.cli import main
 from surveytool.forms.fill import FormFiller
 from surveytool.forms.reader import read_structure
 from surveytool.ingest import load_answers
-from surveytool.ingest.answers import META_COLUMNS
+from surveytool.store.answers import META_COLUMNS
 
 BANK = Path(__file__).parent / "data" / "lowercase_ids.yaml"
 

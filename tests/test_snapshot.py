@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from surveytool.forms.fill import FormFiller
-from surveytool.ingest import answers as answers_module
+from surveytool.store import answers as answers_module
 from surveytool.ingest import ingest
-from surveytool.ingest.answers import collection_summary, load_answers, snapshot
 from surveytool.report import make_report
+from surveytool.store.answers import collection_summary, load_answers, snapshot
 
 from conftest import GOOD
 

@@ -14,9 +14,9 @@ from surveytool.analysis import Survey, analyse
 from surveytool.errors import UsageError, problem
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest import ingest, load_answers
-from surveytool.ingest.answers import collection_summary
 from surveytool.report.context import build_context
 from surveytool.report.render import render
+from surveytool.store.answers import collection_summary
 
 from conftest import GOOD
 

@@ -64,7 +64,7 @@ def test_the_cap_never_cuts_a_phone_number_in_half() -> None:
 
 
 def test_only_the_first_max_chars_are_analysed(ingest_bank) -> None:
-    from surveytool.ingest.answers import META_COLUMNS, dtype_of
+    from surveytool.store.answers import META_COLUMNS, dtype_of
 
     late = "填" * tx.MAX_CHARS + "揭榜挂帅"  # the keyword only after the cap
     answers = [late] * 6 + ["建议推行经费包干"] * 6

@@ -15,8 +15,8 @@ from surveytool.analysis import Survey
 from surveytool.analysis.waves import compare_waves, paired_test
 from surveytool.bank import load_bank
 from surveytool.forms.fill import FormFiller
-from surveytool.ingest.answers import dtype_of
 from surveytool.simulate import Simulator
+from surveytool.store.answers import dtype_of
 
 from conftest import write_bank
 

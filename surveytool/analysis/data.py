@@ -1,6 +1,6 @@
 """The answers as analysis sees them: numeric arrays per field, and who was shown what.
 
-``Survey`` wraps the DataFrame from :func:`surveytool.ingest.load_answers` (or any frame
+``Survey`` wraps the DataFrame from :func:`surveytool.store.load_answers` (or any frame
 with one column per field id) and the bank. A question's *base* is the respondents who were
 shown it: those for whom its skip logic (and its section's) is not false. Answers to
 skipped questions never reach the store, so the base is computed from the other answers,

@@ -18,7 +18,7 @@ RESERVED_IDS = frozenset(
     | {"in", "has"}
 )
 # The bookkeeping columns every table of answers carries beside the fields
-# (surveytool.ingest.answers.META_COLUMNS; a test keeps the two equal).
+# (surveytool.store.answers.META_COLUMNS; a test keeps the two equal).
 RESERVED_COLUMNS = (
     "response_id",
     "wave",

@@ -135,9 +135,9 @@ def cmd_lists(args: argparse.Namespace) -> int:
     """Create or update the three lists from the data."""
     from surveytool.analysis import Survey, analyse
     from surveytool.followup.lists import make_lists
-    from surveytool.ingest import load_answers
     from surveytool.report.context import for_report
     from surveytool.report.problems import for_lists
+    from surveytool.store import load_answers
 
     bank = load_bank(args.bank)
     s = Survey(load_answers(args.store, bank, args.wave), bank)

@@ -99,16 +99,16 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_responses(args: argparse.Namespace) -> int:
     """Export clean answers."""
-    from surveytool.ingest import export_responses, load_answers
+    from surveytool.store import export_responses, load_answers
 
     bank = load_bank(args.bank)
     frame = load_answers(args.store, bank, args.wave)
     if args.output:
-        from surveytool.ingest.export import pii_columns
+        from surveytool.store.export import pii_columns
 
         out = export_responses(frame, bank, args.output, include_pii=args.include_pii)
         echo(f"已导出 {len(frame)} 份答卷：{out}")
-        from surveytool.ingest.export import LONG_SHEET, overlong
+        from surveytool.store.export import LONG_SHEET, overlong
 
         cut = overlong(frame)
         if cut and out.suffix.lower() == ".xlsx":

@@ -23,7 +23,7 @@ from surveytool.errors import UsageError, problem
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Run the analysis; write JSON; print a readable summary."""
     from surveytool.analysis import Survey, analyse
-    from surveytool.ingest import load_answers
+    from surveytool.store import load_answers
 
     bank = load_bank(args.bank)
     for b in args.by or []:
@@ -41,7 +41,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """Disclosure audit of everything the analysis publishes (and so the report built on it)."""
     from surveytool.analysis import Survey, analyse
     from surveytool.analysis.audit import audit
-    from surveytool.ingest import load_answers
+    from surveytool.store import load_answers
 
     bank = load_bank(args.bank)
     for b in args.by or []:
@@ -92,9 +92,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compare two waves."""
     from surveytool.analysis import Survey
     from surveytool.analysis.waves import compare_waves
-    from surveytool.ingest.answers import snapshot
     from surveytool.report.campaign import hide_wave_values
     from surveytool.report.sentences import wave_change
+    from surveytool.store.answers import snapshot
 
     bank = load_bank(args.bank)
     k = checked_k(args)

@@ -12,7 +12,7 @@ from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank import load_bank
 from surveytool.errors import UsageError, problem
 from surveytool.followup.campaign import Campaign, Topic
-from surveytool.ingest.answers import load_answers
+from surveytool.store.answers import load_answers
 
 SOON_DAYS = 14
 

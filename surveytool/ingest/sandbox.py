@@ -4,7 +4,7 @@ user's whole batch down.
 The spreadsheet reader (calamine, through fastexcel) aborts the whole process when a sheet
 has a cell far away from the others (it allocates rows × columns at once and Rust aborts on
 allocation failure; measured: a 5 KB file with one cell at XFD200000). No exception can catch
-that. So :class:`SafeReader` runs :func:`~surveytool.ingest.run.read_table` in one long-lived
+that. So :class:`SafeReader` runs :func:`~surveytool.ingest.read.read_table` in one long-lived
 worker process (a fresh interpreter, ``python -m surveytool.ingest.sandbox``, talking over a
 socket pair), one file at a time. When the worker dies or does not answer in time, the file
 is rejected with one of our Chinese messages — with the reason found by a slower exact scan
@@ -51,8 +51,8 @@ def serve(conn: Connection) -> None:
     ``surveytool map``); None stops."""
     import resource
 
-    from surveytool.ingest.platform_map import export_rows
-    from surveytool.ingest.run import read_table
+    from surveytool.ingest.export_read import export_rows
+    from surveytool.ingest.read import read_table
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
     memory.enable(lambda room: conn.send(("cap", room)))

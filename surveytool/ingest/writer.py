@@ -25,9 +25,9 @@ from surveytool.errors import Problem, problem
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
-from surveytool.ingest.store import Store, dumps, encode_answers
 from surveytool.ingest.table import KIND, Table
 from surveytool.ingest.validate import Checked, Issue, to_problem
+from surveytool.store.db import Store, dumps, encode_answers
 
 MIN_ANSWERS = 5
 

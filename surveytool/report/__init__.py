@@ -15,10 +15,10 @@ from pathlib import Path
 from surveytool.analysis import DEFAULT_K, Survey, analyse
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
-from surveytool.ingest.answers import Snapshot, snapshot
 from surveytool.report.context import build_context, for_report
 from surveytool.report.numbering import Numbering
 from surveytool.report.render import FORMATS, render
+from surveytool.store.answers import Snapshot, snapshot
 
 
 def _survey(snap: Snapshot, bank: Bank, wave: str | None) -> Survey:

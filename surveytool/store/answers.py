@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
-from surveytool.ingest.store import Store, decode_table
+from surveytool.store.db import Store, decode_table
 
 META_COLUMNS = [
     "response_id",

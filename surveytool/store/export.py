@@ -84,7 +84,7 @@ def export_responses(
 
 
 def _sav(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
-    from surveytool.ingest.sav import write_sav
+    from surveytool.store.sav import write_sav
 
     write_atomic(out, lambda tmp: write_sav(frame, bank, tmp))
     _codebook_csv(bank, out)
