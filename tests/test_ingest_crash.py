@@ -74,6 +74,9 @@ def test_sigkill_mid_ingest_then_rerun(tmp_path: Path) -> None:
         == con.execute("SELECT sum(accepted) FROM sources").fetchone()[0]
     )
     con.close()
+    from test_store_sql import assert_sql_equals_store
+
+    assert_sql_equals_store(db, bank)  # the plain-SQL copy is in step after the kill too
 
     rerun = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr

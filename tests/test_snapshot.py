@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from surveytool.forms.fill import FormFiller
-from surveytool.store import answers as answers_module
 from surveytool.ingest import ingest
 from surveytool.report import make_report
+from surveytool.store import answers as answers_module
 from surveytool.store.answers import collection_summary, load_answers, snapshot
 
 from conftest import GOOD

@@ -53,5 +53,3 @@ def _excel_rows(path: Path, shown: str) -> list[list]:
         raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
     cols = [c.to_pylist() for c in sheet.columns]
     return [list(r) for r in zip(*cols, strict=True)] if cols else []
-
-

@@ -74,5 +74,3 @@ def _read(
         return read_excel_file(path, shown, bank, expected, options, pair)
     except (zipfile.BadZipFile, zlib.error, EOFError):  # damage the cheap checks did not reach
         raise fail("file_unreadable", shown, detail=fs.DAMAGED) from None
-
-

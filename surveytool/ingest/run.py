@@ -25,6 +25,7 @@ from surveytool.ingest.sandbox import SafeReader
 from surveytool.ingest.table import KIND, FileRejectedError, Table, combine
 from surveytool.ingest.validate import check
 from surveytool.ingest.writer import FileResult, Writer
+from surveytool.store.answers import sync_sql
 from surveytool.store.db import Store
 
 BATCH = 250  # respondent forms validated together
@@ -117,6 +118,8 @@ def ingest(
     if bank.role_fields("unit"):
         summary.unit_labels = {o.code: o.label for o in bank.role_fields("unit")[0].options}
     with SafeReader(bank, Expected(bank)) as reader, Store(store_path) as store:
+        with store.transaction():  # a store from before answers_<bank> existed: filled in
+            sync_sql(store, bank)
         run = Writer(bank, store, wave)
         seen: dict[str, str] = {}  # sha256 -> file name, within this run
         batch: list[tuple[Path, str, Table, FileResult]] = []

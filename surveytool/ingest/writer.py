@@ -305,6 +305,9 @@ class Writer:
                 strict=True,
             )
         )
+        self.store.add_answer_rows(
+            self.bank, version, list(range(first, first + n)), source, values
+        )
         warnings = []
         for k, i in enumerate(kept):
             for x in p.issues.get(int(i), []):

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
-from surveytool.store.db import Store, decode_table
+from surveytool.store.db import Store, answers_table, decode_table
 
 META_COLUMNS = [
     "response_id",
@@ -121,6 +121,46 @@ def _typed(col: pd.Series, f: Field) -> pd.Series:
     if dtype in ("Int64", "Float64"):
         return pd.to_numeric(col, errors="coerce").astype(dtype)
     return col.astype("string")
+
+
+def sync_sql(store: Store, bank: Bank) -> int:
+    """Make ``answers_<bank id>`` hold exactly the bank's accepted responses (a store
+    written before the table existed gets it filled from its batches); call inside a write
+    transaction. Returns how many rows were (re)written (0 when already in step)."""
+    table = answers_table(bank.id)
+    responses = store.db.execute(
+        "SELECT count(*) FROM responses r JOIN sources s ON s.id = r.source_id WHERE s.bank_id=?",
+        (bank.id,),
+    ).fetchone()[0]
+    exists = store.db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (table,)
+    ).fetchone()[0]
+    stored = store.db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if exists else 0
+    if stored == responses and (exists or not responses):
+        return 0
+    if exists:
+        store.db.execute(f'DELETE FROM "{table}"')
+    written = 0
+    for source, version, blob in store.db.execute(
+        "SELECT b.source_id, b.bank_version, b.data FROM batches b WHERE b.bank_id=? "
+        "ORDER BY b.source_id",
+        (bank.id,),
+    ).fetchall():
+        ids, rows = zip(
+            *store.db.execute(
+                "SELECT id, batch_row FROM responses WHERE source_id=? ORDER BY id", (source,)
+            ).fetchall(),
+            strict=True,
+        )
+        data = decode_table(blob).to_pandas().iloc[list(rows)]
+        values = {
+            f.id: data[f.id].to_numpy(dtype=float if f.kind not in ("text", "other") else object)
+            for f in bank.fields
+            if f.id in data.columns
+        }
+        store.add_answer_rows(bank, version, list(ids), source, values)
+        written += len(ids)
+    return written
 
 
 def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -> dict:

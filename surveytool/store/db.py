@@ -16,6 +16,12 @@ batches      the clean answers of the accepted rows of one file, as one Arrow IP
 issues       warnings about accepted responses (with cell, field and message).
 rejects      rejected rows with their reasons and raw values (JSON), so they can be fixed.
 duplicates   rows recognised as duplicates, pointing at the response they repeat.
+answers_<bank id>  the same answers as plain SQL, for tools that cannot read Arrow (DB
+             Browser, R's DBI, DuckDB, Stata/SPSS over ODBC): one row per accepted response
+             (response_id, wave, unit, channel, source, then one column per field id: REAL
+             codes and numbers, TEXT for text). Written in the same transaction as the batch.
+codebook     bank_id, bank_version, field, question (its text), kind, code, label: what each
+             column and code of answers_<bank id> means.
 
 Every file is written in one transaction: a crash mid-file leaves the store as it was.
 """
@@ -31,6 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from surveytool.bank.model import Bank
 from surveytool.errors import IngestError, problem
 
 APPLICATION_ID = 0x53555256  # "SURV"
@@ -95,6 +102,16 @@ CREATE TABLE IF NOT EXISTS rejects (
     reasons TEXT NOT NULL,
     raw TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS codebook (
+    bank_id TEXT NOT NULL,
+    bank_version INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    question TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    code INTEGER,
+    label TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS codebook_key ON codebook (bank_id, bank_version, field, code);
 CREATE TABLE IF NOT EXISTS duplicates (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -284,6 +301,68 @@ class Store:
             rows,
         )
 
+    def add_answer_rows(
+        self,
+        bank: Bank,
+        version: int,
+        ids: list[int],
+        source: int,
+        values: dict[str, np.ndarray],
+    ) -> None:
+        """Insert accepted answers into ``answers_<bank id>`` (inside the file's transaction):
+        the table and any column a newer bank version adds are created first, and the bank
+        version's codebook is written once."""
+        table = answers_table(bank.id)
+        self._ensure_answers_table(bank)
+        self._codebook(bank, version)
+        wave, channel, name = self.db.execute(
+            "SELECT wave, channel, name FROM sources WHERE id=?", (source,)
+        ).fetchone()
+        unit = bank.role_fields("unit")
+        units = values[unit[0].id] if unit and unit[0].id in values else [None] * len(ids)
+        fields = [f.id for f in bank.fields if f.id in values]
+        columns = ["response_id", "wave", "unit", "channel", "source", *fields]
+        cells = [_sql_values(values[f]) for f in fields]
+        rows = (
+            (rid, wave, _sql_value(u), channel, name, *(c[k] for c in cells))
+            for k, (rid, u) in enumerate(zip(ids, units, strict=True))
+        )
+        quoted = ", ".join(_q(c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows)
+
+    def _ensure_answers_table(self, bank: Bank) -> None:
+        table = answers_table(bank.id)
+        have = {r[1] for r in self.db.execute(f"PRAGMA table_info({_q(table)})")}
+        if not have:
+            self.db.execute(
+                f"CREATE TABLE {_q(table)} (response_id INTEGER PRIMARY KEY "
+                "REFERENCES responses(id), wave TEXT NOT NULL, unit INTEGER, channel TEXT, "
+                "source TEXT)"
+            )
+            have = {"response_id", "wave", "unit", "channel", "source"}
+        for f in bank.fields:
+            if f.id not in have:
+                kind = "TEXT" if f.kind in ("text", "other") else "REAL"
+                self.db.execute(f"ALTER TABLE {_q(table)} ADD COLUMN {_q(f.id)} {kind}")
+
+    def _codebook(self, bank: Bank, version: int) -> None:
+        rows = []
+        for f in bank.fields:
+            question = bank.question(f.question).text
+            options = f.options or ((f.option,) if f.option else ())
+            if f.kind == "flag":
+                options = ()
+                rows += [(f.id, question, f.kind, 1, "选中"), (f.id, question, f.kind, 0, "未选")]
+            rows += [(f.id, question, f.kind, o.code, o.label) for o in options]
+            if not options and f.kind != "flag":
+                rows.append((f.id, question, f.kind, None, f.label))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO codebook (bank_id, bank_version, field, question, kind, code, "
+            "label) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(bank.id, version, *r) for r in rows],
+        )
+
     def add_duplicates(self, rows: Iterable[tuple]) -> None:
         """Insert duplicates: (source, sheet, row, duplicate_of, reason)."""
         self.db.executemany(
@@ -309,6 +388,31 @@ class _Transaction:
             self.store.db.execute("COMMIT")
         else:
             self.store.db.execute("ROLLBACK")
+
+
+def answers_table(bank_id: str) -> str:
+    """The SQL table holding a bank's answers: ``answers_<bank id>``."""
+    return f"answers_{bank_id}"
+
+
+def _q(name: str) -> str:
+    """A SQL identifier, quoted (field ids are letters, digits and underscores)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else (int(v) if float(v).is_integer() else float(v))
+    return v
+
+
+def _sql_values(column: np.ndarray) -> list[Any]:
+    """One answer column as SQLite values: NaN -> NULL, whole floats as integers (codes)."""
+    if column.dtype.kind == "f":
+        return [_sql_value(v) for v in column.tolist()]
+    return [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in column]
 
 
 def _is_sqlite(path: Path) -> bool:
