@@ -61,11 +61,12 @@ def test_xlsx_keeps_a_long_answer_whole(tmp_path: Path, ingest_bank) -> None:
     out = export_responses(frame, ingest_bank, tmp_path / "答卷.xlsx")
     wb = load_workbook(out)
     ws = wb["答卷"]
-    col = [c.value for c in ws[1]].index("B6") + 1
-    cell = ws.cell(row=3, column=col).value
+    assert ws.cell(row=1, column=1).value == "答卷编号"  # the Chinese heading above the ids
+    col = [c.value for c in ws[2]].index("B6") + 1
+    cell = ws.cell(row=4, column=col).value
     assert cell == LONG[:PART] + f"……（共 {len(LONG):,} 个字符，全文见“{LONG_SHEET}”工作表）"
-    assert ws.cell(row=4, column=col).value == "#DIV/0!"
-    assert ws.cell(row=4, column=col).data_type == "s"
+    assert ws.cell(row=5, column=col).value == "#DIV/0!"
+    assert ws.cell(row=5, column=col).data_type == "s"
     rows = list(wb[LONG_SHEET].iter_rows(min_row=2, values_only=True))
     assert [r[:3] for r in rows] == [(2, "B6", k) for k in range(1, len(rows) + 1)]
     assert "".join(r[3] for r in rows) == LONG
@@ -96,3 +97,20 @@ def test_csv_export_of_error_values(tmp_path: Path, ingest_bank) -> None:
         cells = [c for row in csv.reader(f) for c in row]
     assert "'#N/A" in cells and "'#DIV/0!" in cells and "普通" in cells
     assert "#N/A" not in cells and "#DIV/0!" not in cells
+
+
+def test_labels_instead_of_codes_and_the_codebook_names_questions(
+    tmp_path: Path, ingest_bank
+) -> None:
+    from surveytool.store.export import codebook
+
+    frame = frame_with(ingest_bank, ["短回答"])
+    single = next(f for f in ingest_bank.fields if f.kind == "single")
+    first = single.options[0]
+    frame[single.id] = pd.Series([first.code], dtype=frame[single.id].dtype)
+    text = export_responses(frame, ingest_bank, tmp_path / "a.csv", labels=True).read_text(
+        "utf-8-sig"
+    )
+    assert first.label in text.splitlines()[1].split(",")
+    rows = codebook(ingest_bank)
+    assert rows[1][1] == ingest_bank.question(rows[1][0]).text  # the question, not its id

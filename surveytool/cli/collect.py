@@ -106,7 +106,9 @@ def cmd_responses(args: argparse.Namespace) -> int:
     if args.output:
         from surveytool.store.export import pii_columns
 
-        out = export_responses(frame, bank, args.output, include_pii=args.include_pii)
+        out = export_responses(
+            frame, bank, args.output, include_pii=args.include_pii, labels=args.labels
+        )
         echo(f"已导出 {len(frame)} 份答卷：{out}")
         from surveytool.store.export import LONG_SHEET, overlong
 
@@ -165,6 +167,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("responses", help="导出有效答卷 / export clean answers")
     bank_and_store(p)
     p.add_argument("--wave", default=None, help="只导出某一轮次")
-    p.add_argument("-o", "--output", help="输出 .xlsx 或 .csv（含编码说明）")
+    p.add_argument("-o", "--output", help="输出 .xlsx、.csv 或 .sav（含编码说明）")
+    p.add_argument("--labels", action="store_true", help="写选项文字而不是代码（.xlsx、.csv）")
     p.add_argument("--include-pii", action="store_true", help="同时导出标为个人信息（pii）的字段")
     p.set_defaults(func=cmd_responses)

@@ -1,4 +1,5 @@
-"""Exporting the clean answers: .xlsx (with a codebook sheet) or .csv (spreadsheet-safe).
+"""Exporting the clean answers: .xlsx (question text above the field ids, with a codebook
+sheet), .csv (spreadsheet-safe) or .sav; option labels instead of codes on request.
 
 Respondent text is always written as text: never as a formula or an error value in xlsx,
 and in CSV any value a spreadsheet would evaluate (:func:`~surveytool.forms.xlsx.evaluated`:
@@ -38,8 +39,22 @@ def overlong(frame: pd.DataFrame) -> int:
     return int(sum((text[c].str.len() > MAX_CELL_TEXT).sum() for c in text.columns))
 
 
+META_HEADERS = {
+    "response_id": "答卷编号",
+    "wave": "调查轮次",
+    "bank_version": "题库版本",
+    "source": "来源文件",
+    "sheet": "工作表",
+    "row": "行",
+    "rid": "问卷编号",
+    "unit": "单位代码",
+    "channel": "回收渠道",
+}
+
+
 def codebook(bank: Bank) -> list[list[object]]:
-    """Rows of the codebook: field, question, kind, label, code, code label."""
+    """Rows of the codebook: field, question text, kind, what the column holds, code, code
+    label."""
     rows: list[list[object]] = [["字段", "题目", "类型", "说明", "代码", "代码含义"]]
     kinds = {
         "single": "单选",
@@ -51,7 +66,7 @@ def codebook(bank: Bank) -> list[list[object]]:
         "other": "其他（文字）",
     }
     for f in bank.fields:
-        rows.append([f.id, f.question, kinds[f.kind], f.label, None, None])
+        rows.append([f.id, bank.question(f.question).text, kinds[f.kind], f.label, None, None])
         for o in f.options:
             rows.append([f.id, None, None, None, o.code, o.label])
     return rows
@@ -62,13 +77,33 @@ def pii_columns(bank: Bank) -> list[str]:
     return [f.id for f in bank.fields if bank.question(f.question).pii]
 
 
+def with_labels(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
+    """``frame`` with the codes of single-choice and scale answers replaced by their option
+    labels (multi-choice flags stay 1/0, ranks and numbers stay numbers)."""
+    out = frame.copy()
+    for f in bank.fields:
+        if f.id in out.columns and f.kind in ("single", "likert"):
+            names = {o.code: o.label for o in f.options}
+            codes = pd.to_numeric(out[f.id].astype(object), errors="coerce")
+            out[f.id] = [names.get(int(c)) if c == c else None for c in codes]
+    return out
+
+
 def export_responses(
-    frame: pd.DataFrame, bank: Bank, path: str | Path, include_pii: bool = False
+    frame: pd.DataFrame,
+    bank: Bank,
+    path: str | Path,
+    include_pii: bool = False,
+    labels: bool = False,
 ) -> Path:
     """Write answers (from load_answers) to .xlsx, .csv or .sav; returns the path. Fields of
-    questions marked ``pii`` are left out unless ``include_pii``."""
+    questions marked ``pii`` are left out unless ``include_pii``; with ``labels`` (.xlsx and
+    .csv), option labels are written instead of codes. An .xlsx has two header rows: the
+    question (in Chinese) above the field id."""
     if not include_pii:
         frame = frame.drop(columns=[c for c in pii_columns(bank) if c in frame.columns])
+    if labels and Path(path).suffix.lower() != ".sav":  # .sav keeps codes and value labels
+        frame = with_labels(frame, bank)
     out = Path(path)
     write = {".csv": _csv, ".xlsx": _xlsx, ".sav": _sav}.get(out.suffix.lower())
     if write is None:
@@ -114,6 +149,8 @@ def _xlsx(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
     characters (join them in order), its cell on 答卷 holding the beginning and a note."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("答卷")
+    ws.freeze_panes = "B3"
+    ws.append([literal_cell(ws, _heading(bank, c)) for c in frame.columns])
     ws.append([literal_cell(ws, c) for c in frame.columns])
     columns = list(frame.columns)
     long: list[list[object]] = []
@@ -131,6 +168,17 @@ def _xlsx(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
     for row in codebook(bank):
         cb.append([literal_cell(cb, v) for v in row])
     return save_atomic(wb, out)
+
+
+def _heading(bank: Bank, column: str) -> str:
+    """The Chinese heading of an export column: the field's label (question text, with the
+    item or option), or the meaning of a bookkeeping column."""
+    if column in META_HEADERS:
+        return META_HEADERS[column]
+    try:
+        return bank.field(column).label
+    except KeyError:
+        return column
 
 
 def _parts(values: list, columns: list, j: int, text: str) -> list[list[object]]:

@@ -10,10 +10,11 @@ from surveytool.bank.model import Bank
 
 
 def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
-    """Answers (from load_answers) as .sav with variable and value labels."""
+    """Answers (from load_answers) as .sav with variable and value labels; 不清楚-type codes
+    are declared user-missing, as SPSS expects."""
     import pyreadstat
 
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, pd.Series] = {}  # built whole, then one DataFrame (no fragmentation)
     for col in ("response_id", "wave", "source", "rid"):
         if col in frame.columns:
             out[col] = (
@@ -28,6 +29,7 @@ def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
         "rid": "问卷编号",
     }
     value_labels: dict[str, dict[float, str]] = {}
+    missing: dict[str, list[float]] = {}
     for f in bank.fields:
         if f.id not in frame.columns:  # left out on purpose (personal data)
             continue
@@ -39,12 +41,16 @@ def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
         column_labels[f.id] = f.label[:250]
         if f.options:
             value_labels[f.id] = {float(o.code): o.label for o in f.options}
+            if f.missing_codes:
+                missing[f.id] = [float(c) for c in f.missing_codes]
         elif f.kind == "flag":
             value_labels[f.id] = {1.0: "选中", 0.0: "未选"}
+    table = pd.DataFrame(out, index=frame.index)
     pyreadstat.write_sav(
-        out,
+        table,
         str(path),
-        column_labels=[column_labels.get(c, c) for c in out.columns],
+        column_labels=[column_labels.get(c, c) for c in table.columns],
         variable_value_labels=value_labels,
+        missing_ranges=missing or None,
     )
     return path
