@@ -13,18 +13,6 @@ from surveytool.cli.common import bank_and_store, echo
 from surveytool.errors import UsageError, problem
 
 
-def _progress(done: int, total: int, name: str) -> None:
-    if total >= 10 and sys.stderr.isatty():
-        width = 30
-        filled = width * done // total
-        print(
-            f"\r回收中 [{'█' * filled}{'·' * (width - filled)}] {done}/{total} {name[:30]:<30}",
-            end="" if done < total else "\n",
-            file=sys.stderr,
-            flush=True,
-        )
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest returned files into the store."""
     from surveytool.ingest import ingest
@@ -34,9 +22,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     options = ReadOptions(args.source, Path(args.mapping) if args.mapping else None, args.encoding)
     if options.mapping is not None and not options.mapping.is_file():
         raise UsageError(problem("file_not_found", path=str(options.mapping)))
-    summary = ingest(
-        args.files, bank, args.store, wave=args.wave, progress=_progress, options=options
-    )
+    from surveytool.cli.progress import ProgressBar
+
+    bar = None if args.json else ProgressBar()  # on a terminal only
+    summary = ingest(args.files, bank, args.store, wave=args.wave, progress=bar, options=options)
     if args.json:
         echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:

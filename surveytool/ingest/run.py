@@ -30,8 +30,6 @@ from surveytool.store.db import Store
 
 BATCH = 250  # respondent forms validated together
 
-Progress = Callable[[int, int, str], None]
-
 
 @dataclass
 class IngestSummary:
@@ -97,57 +95,100 @@ class IngestSummary:
         }
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where an ingest run is: files done of ``total`` (read and written, skipped or
+    refused), answers accepted so far, and the file done last."""
+
+    done: int
+    total: int
+    accepted: int
+    name: str
+
+
 def ingest(
     targets: list[str | Path],
     bank: Bank,
     store_path: str | Path = "survey.db",
     wave: str = "首轮",
-    progress: Progress | None = None,
+    progress: Callable[[Progress], None] | None = None,
     options: ReadOptions | None = None,
 ) -> IngestSummary:
     """Ingest files and folders into the store; returns what happened to each file.
 
-    Never raises for a bad returned file: its problems are in the summary. Raises
-    IngestError only when the store itself cannot be used. ``options`` says how to read
-    platform exports (source, mapping file, 问卷星 encoding).
+    Files are read on every core (one reader worker each) and written in the order given,
+    one transaction per file. Never raises for a bad returned file: its problems are in the
+    summary. Raises IngestError only when the store itself cannot be used. ``options`` says
+    how to read platform exports (source, mapping file, 问卷星 encoding); ``progress`` is
+    called as files are done.
     """
     options = options or ReadOptions()
     paths = fs.discover([Path(t) for t in targets])
-    pairs = wjx_pairs(paths)
     summary = IngestSummary(bank.id, wave, str(store_path), [])
     if bank.role_fields("unit"):
         summary.unit_labels = {o.code: o.label for o in bank.role_fields("unit")[0].options}
-    with SafeReader(bank, Expected(bank)) as reader, Store(store_path) as store:
+    with (
+        SafeReader(bank, Expected(bank), files=len(paths)) as reader,
+        Store(store_path) as store,
+    ):
         with store.transaction():  # a store from before answers_<bank> existed: filled in
             sync_sql(store, bank)
         run = Writer(bank, store, wave)
-        seen: dict[str, str] = {}  # sha256 -> file name, within this run
+        tick = _Ticker(summary, len(paths), progress)
         batch: list[tuple[Path, str, Table, FileResult]] = []
-        for k, path in enumerate(paths, start=1):
-            shown = fs.display_name(path.name)
-            if progress:
-                progress(k, len(paths), shown)
-            result = FileResult(shown, fs.display_name(path), "ingested")
-            summary.files.append(result)
-            if path in pairs.values():
-                result.status = "paired"
-                code = next(c for c, t in pairs.items() if t == path)
-                other = fs.display_name(code.name)
-                result.problems.append(problem("paired_text", file=shown, kind=KIND, other=other))
+        for (path, sha, result), outcome in reader.read_all(
+            _jobs(paths, run, summary, options, tick)
+        ):
+            table = _open(run, path, sha, result, outcome)
+            if table is None:
+                tick(result)
                 continue
-            table_sha = _open(run, path, reader, result, seen, options, pairs.get(path))
-            if table_sha is None:
-                continue
-            table, sha = table_sha
             batch.append((path, sha, table, result))
             if table.kind != "respondent" or len(batch) >= BATCH:
-                _flush(run, batch)
+                _flush(run, batch, tick)
                 batch = []
-        _flush(run, batch)
+        _flush(run, batch, tick)
         if run.rejects:
             folder = Path(store_path).resolve().parent
             summary.rejects_file = str(write_rejects(run.rejects, bank, folder))
     return summary
+
+
+class _Ticker:
+    """Calls ``progress`` as files are done."""
+
+    def __init__(self, summary: IngestSummary, total: int, progress):
+        self.summary, self.total, self.progress = summary, total, progress
+        self.done = self.accepted = 0
+
+    def __call__(self, result: FileResult) -> None:
+        self.done += 1
+        self.accepted += result.accepted
+        if self.progress:
+            self.progress(Progress(self.done, self.total, self.accepted, result.name))
+
+
+def _jobs(paths: list[Path], run: Writer, summary: IngestSummary, options: ReadOptions, tick):
+    """(path, options, pair, (path, sha256, result)) of each file to read, in order; the
+    files not to read (missing, paired, already ingested) are recorded and done here."""
+    pairs = wjx_pairs(paths)
+    paired = {t: c for c, t in pairs.items()}
+    seen: dict[str, str] = {}  # sha256 -> file name, within this run
+    for path in paths:
+        shown = fs.display_name(path.name)
+        result = FileResult(shown, fs.display_name(path), "ingested")
+        summary.files.append(result)
+        if path in paired:
+            result.status = "paired"
+            other = fs.display_name(paired[path].name)
+            result.problems.append(problem("paired_text", file=shown, kind=KIND, other=other))
+            tick(result)
+            continue
+        sha = _fingerprint(run, path, result, seen)
+        if sha is None:
+            tick(result)
+            continue
+        yield path, options, pairs.get(path), (path, sha, result)
 
 
 _WJX_NEW = re.compile(r"^(\d+)_按(文本|序号|分数)_")
@@ -176,22 +217,14 @@ def wjx_pairs(paths: list[Path]) -> dict[Path, Path]:
 REJECTED_FORM = "form_fields_lost"  # a respondent form whose answers cannot be located
 
 
-def _open(
-    run: Writer,
-    path: Path,
-    reader: SafeReader,
-    result: FileResult,
-    seen: dict[str, str],
-    options: ReadOptions,
-    pair: Path | None,
-) -> tuple[Table, str] | None:
-    """Read one file, or record why not. Returns (table, sha256) or None."""
+def _fingerprint(run: Writer, path: Path, result: FileResult, seen: dict[str, str]) -> str | None:
+    """The file's sha256 when it is to be read; None (and ``result`` says why) when it is
+    missing, already ingested, or the same bytes as a file earlier in this run."""
     if not path.is_file():
         result.status = "failed"
         result.problems.append(problem("file_not_found", path=result.path))
         return None
     sha = fs.sha256(path)
-    known = run.store.known_source(sha, run.bank.id)
     if sha in seen:
         result.status = "known"
         result.problems.append(
@@ -199,27 +232,35 @@ def _open(
         )
         return None
     seen[sha] = result.name
+    known = run.store.known_source(sha, run.bank.id)
     if known:
         result.status = "known"
         result.problems.append(
             problem("already_ingested", file=result.name, kind=KIND, when=known[0], wave=known[1])
         )
         return None
-    try:
-        table = reader.read(path, options, pair)
-    except FileRejectedError as exc:
-        if exc.problems[0].code == REJECTED_FORM:
-            run.reject_file(path, sha, exc.problems, result)  # says so itself
+    return sha
+
+
+def _open(
+    run: Writer, path: Path, sha: str, result: FileResult, outcome: Table | FileRejectedError
+) -> Table | None:
+    """A file as the reader worker gave it back: its Table, or None when it was refused
+    (``result`` says why; a respondent form whose answers are lost is stored as rejected)."""
+    if isinstance(outcome, FileRejectedError):
+        if outcome.problems[0].code == REJECTED_FORM:
+            run.reject_file(path, sha, outcome.problems, result)  # says so itself
         else:
             result.status = "failed"
-            result.problems.extend(exc.problems)
+            result.problems.extend(outcome.problems)
         return None
-    result.kind = table.kind
-    result.problems.extend(table.problems)
-    return table, sha
+    result.kind = outcome.kind
+    result.problems.extend(outcome.problems)
+    return outcome
 
 
-def _flush(run: Writer, batch: list[tuple[Path, str, Table, FileResult]]) -> None:
+def _flush(run: Writer, batch: list[tuple[Path, str, Table, FileResult]], tick) -> None:
+    """Validate a batch of tables together, then write each file in its own transaction."""
     if not batch:
         return
     tables = [t for _, _, t, _ in batch]
@@ -230,3 +271,4 @@ def _flush(run: Writer, batch: list[tuple[Path, str, Table, FileResult]]) -> Non
         end = start + len(table.frame)
         run.write(path, sha, table, prepared, np.arange(start, end), result)
         start = end
+        tick(result)

@@ -1,0 +1,292 @@
+"""The reader workers: one per core, each file read in one of them, answers handed back in
+the order the files were given.
+
+Every worker is a fresh interpreter (``python -m surveytool.ingest.sandbox``, see there why
+not multiprocessing) talking over a socket pair; its stdout and stderr go to a log file, so
+a reader's crash report never reaches the user's terminal. Workers are kept between
+ingests (their start-up, ~1 s of imports, is paid once per process) and stopped at exit.
+
+:class:`Reads` sends files ahead to every worker (up to :data:`AHEAD` each, and beyond the
+first at most :data:`AHEAD_BYTES` in all), so a worker never waits while the caller
+validates and writes: on a 2-core machine both cores read while the caller works. A worker
+that dies or does not answer in time costs only the file it was reading (rejected with our
+message and the reason found by an exact scan when there is one); the files queued behind
+it go to a fresh worker, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from surveytool.errors import problem
+from surveytool.ingest import files as fs
+from surveytool.ingest import memory
+from surveytool.ingest.table import KIND, FileRejectedError
+
+BASE_SECONDS = 120  # per file, plus PER_MB_SECONDS per MB of the file
+PER_MB_SECONDS = 20
+START_SECONDS = 120  # the worker's imports
+AHEAD = 64  # files sent to one worker before it has answered the first
+AHEAD_BYTES = 32 * 2**20  # ... and, beyond one file per worker, at most this many bytes
+ENV_READERS = "SURVEYTOOL_READERS"  # how many workers (default: one per core)
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding surveytool/
+
+
+def pool_size() -> int:
+    """How many reader workers: ``SURVEYTOOL_READERS`` when set, else ``os.cpu_count()``."""
+    given = os.environ.get(ENV_READERS, "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return max(os.cpu_count() or 1, 1)
+
+
+@dataclass(eq=False)
+class Job:
+    """One request: ``msg`` for the worker about ``path``; ``key`` is the caller's own."""
+
+    path: Path
+    msg: tuple
+    key: Any = None
+    size: int = 0
+    damaged: str | None = None  # a large XML part found damaged by the caller's check
+    outcome: Any = None  # the value, or the FileRejectedError
+    done: bool = False
+
+
+class _Worker:
+    """A worker process, its connection, its log file, the bank it holds and the jobs sent
+    to it and not yet answered (the first is the one it is reading)."""
+
+    def __init__(self) -> None:
+        fd, self.log = tempfile.mkstemp(prefix="surveytool-reader-", suffix=".log")
+        os.close(fd)
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, **memory.WORKER_ENV}
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])]
+        )
+        with Path(self.log).open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "surveytool.ingest.sandbox", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.bank_token: int | None = None
+        self.sent: deque[Job] = deque()
+        self.since = 0.0  # when the first job of ``sent`` became the one being read
+        self.room: int | None = None  # the memory ceiling the worker set for that job
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, gently: bool = True) -> None:
+        if gently and self.alive():
+            try:
+                self.conn.send(None)
+                self.proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait(5)
+        self.conn.close()
+        Path(self.log).unlink(missing_ok=True)
+
+
+# Idle workers, shared by every ingest of this process; a worker in use belongs to one
+# Reads only (two ingests in two threads take two sets of workers).
+_LOCK = threading.Lock()
+_IDLE: list[_Worker] = []
+
+
+def take() -> _Worker:
+    """An idle live worker, or a new one."""
+    with _LOCK:
+        while _IDLE:
+            w = _IDLE.pop()
+            if w.alive():
+                return w
+            w.stop(gently=False)
+    return _Worker()
+
+
+def give_back(w: _Worker) -> None:
+    """Return a worker after use: kept when alive with nothing pending, else stopped."""
+    if w.sent or not w.alive():
+        w.sent.clear()
+        w.stop(gently=False)
+        return
+    with _LOCK:
+        _IDLE.append(w)
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop the idle workers (at exit)."""
+    with _LOCK:
+        idle = list(_IDLE)
+        _IDLE.clear()
+    for w in idle:
+        w.stop()
+
+
+class Reads:
+    """A reading session on up to ``workers`` workers. ``setup`` is sent once to each
+    worker before its first job (the bank); use as a context manager."""
+
+    def __init__(self, setup: tuple | None, token: int | None, workers: int = 1):
+        self.setup, self.token = setup, token
+        self.size = max(1, min(workers, pool_size()))
+        self.workers = [take() for _ in range(self.size)]
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[Job]:
+        """Each job once done (``outcome`` set), in the order given. A job's outcome is a
+        FileRejectedError (ours) when the file is refused, damaged, crashes or hangs."""
+        feed = iter(jobs)
+        order: deque[Job] = deque()
+        waiting: Job | None = None
+        while True:
+            while True:
+                waiting = waiting or next(feed, None)
+                w = self._room(waiting) if waiting else None
+                if w is None:
+                    break
+                self._send(w, waiting)
+                order.append(waiting)
+                waiting = None
+            if not order:
+                return
+            if order[0].done:
+                yield order.popleft()
+                continue
+            self._receive()
+
+    def _room(self, job: Job) -> _Worker | None:
+        """The worker to send ``job`` to now, or None while all have enough to do."""
+        w = min(self.workers, key=lambda x: len(x.sent))
+        if not w.sent:
+            return w
+        queued = sum(j.size for x in self.workers for j in list(x.sent)[1:])
+        if len(w.sent) < AHEAD and queued + job.size <= AHEAD_BYTES:
+            return w
+        return None
+
+    def _send(self, w: _Worker, job: Job) -> None:
+        if w.bank_token != self.token and self.setup is not None:
+            w.conn.send(self.setup)
+            w.bank_token = self.token
+        try:
+            job.size = job.path.stat().st_size
+        except OSError:
+            job.size = 0
+        w.conn.send(job.msg)
+        if not w.sent:
+            w.since, w.room = time.monotonic(), None
+        w.sent.append(job)
+        # smaller files cannot hold a part above WELLFORMED_MAX that passes the ratio check
+        if job.path.suffix.lower() in (".xlsx", ".xlsm") and job.size > fs.SMALLEST_LARGE:
+            job.damaged = fs.large_parts_reason(job.path)  # while a worker reads it
+
+    def _receive(self) -> None:
+        """Wait for the next message from any busy worker, or for one to run out of time."""
+        busy = [w for w in self.workers if w.sent]
+        now = time.monotonic()
+        due = min(w.since + _timeout(w.sent[0]) + START_SECONDS for w in busy)
+        ready = wait([w.conn for w in busy], max(0.0, due - now))
+        if not ready:
+            for w in busy:
+                if time.monotonic() >= w.since + _timeout(w.sent[0]) + START_SECONDS:
+                    job = w.sent[0]
+                    seconds = int(_timeout(job))
+                    self._lost(w, problem("file_reader_timeout", **_about(job), seconds=seconds))
+            return
+        for w in busy:
+            if w.conn not in ready:
+                continue
+            try:
+                answer = w.conn.recv()
+            except (EOFError, OSError):
+                detail = _why(w.sent[0].path, w.room)
+                self._lost(w, problem("file_reader_crashed", **_about(w.sent[0]), detail=detail))
+                continue
+            if answer[0] == "cap":  # the ceiling set for the file it reads (memory.cap)
+                w.room = answer[1]
+                continue
+            job = w.sent.popleft()
+            job.outcome, job.done = _outcome(job, answer), True
+            w.since, w.room = time.monotonic(), None
+
+    def _lost(self, w: _Worker, reason: Any) -> None:
+        """Worker ``w`` died or hung on its first job: that file is rejected for ``reason``;
+        a fresh worker takes its place and the jobs queued behind."""
+        job = w.sent.popleft()
+        job.outcome, job.done = FileRejectedError([reason]), True
+        rest = list(w.sent)
+        w.sent.clear()
+        w.stop(gently=False)
+        fresh = _Worker()
+        self.workers[self.workers.index(w)] = fresh
+        for j in rest:
+            self._send(fresh, j)
+
+    def close(self) -> None:
+        """Give the workers back; one with unanswered jobs (an error or Ctrl-C in the
+        caller) is stopped, so no stale answer reaches a later request."""
+        for w in self.workers:
+            give_back(w)
+        self.workers = []
+
+    def __enter__(self) -> Reads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _timeout(job: Job) -> float:
+    return BASE_SECONDS + PER_MB_SECONDS * job.size / 2**20
+
+
+def _about(job: Job) -> dict[str, str]:
+    return {"file": job.path.name, "kind": KIND}
+
+
+def _outcome(job: Job, answer: tuple) -> Any:
+    kind, value = answer
+    if job.damaged and kind == "ok":
+        return FileRejectedError([problem("file_unreadable", **_about(job), detail=job.damaged)])
+    if kind == "ok":
+        return value
+    if kind == "rejected":
+        return FileRejectedError(value)
+    return FileRejectedError([problem("file_reader_failed", **_about(job), detail=value)])
+
+
+def _why(path: Path, room: int | None = None) -> str:
+    """The reason a reader died: a sheet too large, found by an exact scan, or else the
+    memory ceiling the worker had set for the file (the likeliest cause)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        reason = fs.scan_extent(path)
+        if reason:
+            return reason
+    if room:
+        return f"读取所需的内存多半超过了为这个文件设定的上限 {room // 2**20:,} MB"
+    return "文件可能已损坏或内容异常"
