@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import coordinate_to_tuple
+from openpyxl.utils import coordinate_to_tuple as _coordinate_to_tuple
 
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
@@ -83,6 +84,12 @@ def restore(frame: pd.DataFrame, errors: list, header_row: int | None) -> pd.Dat
     return frame
 
 
+@lru_cache(maxsize=65536)
+def coordinate_to_tuple(ref: str) -> tuple[int, int]:
+    """(row, column) of an Excel reference, remembered: a form's cells repeat in every file."""
+    return _coordinate_to_tuple(ref)
+
+
 def value_at(grid: np.ndarray, first_col: int, ref: str) -> Any:
     """The value at Excel cell ``ref`` of a grid read from row 1 (None outside the grid)."""
     row, col = coordinate_to_tuple(ref)
@@ -108,8 +115,8 @@ def locate_respondent(
     first_col: int,
     bank: Bank,
     structure: FormStructure,
-    stored: str,
     expected: FormStructure,
+    sums: tuple[str, str],
     shown: str,
     sheet: str,
 ) -> tuple[dict[str, str], list[Problem]]:
@@ -120,7 +127,9 @@ def locate_respondent(
     field cannot be located exactly once.
     """
     where_a = _column_a(grid, first_col)
-    intact = stored == structure.checksum == expected.checksum
+    stored, expected_sum = sums  # the checksum in the file, and the expected one
+    own = expected_sum if structure is expected else structure.checksum
+    intact = stored == own == expected_sum
     recorded = {e.field: e.cell for e in structure.entries}
     if intact and all(
         where_a.get(fid) == [coordinate_to_tuple(ref)[0]] for fid, ref in recorded.items()

@@ -175,6 +175,7 @@ class Reads:
             if not order:
                 return
             if order[0].done:
+                self._receive(block=False)  # keep answers flowing: a full socket stalls a worker
                 yield order.popleft()
                 continue
             self._receive()
@@ -205,13 +206,16 @@ class Reads:
         if job.path.suffix.lower() in (".xlsx", ".xlsm") and job.size > fs.SMALLEST_LARGE:
             job.damaged = fs.large_parts_reason(job.path)  # while a worker reads it
 
-    def _receive(self) -> None:
-        """Wait for the next message from any busy worker, or for one to run out of time."""
+    def _receive(self, block: bool = True) -> None:
+        """Take the messages waiting from busy workers; with ``block``, wait for at least one
+        or for a worker to run out of time."""
         busy = [w for w in self.workers if w.sent]
+        if not busy:
+            return
         now = time.monotonic()
         due = min(w.since + _timeout(w.sent[0]) + START_SECONDS for w in busy)
-        ready = wait([w.conn for w in busy], max(0.0, due - now))
-        if not ready:
+        ready = wait([w.conn for w in busy], max(0.0, due - now) if block else 0)
+        if not ready and block:
             for w in busy:
                 if time.monotonic() >= w.since + _timeout(w.sent[0]) + START_SECONDS:
                     job = w.sent[0]

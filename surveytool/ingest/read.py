@@ -26,11 +26,18 @@ class Expected(dict):
     def __init__(self, bank: Bank):
         super().__init__()
         self.bank = bank
+        self.sums: dict[str, str] = {}
 
     def __missing__(self, layout: str) -> FormStructure:
         build = build_respondent if layout == "respondent" else build_collection
         self[layout] = build(self.bank)[1]
         return self[layout]
+
+    def checksum(self, layout: str) -> str:
+        """The checksum of ``self[layout]``, computed once (0.7 ms each time otherwise)."""
+        if layout not in self.sums:
+            self.sums[layout] = self[layout].checksum
+        return self.sums[layout]
 
 
 def read_table(

@@ -71,7 +71,7 @@ def read_excel_file(
     if props.get("format") == FORMAT and props.get("bank_id") not in (None, bank.id):
         raise fail("form_other_bank", shown, other=props["bank_id"], bank=bank.id)
     layout = props.get("layout", "")
-    if layout in LAYOUTS and props.get("checksum") == expected[layout].checksum:
+    if layout in LAYOUTS and props.get("checksum") == expected.checksum(layout):
         # the fast path: an unedited form of this bank version, known without its hidden sheet
         return _dispatch(book, shown, bank, expected[layout], props["checksum"], expected)
     if META_SHEET in book.sheet_names:
@@ -88,10 +88,11 @@ def _dispatch(
     bank: Bank,
     structure: FormStructure,
     stored: str,
-    expected: dict[str, FormStructure],
+    expected,  # read.Expected: layout -> structure, with .checksum(layout)
 ) -> Table:
     if structure.layout == "respondent":
-        return _respondent(book, shown, bank, structure, stored, expected["respondent"])
+        sums = (stored, expected.checksum("respondent"))
+        return _respondent(book, shown, bank, structure, sums, expected["respondent"])
     return _collection(book, shown, bank, structure)
 
 
@@ -141,12 +142,18 @@ def _meta(book: fastexcel.ExcelReader, shown: str) -> tuple[FormStructure, str]:
 
 
 def _respondent(
-    book, shown: str, bank: Bank, structure: FormStructure, stored: str, expected: FormStructure
+    book,
+    shown: str,
+    bank: Bank,
+    structure: FormStructure,
+    sums: tuple[str, str],
+    expected: FormStructure,
 ) -> Table:
+    """A respondent form; ``sums``: the checksum stored in the file, and the expected one."""
     sheet = structure.entries[0].sheet if structure.entries else "问卷"
     grid, first_col = _grid(book, sheet, shown, schema_sample_rows=None)
     refs, warnings = cells.locate_respondent(
-        grid, first_col, bank, structure, stored, expected, shown, sheet
+        grid, first_col, bank, structure, expected, sums, shown, sheet
     )
     ids = [f.id for f in bank.fields]
     row = np.empty((1, len(ids)), dtype=object)

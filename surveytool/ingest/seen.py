@@ -16,7 +16,7 @@ import pandas as pd
 from surveytool.ingest.table import Table, where_text
 
 
-@dataclass
+@dataclass(eq=False)
 class _Segment:
     keys: np.ndarray
     table: Table
@@ -27,34 +27,44 @@ class _Segment:
 
 
 class SeenIndex:
-    """Keys seen so far -> their first response."""
+    """Keys seen so far -> their first response. Every key is also in one set, so asking
+    which keys of a file are known costs that file's keys, not all keys seen (one set
+    update per file, and one per segment: a C loop, not a Python one)."""
 
     def __init__(self, entries: dict[str, list]):
         self.entries = entries
         self.segments: list[_Segment] = []
+        self.known: set = set(entries)
+        self.first: dict = {}  # key -> (segment, k), for keys of segments, built on demand
+        self.indexed = 0  # segments in ``first`` so far
 
     def isin(self, keys: np.ndarray) -> np.ndarray:
         """Which ``keys`` are already known (vectorised)."""
-        known = list(self.entries)
-        for s in self.segments:
-            known.extend(s.keys.tolist())
-        return pd.Series(keys, dtype=object).isin(known).to_numpy()
+        if len(keys) < 64:
+            return np.fromiter((k in self.known for k in keys.tolist()), bool, len(keys))
+        return pd.Series(keys, dtype=object).isin(self.known).to_numpy()
 
     def get(self, key: str) -> list | None:
         """The entry of ``key``, or None."""
         entry = self.entries.get(key)
         if entry is not None:
             return entry
-        for s in self.segments:
-            hit = np.flatnonzero(s.keys == key)
-            if len(hit):
-                k = int(hit[0])
-                return [int(s.ids[s.pos[k]]), (s.table, int(s.rows[k])), s.hashes[k]]
-        return None
+        if key not in self.known:
+            return None
+        for s in self.segments[self.indexed :]:  # index the segments added since
+            for k, x in enumerate(s.keys.tolist()):
+                self.first.setdefault(x, (s, k))
+        self.indexed = len(self.segments)
+        found = self.first.get(key)
+        if found is None:
+            return None
+        s, k = found
+        return [int(s.ids[s.pos[k]]), (s.table, int(s.rows[k])), s.hashes[k]]
 
     def add(self, key: str, entry: list) -> None:
         """Register one key (first occurrence wins)."""
         self.entries.setdefault(key, entry)
+        self.known.add(key)
 
     def add_segment(
         self,
@@ -70,6 +80,7 @@ class SeenIndex:
         ``ids[pos[k]]`` (``ids`` may be filled in later)."""
         if len(keys):
             self.segments.append(_Segment(keys, table, rows, ids, pos, hashes))
+            self.known.update(keys.tolist())
 
 
 def where(entry: list) -> str:

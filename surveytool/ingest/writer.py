@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
@@ -27,7 +28,7 @@ from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.table import KIND, Table
 from surveytool.ingest.validate import Checked, Issue, to_problem
-from surveytool.store.db import Store, dumps, encode_answers
+from surveytool.store.db import Store, answers_arrow, dumps, encode_table, sql_matrix
 
 MIN_ANSWERS = 5
 
@@ -74,12 +75,15 @@ def answer_counts(columns: list[np.ndarray]) -> np.ndarray:
 
 @dataclass
 class Prepared:
-    """A checked batch with its clean values, hashes, answer counts and issues by row."""
+    """A checked batch with its clean values, hashes, answer counts and issues by row, and
+    its answers as Arrow and as SQL values (built once per batch, sliced per file)."""
 
     checked: Checked
     hashes: np.ndarray
     counts: np.ndarray
     issues: dict[int, list[Issue]]
+    arrow: pa.Table
+    cells: np.ndarray
 
 
 class Writer:
@@ -172,7 +176,15 @@ class Writer:
         by_row: dict[int, list[Issue]] = {}
         for x in c.issues:
             by_row.setdefault(x.row, []).append(x)
-        return Prepared(c, content_hashes(columns), answer_counts(columns), by_row)
+        arrow = answers_arrow({f.id: c.values[f.id] for f in self.bank.fields})
+        return Prepared(
+            c,
+            content_hashes(columns),
+            answer_counts(columns),
+            by_row,
+            arrow,
+            sql_matrix(columns),
+        )
 
     def write(
         self, path: Path, sha: str, part: Table, p: Prepared, rows: np.ndarray, result: FileResult
@@ -287,7 +299,8 @@ class Writer:
             return
         version = part.form_version or self.bank.version
         values = {f.id: c.values[f.id][kept] for f in self.bank.fields}
-        self.store.add_batch(source, self.bank.id, version, encode_answers(values))
+        blob = encode_table(p.arrow.take(pa.array(kept)))
+        self.store.add_batch(source, self.bank.id, version, blob)
         first = self.store.last_response_id() + 1
         units = (  # floats: SQLite stores NaN as NULL and 3.0 as the integer 3
             values[self.unit_field].tolist() if self.unit_field else [None] * len(kept)
@@ -306,7 +319,7 @@ class Writer:
             )
         )
         self.store.add_answer_rows(
-            self.bank, version, list(range(first, first + n)), source, values
+            self.bank, version, list(range(first, first + n)), source, values, p.cells[kept]
         )
         warnings = []
         for k, i in enumerate(kept):
