@@ -61,8 +61,12 @@ def forms_folder(n: int) -> Path:
     return folder
 
 
+DISTINCT = 10_000  # simulated respondents, repeated under new respondent codes
+
+
 def generic_rows(rows: int):
-    """Header of field ids, then ``rows`` simulated respondents (bank50)."""
+    """Header of field ids, then ``rows`` respondents (bank50): :data:`DISTINCT` simulated
+    ones repeated, each row with its own respondent code (so none is a duplicate)."""
     from surveytool.bank import load_bank
     from surveytool.simulate import Simulator
 
@@ -70,9 +74,9 @@ def generic_rows(rows: int):
     ids = [f.id for f in bank.fields]
     yield ["_rid", *ids]
     sim = Simulator(bank, seed=1)
+    distinct = [[a[f] for f in ids] for a in sim.respondents(min(rows, DISTINCT))]
     for i in range(rows):
-        a = sim.one()
-        yield [f"R{i:06d}", *(a[f] for f in ids)]
+        yield [f"R{i:06d}", *distinct[i % len(distinct)]]
 
 
 def generic_xlsx(rows: int) -> Path:

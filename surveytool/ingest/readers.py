@@ -28,7 +28,7 @@ from surveytool.forms.reader import parse_meta, read_properties
 from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID, FormStructure
 from surveytool.ingest import cells, header, platforms
 from surveytool.ingest import normalise as nz
-from surveytool.ingest.csvio import read_csv_rows
+from surveytool.ingest.csvio import read_csv_grid, read_csv_rows
 from surveytool.ingest.files import display_name
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
@@ -269,11 +269,10 @@ def read_csv_file(
 ) -> Table:
     """Read a CSV (UTF-8 with/without BOM, GB18030, UTF-16): a platform export or a table."""
     options = options or ReadOptions()
-    rows = read_csv_rows(path, shown)
-    if not rows:
+    grid = read_csv_grid(path, shown)
+    if not len(grid):
         raise fail("file_empty", shown)
-    width = max(len(r) for r in rows)
-    grid = np.array([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    width = grid.shape[1]
     platform = _platform(grid, options)
     if platform:
         return _platform_table(platform, grid, "CSV", bank, path, shown, options, pair)

@@ -306,14 +306,14 @@ def column_number(letters: str) -> int:
 
 
 def _fast_extent(chunks, prefix: str) -> Extent | None:
-    """The last row and column of every cell reference, from one regular expression pass
-    (C speed); None when some cell or row has no leading reference (its place is implicit)."""
+    """The last row and column of every cell reference, from regular expressions (C speed);
+    None when some cell or row has no leading reference (its place is implicit)."""
     p = re.escape(prefix.encode())
-    # a cell with its reference | a row with its number | any other cell or row tag
-    tag = re.compile(
-        rb"<" + p + rb'(?:c(?: r="([A-Z]{1,4})(\d{1,8})"|[\s>/])|row(?: r="(\d{1,8})"|[\s>/]))'
-    )
-    bare = re.compile(rb"<" + p + rb"(?:c|row)[\s>/]")
+    col_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,4})')
+    row_re = re.compile(rb"<" + p + rb'c r="[A-Z]{1,4}(\d{1,8})"')
+    row_tag = re.compile(rb"<" + p + rb'row r="(\d{1,8})"')
+    cell_any = re.compile(rb"<" + p + rb"c[\s>/]")
+    row_any = re.compile(rb"<" + p + rb"row[\s>/]")
     cols: set[bytes] = set()
     rows: set[bytes] = set()
     tail = b""
@@ -323,15 +323,16 @@ def _fast_extent(chunks, prefix: str) -> Extent | None:
         if cut < 0:  # no tag starts here
             cut = len(data)
         data, tail = data[:cut], data[cut : cut + 256]  # a reference is near its tag's start
-        for col, cell_row, row in tag.findall(data):
-            if col:
-                cols.add(col)
-                rows.add(cell_row)
-            elif row:
-                rows.add(row)
-            else:
-                return None
-    if tail and bare.match(tail + b" "):
+        found = col_re.findall(data)
+        if len(found) != len(cell_any.findall(data)):
+            return None
+        tags = row_tag.findall(data)
+        if len(tags) != len(row_any.findall(data)):
+            return None
+        cols.update(found)
+        rows.update(row_re.findall(data))
+        rows.update(tags)
+    if tail and (cell_any.match(tail + b" ") or row_any.match(tail + b" ")):
         return None
     last_col = max(cols, key=lambda c: (len(c), c), default=b"")
     last_row = max((int(r) for r in rows), default=0)

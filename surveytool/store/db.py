@@ -325,18 +325,23 @@ class Store:
             "SELECT wave, channel, name FROM sources WHERE id=?", (source,)
         ).fetchone()
         unit = bank.role_fields("unit")
-        units = values[unit[0].id] if unit and unit[0].id in values else [None] * len(ids)
         fields = [f.id for f in bank.fields if f.id in values]
         columns = ["response_id", "wave", "unit", "channel", "source", *fields]
         if cells is None:
             cells = sql_matrix([values[f] for f in fields])
-        rows = (
-            (rid, wave, _sql_value(u), channel, name, *row)
-            for rid, u, row in zip(ids, units, cells.tolist(), strict=True)
-        )
+        rows = np.empty((len(ids), len(columns)), dtype=object)  # built whole: no row loop
+        rows[:, 0] = ids
+        rows[:, 1], rows[:, 3], rows[:, 4] = wave, channel, name
+        if unit and unit[0].id in values:
+            units = np.asarray(values[unit[0].id])
+            if units.dtype.kind == "f":
+                rows[:, 2] = sql_matrix([units])[:, 0]
+            else:
+                rows[:, 2] = [_sql_value(u) for u in units.tolist()]
+        rows[:, 5:] = cells
         quoted = ", ".join(_q(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
-        self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows)
+        self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows.tolist())
 
     def _ensure_answers_table(self, bank: Bank) -> None:
         table = answers_table(bank.id)
