@@ -1,7 +1,9 @@
 """Peak resident memory of a ``surveytool`` CLI run and of its reader workers, as measured
 by the hostile-batch test and benchmarks/bench_ingest_large.py.
 
-``python -c SCRIPT <cli args>`` runs the CLI and prints ``PEAK_KIB=<cli> <workers>``. The
+``python -c SCRIPT <cli args>`` runs the CLI and prints ``PEAK_KIB=<cli> <largest worker>
+<workers together>`` (one reader worker per core: together is the sum of their peaks plus
+the largest that died — an over-estimate, as their peaks need not coincide). The
 CLI's peak is its VmHWM, not ``ru_maxrss``: on Linux a child's ``ru_maxrss`` starts from its
 parent's peak when it is spawned by vfork, and the parent (pytest after the whole suite, or
 a benchmark that built a large sheet) can be large. Workers: the VmHWM of each live worker
@@ -33,12 +35,18 @@ sandbox._Worker.stop = measured_stop
 rc = main(sys.argv[1:])
 sandbox._stop_worker()
 children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(f"PEAK_KIB={hwm()} {max(children, *peaks)}")
+print(f"PEAK_KIB={hwm()} {max(children, *peaks)} {children + sum(peaks)}")
 sys.exit(rc)
 """
 
 
 def peaks_mib(stdout: str) -> tuple[float, float]:
-    """(CLI, reader workers) peak memory in MiB from the output of :data:`SCRIPT`."""
-    cli, workers = (int(x) for x in stdout.split("PEAK_KIB=")[1].split()[:2])
-    return cli / 1024, workers / 1024
+    """(CLI, largest reader worker) peak memory in MiB from the output of :data:`SCRIPT`."""
+    cli, worker = (int(x) for x in stdout.split("PEAK_KIB=")[1].split()[:2])
+    return cli / 1024, worker / 1024
+
+
+def together_mib(stdout: str) -> float:
+    """The CLI's peak plus all its reader workers' (an over-estimate), in MiB."""
+    cli, _, workers = (int(x) for x in stdout.split("PEAK_KIB=")[1].split()[:3])
+    return (cli + workers) / 1024

@@ -59,7 +59,7 @@ READERS = (
     h.lying_dimension_far_cell,
 )
 SECONDS = 10  # per file, alone
-MIB = 1024  # CLI and reader worker together, for the whole batch
+MIB = 1024  # CLI and reader workers together, for the whole batch
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_the_batch_goes_on_without_traceback_in_1_gib(batch: Path, tmp_path: Pat
     assert f"有效答卷 {3 + len(READ)} 份" in out
     for name in REJECTED:
         assert f"返回表 {name}：" in res.stderr, name
-    assert sum(peak.peaks_mib(res.stdout)) < MIB, peak.peaks_mib(res.stdout)
+    assert peak.together_mib(res.stdout) < MIB, peak.together_mib(res.stdout)
 
 
 def test_map_refuses_each_hostile_file_with_our_message(

@@ -165,8 +165,9 @@ class Reads:
         waiting: Job | None = None
         while True:
             while True:
-                waiting = waiting or next(feed, None)
-                w = self._room(waiting) if waiting else None
+                if waiting is None and (waiting := next(feed, None)):
+                    waiting.size = _size(waiting.path)
+                w = self._room(waiting, order) if waiting else None
                 if w is None:
                     break
                 self._send(w, waiting)
@@ -180,13 +181,18 @@ class Reads:
                 continue
             self._receive()
 
-    def _room(self, job: Job) -> _Worker | None:
-        """The worker to send ``job`` to now, or None while all have enough to do."""
+    def _room(self, job: Job, order: deque[Job]) -> _Worker | None:
+        """The worker to send ``job`` to now, or None while all have enough to do. Files
+        sent and not yet handed back (read or not) are at most :data:`AHEAD` per worker and
+        :data:`AHEAD_BYTES`, beyond one per worker: a worker stuck on a large file cannot
+        make the others' answers pile up without bound."""
         w = min(self.workers, key=lambda x: len(x.sent))
-        if not w.sent:
+        if len(order) >= AHEAD * len(self.workers):
+            return None
+        held = sum(j.size for j in order)
+        if not w.sent and (len(order) < len(self.workers) or held + job.size <= AHEAD_BYTES):
             return w
-        queued = sum(j.size for x in self.workers for j in list(x.sent)[1:])
-        if len(w.sent) < AHEAD and queued + job.size <= AHEAD_BYTES:
+        if len(w.sent) < AHEAD and held + job.size <= AHEAD_BYTES:
             return w
         return None
 
@@ -194,10 +200,6 @@ class Reads:
         if w.bank_token != self.token and self.setup is not None:
             w.conn.send(self.setup)
             w.bank_token = self.token
-        try:
-            job.size = job.path.stat().st_size
-        except OSError:
-            job.size = 0
         w.conn.send(job.msg)
         if not w.sent:
             w.since, w.room = time.monotonic(), None
@@ -263,6 +265,13 @@ class Reads:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone: the worker says so
+        return 0
 
 
 def _timeout(job: Job) -> float:
