@@ -9,11 +9,12 @@ import os
 import signal
 from pathlib import Path
 
+import hostile
 import pytest
 
 from surveytool.errors import problem
 from surveytool.forms.fill import FormFiller
-from surveytool.ingest import ingest, pool
+from surveytool.ingest import ingest, memory, pool
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.read import Expected
 from surveytool.ingest.run import Progress
@@ -82,6 +83,47 @@ def test_a_worker_killed_mid_batch_costs_its_one_file(
     assert len(read) == 39
     assert all(t.shown == key for key, t in read)
     assert all(int(t.frame["B3"][0]) == int(key[:3]) for key, t in read)
+
+
+def large(src: Path, dst: Path, rows: int = 400_000) -> Path:
+    """The form ``src`` with ``rows`` empty cells below it, one per row: read like the form,
+    but the scan finds a sheet large enough for a ceiling well above the floor."""
+    cells = b"".join(b'<row r="%d"><c r="A%d"/></row>' % (r, r) for r in range(201, 201 + rows))
+    return hostile._on_answer_sheet(
+        src,
+        dst,
+        lambda d: hostile._no_dimension(d).replace(b"</sheetData>", cells + b"</sheetData>", 1),
+    )
+
+
+def test_two_large_files_are_not_read_at_the_same_time(
+    tmp_path: Path, ingest_bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker asks before raising its ceiling above the floor; with the default budget
+    the second large file waits until the first is read, and both are read."""
+    monkeypatch.setenv(pool.ENV_READERS, "2")
+    monkeypatch.delenv(pool.ENV_BUDGET, raising=False)
+    paths = [
+        large(p, p.with_name(f"large-{p.name}")) for p in forms(tmp_path / "in", ingest_bank, 2)
+    ]
+    seen: list[tuple[list[str], int]] = []  # after each grant round: (granted files, waiting)
+    grant = pool.Reads._grant
+
+    def watched(self: pool.Reads) -> None:
+        grant(self)
+        held = [w for w in self.workers if w.granted]
+        assert all(w.room > memory.LARGE for w in held)
+        seen.append(([w.sent[0].path.name for w in held], len(self._waiting())))
+
+    monkeypatch.setattr(pool.Reads, "_grant", watched)
+    jobs = [(p, ReadOptions(), None, p.name) for p in paths]
+    with SafeReader(ingest_bank, Expected(ingest_bank), files=2) as reader:
+        got = list(reader.read_all(jobs))
+    assert max(len(held) for held, _ in seen) == 1  # never two at once
+    assert {name for held, _ in seen for name in held} == {p.name for p in paths}
+    assert ([paths[0].name], 1) in seen or ([paths[1].name], 1) in seen  # one waited
+    assert [key for key, _ in got] == [p.name for p in paths]
+    assert [int(t.frame["B3"][0]) for _, t in got] == [0, 1]
 
 
 def test_a_worker_out_of_time_is_replaced(

@@ -29,6 +29,7 @@ FLOOR = 384 * MIB
 PER_CELL = 96
 PER_BYTE = 40
 CEILING = 1536 * MIB
+LARGE = FLOOR + 64 * MIB  # a larger ceiling waits for the caller's leave (ingest/pool.py)
 ENV_CEILING = "SURVEYTOOL_READER_MIB"
 WORKER_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
 
@@ -39,8 +40,10 @@ _tell: Callable[[int], None] | None = None
 
 
 def enable(tell: Callable[[int], None] | None = None) -> None:
-    """Called once by the worker: from now on :func:`cap` sets a ceiling and passes it to
-    ``tell`` (the worker sends it to the caller, who can then say why a reader died)."""
+    """Called once by the worker: from now on :func:`cap` sets a ceiling and first passes it
+    to ``tell``. The worker sends it to the caller, who can then say why a reader died, and,
+    for a ceiling above :data:`LARGE`, waits for the caller's leave (so that the workers
+    together stay within a budget; see :mod:`surveytool.ingest.pool`)."""
     global _enabled, _tell
     _enabled = True
     _tell = tell
@@ -68,14 +71,14 @@ def cap(cells: int = 0, size: int = 0) -> int | None:
     import resource
 
     room = budget(cells, size)
+    if _tell is not None:
+        _tell(room)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = _address_space() + room
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     _room = room
-    if _tell is not None:
-        _tell(room)
     return room
 
 

@@ -12,11 +12,20 @@ validates and writes: on a 2-core machine both cores read while the caller works
 that dies or does not answer in time costs only the file it was reading (rejected with our
 message and the reason found by an exact scan when there is one); the files queued behind
 it go to a fresh worker, and the batch goes on.
+
+Memory: a worker reads a small file (every questionnaire form) within the floor of its
+ceiling (:mod:`surveytool.ingest.memory`). Before raising its ceiling further for a large
+file it asks the caller and waits; :meth:`Reads._grant` lets it go on when the ceilings
+granted to the workers together stay within :func:`pool_budget` (``SURVEYTOOL_POOL_MIB``,
+default :data:`BUDGET_MIB`) — or when no other worker holds one, so that a file too large
+to share is still read, alone, with its full ceiling. The wait does not count against the
+worker's time limit.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import subprocess
@@ -42,6 +51,8 @@ START_SECONDS = 120  # the worker's imports
 AHEAD = 64  # files sent to one worker before it has answered the first
 AHEAD_BYTES = 32 * 2**20  # ... and, beyond one file per worker, at most this many bytes
 ENV_READERS = "SURVEYTOOL_READERS"  # how many workers (default: one per core)
+BUDGET_MIB = 850  # the large ceilings granted at once, together: 1 GiB less the caller's share
+ENV_BUDGET = "SURVEYTOOL_POOL_MIB"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding surveytool/
 
 
@@ -51,6 +62,13 @@ def pool_size() -> int:
     if given.isdigit() and int(given) > 0:
         return int(given)
     return max(os.cpu_count() or 1, 1)
+
+
+def pool_budget() -> int:
+    """Bytes of large ceilings the workers may hold at once: ``SURVEYTOOL_POOL_MIB`` (MiB)
+    when set, else :data:`BUDGET_MIB`."""
+    given = os.environ.get(ENV_BUDGET, "")
+    return (int(given) if given.isdigit() else BUDGET_MIB) * memory.MIB
 
 
 @dataclass(eq=False)
@@ -91,8 +109,14 @@ class _Worker:
         self.conn = Connection(ours.detach())
         self.bank_token: int | None = None
         self.sent: deque[Job] = deque()
-        self.since = 0.0  # when the first job of ``sent`` became the one being read
-        self.room: int | None = None  # the memory ceiling the worker set for that job
+        self.reading(0.0)
+
+    def reading(self, now: float) -> None:
+        """The first job of ``sent`` (if any) becomes the one being read, from ``now``."""
+        self.since = now  # when it started (moved on by the time spent waiting for a grant)
+        self.room: int | None = None  # the memory ceiling the worker set for it
+        self.asked: float | None = None  # since when it waits for leave to raise its ceiling
+        self.granted = False  # it was given leave: its room counts against the budget
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -156,6 +180,7 @@ class Reads:
         self.setup, self.token = setup, token
         self.size = max(1, min(workers, pool_size()))
         self.workers = [take() for _ in range(self.size)]
+        self.budget = pool_budget()
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Job]:
         """Each job once done (``outcome`` set), in the order given. A job's outcome is a
@@ -185,9 +210,13 @@ class Reads:
         """The worker to send ``job`` to now, or None while all have enough to do. Files
         sent and not yet handed back (read or not) are at most :data:`AHEAD` per worker and
         :data:`AHEAD_BYTES`, beyond one per worker: a worker stuck on a large file cannot
-        make the others' answers pile up without bound."""
+        make the others' answers pile up without bound. Nothing is sent while a worker waits
+        for a grant (the others finish what they have), nor to an idle worker while a grant
+        leaves no room in the budget for the floor of one more."""
         w = min(self.workers, key=lambda x: len(x.sent))
-        if len(order) >= AHEAD * len(self.workers):
+        if len(order) >= AHEAD * len(self.workers) or self._waiting():
+            return None
+        if not w.sent and any(x.granted for x in self.workers) and not self._fits(memory.budget()):
             return None
         held = sum(j.size for j in order)
         if not w.sent and (len(order) < len(self.workers) or held + job.size <= AHEAD_BYTES):
@@ -202,28 +231,27 @@ class Reads:
             w.bank_token = self.token
         w.conn.send(job.msg)
         if not w.sent:
-            w.since, w.room = time.monotonic(), None
+            w.reading(time.monotonic())
         w.sent.append(job)
         # smaller files cannot hold a part above WELLFORMED_MAX that passes the ratio check
         if job.path.suffix.lower() in (".xlsx", ".xlsm") and job.size > fs.SMALLEST_LARGE:
             job.damaged = fs.large_parts_reason(job.path)  # while a worker reads it
 
     def _receive(self, block: bool = True) -> None:
-        """Take the messages waiting from busy workers; with ``block``, wait for at least one
-        or for a worker to run out of time."""
+        """Take the messages waiting from busy workers, then grant what can be granted; with
+        ``block``, wait for at least one message or for a worker to run out of time (a worker
+        waiting for a grant is not timed)."""
         busy = [w for w in self.workers if w.sent]
-        if not busy:
-            return
-        now = time.monotonic()
-        due = min(w.since + _timeout(w.sent[0]) + START_SECONDS for w in busy)
-        ready = wait([w.conn for w in busy], max(0.0, due - now) if block else 0)
+        timed = [w for w in busy if w.asked is None]
+        due = min((_due(w) for w in timed), default=None)
+        pause = None if due is None else max(0.0, due - time.monotonic())
+        ready = wait([w.conn for w in busy], pause if block else 0) if busy else []
         if not ready and block:
-            for w in busy:
-                if time.monotonic() >= w.since + _timeout(w.sent[0]) + START_SECONDS:
+            for w in timed:
+                if time.monotonic() >= _due(w):
                     job = w.sent[0]
                     seconds = int(_timeout(job))
                     self._lost(w, problem("file_reader_timeout", **_about(job), seconds=seconds))
-            return
         for w in busy:
             if w.conn not in ready:
                 continue
@@ -233,12 +261,42 @@ class Reads:
                 detail = _why(w.sent[0].path, w.room)
                 self._lost(w, problem("file_reader_crashed", **_about(w.sent[0]), detail=detail))
                 continue
-            if answer[0] == "cap":  # the ceiling set for the file it reads (memory.cap)
+            if answer[0] in ("cap", "ask"):  # the ceiling for the file it reads (memory.cap)
                 w.room = answer[1]
+                w.asked = time.monotonic() if answer[0] == "ask" else None  # it waits
                 continue
             job = w.sent.popleft()
             job.outcome, job.done = _outcome(job, answer), True
-            w.since, w.room = time.monotonic(), None
+            w.reading(time.monotonic())
+        self._grant()
+
+    def _grant(self) -> None:
+        """Let the workers waiting to raise their ceiling go on, first asked first served:
+        when its ceiling fits in the budget beside the other busy workers' (their grant, or
+        the floor while they read a small file or wait), or when none of them is reading (a
+        file too large to share is read alone). A grant ends with the worker's answer, death
+        or time-out."""
+        for w in sorted(self._waiting(), key=_asked):
+            reading = [x for x in self.workers if x is not w and x.sent and x.asked is None]
+            if reading and not self._fits(w.room or 0, but=w):
+                return
+            with contextlib.suppress(OSError):  # it died: its end of file is read next
+                w.conn.send(("grant",))
+            now = time.monotonic()
+            w.since, w.asked, w.granted = w.since + now - _asked(w), None, True
+
+    def _waiting(self) -> list[_Worker]:
+        """The workers waiting for a grant."""
+        return [x for x in self.workers if x.asked is not None]
+
+    def _fits(self, room: int, but: _Worker | None = None) -> bool:
+        """Whether ``room`` more fits in the budget beside the busy workers (except ``but``):
+        each counts its grant, or the floor of its ceiling."""
+        floor = memory.budget()
+        held = sum(
+            (x.room or 0) if x.granted else floor for x in self.workers if x.sent and x is not but
+        )
+        return held + room <= self.budget
 
     def _lost(self, w: _Worker, reason: Any) -> None:
         """Worker ``w`` died or hung on its first job: that file is rejected for ``reason``;
@@ -276,6 +334,15 @@ def _size(path: Path) -> int:
 
 def _timeout(job: Job) -> float:
     return BASE_SECONDS + PER_MB_SECONDS * job.size / 2**20
+
+
+def _due(w: _Worker) -> float:
+    """When the worker's time for the file it reads runs out."""
+    return w.since + _timeout(w.sent[0]) + START_SECONDS
+
+
+def _asked(w: _Worker) -> float:
+    return w.asked or 0.0
 
 
 def _about(job: Job) -> dict[str, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,19 +38,29 @@ from surveytool.ingest.table import KIND, FileRejectedError, Table
 def serve(conn: Connection) -> None:
     """The worker: ("bank", bank, expected) sets the bank; ("read", path, options, pair)
     reads a file; ("rows", path) reads a platform export's first sheet as text (for
-    ``surveytool map``); None stops."""
+    ``surveytool map``); None stops. It tells the caller the memory ceiling of each file
+    (("cap", bytes)), or asks for it (("ask", bytes)) and waits for ("grant",)."""
     import resource
 
     from surveytool.ingest.export_read import export_rows
     from surveytool.ingest.read import read_table
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
-    memory.enable(lambda room: conn.send(("cap", room)))
+    inbox: deque = deque()  # files sent while it waited for a grant
+
+    def tell(room: int) -> None:
+        if room <= memory.LARGE:
+            conn.send(("cap", room))
+            return
+        conn.send(("ask", room))
+        while (msg := _recv(conn)) != ("grant",):
+            inbox.append(msg)
+
+    memory.enable(tell)
     bank = expected = None
     while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):  # the caller is gone (killed): so are we
+        msg = inbox.popleft() if inbox else _recv(conn)
+        if msg is None:
             return
         if msg is None:
             return
@@ -72,6 +83,13 @@ def serve(conn: Connection) -> None:
         finally:
             memory.release()
         conn.send(answer)
+
+
+def _recv(conn: Connection) -> Any:
+    try:
+        return conn.recv()
+    except (EOFError, OSError):  # the caller is gone (killed): so are we
+        raise SystemExit(0) from None
 
 
 def _too_big(path: Path, room: int | None) -> Problem:
