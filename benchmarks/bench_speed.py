@@ -14,7 +14,8 @@ Each measurement runs in a fresh process (so peak memory is its own): the raw re
 alone; ingest as a user's run is, reader workers started (one per core) and stopped
 included, into a fresh store. Printed per target: wall time, CPU time (the process and its
 reader workers: less sensitive than wall time to other work on the machine), peak memory
-(resident; for ingest the caller plus its largest worker, and all workers together).
+(resident; for ingest the caller, its largest worker, and the sum of all the workers'
+peaks: an upper bound, as their peaks need not coincide).
 
 Run: python benchmarks/bench_speed.py [--forms 1000] [--rows 100000] [--repeat 3]
 [--only forms|xlsx|csv].
@@ -231,7 +232,7 @@ def target(
             w = max(r["worker_peak"] for r in rs) / 2**20
             all_w = max(r["workers_peak"] for r in rs) / 2**20
             n = rs[0]["workers"]
-            line += f" (+ {n} reader workers: largest {w:.0f} MiB, together {all_w:.0f} MiB)"
+            line += f" (+ {n} reader workers: largest {w:.0f} MiB, sum of peaks {all_w:.0f} MiB)"
             line += f"; accepted {rs[0]['accepted']}, rejected {rs[0]['rejected']}"
         print(line, flush=True)
     ratios = [i["seconds"] / r["seconds"] for i, r in zip(runs["ingest"], runs[raw], strict=True)]
