@@ -84,10 +84,11 @@ def where_text(shown: str, sheet: str, row: int | None) -> str:
 
 def combine(tables: list[Table]) -> Table:
     """One batch Table over several tables with the same columns (e.g. respondent forms)."""
-    columns = list(tables[0].frame.columns)
-    if all(list(t.frame.columns) == columns for t in tables):  # cheap: no per-frame blocks
+    columns = tables[0].frame.columns
+    # Index.equals, not list(): iterating an Arrow-backed Index is ~6 µs a label
+    if all(t.frame.columns.equals(columns) for t in tables):  # cheap: no per-frame blocks
         stacked = np.concatenate([t.frame.to_numpy(dtype=object) for t in tables])
-        frame = pd.DataFrame(stacked, columns=columns, dtype=object)
+        frame = pd.DataFrame(stacked, columns=list(columns), dtype=object)
     else:
         frame = pd.concat([t.frame for t in tables], ignore_index=True)
     sizes = [len(t.frame) for t in tables]

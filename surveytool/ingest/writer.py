@@ -299,6 +299,7 @@ class Writer:
             return
         version = part.form_version or self.bank.version
         values = {f.id: c.values[f.id][kept] for f in self.bank.fields}
+        # take, not slice: a slice encodes its offset, and two runs must store the same bytes
         blob = encode_table(p.arrow.take(pa.array(kept)))
         self.store.add_batch(source, self.bank.id, version, blob)
         first = self.store.last_response_id() + 1
