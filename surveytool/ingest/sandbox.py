@@ -62,8 +62,6 @@ def serve(conn: Connection) -> None:
         msg = inbox.popleft() if inbox else _recv(conn)
         if msg is None:
             return
-        if msg is None:
-            return
         if msg[0] == "bank":
             _, bank, expected = msg
             continue
