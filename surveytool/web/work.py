@@ -1,0 +1,247 @@
+"""What the pages and the API ask of the library — the same calls the CLI makes (see
+``surveytool/cli/*.py``), shaped for JSON and templates. Long ones return a function that a
+background job runs (:mod:`surveytool.web.jobs`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from surveytool.bank.model import Bank
+from surveytool.errors import UsageError, problem
+from surveytool.followup.campaign import Topic
+from surveytool.web.auth import User
+from surveytool.web.jobs import Job
+from surveytool.web.site import Site
+from surveytool.web.uploads import Saved, log
+
+KEYS = ("accepted", "rejected", "duplicates", "warnings")
+
+
+def records(frame) -> list[dict]:
+    """A DataFrame as JSON-ready records (NaN -> None), as ``--json`` prints them."""
+    from surveytool.analysis.run import records as _records
+
+    return _records(frame)
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+
+def ingest_job(
+    site: Site, t: Topic, bank: Bank, saved: list[Saved], wave: str, options, user: str
+) -> Callable[[Job], dict]:
+    """The job that ingests the saved files (``surveytool ingest``) and reports per file."""
+    from surveytool.ingest import ingest
+
+    def run(job: Job) -> dict:
+        paths = [s.path for s in saved if s.path]
+        summary = None
+        if paths:
+            summary = ingest(
+                paths, bank, site.store(t), wave=wave, progress=job.progress, options=options
+            )
+        return ingest_result(site, t, saved, summary, user)
+
+    return run
+
+
+def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) -> dict:
+    """``{files, accepted, rejected, duplicates, rejects_url, …}`` with each file under the
+    name it was sent as; files that were refused, could not be read or were already in the
+    store are removed from the inbox (nothing of them is kept); every file is logged."""
+    d = summary.to_dict() if summary else {"files": [], "units": {}}
+    by_stored = {s.path.name: s for s in saved if s.path}
+    files = []
+    for f in d["files"]:
+        s = by_stored.get(Path(f["path"]).name)
+        name = s.name if s else f["name"]
+        stored = s.path.name if s else f["name"]
+        entry = {k: f[k] for k in ("status", "kind", "rows", *KEYS)}
+        entry["name"] = name
+        entry["problems"] = [p.replace(stored, name) for p in f["problems"]]
+        files.append(entry)
+        if s:
+            _settle(site, t, s, entry, user)
+    for s in saved:
+        if s.path is None:
+            files.append(
+                {"name": s.name, "status": "refused", "kind": None, "rows": 0}
+                | dict.fromkeys(KEYS, 0)
+                | {"problems": [s.refused]}
+            )
+            log(site.upload_log, user, t.topic, s, "拒收：" + (s.refused or ""))
+    rejects = summary.rejects_file if summary else None
+    return {
+        "bank": summary.bank if summary else None,
+        "wave": summary.wave if summary else None,
+        "files": files,
+        **{k: sum(f[k] for f in files) for k in KEYS},
+        "failed": sum(f["status"] in ("failed", "refused") for f in files),
+        "already_ingested": sum(f["status"] == "known" for f in files),
+        "units": d["units"],
+        "rejects_url": f"/files/{t.topic}/rejects/{Path(rejects).name}" if rejects else None,
+    }
+
+
+def _settle(site: Site, t: Topic, s: Saved, entry: dict, user: str) -> None:
+    status = entry["status"]
+    if status in ("failed", "known") and s.path:
+        s.path.unlink(missing_ok=True)  # nothing of an unreadable or repeated file is kept
+    words = {
+        "ingested": "已回收",
+        "failed": "无法读取",
+        "known": "已回收过，跳过",
+        "paired": "已配对",
+    }
+    text = words.get(status, status)
+    if status == "ingested":
+        text += "：有效 {accepted}，未通过 {rejected}，重复 {duplicates}".format(**entry)
+    elif entry["problems"]:
+        text += "：" + entry["problems"][0]
+    log(site.upload_log, user, t.topic, s, text)
+
+
+def propose_mapping(path: Path, bank: Bank, source: str) -> tuple[list[tuple], Path]:
+    """``surveytool map``: the proposed rows and the mapping file beside the upload."""
+    from surveytool.ingest.platform_map import propose
+
+    return propose(path, bank, source, path.with_name(path.name + ".mapping.yaml"))
+
+
+def confirm_mapping(path: Path, choices: dict[int, str | None]) -> None:
+    """Write the person's choices (question number in the file -> bank question id, None:
+    not imported) into the mapping file, as they would edit it by hand."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    head = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    doc = yaml.safe_load(text) or {}
+    for i, q in enumerate(doc.get("questions") or []):
+        if i in choices:
+            q["bank"] = choices[i]
+            q["status"] = "已对应" if choices[i] else "未对应"
+            q["confidence"] = 1.0
+    dumped = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    path.write_text(head + dumped, encoding="utf-8")
+
+
+# --- campaign status ----------------------------------------------------------------------
+
+
+def status(site: Site, user: User | None, today=None) -> dict[str, Any]:
+    """The ``surveytool status --json`` content; a liaison gets their unit's rows only."""
+    from surveytool.followup.status import coverage, milestones
+
+    campaign = site.campaign()
+    cov = coverage(campaign)
+    if user and not user.owner and len(cov):
+        cov = cov[cov["unit"] == user.unit]
+    return {"coverage": records(cov), "milestones": records(milestones(campaign, today))}
+
+
+def lists_progress(site: Site, t: Topic, today=None) -> dict | None:
+    """``surveytool track --json`` of the topic's lists (None when there are none yet)."""
+    from surveytool.followup.lists import read_lists
+    from surveytool.followup.track import track
+
+    path = site.lists(t)
+    if not path.is_file():
+        return None
+    return track(read_lists(path), today).to_dict()
+
+
+# --- analysis, report, waves, lists ---------------------------------------------------------
+
+
+def _survey(site: Site, t: Topic, bank: Bank, wave: str | None, action: str):
+    from surveytool.analysis import Survey
+    from surveytool.store import load_answers
+
+    store = site.store(t)
+    if not store.is_file():
+        raise UsageError(problem("empty_store", store=store.name, action=action))
+    s = Survey(load_answers(store, bank, wave), bank)
+    if s.n == 0:
+        if wave:
+            raise UsageError(problem("empty_wave", wave=wave, store=store.name))
+        raise UsageError(problem("empty_store", store=store.name, action=action))
+    return s
+
+
+def analysis_job(site: Site, t: Topic, bank: Bank, wave: str | None) -> Callable[[Job], dict]:
+    """``surveytool analyze --json``: the results written where the page reads them."""
+    from surveytool.analysis import analyse
+    from surveytool.atomic import write_atomic
+
+    def run(job: Job) -> dict:
+        results = analyse(_survey(site, t, bank, wave, "统计分析"))
+        text = results.to_json()
+        write_atomic(site.analysis(t), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return {"n": results.n, "url": f"/topic/{t.topic}/analysis"}
+
+    return run
+
+
+def report_job(
+    site: Site,
+    t: Topic,
+    bank: Bank,
+    formats: tuple[str, ...],
+    waves: tuple[str, str] | None,
+    with_lists: bool,
+) -> Callable[[Job], dict]:
+    """``surveytool report``: the draft report into the topic's report folder."""
+    from surveytool.report import make_report
+
+    def run(job: Job) -> dict:
+        lists = site.lists(t) if with_lists and site.lists(t).is_file() else None
+        paths = make_report(
+            site.store(t), bank, site.reports(t), waves=waves, lists=lists, formats=formats
+        )
+        return {
+            kind: f"/api/report?bank={bank.id}&format={kind}" for kind in paths if kind in formats
+        }
+
+    return run
+
+
+def compare_job(site: Site, t: Topic, bank: Bank, a: str, b: str) -> Callable[[Job], dict]:
+    """``surveytool compare``: the changes between two waves, as sentences and numbers."""
+    from surveytool.analysis.waves import compare_waves
+    from surveytool.report.campaign import hide_wave_values
+    from surveytool.report.sentences import wave_change
+
+    def run(job: Job) -> dict:
+        sa, sb = (_survey(site, t, bank, w, "对比") for w in (a, b))
+        res = hide_wave_values(compare_waves(sa, sb, None), sa, sb, 5)
+        rows = [
+            {
+                "label": r["label"],
+                "verdict": r["verdict"],
+                "sentence": wave_change(r["label"], r, a, b, values=not r["values_hidden"]),
+            }
+            for r in res.to_dict(orient="records")
+        ]
+        design = res["design"].iloc[0] if len(res) else "independent"
+        return {"a": a, "b": b, "na": sa.n, "nb": sb.n, "design": design, "rows": rows}
+
+    return run
+
+
+def lists_job(site: Site, t: Topic, bank: Bank) -> Callable[[Job], dict]:
+    """``surveytool lists``: create the lists, or merge new data into the edited ones."""
+    from surveytool.analysis import analyse
+    from surveytool.followup.lists import make_lists
+    from surveytool.report.context import for_report
+    from surveytool.report.problems import for_lists
+
+    def run(job: Job) -> dict:
+        s = _survey(site, t, bank, None, "生成问题清单")
+        found, measured = for_lists(s, for_report(analyse(s)), None)
+        site.lists(t).parent.mkdir(parents=True, exist_ok=True)
+        _, lists = make_lists(found, site.lists(t), bank.id, None, measured)
+        return {"problems": len(lists.sheets["问题清单"]), "url": f"/files/{t.topic}/lists"}
+
+    return run
