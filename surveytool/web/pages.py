@@ -5,6 +5,7 @@ mapping step of platform exports) and the files they offer. 分析与报告 and 
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from surveytool.web.site import check_choice, check_wave
 bp = Blueprint("pages", __name__)
 
 LAYOUTS = {"respondent": "问卷", "collection": "录入表", "xlsform": "XLSForm"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REJECTS = re.compile(r"^rejects-[\w\-.]+\.xlsx$")
 
 
@@ -112,13 +114,15 @@ def form(number: int, layout: str):
     t = site().topic(number)
     bank = site().bank(t)
     layout = check_choice(layout, tuple(LAYOUTS), "表格样式")
-    folder = Path(tempfile.mkdtemp(prefix="surveytool-form-"))
-    out = folder / f"{bank.id}-{LAYOUTS[layout]}.xlsx"
-    if layout == "xlsform":
-        write_xlsform(bank, out)
-    else:
-        write_form(bank, out, layout=layout)
-    return send_file(out, as_attachment=True, download_name=out.name)
+    name = f"{bank.id}-{LAYOUTS[layout]}.xlsx"
+    with tempfile.TemporaryDirectory(prefix="surveytool-form-") as folder:
+        out = Path(folder) / name
+        if layout == "xlsform":
+            write_xlsform(bank, out)
+        else:
+            write_form(bank, out, layout=layout)
+        data = io.BytesIO(out.read_bytes())
+    return send_file(data, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 @bp.post("/topic/<int:number>/upload")

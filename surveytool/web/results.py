@@ -161,15 +161,27 @@ def lists_file(number: int):
 def upload_lists(number: int):
     """The edited workbook replaces the topic's lists (checked first: it must read as the
     three lists), then new data is merged in as ``surveytool lists`` does."""
-    from surveytool.followup.lists import read_lists
-    from surveytool.ingest.files import precheck_xlsx
-
     s, t, bank = _topic(number, LISTS)
     sent = [f for f in request.files.getlist("files") if f.filename][:1]
     if not sent:
         raise WebError(problem("web_no_files"))
-    folder = Path(tempfile.mkdtemp(prefix="surveytool-lists-"))
-    saved = uploads.save(((f.filename, f.stream) for f in sent), folder, (".xlsx",))[0]
+    s.lists(t).parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".upload-", dir=s.lists(t).parent) as folder:
+        saved = uploads.save(((f.filename, f.stream) for f in sent), Path(folder), (".xlsx",))[0]
+        _replace_lists(s, t, saved)
+    if _held(s, t, bank).get("accepted"):
+        job = jobs().submit(
+            "report", f"三张清单 选题{t.topic}", work.lists_job(s, t, bank), owner=who()
+        )
+        return redirect(url_for("results.lists", number=number, job=job.id))
+    return redirect(url_for("results.lists", number=number))
+
+
+def _replace_lists(s, t, saved: uploads.Saved) -> None:
+    """Check the sent workbook reads as the three lists, then make it the topic's lists."""
+    from surveytool.followup.lists import read_lists
+    from surveytool.ingest.files import precheck_xlsx
+
     if saved.path is None:
         raise WebError(problem("lists_unreadable", path=saved.name, detail="不是 .xlsx 文件"))
     reason = precheck_xlsx(saved.path)
@@ -182,12 +194,5 @@ def upload_lists(number: int):
             replace(p, message=p.message.replace(str(saved.path), saved.name)) for p in exc.problems
         ]
         raise WebError(sent_as) from None
-    s.lists(t).parent.mkdir(parents=True, exist_ok=True)
     saved.path.replace(s.lists(t))
     uploads.log(s.upload_log, who(), t.topic, saved, "三张清单已替换")
-    if _held(s, t, bank).get("accepted"):
-        job = jobs().submit(
-            "report", f"三张清单 选题{t.topic}", work.lists_job(s, t, bank), owner=who()
-        )
-        return redirect(url_for("results.lists", number=number, job=job.id))
-    return redirect(url_for("results.lists", number=number))

@@ -53,6 +53,9 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
     store are removed from the inbox (nothing of them is kept); every file is logged."""
     d = summary.to_dict() if summary else {"files": [], "units": {}}
     by_stored = {s.path.name: s for s in saved if s.path}
+    names = {k: v.name for k, v in by_stored.items()}
+    rejects = summary.rejects_file if summary else None
+    reasons = name_rejects(Path(rejects), names) if rejects else {}
     files = []
     for f in d["files"]:
         s = by_stored.get(Path(f["path"]).name)
@@ -61,6 +64,7 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
         entry = {k: f[k] for k in ("status", "kind", "rows", *KEYS)}
         entry["name"] = name
         entry["problems"] = [p.replace(stored, name) for p in f["problems"]]
+        entry["problems"] += reasons.get(name, [])
         files.append(entry)
         if s:
             _settle(site, t, s, entry, user)
@@ -72,7 +76,6 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
                 | {"problems": [s.refused]}
             )
             log(site.upload_log, user, t.topic, s, "拒收：" + (s.refused or ""))
-    rejects = summary.rejects_file if summary else None
     return {
         "bank": summary.bank if summary else None,
         "wave": summary.wave if summary else None,
@@ -83,6 +86,40 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
         "units": d["units"],
         "rejects_url": f"/files/{t.topic}/rejects/{Path(rejects).name}" if rejects else None,
     }
+
+
+SHOWN_REASONS = 3  # reasons shown per rejected row (the rejects workbook has them all)
+
+
+def name_rejects(path: Path, names: dict[str, str]) -> dict[str, list[str]]:
+    """Put the names files were sent as into the rejects workbook ingest wrote (so it can
+    be corrected and uploaded again as it is); returns each file's rejected rows, with
+    their first reasons, as the page shows them."""
+    from openpyxl import load_workbook
+
+    from surveytool.atomic import write_atomic
+    from surveytool.forms.xlsx import evaluated
+
+    def named(text: str) -> str:
+        for stored, sent in names.items():
+            text = text.replace(stored, sent)
+        return text
+
+    wb = load_workbook(path)
+    out: dict[str, list[str]] = {}
+    for row in wb.worksheets[0].iter_rows(min_row=2):
+        if row[0].value is None:
+            continue
+        sent, why = named(str(row[0].value)), named(str(row[3].value or "")).splitlines()
+        for cell, value in ((row[0], sent), (row[3], "\n".join(why))):
+            cell.value = value
+            if evaluated(value):
+                cell.data_type = "s"  # text, never a formula
+        more = f"（另有 {len(why) - SHOWN_REASONS} 条原因，见未通过答卷清单）"
+        shown = why[:SHOWN_REASONS] + ([more] if len(why) > SHOWN_REASONS else [])
+        out.setdefault(sent, []).append(f"第 {row[2].value} 行未通过：" + "；".join(shown))
+    write_atomic(path, wb.save)
+    return out
 
 
 def _settle(site: Site, t: Topic, s: Saved, entry: dict, user: str) -> None:
@@ -170,16 +207,23 @@ def _survey(site: Site, t: Topic, bank: Bank, wave: str | None, action: str):
     return s
 
 
-def analysis_job(site: Site, t: Topic, bank: Bank, wave: str | None) -> Callable[[Job], dict]:
-    """``surveytool analyze --json``: the results written where the page reads them."""
+def analyse_into(site: Site, t: Topic, bank: Bank, wave: str | None = None) -> int:
+    """``surveytool analyze --json``: the results written where the page reads them;
+    returns the number of answers analysed."""
     from surveytool.analysis import analyse
     from surveytool.atomic import write_atomic
 
+    results = analyse(_survey(site, t, bank, wave, "统计分析"))
+    text = results.to_json()
+    write_atomic(site.analysis(t), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return results.n
+
+
+def analysis_job(site: Site, t: Topic, bank: Bank, wave: str | None) -> Callable[[Job], dict]:
+    """The job running :func:`analyse_into`."""
+
     def run(job: Job) -> dict:
-        results = analyse(_survey(site, t, bank, wave, "统计分析"))
-        text = results.to_json()
-        write_atomic(site.analysis(t), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        return {"n": results.n, "url": f"/topic/{t.topic}/analysis"}
+        return {"n": analyse_into(site, t, bank, wave), "url": f"/topic/{t.topic}/analysis"}
 
     return run
 
@@ -192,11 +236,15 @@ def report_job(
     waves: tuple[str, str] | None,
     with_lists: bool,
 ) -> Callable[[Job], dict]:
-    """``surveytool report``: the draft report into the topic's report folder."""
+    """``surveytool report``: the draft report into the topic's report folder (and the
+    page's tables refreshed from the same answers)."""
     from surveytool.report import make_report
 
     def run(job: Job) -> dict:
         lists = site.lists(t) if with_lists and site.lists(t).is_file() else None
+        job.progress(0, 2, "统计分析")
+        analyse_into(site, t, bank, waves[1] if waves else None)
+        job.progress(1, 2, "生成报告")
         paths = make_report(
             site.store(t), bank, site.reports(t), waves=waves, lists=lists, formats=formats
         )
