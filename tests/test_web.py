@@ -11,9 +11,8 @@ from hashlib import sha256
 from pathlib import Path
 
 import pytest
-from webtools import BANK, FORMS, campaign_site, client_for, token
-
 from hostile import zip_bomb
+
 from surveytool.bank import load_bank
 from surveytool.bank.build import suggest
 from surveytool.errors import problem
@@ -22,7 +21,7 @@ from surveytool.store import load_answers
 from surveytool.web import Site
 from surveytool.web.uploads import read_log
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+from webtools import BANK, FORMS, campaign_site, client_for, token
 
 
 def upload(client, tok, files, bank=BANK, wave="首轮", extra=""):
@@ -224,8 +223,8 @@ def test_no_files_and_bad_wave_and_bad_source(web):
 
 
 def test_rejected_rows_are_shown_with_reasons_and_the_workbook(web):
-    site, client, tok = web
-    body = upload(client, tok, [("单位A.csv", "A1,A2\n9,2\n".encode())]).get_json()
+    _site, client, tok = web
+    body = upload(client, tok, [("单位A.csv", b"A1,A2\n9,2\n")]).get_json()
     f = body["files"][0]
     assert f["rejected"] == 1 and body["rejects_url"]
     assert f["problems"][0].startswith("第 2 行未通过：返回表 单位A.csv，工作表“CSV”")
@@ -283,7 +282,7 @@ def test_overview_shows_returns_against_targets(loaded):
 
 
 def test_unknown_topic_and_route_are_chinese_404s(loaded):
-    site, client, _ = loaded
+    _site, client, _ = loaded
     r = client.get("/topic/99")
     assert r.status_code == 404
     topics = "、".join(str(n) for n in range(1, 9))
@@ -360,7 +359,9 @@ def test_analysis_and_compare_jobs_from_the_page(loaded):
     job = r.headers["Location"].split("job=")[1]
     state = wait(client, job)
     assert state["state"] == "done" and state["result"]["n"] == 3
-    r = client.post("/topic/1/compare", data={"csrf_token": tok, "wave_a": "首轮", "wave_b": "回访"})
+    r = client.post(
+        "/topic/1/compare", data={"csrf_token": tok, "wave_a": "首轮", "wave_b": "回访"}
+    )
     state = wait(client, r.headers["Location"].split("job=")[1])
     assert state["state"] == "failed"
     assert state["messages"] == [problem("empty_wave", wave="回访", store="选题1.db").message]
@@ -379,7 +380,7 @@ def wait(client, job: str) -> dict:
 
 
 def test_platform_export_mapping_confirmed_then_ingested(web):
-    site, client, tok = web
+    _site, client, tok = web
     wjx = next((FORMS[0].parent.parent).glob("*_按文本_*.xlsx"))
     r = client.post(
         "/topic/1/mapping", data={"csrf_token": tok, "files": (wjx.open("rb"), wjx.name)}
@@ -400,7 +401,7 @@ def test_platform_export_mapping_confirmed_then_ingested(web):
 
 
 def test_lists_generated_downloaded_and_edited_workbook_uploaded(loaded, tmp_path):
-    site, client, tok = loaded
+    _site, client, tok = loaded
     assert client.get("/files/1/lists").status_code == 404
     r = client.post("/topic/1/lists", data={"csrf_token": tok})
     state = wait(client, r.headers["Location"].split("job=")[1])

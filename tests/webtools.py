@@ -71,7 +71,9 @@ def running(site: Site) -> Iterator[str]:
 
 def need_chromium() -> None:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("需要 Debian 的 chromium 和 chromium-driver（apt-get install chromium chromium-driver）")
+        pytest.skip(
+            "需要 Debian 的 chromium 和 chromium-driver（apt-get install chromium chromium-driver）"
+        )
     pytest.importorskip("selenium")
 
 
