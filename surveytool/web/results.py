@@ -62,20 +62,25 @@ def analysis(number: int):
 
 
 def tables(bank, data: dict) -> list[dict]:
-    """Single- and multiple-choice frequencies grouped by question, for the page."""
+    """The analysis JSON grouped by question for the page: single- and multiple-choice
+    frequencies (``kind`` 单选/多选) and Likert items (``kind`` 量表), in bank order."""
     out: dict[str, dict] = {}
+
+    def entry(qid: str, kind: str) -> dict:
+        return out.setdefault(qid, {"id": qid, "kind": kind, "rows": []})
+
     for row in data.get("frequencies", []):
-        q = out.setdefault(row["field"], {"id": row["field"], "kind": "单选", "rows": []})
-        q["rows"].append(row)
+        f = bank.field(row["field"])
+        if f.kind == "single":
+            entry(f.question, "单选")["rows"].append(row)
     for row in data.get("multi", []):
-        q = out.setdefault(row["question"], {"id": row["question"], "kind": "多选", "rows": []})
-        q["rows"].append(row)
+        entry(row["question"], "多选")["rows"].append(row)
+    for row in data.get("likert", []):
+        entry(row["question"], "量表")["rows"].append(row)
+    order = {q.id: i for i, q in enumerate(bank.questions)}
     for q in out.values():
-        try:
-            q["text"] = bank.question(q["id"]).text
-        except KeyError:
-            q["text"] = bank.field(q["id"]).label if hasattr(bank, "field") else q["id"]
-    return list(out.values())
+        q["text"] = bank.question(q["id"]).text
+    return sorted(out.values(), key=lambda q: order.get(q["id"], len(order)))
 
 
 def _last_compare(topic: int) -> dict | None:
