@@ -99,7 +99,7 @@ def topic(number: int):
         t=t,
         bank=bank,
         jobs=_jobs(t.topic),
-        log=log[:30],
+        log=log[:10],
         job=request.args.get("job"),
         sources=api.SOURCES,
         max_mb=s.max_upload_mb,

@@ -39,7 +39,8 @@ function renderIngest(box, r) {
     for (const p of f.problems.slice(0, 8)) problems.append(el("li", {}, p));
     if (f.problems.length > 8) problems.append(el("li", {}, `……另有 ${f.problems.length - 8} 条`));
     body.append(el("tr", {}, el("td", {}, f.name), el("td", { class: "status-" + f.status }, STATUS[f.status] || f.status),
-      el("td", { class: "num" }, f.accepted), el("td", { class: "num" }, f.rejected), el("td", { class: "num" }, f.duplicates), el("td", {}, problems)));
+      el("td", { class: "num", "data-label": "有效 " }, f.accepted), el("td", { class: "num", "data-label": "未通过 " }, f.rejected),
+      el("td", { class: "num", "data-label": "重复 " }, f.duplicates), el("td", {}, problems)));
   }
   const head = el("thead", {}, el("tr", {}, ...["文件", "结果", "有效", "未通过", "重复", "原因"].map((h) => el("th", {}, h))));
   parts.push(el("div", { class: "scroll" }, el("table", { class: "grid results small" }, head, body)));
