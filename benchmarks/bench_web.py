@@ -98,12 +98,26 @@ def prober(port: int, latencies: list[float], done: threading.Event, stop_at: fl
         time.sleep(0.2)
 
 
+def distinct(sim: Simulator, n: int) -> list[dict]:
+    """``n`` simulated respondents, no two alike: the simulator repeats some answer sets
+    (straight-liners who skip the same questions), which the store rightly counts as
+    duplicates — here every form must be a new answer."""
+    seen, out = set(), []
+    while len(out) < n:
+        for a in sim.respondents(n):
+            key = json.dumps(a, sort_keys=True, default=str)
+            if key not in seen and len(out) < n:
+                seen.add(key)
+                out.append(a)
+    return out
+
+
 def forms(n: int, folder: Path) -> list[Path]:
     bank = load_bank(BANK)
     cache = folder / f"forms-{n}"
     if not cache.exists():
         t = time.perf_counter()
-        write_returns(bank, Simulator(bank, seed=16).respondents(n), cache)
+        write_returns(bank, distinct(Simulator(bank, seed=16), n), cache)
         print(f"{n} 份模拟问卷已生成（{time.perf_counter() - t:.0f} 秒）")
     return sorted(cache.rglob("*.xlsx"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from hashlib import sha256
 from pathlib import Path
@@ -124,7 +125,8 @@ def test_status_is_the_status_json_content(loaded):
     from surveytool.analysis.run import records
 
     want = {"coverage": records(coverage(campaign)), "milestones": records(milestones(campaign))}
-    assert got == json.loads(json.dumps(want))
+    assert {k: got[k] for k in want} == json.loads(json.dumps(want))
+    assert got["stale"] is False and got["as_of"] <= time.time()
     row = next(r for r in got["coverage"] if r["unit"] == "广西科技大学")
     assert row["received"] == 1 and row["topic"] == 1
 
@@ -423,3 +425,12 @@ def test_lists_generated_downloaded_and_edited_workbook_uploaded(loaded, tmp_pat
     want = problem("lists_unreadable", path="不是清单.xlsx", detail="缺少工作表“问题清单”")
     assert want.message in bad.get_data(as_text=True)
     assert token(client)  # the session is intact
+
+
+def test_messages_name_other_files_by_their_sent_names(web):
+    _, client, tok = web
+    body = upload(client, tok, [FORMS[0], ("副本.xlsx", FORMS[0].read_bytes())]).get_json()
+    copy = body["files"][1]
+    assert copy["name"] == "副本.xlsx" and copy["status"] == "known"
+    assert "问卷-001.xlsx" in copy["problems"][0]
+    assert not re.search(r"\d{8}-\d{6}-[0-9a-f]{12}", json.dumps(body, ensure_ascii=False))

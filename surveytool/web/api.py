@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request, send_file, session
 
-from surveytool.bank import bank_paths, builtin_dir, load_bank
+from surveytool.bank import bank_paths, builtin_dir
 from surveytool.errors import BankError, problem
 from surveytool.web import auth, uploads, work
 from surveytool.web.app import (
@@ -20,7 +20,7 @@ from surveytool.web.app import (
     unit,
     who,
 )
-from surveytool.web.site import check_choice, check_wave
+from surveytool.web.site import cached_bank, check_choice, check_wave
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,12 +39,12 @@ def banks():
     """The campaign's banks (the built-in ones before there is a campaign)."""
     s = site()
     if s.campaign_file.is_file():
-        found = [(load_bank(t.bank), t.topic) for t in s.campaign().topics]
+        found = [(cached_bank(t.bank), t.topic) for t in s.campaign().topics]
     else:
         found = []
         for path in bank_paths(builtin_dir()):
             try:
-                found.append((load_bank(path), None))
+                found.append((cached_bank(str(path)), None))
             except BankError:
                 continue
     return jsonify(

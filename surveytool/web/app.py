@@ -51,6 +51,7 @@ def create_app(site: Site) -> Flask:
     app.config.update(
         SECRET_KEY=site.secret_key(),
         MAX_CONTENT_LENGTH=site.max_upload_mb * 1024 * 1024,
+        MAX_FORM_PARTS=20_000,  # hundreds of files in one upload (werkzeug allows 1,000 parts)
         SESSION_COOKIE_NAME="surveytool",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

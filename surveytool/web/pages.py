@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, g, redirect, render_template, request, send_file, url_for
@@ -39,8 +40,14 @@ def overview():
     if unit() is None:
         for t in campaign.topics:
             progress[t.topic] = work.lists_progress(s, t)
+    as_of = datetime.fromtimestamp(state["as_of"]).strftime("%H:%M:%S")
     return render_template(
-        "overview.html", campaign=campaign, status=state, progress=progress, jobs=_jobs()
+        "overview.html",
+        campaign=campaign,
+        status=state,
+        as_of=as_of,
+        progress=progress,
+        jobs=_jobs(),
     )
 
 

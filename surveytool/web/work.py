@@ -4,6 +4,8 @@ background job runs (:mod:`surveytool.web.jobs`)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,10 @@ def ingest_job(
             summary = ingest(
                 paths, bank, site.store(t), wave=wave, progress=job.progress, options=options
             )
-        return ingest_result(site, t, saved, summary, user)
+        result = ingest_result(site, t, saved, summary, user)
+        if summary and any(f.accepted for f in summary.files):
+            coverage_of(site).refresh(site)  # 总览 current once the upload is done
+        return result
 
     return run
 
@@ -60,10 +65,9 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
     for f in d["files"]:
         s = by_stored.get(Path(f["path"]).name)
         name = s.name if s else f["name"]
-        stored = s.path.name if s else f["name"]
         entry = {k: f[k] for k in ("status", "kind", "rows", *KEYS)}
         entry["name"] = name
-        entry["problems"] = [p.replace(stored, name) for p in f["problems"]]
+        entry["problems"] = [sent_names(p, names) for p in f["problems"]]
         entry["problems"] += reasons.get(name, [])
         files.append(entry)
         if s:
@@ -88,6 +92,13 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
     }
 
 
+def sent_names(text: str, names: dict[str, str]) -> str:
+    """``text`` with every generated inbox name replaced by the name it was sent as."""
+    for stored, sent in names.items():
+        text = text.replace(stored, sent)
+    return text
+
+
 SHOWN_REASONS = 3  # reasons shown per rejected row (the rejects workbook has them all)
 
 
@@ -100,17 +111,13 @@ def name_rejects(path: Path, names: dict[str, str]) -> dict[str, list[str]]:
     from surveytool.atomic import write_atomic
     from surveytool.forms.xlsx import evaluated
 
-    def named(text: str) -> str:
-        for stored, sent in names.items():
-            text = text.replace(stored, sent)
-        return text
-
     wb = load_workbook(path)
     out: dict[str, list[str]] = {}
     for row in wb.worksheets[0].iter_rows(min_row=2):
         if row[0].value is None:
             continue
-        sent, why = named(str(row[0].value)), named(str(row[3].value or "")).splitlines()
+        sent = sent_names(str(row[0].value), names)
+        why = sent_names(str(row[3].value or ""), names).splitlines()
         for cell, value in ((row[0], sent), (row[3], "\n".join(why))):
             cell.value = value
             if evaluated(value):
@@ -167,15 +174,91 @@ def confirm_mapping(path: Path, choices: dict[int, str | None]) -> None:
 # --- campaign status ----------------------------------------------------------------------
 
 
+class Coverage:
+    """``coverage(campaign)`` as records, recomputed only when campaign.yaml or a store has
+    changed: reading a store of thousands of answers takes seconds, and 总览 and
+    ``/api/status`` are asked often. A change found by a request is refreshed in the
+    background (one refresh at a time) while the last figures are served with their time
+    (``as_of``) and ``stale``; an ingest job refreshes it when it ends; the first request
+    computes it at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one computation at a time
+        self._flag = threading.Lock()  # guards _busy
+        self._busy = False
+        self.key: tuple = ()
+        self.records: list[dict] | None = None
+        self.stores: list[Path] = []
+        self.as_of = 0.0
+
+    def _key(self, site: Site) -> tuple:
+        paths = [site.campaign_file, *self.stores]
+        paths += [p.with_name(p.name + "-wal") for p in self.stores]
+        return tuple((str(p), *_stat(p)) for p in paths)
+
+    def refresh(self, site: Site) -> None:
+        """Compute now (a refresh already running finishes first)."""
+        from surveytool.followup.status import coverage
+
+        with self._lock:
+            campaign = site.campaign()
+            self.stores = [campaign.store_of(t) for t in campaign.topics]
+            key = self._key(site)
+            self.records = records(coverage(campaign))
+            self.key, self.as_of = key, time.time()
+
+    def get(self, site: Site) -> tuple[list[dict], float, bool]:
+        """(records, when they were computed, whether the stores changed since)."""
+        if self.records is None:
+            self.refresh(site)
+        elif self._key(site) != self.key:
+            with self._flag:
+                start, self._busy = not self._busy, True
+            if start:
+                threading.Thread(target=self._background, args=(site,), daemon=True).start()
+        stale = self._busy or self._key(site) != self.key
+        return self.records or [], self.as_of, stale
+
+    def _background(self, site: Site) -> None:
+        try:
+            self.refresh(site)
+        except Exception:  # the next request tries again (and shows the error, if any)
+            self.records = None
+        finally:
+            self._busy = False
+
+
+def _stat(p: Path) -> tuple[int, int]:
+    try:
+        st = p.stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+_COVERAGE: dict[Path, Coverage] = {}
+
+
+def coverage_of(site: Site) -> Coverage:
+    """The coverage cache of ``site``'s folder."""
+    return _COVERAGE.setdefault(site.root.resolve(), Coverage())
+
+
 def status(site: Site, user: User | None, today=None) -> dict[str, Any]:
-    """The ``surveytool status --json`` content; a liaison gets their unit's rows only."""
-    from surveytool.followup.status import coverage, milestones
+    """The ``surveytool status --json`` content; a liaison gets their unit's rows only.
+    ``as_of`` (epoch seconds) and ``stale`` say how current the coverage is."""
+    from surveytool.followup.status import milestones
 
     campaign = site.campaign()
-    cov = coverage(campaign)
-    if user and not user.owner and len(cov):
-        cov = cov[cov["unit"] == user.unit]
-    return {"coverage": records(cov), "milestones": records(milestones(campaign, today))}
+    rows, as_of, stale = coverage_of(site).get(site)
+    if user and not user.owner:
+        rows = [r for r in rows if r["unit"] == user.unit]
+    return {
+        "coverage": rows,
+        "milestones": records(milestones(campaign, today)),
+        "as_of": round(as_of, 3),
+        "stale": stale,
+    }
 
 
 def lists_progress(site: Site, t: Topic, today=None) -> dict | None:
