@@ -124,7 +124,7 @@ def name_rejects(path: Path, names: dict[str, str]) -> dict[str, list[str]]:
                 cell.data_type = "s"  # text, never a formula
         more = f"（另有 {len(why) - SHOWN_REASONS} 条原因，见未通过答卷清单）"
         shown = why[:SHOWN_REASONS] + ([more] if len(why) > SHOWN_REASONS else [])
-        out.setdefault(sent, []).append(f"第 {row[2].value} 行未通过：" + "；".join(shown))
+        out.setdefault(sent, []).append(f"第 {row[2].value} 行未通过：" + " ".join(shown))
     write_atomic(path, wb.save)
     return out
 
