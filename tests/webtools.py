@@ -100,6 +100,7 @@ def chrome(width: int = 1280, height: int = 900, downloads: Path | None = None):
         f"--user-data-dir={profile}",
         f"--window-size={width},{height}",
         "--lang=zh-CN",
+        "--no-proxy-server",  # pages on 127.0.0.1 only, whatever the environment says
     ):
         options.add_argument(flag)
     if downloads:
