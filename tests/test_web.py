@@ -434,3 +434,14 @@ def test_messages_name_other_files_by_their_sent_names(web):
     assert copy["name"] == "副本.xlsx" and copy["status"] == "known"
     assert "问卷-001.xlsx" in copy["problems"][0]
     assert not re.search(r"\d{8}-\d{6}-[0-9a-f]{12}", json.dumps(body, ensure_ascii=False))
+
+
+def test_second_upload_while_one_runs_is_queued_not_lost(web):
+    site, client, tok = web
+    a = upload(client, tok, FORMS[:2], extra="&async=1").get_json()["job"]
+    b = upload(client, tok, FORMS[2:], extra="&async=1").get_json()["job"]
+    assert client.get(f"/api/jobs/{b}").get_json()["state"] in ("queued", "running", "done")
+    assert client.get("/").status_code == 200  # pages answer meanwhile
+    done = [wait(client, job)["result"] for job in (a, b)]
+    assert [r["accepted"] for r in done] == [2, 1]
+    assert answers(site) == 3
