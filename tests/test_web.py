@@ -445,3 +445,14 @@ def test_second_upload_while_one_runs_is_queued_not_lost(web):
     done = [wait(client, job)["result"] for job in (a, b)]
     assert [r["accepted"] for r in done] == [2, 1]
     assert answers(site) == 3
+
+
+def test_mapping_of_a_file_that_is_no_platform_export(web):
+    site, client, tok = web
+    r = client.post(
+        "/topic/1/mapping", data={"csrf_token": tok, "files": (FORMS[0].open("rb"), "表.xlsx")}
+    )
+    assert r.status_code == 400
+    want = problem("not_a_platform_export", file="表.xlsx", kind="文件")
+    assert want.message in r.get_data(as_text=True)
+    assert inbox(site) == []

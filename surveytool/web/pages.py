@@ -8,12 +8,13 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, g, redirect, render_template, request, send_file, url_for
 
-from surveytool.errors import BankError, problem
+from surveytool.errors import BankError, SurveyToolError, problem
 from surveytool.web import api, uploads, work
 from surveytool.web.app import WebError, jobs, require_owner, site, unit, who
 from surveytool.web.site import check_choice, check_wave
@@ -173,9 +174,11 @@ def mapping(number: int):
         )
     try:
         rows, _ = work.propose_mapping(saved.path, bank, source)
-    except Exception:
+    except SurveyToolError as exc:  # not a platform export, unreadable: under the sent name
         saved.path.unlink(missing_ok=True)
-        raise
+        names = {saved.path.name: saved.name}
+        sent_as = [replace(p, message=work.sent_names(p.message, names)) for p in exc.problems]
+        raise WebError(sent_as) from None
     names = s.inbox(t) / (saved.path.name + ".name")
     names.write_text(saved.name, encoding="utf-8")
     return render_template(
