@@ -282,3 +282,19 @@ def test_intranet_mode_without_accounts_does_not_start(tmp_path):
         make_server(site)
     want = problem("web_no_users", host=HOST, folder=str(tmp_path))
     assert [p.message for p in info.value.problems] == [want.message]
+
+
+def test_file_names_are_escaped_in_pages(tmp_path):
+    site = campaign_site(tmp_path / "调研")
+    client = create_app(site).test_client()
+    tok = token(client)
+    name = "<img src=x onerror=alert(1)>.csv"
+    r = client.post(
+        f"/api/ingest?bank={BANK}",
+        data={"files": [(io.BytesIO(b"A1\n1\n"), name)]},
+        headers={"X-CSRF-Token": tok},
+    )
+    assert r.status_code == 200
+    page = client.get("/topic/1").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;.csv" in page
+    assert "<img src=x" not in page
