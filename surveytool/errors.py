@@ -111,6 +111,9 @@ MESSAGES: dict[str, str] = {
     "lint_pii_anonymous": "问卷说明承诺匿名，但本题收集可识别个人的信息（pii: true）。请删去这道题，或把说明改为“联系方式自愿填写，仅用于……，不进入统计分析”，不再笼统承诺匿名。",
     "lint_time": "问卷说明写“约需 {stated} 分钟”，按题量估计约需 {estimate} 分钟（{detail}）。两者相差超过一半且超过 3 分钟。请把说明改为“约需 {estimate} 分钟”，或精简题目。",
     "lint_identifying": "选项“{label}”在一个单位里只有很少的人会选；本题库有所在单位题 {unit}，另有 {others} 也有这样的选项，几道题组合起来可能认出具体的人。请在本题加上 identifying: true（分析时不再默认按本题分组，也不与所在单位交叉）。",
+    "interview_prompts": "访谈提纲 interview 的 prompts 有 {count} 个问题。每个主题应有 2～4 个开放式问题（每项以“- ”开头），例如：- 请谈谈您在这方面遇到的主要困难。",
+    "interview_probes": "访谈提纲 interview 的 probes 有 {count} 条追问，最多 {limit} 条。请保留最常用的几条。",
+    "interview_keyword": "关键词“{value}”无效：关键词应为 2～12 个字的词语（如 报销、填表），不含空格和标点。",
     # --- skip logic ------------------------------------------------------------------------
     "relevant_syntax": "跳题条件“{expr}”写法有误：{detail}（第 {pos} 个字符附近）。示例：B1 == 2、B1 in [1, 2]、B4 has 3、B3 >= 10 and not (B1 == 4)。",
     "relevant_too_complex": "跳题条件过于复杂：{detail}（第 {pos} 个字符附近）。一个跳题条件最多 {terms} 个条件，括号和 not 最多嵌套 {depth} 层。请简化条件，或把共同的条件写在所在部分（section）的 relevant 上。",
