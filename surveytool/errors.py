@@ -190,6 +190,18 @@ MESSAGES: dict[str, str] = {
     "file_exists": "“{path}”已存在，未覆盖。如需重新生成，请先删除或改名该文件。",
     "allocation_too_small": "总样本量 {total} 不够每个单位至少 {minimum} 份（共 {units} 个单位，至少需要 {needed} 份）。请增加总样本量或降低每单位最少份数。",
     "lists_unreadable": "无法读取清单文件“{path}”：{detail}。请确认它是 surveytool lists 生成的 .xlsx 文件。",
+    # --- the other methods: notes, Delphi, visits (issue 15) --------------------------------
+    "notes_type": "不支持的记录文件类型“{suffix}”。座谈、访谈、研讨记录请保存为 .docx、.txt 或 .md 文件，每场一个文件。",
+    "notes_too_big": "文件有 {size} MB，超过一场记录 {limit} MB 的上限，不像是一场座谈的记录。请检查是否放错了文件；照片请不要粘贴进记录。",
+    "notes_too_many": "记录有 {count} 段，超过一场记录 {limit} 段的上限。请检查是否放错了文件，或把几场的记录拆成几个文件。",
+    "notes_encoding": "无法识别文件的文字编码（第 {offset} 个字节附近无法按 UTF-8 或 GB18030 解码）。请在记事本或 WPS 中另存为 UTF-8 编码的 .txt 文件后重试。",
+    "docx_unreadable": "无法读取这个 Word 文件：{detail}。请用 Word 或 WPS 打开确认文件完好，另存为 .docx 后重试。",
+    "notes_header_missing": "记录开头缺少{keys}。记录开头应逐行写明：日期、形式（座谈/访谈/研讨）、单位类型、参加人数，例如“参加人数：8”；不写姓名。",
+    "notes_bad_value": "{at}“{text}”：{what}应为{rule}。",
+    "notes_names": "{at}“{key}”一行记的是人员姓名或联系方式。记录中不保存姓名和联系方式，请删除这一行后再导入（参加情况只需写“参加人数”）。",
+    "notes_empty": "记录中没有观点内容（开头的日期、形式等之后是空的）。请在各主题标题下记录观点后再导入。",
+    "notes_too_long": "{at}的一段话长达 {length} 个字符，超过一段 {limit} 个字符的上限（多半是误粘贴了整篇文档）。请分段或删减后重新导入。",
+    "notes_heading_unknown": "标题“{heading}”对应不到题库的主题（{themes}），其下 {count} 段按关键词归入主题。如需指定，请把标题改为“【主题】主题名称”。",
     "store_busy": "数据库“{path}”正被另一个回收任务使用，等待 {seconds} 秒后仍未释放。请等另一个任务结束后再试。",
     "store_not_ours": "“{path}”不是 surveytool 的回收数据库。请换一个文件名，或删除该文件后重试。",
 }
