@@ -131,7 +131,9 @@ class ConsensusRule:
         return {"min_mean": self.min_mean, "max_cv": self.max_cv, "min_full": self.min_full}
 
 
-def describe_ratings(values: np.ndarray, top: float = SCALE_MAX) -> tuple[int, float, float, float, float]:
+def describe_ratings(
+    values: np.ndarray, top: float = SCALE_MAX
+) -> tuple[int, float, float, float, float]:
     """(n, mean, sd, cv, full-score ratio) of one item's ratings (NaN left out)."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
