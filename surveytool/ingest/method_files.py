@@ -90,7 +90,8 @@ def discover(targets: list[str | Path], suffixes: tuple[str, ...]) -> list[Path]
 
 Reader = Callable[[Path, str], tuple[Any, list[Problem]]]
 # (path, shown) -> (a record, notes for the user); raises FileRejectedError
-Writer = Callable[[Store, int, Any], dict[str, Any]]  # (store, file id, record) -> detail
+Writer = Callable[[Store, int, Any, str], dict[str, Any]]
+# (store, file id, record, shown name) -> detail; may raise FileRejectedError (rolled back)
 
 
 def run(
@@ -131,19 +132,23 @@ def run(
             except FileRejectedError as exc:
                 result.status, result.problems = "failed", exc.problems
                 continue
-            with store.transaction():
-                store.ensure_methods()
-                file_id = sm.add_file(
-                    store,
-                    sha=sha,
-                    name=shown,
-                    path=display_name(path),
-                    size=path.stat().st_size,
-                    method=method,
-                    scope=scope,
-                    wave=wave,
-                )
-                result.detail = write(store, file_id, record)
+            try:
+                with store.transaction():
+                    store.ensure_methods()
+                    file_id = sm.add_file(
+                        store,
+                        sha=sha,
+                        name=shown,
+                        path=display_name(path),
+                        size=path.stat().st_size,
+                        method=method,
+                        scope=scope,
+                        wave=wave,
+                    )
+                    result.detail = write(store, file_id, record, shown)
+            except FileRejectedError as exc:  # refused against what is stored: rolled back
+                result.status, result.problems = "failed", exc.problems
+                continue
             result.problems += notes
     return summary
 

@@ -369,7 +369,7 @@ def ingest_notes(
     """Ingest notes files and folders of ``bank`` into the store; returns what happened to
     each file. Never raises for a bad file (its problems are in the summary)."""
 
-    def write(store, file_id: int, record: sm.SessionRecord) -> dict:
+    def write(store, file_id: int, record: sm.SessionRecord, shown: str) -> dict:
         sm.add_session(store, file_id, bank.id, wave, record)
         return {
             "kind": record.kind,
