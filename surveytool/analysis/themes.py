@@ -32,7 +32,7 @@ from surveytool.bank.model import Bank
 SHARED_THEMES = 3  # a word in this many themes' lexicons codes none of them
 DERIVED_HITS = 2  # derived words a paragraph must hold to be coded to another theme
 COMMON_PHRASES = 0.06  # a word in this share of the bank's problem phrases (at least 4) is common
-QUOTE_CHARS = 60
+QUOTE_CHARS = 40
 EXTRA_STOP = frozenset(
     [
         "多个",

@@ -168,7 +168,9 @@ def cmd_lists(args: argparse.Namespace) -> int:
             raise UsageError(problem("empty_wave", wave=args.wave, store=args.store))
         raise UsageError(problem("empty_store", store=args.store, action="生成问题清单"))
     found, measured = for_lists(s, for_report(analyse(s, by=args.by)), args.wave)
-    found, evidence = _other_methods(args.store, bank, found, measured)
+    from surveytool.report.other_methods import lists_input
+
+    found, evidence = lists_input(args.store, bank, found, measured)
     existed = Path(args.output).exists()
     path, lists = make_lists(
         found, args.output, bank.id, parse_today(args.today), measured, evidence
@@ -180,19 +182,6 @@ def cmd_lists(args: argparse.Namespace) -> int:
         f"其中数据已不再支持 {gone} 个）。请在“责任清单”“任务清单”中填写责任单位、措施和时限。"
     )
     return 0
-
-
-def _other_methods(store: str, bank, found: list[dict], measured: dict) -> tuple[list, dict]:
-    """The problems with those seen on visits added, and by key the other methods that
-    raised each one (座谈, 专家, 实地) with the experts' rating: from the same store."""
-    from surveytool.report.other_methods import for_lists, load_evidence
-    from surveytool.store.db import Store
-
-    with Store(store) as st:
-        evidence = load_evidence(st, bank, 5)
-    if evidence.empty:
-        return found, {}
-    return for_lists(evidence, found, measured)
 
 
 def cmd_track(args: argparse.Namespace) -> int:

@@ -230,9 +230,10 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
 def problem_blocks(
     problems: list[Problem], num: Numbering, sources: list[str] | None = None
 ) -> list[dict]:
-    """存在的主要问题: the rule in one line, then one table row per problem: its phrase and
-    its evidence (which carries the one figure; a problem without a phrase shows its whole
-    title), and, when ``sources`` are given, which other methods also raised it."""
+    """存在的主要问题: the rule in one line, then one table row per problem: its phrase (a
+    problem without one shows its whole title) and its evidence in short — the one figure,
+    its count and base, the wave (the question's wording is in the appendix and the lists) —
+    and, when ``sources`` are given, which other methods also raised it."""
     intro = (
         "以下问题按附录所列规则从统计结果中自动提出（问题表述采用题库中的问题短语，数字与数据依据一致），"
         "供撰写人删改、合并，并补充原因分析和对策建议。标注“接近判定线”的问题，其比例的置信区间跨过判定标准，"
@@ -242,12 +243,13 @@ def problem_blocks(
         return [{"para": "按附录所列规则，未从数据中识别出突出问题。"}]
     rows = []
     for i, p in enumerate(problems, start=1):
-        head = p.phrase + ("（接近判定线）" if p.near else "") if p.phrase else p.title
-        rows.append([str(i), head, p.evidence, *([sources[i - 1]] if sources else [])])
+        head = p.phrase + ("△" if p.near else "") if p.phrase else p.title
+        rows.append([str(i), head, p.basis or p.evidence, *([sources[i - 1]] if sources else [])])
     header = ["序号", "问题", "数据依据", *(["其他方法印证"] if sources else [])]
-    note = "注：数据依据注明所依据的调查轮次和作答人数；规则见附录一。"
+    wave = problems[0].wave
+    note = f"注：数据依据为{f'“{wave}”调查' if wave else '本次调查'}的人数，题目原文见附录二；△ 接近判定线；规则见附录一。"
     if sources:
-        note += "“其他方法印证”列出同一问题在座谈访谈记录中被提及的场次、专家咨询的重要性均值（达成共识的注明）和实地察看中被发现的次数。"
+        note += "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数。"
     return [{"para": intro}, {"table": num.table("存在的主要问题", header, rows, note)}]
 
 

@@ -9,6 +9,7 @@ compact — tables, one paragraph each — so the report body stays within its p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,14 +21,13 @@ from surveytool.analysis.themes import (
     seen_in,
     summarise_notes,
 )
-from surveytool.bank.interview import themes
 from surveytool.bank.model import Bank
 from surveytool.report.numbering import Numbering
 from surveytool.report.sentences import p_text
 from surveytool.store import methods as sm
 from surveytool.store.db import Store
 
-MAX_EXPERT_ROWS = 15
+MAX_EXPERT_ROWS = 6
 MAX_VISIT_ROWS = 8
 KIND_WORDS = {"座谈": ("座谈", "场"), "访谈": ("个别访谈", "次"), "研讨": ("结构化研讨", "场")}
 
@@ -96,7 +96,7 @@ class Raised:
         """``座谈访谈 2 场；专家 4.6 分（共识）；实地 1 次``, or — when none."""
         parts = []
         if self.sessions:
-            parts.append(f"座谈访谈 {self.sessions} 场")
+            parts.append(f"座谈 {self.sessions} 场")
         if self.rated:
             agreed = "（共识）" if self.rated["consensus"] else ""
             parts.append(f"专家 {self.rated['mean']:.1f} 分{agreed}")
@@ -163,7 +163,7 @@ def for_lists(
         if _matches(ev, pd.Series(r), found) or visits is None:
             continue
         v = visits.loc[r["visit"]]
-        photo = f"；照片 {r['photo']}" if r["photo"] else ""
+        photo = f"；照片 {r['photo']}" if _cell(r["photo"]) != "—" else ""
         problems.append(
             {
                 "key": f"visit:{v['file']}:{r['seq']}",
@@ -176,6 +176,18 @@ def for_lists(
     return problems, evidence
 
 
+def lists_input(
+    store_path: str | Path, bank: Bank, found: list[dict], measured: dict[str, dict], k: int = 5
+) -> tuple[list[dict], dict[str, dict]]:
+    """:func:`for_lists` from the store at ``store_path`` (the problems unchanged and no
+    evidence when the store holds no sessions, visits or Delphi rounds)."""
+    with Store(store_path) as store:
+        evidence = load_evidence(store, bank, k)
+    if evidence.empty:
+        return found, {}
+    return for_lists(evidence, found, measured)
+
+
 # --- 座谈访谈主要观点 ----------------------------------------------------------------------------
 
 
@@ -185,12 +197,18 @@ def _cn_date(iso: str) -> str:
 
 
 def _period(days: list[str]) -> str:
+    """``2026年5月12日至20日`` (the year and month said once when they are the same)."""
     days = sorted(d for d in days if d)
     if not days:
         return ""
-    return (
-        _cn_date(days[0]) if days[0] == days[-1] else f"{_cn_date(days[0])}至{_cn_date(days[-1])}"
-    )
+    first, last = _cn_date(days[0]), _cn_date(days[-1])
+    if first == last:
+        return first
+    if days[0][:7] == days[-1][:7]:
+        return f"{first}至{int(days[-1][8:])}日"
+    if days[0][:4] == days[-1][:4]:
+        return f"{first}至{last[5:]}"
+    return f"{first}至{last}"
 
 
 def _held(s: pd.DataFrame) -> str:
@@ -210,9 +228,8 @@ def _sessions_text(ns: NotesSummary) -> str:
     waves = sorted(set(s["wave"]))
     wave = f"（{'、'.join(waves)}）" if waves else ""
     return (
-        f"{_period(list(s['held_on']))}{wave}，围绕问卷的主题开展{_held(s)}，共 {ns.participants} 人参加"
-        f"（{parts}）。记录中的姓名、电话等个人信息已隐去；参加少于 {ns.k} 人的场次和单位类型不引用原话。"
-        "各主题被提及的情况见下表。"
+        f"{_period(list(s['held_on']))}{wave}开展{_held(s)}，共 {ns.participants} 人参加（{parts}）。"
+        f"记录已隐去个人信息；不足 {ns.k} 人的场次不引用原话。"
     )
 
 
@@ -231,10 +248,10 @@ def _themes_table(ns: NotesSummary, num: Numbering) -> dict:
     ]
     return num.table(
         "座谈访谈各主题提及情况",
-        ["主题", "提及场次", "涉及人数", "代表性观点"],
+        ["主题", "场次", "人数", "代表性观点"],
         rows,
-        "注：一场中有记录归入某一主题即计为提及，按提及场次排序；归类依据记录中的主题标题和题库中各主题的关键词。"
-        f"代表性观点只取自参加人数不少于 {ns.k} 人的场次，已隐去个人信息。",
+        "注：场次、人数为提及该主题的场次及其参加人数（按记录的主题标题和题库中各主题的关键词归类）；"
+        f"代表性观点只取自参加人数不少于 {ns.k} 人的场次。",
     )
 
 
@@ -244,35 +261,28 @@ def _visits_blocks(ev: Evidence, problems: list, num: Numbering) -> list[dict]:
     by_type = "、".join(f"{t} {int(n)} 次" for t, n in types.items())
     matched = sum(1 for _, r in ev.seen.iterrows() if _matches(ev, r, problems))
     text = (
-        f"{_period(list(v['visited_on']))}实地察看 {len(v)} 次（{by_type}），记录发现的问题 {len(ev.seen)} 条，"
-        f"其中 {matched} 条与问卷提出的问题相互印证（见“存在的主要问题”表中“其他方法印证”一列），"
-        "其余可作为新问题列入问题清单（来源为“实地”）。"
+        f"{_period(list(v['visited_on']))}实地察看 {len(v)} 次（{by_type}），发现问题 {len(ev.seen)} 条，"
+        f"{matched} 条与问卷结果相互印证，其余已列入问题清单。"
     )
     blocks: list[dict] = [{"para": text}]
     if not ev.seen.empty:
-        names = {t.id: t.name for t in themes(ev.bank)}
         unit = v.set_index("visit")["unit_type"]
         rows = [
-            [
-                str(i),
-                r["text"],
-                names.get(r["theme"], "其他"),
-                unit.get(r["visit"], "") or "—",
-                r["photo"] or "—",
-            ]
-            for i, r in enumerate(ev.seen.head(MAX_VISIT_ROWS).to_dict(orient="records"), start=1)
+            [r["text"], _cell(unit.get(r["visit"])), _cell(r["photo"])]
+            for r in ev.seen.head(MAX_VISIT_ROWS).to_dict(orient="records")
         ]
-        note = "注：问题描述已隐去个人信息；照片见走访人员保存的同名文件。"
+        note = "注：照片见走访人员保存的同名文件。"
         if len(ev.seen) > MAX_VISIT_ROWS:
             note += f"另有 {len(ev.seen) - MAX_VISIT_ROWS} 条见问题清单。"
         blocks.append(
-            {
-                "table": num.table(
-                    "实地察看发现的问题", ["序号", "问题", "主题", "单位类型", "照片"], rows, note
-                )
-            }
+            {"table": num.table("实地察看发现的问题", ["问题", "单位类型", "照片"], rows, note)}
         )
     return blocks
+
+
+def _cell(value: object) -> str:
+    """A table cell: the text, or — for nothing (None, NaN, '')."""
+    return "—" if value is None or value != value or value == "" else str(value)
 
 
 def _matches(ev: Evidence, row: pd.Series, problems: list) -> bool:
@@ -296,33 +306,34 @@ def interview_section(ev: Evidence, problems: list, num: Numbering) -> dict:
 # --- 专家咨询结果 --------------------------------------------------------------------------------
 
 
-def _w_text(r: DelphiResult) -> str:
-    k = r.kendall
-    if k["w"] is None:
-        return f"第 {r.round} 轮完整评分的专家不足 2 位，未计算协调系数"
-    return f"第 {r.round} 轮为 {k['w']:.3f}（χ² = {k['chi2']:.1f}，{p_text(k['p_value'])}）"
-
-
 def _expert_text(ev: Evidence) -> str:
-    first, last = ev.delphi[0], ev.delphi[-1]
+    last = ev.delphi[-1]
     rounds = "、".join(f"第 {r.round} 轮 {r.experts} 位" for r in ev.delphi)
     a = last.authority
     authority = ""
     if a["experts"]:
         level = "高于" if a["cr"] >= CR_MIN else "低于"
-        authority = (
-            f"专家权威系数 Cr = {a['cr']:.2f}（判断依据 Ca = {a['ca']:.2f}，熟悉程度 Cs = {a['cs']:.2f}），"
-            f"{level} {CR_MIN} 的常用标准。"
-        )
-    trend = ""
-    if len(ev.delphi) > 1 and first.kendall["w"] and last.kendall["w"]:
-        trend = "，专家意见趋于一致" if last.kendall["w"] > first.kendall["w"] else ""
+        authority = f"权威系数 Cr = {a['cr']:.2f}（Ca = {a['ca']:.2f}，Cs = {a['cs']:.2f}），{level} {CR_MIN} 的常用标准。"
     agreed = int(last.items["consensus"].sum())
     return (
-        f"就 {len(last.items)} 个条目开展专家咨询 {len(ev.delphi)} 轮，{rounds}专家返回了有效咨询表。{authority}"
-        f"Kendall 协调系数 W {'；'.join(_w_text(r) for r in ev.delphi)}{trend}。"
-        f"按“{last.rule.describe()}”的标准，第 {last.round} 轮有 {agreed} 个条目达成共识。"
+        f"就 {len(last.items)} 个条目开展专家咨询 {len(ev.delphi)} 轮，{rounds}专家返回有效咨询表。{authority}"
+        f"{_concordance(ev.delphi)}按“{last.rule.describe()}”，第 {last.round} 轮 {agreed} 个条目达成共识。"
     )
+
+
+def _concordance(results: list[DelphiResult]) -> str:
+    """Kendall's W of each round in one sentence: 协调系数 W 由 0.318 升至 0.518（χ² 检验
+    p 均 < 0.001），专家意见趋于一致。"""
+    ws = [r.kendall for r in results if r.kendall["w"] is not None]
+    if not ws:
+        return "完整评分的专家不足 2 位，未计算协调系数。"
+    ps = [p_text(k["p_value"]) for k in ws]
+    p = f"p 均 {ps[0].removeprefix('p ')}" if len(set(ps)) == 1 and len(ps) > 1 else "，".join(ps)
+    if len(ws) == 1:
+        return f"Kendall 协调系数 W = {ws[0]['w']:.3f}（χ² = {ws[0]['chi2']:.1f}，{p}）。"
+    way = "升至" if ws[-1]["w"] > ws[0]["w"] else "降至"
+    trend = "，专家意见趋于一致" if way == "升至" else ""
+    return f"Kendall 协调系数 W 由 {ws[0]['w']:.3f} {way} {ws[-1]['w']:.3f}（χ² 检验 {p}）{trend}。"
 
 
 def _expert_table(ev: Evidence, num: Numbering) -> dict:
@@ -351,7 +362,7 @@ def _expert_table(ev: Evidence, num: Numbering) -> dict:
             before = prev.get(r["item"])
             line.append(f"{before:.2f}" if before is not None and before == before else "—")
         rows.append([*line, "是" if r["consensus"] else "否"])
-    note = f"注：重要性 1～5 分；变异系数 = 标准差/均值；满分比为评 5 分的专家比例；共识标准为{last.rule.describe()}。"
+    note = "注：重要性 1～5 分；变异系数 = 标准差/均值；满分比为评 5 分的专家比例；权威系数 Cr =（判断依据 Ca + 熟悉程度 Cs）/2。"
     rest = len(last.items) - len(shown)
     if rest > 0:
         rest_agreed = int(last.items.sort_values("rank").iloc[MAX_EXPERT_ROWS:]["consensus"].sum())
@@ -395,6 +406,7 @@ __all__ = [
     "expert_section",
     "for_lists",
     "interview_section",
+    "lists_input",
     "load_evidence",
     "sources",
 ]
