@@ -93,7 +93,8 @@ class Raised:
         ]
 
     def text(self) -> str:
-        """``座谈访谈 2 场；专家 4.6 分（共识）；实地 1 次``, or — when none."""
+        """``座谈 2 场；专家 4.6 分（共识）；实地 1 次`` (座谈 counts 访谈 and 研讨 sessions
+        too), or — when none."""
         parts = []
         if self.sessions:
             parts.append(f"座谈 {self.sessions} 场")
@@ -149,10 +150,7 @@ def for_lists(
     evidence: dict[str, dict] = {}
     total = len(ev.delphi[-1].items) if ev.delphi else 0
     for p in [*found, *(m for k, m in measured.items() if k not in {f["key"] for f in found})]:
-        srcs = sources(ev, [p])[0]
-        names = [
-            n for n, word in (("座谈", "座谈"), ("专家", "专家"), ("实地", "实地")) if word in srcs
-        ]
+        names = raised(ev, p, rated).names()
         entry: dict = {"sources": names}
         if p["key"] in rated:
             entry["rating"] = _rating(rated[p["key"]], total, ev.delphi[-1].round)
@@ -166,7 +164,7 @@ def for_lists(
         photo = f"；照片 {r['photo']}" if _cell(r["photo"]) != "—" else ""
         problems.append(
             {
-                "key": f"visit:{v['file']}:{r['seq']}",
+                "key": f"visit:{r['visit']}:{r['seq']}",
                 "title": r["text"],
                 "phrase": "",
                 "evidence": f"实地察看（{v['visited_on']}，{v['unit_type'] or '单位类型未注明'}）：{r['text']}{photo}",
