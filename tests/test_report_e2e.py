@@ -390,7 +390,13 @@ def test_demo_planted_personal_data_is_masked_everywhere(demo: Path) -> None:
         ),
     ]
     with sqlite3.connect(demo / "survey.db") as db:
-        for table in ("session_notes", "sessions", "visit_problems", "visit_notes", "delphi_ratings"):
+        for table in (
+            "session_notes",
+            "sessions",
+            "visit_problems",
+            "visit_notes",
+            "delphi_ratings",
+        ):
             texts.append("\n".join(map(str, db.execute(f"SELECT * FROM {table}").fetchall())))
     assert "[姓名]" in texts[-5] and "[手机号]" in texts[-5]  # they were there, masked
     for text in texts:
