@@ -60,8 +60,8 @@ def test_responses_export_xlsx_and_csv_are_safe(tmp_path: Path, ingest_bank) -> 
     assert result.returncode == 0, result.stderr
     wb = load_workbook(tmp_path / "out.xlsx")
     ws = wb["答卷"]
-    header = [c.value for c in ws[1]]
-    b6 = [ws.cell(r, header.index("B6") + 1) for r in (2, 3)]
+    header = [c.value for c in ws[2]]  # row 1: the questions in Chinese; row 2: field ids
+    b6 = [ws.cell(r, header.index("B6") + 1) for r in (3, 4)]
     assert [c.value for c in b6] == ['=HYPERLINK("http://x")', "+1+1"]
     assert all(c.data_type == "s" for c in b6)
     assert "编码说明" in wb.sheetnames

@@ -40,7 +40,10 @@ def _units(bank_id: str, topic: int) -> list[str]:
     units = bank.role_fields("unit")
     if not units:
         return []
-    return [o.label for o in units[0].options if "其他" not in o.label]
+    # the named units only: not 其他, nor 不清楚-type or "none" answers
+    return [
+        o.label for o in units[0].options if "其他" not in o.label and not (o.missing or o.none)
+    ]
 
 
 def campaign_text(year: int) -> str:

@@ -23,6 +23,21 @@ answers_<bank id>  the same answers as plain SQL, for tools that cannot read Arr
 codebook     bank_id, bank_version, field, question (its text), kind, code, label: what each
              column and code of answers_<bank id> means.
 
+The seed's other methods (issue 15; :data:`METHOD_SCHEMA`, written by ``store.methods``):
+method_files   one row per ingested notes file, Delphi form or table, or visit record: sha256,
+               name, path, size, time, method (notes | delphi | visit), scope (the bank id;
+               '' for Delphi) and wave (the Delphi round); ``UNIQUE(sha256, method, scope)``.
+sessions       one 座谈/访谈/研讨 per notes file: kind, date, unit type, participants (no names).
+session_notes  its paragraphs, masked, with the theme (section id) of the heading above them.
+delphi_items   the items rated in each round (id, label, the problem key when from the lists).
+delphi_experts one expert per returned form or table row: code (never a name), field, years,
+               Ca (判断依据) and Cs (熟悉程度).
+delphi_ratings importance, feasibility and the masked comment of each expert on each item.
+visits, visit_notes, visit_problems  实地察看 records: unit (masked), unit type, date, what was
+               looked at, observations per theme, problems seen with a photo file name.
+These tables are created with a new store and, in a store written before them, by the first
+ingest of such a file (:meth:`Store.ensure_methods`); readers find none there.
+
 Every file is written in one transaction: a crash mid-file leaves the store as it was.
 """
 
@@ -39,6 +54,7 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank
 from surveytool.errors import IngestError, problem
+from surveytool.store.method_schema import METHOD_SCHEMA
 
 APPLICATION_ID = 0x53555256  # "SURV"
 SCHEMA_VERSION = 1
@@ -163,7 +179,7 @@ class Store:
                     raise IngestError(problem("store_not_ours", path=shown))
                 return
             self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            for statement in SCHEMA.split(";"):
+            for statement in (SCHEMA + METHOD_SCHEMA).split(";"):
                 if statement.strip():
                     self.db.execute(statement)
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -176,6 +192,20 @@ class Store:
         raise IngestError(
             problem("output_not_writable", path=str(self.path), detail=str(exc))
         ) from None
+
+    def ensure_methods(self) -> None:
+        """Create the tables of the other methods (sessions, Delphi, visits) when this store
+        was written before them. Call inside a write transaction."""
+        for statement in METHOD_SCHEMA.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a store written before it has not)."""
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+        ).fetchone()
+        return row is not None
 
     def transaction(self) -> _Transaction:
         """``with store.transaction():`` — BEGIN IMMEDIATE … COMMIT (ROLLBACK on error)."""
