@@ -9,7 +9,7 @@ from flask import Blueprint, g, jsonify, request, send_file, session
 from surveytool.bank import bank_paths, builtin_dir
 from surveytool.errors import BankError, problem
 from surveytool.web import auth, uploads, work
-from surveytool.web.app import (
+from surveytool.web.context import (
     WebError,
     csrf_token,
     jobs,

@@ -5,14 +5,14 @@ route — the host check (loopback mode), login (intranet mode), the CSRF check 
 from __future__ import annotations
 
 import hmac
-import secrets
 import traceback
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, request, session
 from werkzeug.exceptions import HTTPException
 
-from surveytool.errors import Problem, SurveyToolError, problem
+from surveytool.errors import SurveyToolError, problem
 from surveytool.web import auth
+from surveytool.web.context import WebError, csrf_token, respond, site
 from surveytool.web.jobs import Jobs
 from surveytool.web.site import LOOPBACK, Site
 
@@ -41,10 +41,6 @@ STATUS = {
 OPEN = ("/login", "/api/login", "/static/")  # reachable before logging in
 
 
-class WebError(SurveyToolError):
-    """Raised by a route for a refused request (its code says the HTTP status)."""
-
-
 def create_app(site: Site) -> Flask:
     """The app serving ``site`` (its jobs start with it)."""
     app = Flask(__name__)
@@ -70,31 +66,6 @@ def create_app(site: Site) -> Flask:
     app.register_blueprint(results.bp)
     app.register_blueprint(api.bp)
     return app
-
-
-def site() -> Site:
-    from flask import current_app
-
-    return current_app.extensions["surveytool"]["site"]
-
-
-def jobs() -> Jobs:
-    from flask import current_app
-
-    return current_app.extensions["surveytool"]["jobs"]
-
-
-def throttle() -> auth.Throttle:
-    from flask import current_app
-
-    return current_app.extensions["surveytool"]["throttle"]
-
-
-def csrf_token() -> str:
-    """This session's CSRF token (made on first use)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
 
 
 def _guard() -> None:
@@ -131,15 +102,6 @@ def _template_globals() -> dict:
     }
 
 
-def respond(problems: list[Problem], status: int):
-    """Our error as JSON (API, or a script) or as the error page."""
-    messages = [p.message for p in problems]
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        body = {"message": messages[0], "messages": messages, "code": problems[0].code}
-        return jsonify(body), status
-    return render_template("error.html", messages=messages, status=status), status
-
-
 def _library_error(exc: SurveyToolError):
     first = exc.problems[0].code if exc.problems else ""
     if first == "web_login_required" and not request.path.startswith("/api/"):
@@ -166,22 +128,3 @@ def _unexpected(exc: Exception):
     traceback.print_exc()
     detail = f"{type(exc).__name__}: {str(exc)[:120]}"
     return respond([problem("web_internal", detail=detail)], 500)
-
-
-def require_owner(action: str) -> None:
-    """Refuse a liaison (intranet mode) what only owners may do: ``action`` says what."""
-    user = g.get("user")
-    if user is not None and not user.owner:
-        raise WebError(problem("web_forbidden", unit=user.unit or "", action=action))
-
-
-def who() -> str:
-    """The name logged for this request's uploads (本机 in loopback mode)."""
-    user = g.get("user")
-    return user.name if user else "本机"
-
-
-def unit() -> str | None:
-    """A liaison's unit (None for owners and in loopback mode)."""
-    user = g.get("user")
-    return None if user is None or user.owner else user.unit

@@ -16,7 +16,7 @@ from flask import Blueprint, g, redirect, render_template, request, send_file, u
 
 from surveytool.errors import BankError, SurveyToolError, problem
 from surveytool.web import api, uploads, work
-from surveytool.web.app import WebError, jobs, require_owner, site, unit, who
+from surveytool.web.context import WebError, jobs, require_owner, site, unit, who
 from surveytool.web.site import check_choice, check_wave
 
 bp = Blueprint("pages", __name__)

@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, send_file, url_
 
 from surveytool.errors import UsageError, problem
 from surveytool.web import api, uploads, work
-from surveytool.web.app import WebError, jobs, require_owner, site, who
+from surveytool.web.context import WebError, jobs, require_owner, site, who
 from surveytool.web.site import check_wave
 
 bp = Blueprint("results", __name__)
