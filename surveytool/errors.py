@@ -146,6 +146,7 @@ MESSAGES: dict[str, str] = {
     "form_relocated": "问卷结构与题库不完全一致（{why}），已按题目编号重新定位全部答案，请核对。",
     "columns_missing": "表中缺少以下字段的列：{fields}。请使用题库“{bank}”导出的录入表，不要删除列。",
     "columns_ignored": "以下列无法对应到题库中的字段，已忽略（未计入）：{columns}。",
+    "origin_unknown": "第 {rows} 行的“文件”“工作表”“行”三列没有写明答卷最初所在的位置（文件名为空、不是文件名，或行号不是正整数）。这些答卷照常校验；入库后来源文件记为本文件，无法追溯到最初的文件。",
     "column_duplicated": "字段 {name} 出现在多列（{columns}）中，无法确定使用哪一列。请删除多余的列。",
     "csv_damaged": "CSV 文件第 {line} 行附近无法按 CSV 格式读取（可能含有空字符，或文件已损坏）。请在 Excel/WPS 中打开后“另存为”→“CSV UTF-8（逗号分隔）”再回收。",
     "csv_encoding": "无法识别文件的文字编码（第 {offset} 个字节附近无法按 UTF-8 或 GB18030 解码）。请在 Excel/WPS 中“另存为”→“CSV UTF-8（逗号分隔）”后重试。",

@@ -118,8 +118,9 @@ def ingest(
     if bank.role_fields("unit"):
         summary.unit_labels = {o.code: o.label for o in bank.role_fields("unit")[0].options}
     with SafeReader(bank, Expected(bank)) as reader, Store(store_path) as store:
-        with store.transaction():  # a store from before answers_<bank> existed: filled in
-            sync_sql(store, bank)
+        with store.transaction():  # a store written by an earlier version: brought up to date
+            store.upgrade()  # the origin columns of responses
+            sync_sql(store, bank)  # answers_<bank> filled in, corrected_in added
         run = Writer(bank, store, wave)
         seen: dict[str, str] = {}  # sha256 -> file name, within this run
         batch: list[tuple[Path, str, Table, FileResult]] = []
