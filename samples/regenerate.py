@@ -3,12 +3,13 @@
     python samples/regenerate.py
 
 samples/young_researchers/ gets what a topic owner receives: three filled respondent forms,
-a collection sheet typed in from paper questionnaires, and a 问卷星-style 按文本 export of the
-same questionnaire (the format described in shared/formats/platform-exports.md). All are
+a collection sheet typed in from paper questionnaires, a 问卷星-style 按文本 export of the
+same questionnaire (the format described in shared/formats/platform-exports.md), and the
+demo's 座谈 notes (.txt, .md) and filled visit records. All are
 simulated (seeded) answers, not data; the export comes with the column mapping that
 `surveytool map` proposes for it. reports/young_researchers/ gets the demo's output: the
 report as Word and Markdown with its charts (the HTML is the same report with the charts
-inside: run the demo to get it), and the three lists. tests/test_report_e2e.py
+inside: run the demo to get it), the three lists and the 座谈 outline. tests/test_report_e2e.py
 checks that both are current.
 """
 
@@ -24,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from surveytool.bank import load_bank
 from surveytool.bank.model import Bank
 from surveytool.demo import DEMO_PRIORS, run_demo
+from surveytool.demo_methods import FOLDER, write_notes, write_visits
 from surveytool.forms import write_form
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest.platform_map import propose
@@ -121,6 +123,10 @@ def samples(out: Path) -> Path:
     export = folder / f"12345678_按文本_{bank.title}_12_12.xlsx"
     wjx_export(bank, export)
     propose(export, bank, "auto", export.with_name(export.name + ".mapping.yaml"))
+    for note in write_notes(folder / "座谈记录"):
+        if note.suffix == ".docx":  # binary: the demo writes it; samples keep text and workbooks
+            note.unlink()
+    write_visits(bank, folder / "走访记录")
     return folder
 
 
@@ -134,6 +140,7 @@ def reports(out: Path) -> Path:
         run_demo(demo, say=lambda _: None)
         shutil.copytree(demo / "报告", folder, ignore=shutil.ignore_patterns("report.html"))
         shutil.copyfile(demo / "三张清单.xlsx", folder / "三张清单.xlsx")
+        shutil.copyfile(demo / FOLDER / "座谈提纲.docx", folder / "座谈提纲.docx")
     return folder
 
 

@@ -18,11 +18,13 @@ from typing import Any
 from surveytool.analysis import Survey, analyse
 from surveytool.bank import load_bank
 from surveytool.bank.model import Bank
+from surveytool.demo_methods import FOLDER, run_delphi, run_methods
 from surveytool.followup.lists import Lists, make_lists, write_lists
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest import IngestSummary, ingest
 from surveytool.report import make_report
 from surveytool.report.context import for_report
+from surveytool.report.other_methods import lists_input
 from surveytool.report.problems import for_lists
 from surveytool.simulate import Simulator
 from surveytool.store import load_answers
@@ -139,9 +141,17 @@ def _problems(store: Path, bank: Bank, wave: str) -> tuple[list[dict], dict[str,
     return for_lists(s, for_report(analyse(s, by=[UNIT_FIELD])), wave)
 
 
+def _lists(store: Path, bank: Bank, survey: tuple, lists: Path, today: date) -> Lists:
+    """Create or update the lists from the survey's problems (``survey``: what
+    :func:`_problems` returned) and the other methods in the store."""
+    found, measured = survey
+    found, evidence = lists_input(store, bank, found, measured)
+    return make_lists(found, lists, bank.id, today, measured, evidence)[1]
+
+
 def _fresh(out: Path) -> None:
     """Remove what an earlier demo run left (so every run starts from the same state)."""
-    for folder in (out / "回收的问卷", out / "回访问卷"):
+    for folder in (out / "回收的问卷", out / "回访问卷", out / FOLDER):
         if folder.exists():
             shutil.rmtree(folder)
     for old in (out / "survey.db", out / "survey.db-wal", out / "survey.db-shm", out / LISTS):
@@ -171,11 +181,17 @@ def _first_wave(
     clean = write_returns(bank, sim.respondents(n), returns)
     extra = messy_returns(bank, sim, returns, clean)
     say(f"    已生成 {len(clean) + extra} 份回收问卷：{returns}")
-    say("2/5 首轮回收入库，并按统计结果生成三张清单（示例中已填好责任单位、时限和状态）……")
+    say(
+        "2/5 首轮回收入库；座谈、实地察看和两轮专家咨询；按统计结果生成三张清单"
+        "（示例中已填好责任单位、时限和状态）……"
+    )
     store, lists = out / "survey.db", out / LISTS
     summary = _ingest(say, returns, bank, store, FIRST)
-    found, measured = _problems(store, bank, FIRST)
-    _, drafted = make_lists(found, lists, bank.id, DEMO_JUNE, measured)
+    run_methods(out, bank, store, say)
+    june = _problems(store, bank, FIRST)
+    _lists(store, bank, june, lists, DEMO_JUNE)
+    run_delphi(out, store, lists, seed, say)  # the experts rate the listed problems
+    drafted = _lists(store, bank, june, lists, DEMO_JUNE)  # with their ratings
     write_lists(owner_edits(drafted), lists, bank.id)
     say(f"    {lists}")
     return summary
@@ -199,8 +215,7 @@ def _follow_up(
     store, lists = out / "survey.db", out / LISTS
     follow_summary = _ingest(say, follow, bank, store, SECOND)
     say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")
-    found, measured = _problems(store, bank, SECOND)
-    make_lists(found, lists, bank.id, DEMO_TODAY, measured)
+    _lists(store, bank, _problems(store, bank, SECOND), lists, DEMO_TODAY)
     return follow_summary
 
 

@@ -20,8 +20,10 @@ SECTIONS = [
     "三、分组比较",
     "四、开放题意见归纳",
     "五、存在的主要问题（初稿）",
-    "六、回访对比",
-    "七、整改进展",
+    "六、座谈访谈主要观点",
+    "七、专家咨询结果",
+    "八、回访对比",
+    "九、整改进展",
     "附录",
 ]
 
@@ -133,7 +135,7 @@ def test_numbers_in_the_text_equal_the_analysis_json(demo: Path) -> None:
         for pair in (valid[:2], valid[-2:]):
             single_ends.add(f"{sum(r['percent'] for r in pair):.1f}%")
     problems = md.split("## 五、存在的主要问题（初稿）")[1].split("## 六、")[0]
-    named = re.findall(r"：(\d+\.\d%) 的受访者", problems)
+    named = re.findall(r"\d+ 人中 \d+ 人（(\d+\.\d%)）", problems)
     assert named and set(named) <= shares | single_ends
 
 
@@ -168,7 +170,7 @@ def test_demo_follow_up_reports_the_built_in_change(demo: Path) -> None:
     from surveytool.demo import EASED
 
     md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
-    section = md.split("## 六、回访对比")[1].split("## 七、")[0].split("有显著变化的题项")[0]
+    section = md.split("## 八、回访对比")[1].split("## 九、")[0].split("有显著变化的题项")[0]
     rows = dict(re.findall(r"^\| (\S+) \|.*\| (改善|变差|上升|下降|未检出变化) \|$", section, re.M))
     assert set(EASED) == {"行政负担"}
     assert rows == {
@@ -177,7 +179,7 @@ def test_demo_follow_up_reports_the_built_in_change(demo: Path) -> None:
         "创新环境": "未检出变化",
         "成长支持": "未检出变化",
     }
-    progress = md.split("## 七、整改进展")[1].split("## 附录")[0]
+    progress = md.split("## 九、整改进展")[1].split("## 附录")[0]
     assert "截至2026年11月30日" in progress and "已销号 1 项" in progress
     assert "逾期未销号 1 项" in progress and "| P02 |" in progress
     wb = load_workbook(demo / "三张清单.xlsx")
@@ -339,3 +341,64 @@ def test_the_demo_passes_the_disclosure_audit(demo: Path) -> None:
 
     published = json.loads((demo / "analysis.json").read_text(encoding="utf-8"))
     assert audit(published) == []
+
+
+def test_demo_other_methods_reach_the_report_and_lists(demo: Path) -> None:
+    """Issue 15: the demo's three 座谈 notes, two visits and two Delphi rounds give their
+    sections, the triangulation column and the lists' 来源 and 专家评分."""
+    from openpyxl import load_workbook
+
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    talks = md.split("## 六、座谈访谈主要观点")[1].split("## 七、")[0]
+    assert "开展座谈 3 场，共 17 人参加（高等院校 2 场 11 人，医院 1 场 6 人）" in talks
+    assert "| 科研时间与事务性负担 | 3/3 | 17 |" in talks and "实地察看 2 次" in talks
+    experts = md.split("## 七、专家咨询结果")[1].split("## 八、")[0]
+    assert "专家咨询 2 轮，第 1 轮 10 位、第 2 轮 10 位专家" in experts
+    assert re.search(r"Kendall 协调系数 W 由 0\.\d{3} 升至 0\.\d{3}", experts)
+    assert "| 其他方法印证 |" in md and "座谈 3 场" in md.split("## 六、")[0]
+    # the session of three people is never quoted
+    assert "三位老师都认为项目评审结束后应当反馈具体意见" not in md
+    ws = load_workbook(demo / "三张清单.xlsx")["问题清单"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    sources = [str(r["来源"] or "") for r in rows]
+    assert any("座谈" in s for s in sources) and any(s == "实地" for s in sources)
+    assert all(s.startswith(("问卷", "实地")) for s in sources)
+    assert sum(bool(r["专家评分"]) for r in rows) >= 20
+
+
+def test_demo_planted_personal_data_is_masked_everywhere(demo: Path) -> None:
+    """Names, phones and the ID number planted in the demo's notes reach no output: not the
+    store, the report in any format, nor the lists."""
+    import sqlite3
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from surveytool.demo_notes import PLANTED
+
+    texts = [
+        (demo / "报告" / "report.md").read_text(encoding="utf-8"),
+        (demo / "报告" / "report.html").read_text(encoding="utf-8"),
+        "\n".join(p.text for p in Document(str(demo / "报告" / "report.docx")).paragraphs),
+        "\n".join(
+            str(c.value)
+            for ws in load_workbook(demo / "三张清单.xlsx").worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        ),
+    ]
+    with sqlite3.connect(demo / "survey.db") as db:
+        for table in (
+            "session_notes",
+            "sessions",
+            "visit_problems",
+            "visit_notes",
+            "delphi_ratings",
+        ):
+            texts.append("\n".join(map(str, db.execute(f"SELECT * FROM {table}").fetchall())))
+    assert "[姓名]" in texts[-5] and "[手机号]" in texts[-5]  # they were there, masked
+    for text in texts:
+        for planted in PLANTED:
+            assert planted not in text, planted

@@ -243,6 +243,17 @@ def tokens(text: str, stop: set[str], user_dict: str | None = None) -> set[str]:
     return {w for w in tok.lcut(masked) if len(w) >= 2 and w not in stop and _TOKEN.match(w)}
 
 
+def search_tokens(text: str, stop: set[str], user_dict: str | None = None) -> set[str]:
+    """Distinct words of ``text`` in jieba's search mode, which also gives the parts of a
+    long word (财务报销 -> 财务, 报销, 财务报销), so a short word in a note still meets the
+    long one in a problem phrase; 2+ characters, no stop words, masked first."""
+    tok, _ = _segmenter(user_dict)
+    masked = mask(head(text), user_dict)
+    return {
+        w for w in tok.cut_for_search(masked) if len(w) >= 2 and w not in stop and _TOKEN.match(w)
+    }
+
+
 MAX_TEXTS = 5000  # keywords of a larger set are counted on a seeded random sample of this size
 
 

@@ -41,7 +41,7 @@ TYPE_KEYS: dict[str, set[str]] = {
     "rank": {"options", "max_rank"},
 }
 ALL_QUESTION_KEYS = COMMON_KEYS.union(*TYPE_KEYS.values())
-SECTION_KEYS = {"id", "title", "relevant", "questions"}
+SECTION_KEYS = {"id", "title", "relevant", "questions", "interview"}
 ROLE_TYPES = {"group": ("single",), "unit": ("single",), "respondent_code": ("text",)}
 _GOT = {dict: "映射", list: "列表", str: "文字", int: "整数", float: "数字", bool: "真假值"}
 
@@ -506,4 +506,11 @@ def build_section(
             if q is not None:
                 questions.append(q)
     relevant = c.text(m, "relevant", sid, required=False)
-    return Section(sid, title, tuple(questions), relevant=relevant, line=m.line)
+    interview = None
+    if "interview" in m:
+        from surveytool.bank.interview import build_interview
+
+        interview = build_interview(c, m["interview"], m.line_of("interview"), sid)
+    return Section(
+        sid, title, tuple(questions), relevant=relevant, line=m.line, interview=interview
+    )

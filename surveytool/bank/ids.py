@@ -26,6 +26,7 @@ RESERVED_COLUMNS = (
     "source",
     "sheet",
     "row",
+    "corrected_in",
     "rid",
     "unit",
     "channel",

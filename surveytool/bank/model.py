@@ -109,6 +109,19 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Interview:
+    """A section's optional ``interview`` block: how the section reads as a theme of a
+    座谈/访谈 outline (``theme``, 2–4 open ``prompts``, follow-up ``probes``) and which
+    ``keywords`` code interview notes to it; ``skip`` leaves the section out."""
+
+    theme: str | None = None
+    prompts: tuple[str, ...] = ()
+    probes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    skip: bool = False
+
+
+@dataclass(frozen=True)
 class Section:
     """A titled group of questions, optionally asked only when ``relevant`` holds."""
 
@@ -118,6 +131,7 @@ class Section:
     relevant: str | None = None
     relevant_tree: expr.Node | None = None
     line: int | None = None
+    interview: Interview | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

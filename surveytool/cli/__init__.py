@@ -5,7 +5,8 @@ Chinese. A :class:`~surveytool.errors.SurveyToolError` becomes one line per prob
 and exit code 1 — never a traceback. Commands live in modules by stage: ``banks``
 (banks, check, form, xlsform), ``collect`` (ingest, map, responses), ``results`` (analyze,
 compare, report, demo, simulate), ``campaign`` (init-campaign, sample-size, status, lists,
-track).
+track), ``methods`` (outline, notes, delphi, visit-form, visits: the seed's other methods),
+``web`` (serve, user).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from surveytool import __version__
-from surveytool.cli import banks, campaign, collect, results
+from surveytool.cli import banks, campaign, collect, methods, results, web
 from surveytool.cli.common import Parser
 from surveytool.errors import SurveyToolError
 
@@ -30,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"surveytool {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    for module in (banks, collect, results, campaign):
+    for module in (banks, collect, results, campaign, methods, web):
         module.register(sub)
     return parser
 

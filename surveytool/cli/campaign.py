@@ -79,25 +79,30 @@ def _topic(campaign, number: int):
 def cmd_status(args: argparse.Namespace) -> int:
     """Coverage and milestones of a campaign."""
     from surveytool.followup.campaign import load_campaign
-    from surveytool.followup.status import coverage, milestones
+    from surveytool.followup.status import coverage, methods_counts, milestones
 
     campaign = load_campaign(args.campaign)
     cov = coverage(campaign)
     ms = milestones(campaign, parse_today(args.today))
+    methods = methods_counts(campaign)
     if args.json:
         echo(
             json.dumps(
-                {"coverage": _records(cov), "milestones": _records(ms)},
+                {
+                    "coverage": _records(cov),
+                    "methods": _records(methods),
+                    "milestones": _records(ms),
+                },
                 ensure_ascii=False,
                 indent=1,
             )
         )
     else:
-        _print_status(campaign, cov, ms)
+        _print_status(campaign, cov, ms, methods)
     if args.output:
         from surveytool.followup.status_xlsx import write_status
 
-        path = write_status(cov, ms, args.output)
+        path = write_status(cov, ms, args.output, methods)
         echo(f"已写入：{path}")
     return 0
 
@@ -113,7 +118,20 @@ def _present(value) -> bool:
     return value is not None and value == value and bool(value)
 
 
-def _print_status(campaign, cov, ms) -> None:
+def _methods_line(row: dict) -> str:
+    """座谈 3 场、访谈 1 次（共 25 人），专家咨询 2 轮（最后一轮 14 位专家），实地察看 2 次."""
+    parts = [
+        f"{k} {row[k]} {'次' if k == '访谈' else '场'}" for k in ("座谈", "访谈", "研讨") if row[k]
+    ]
+    text = "、".join(parts) + (f"（共 {row['participants']} 人）" if parts else "")
+    if row["delphi_rounds"]:
+        text += f"{'，' if text else ''}专家咨询 {row['delphi_rounds']} 轮（最后一轮 {row['experts']} 位专家）"
+    if row["visits"]:
+        text += f"{'，' if text else ''}实地察看 {row['visits']} 次"
+    return text
+
+
+def _print_status(campaign, cov, ms, methods) -> None:
     echo(f"{campaign.name}")
     for t in campaign.topics:
         echo(f"选题（{t.topic}）{t.title}［{t.bank}］")
@@ -123,6 +141,10 @@ def _print_status(campaign, cov, ms) -> None:
             flag = "  ▲ 未达目标" if row["below_target"] else ""
             note = f"（{row['note']}）" if row["note"] else ""
             echo(f"    {row['unit']}：{row['received']}{target} 份{moe}{flag}{note}")
+        for row in methods[methods["topic"] == t.topic].to_dict(orient="records"):
+            line = _methods_line(row)
+            if line:
+                echo(f"    其他调研方法：{line}")
     echo("时间节点：")
     for row in ms.to_dict(orient="records"):
         days = row["days_left"]
@@ -146,8 +168,13 @@ def cmd_lists(args: argparse.Namespace) -> int:
             raise UsageError(problem("empty_wave", wave=args.wave, store=args.store))
         raise UsageError(problem("empty_store", store=args.store, action="生成问题清单"))
     found, measured = for_lists(s, for_report(analyse(s, by=args.by)), args.wave)
+    from surveytool.report.other_methods import lists_input
+
+    found, evidence = lists_input(args.store, bank, found, measured)
     existed = Path(args.output).exists()
-    path, lists = make_lists(found, args.output, bank.id, parse_today(args.today), measured)
+    path, lists = make_lists(
+        found, args.output, bank.id, parse_today(args.today), measured, evidence
+    )
     rows = lists.sheets["问题清单"]
     gone = sum(str(r.get("数据支持") or "").startswith("否") for r in rows)
     echo(

@@ -2,7 +2,10 @@
 with new data.
 
 Sheets, one row per problem, matched across sheets by 编号:
-- 问题清单: 编号, 问题, 数据依据, 最新数据, 数据支持, 首次提出, 备注 (and a hidden problem key);
+- 问题清单: 编号, 问题, 数据依据, 最新数据, 数据支持, 首次提出, 备注, 来源 (问卷 / 座谈 / 专家 /
+  实地: every method that raised the problem, merged across runs — a source once recorded is
+  never dropped, and one the owner typed is kept), 专家评分 (the latest Delphi round's mean,
+  rank and consensus of the problem), and a hidden problem key;
 - 责任清单: 编号, 问题, 责任单位, 责任人, 备注;
 - 任务清单: 编号, 问题, 整改措施, 完成时限, 状态, 销号日期, 备注.
 A problem's 问题 and 数据依据 carry the figure it was first drawn from (one figure, the same in
@@ -15,6 +18,7 @@ with new numbers, refreshes 最新数据, and marks problems the data no longer 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +34,18 @@ from surveytool.forms.xlsx import BODY_FONT, a4, fit_row_heights, safe_text
 
 STATUSES = ("未启动", "推进中", "已销号")
 SHEETS = {
-    "问题清单": ["编号", "问题", "数据依据", "最新数据", "数据支持", "首次提出", "备注", "_key"],
+    "问题清单": [
+        "编号",
+        "问题",
+        "数据依据",
+        "最新数据",
+        "数据支持",
+        "首次提出",
+        "备注",
+        "来源",
+        "专家评分",
+        "_key",
+    ],
     "责任清单": ["编号", "问题", "责任单位", "责任人", "备注"],
     "任务清单": ["编号", "问题", "整改措施", "完成时限", "状态", "销号日期", "备注"],
 }
@@ -48,8 +63,12 @@ WIDTHS = {
     "完成时限": 12,
     "状态": 10,
     "销号日期": 12,
+    "来源": 14,
+    "专家评分": 22,
     "_key": 4,
 }
+SOURCES = ("问卷", "座谈", "专家", "实地")  # the methods, in the order 来源 lists them
+_SPLIT = re.compile(r"[、,，;；/\s]+")
 DATA_COLUMNS = {"最新数据", "数据支持"}  # refreshed from the data on every run
 SAME = "与提出时相同"
 
@@ -103,16 +122,39 @@ def _latest(p: dict) -> str:
     return title.removeprefix(p["phrase"] + "：") if p.get("phrase") else title
 
 
+def merge_sources(cell: object, new: list[str]) -> str:
+    """The 来源 cell after this run: what it held (the owner's words too) and ``new``, the
+    four methods first in their order, each once: ``问卷、座谈``."""
+    have = [x for x in _SPLIT.split(str(cell or "")) if x]
+    every = have + [x for x in new if x not in have]
+    known = [x for x in SOURCES if x in every]
+    return "、".join(known + [x for x in every if x not in SOURCES])
+
+
+def _evidence(rows: list[dict], evidence: dict[str, dict]) -> None:
+    """Add the other methods' sources and the experts' rating to the rows they concern."""
+    for r in rows:
+        found = evidence.get(r.get("_key") or "")
+        if not found:
+            continue
+        r["来源"] = merge_sources(r.get("来源"), found.get("sources", []))
+        if found.get("rating"):
+            r["专家评分"] = found["rating"]
+
+
 def merge(
     old: Lists | None,
     problems: list[dict],
     today: date,
     measured: dict[str, dict] | None = None,
+    evidence: dict[str, dict] | None = None,
 ) -> Lists:
     """The lists after this run: the owner's edits kept, new problems appended, 最新数据
     refreshed, problems no longer supported marked (see the module docstring). ``problems``
-    are ``Problem.as_dict()`` records; ``measured`` gives, by key, the latest figure of
-    problems below the threshold now (shown in 最新数据 of those no longer supported)."""
+    are ``Problem.as_dict()`` records (``sources`` may name their methods; 问卷 when not);
+    ``measured`` gives, by key, the latest figure of problems below the threshold now (shown
+    in 最新数据 of those no longer supported); ``evidence`` gives, by key, the other methods
+    that raised a problem (``sources``) and the experts' ``rating``."""
     out = old or Lists()
     issues = out.sheets["问题清单"]
     by_key = {r.get("_key"): r for r in issues if r.get("_key")}
@@ -124,6 +166,7 @@ def merge(
             latest = _latest(current[key])
             r["最新数据"] = SAME if latest in str(r.get("问题") or "") else latest
             r["数据支持"] = "是"
+            r["来源"] = merge_sources(r.get("来源"), current[key].get("sources", ["问卷"]))
         elif key:
             r["数据支持"] = f"否（{today.isoformat()} 起数据不再支持）"
             if key in measured:
@@ -141,9 +184,12 @@ def merge(
                 "数据支持": "是",
                 "首次提出": today.isoformat(),
                 "备注": None,
+                "来源": merge_sources(None, p.get("sources", ["问卷"])),
+                "专家评分": None,
                 "_key": p["key"],
             }
         )
+    _evidence(issues, evidence or {})
     _sync_others(out)
     return out
 
@@ -239,9 +285,11 @@ def make_lists(
     bank_id: str,
     today: date | None = None,
     measured: dict[str, dict] | None = None,
+    evidence: dict[str, dict] | None = None,
 ) -> tuple[Path, Lists]:
-    """Create or update the lists workbook at ``path``; returns it and the merged lists."""
+    """Create or update the lists workbook at ``path``; returns it and the merged lists
+    (``evidence``: the other methods, see :func:`merge`)."""
     p = Path(path)
     old = read_lists(p) if p.exists() else None
-    merged = merge(old, problems, today or date.today(), measured)
+    merged = merge(old, problems, today or date.today(), measured, evidence)
     return write_lists(merged, p, bank_id), merged

@@ -72,6 +72,48 @@ def coverage(campaign: Campaign) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+METHOD_COLUMNS = [
+    "topic",
+    "title",
+    "returns",
+    "座谈",
+    "访谈",
+    "研讨",
+    "participants",
+    "delphi_rounds",
+    "experts",
+    "visits",
+]
+
+
+def methods_counts(campaign: Campaign) -> pd.DataFrame:
+    """Per topic, next to the questionnaire returns: sessions by kind (座谈, 访谈, 研讨), their
+    participants, Delphi rounds and the experts of the latest one, and field visits."""
+    from surveytool.store import methods as sm
+    from surveytool.store.db import Store
+
+    rows = []
+    for t in campaign.topics:
+        store = campaign.store_of(t)
+        row: dict = {"topic": t.topic, "title": t.title, "returns": 0}
+        counts = {"sessions": {}, "participants": 0, "delphi_rounds": {}, "visits": 0}
+        if store.is_file():
+            bank = load_bank(t.bank)
+            row["returns"] = len(load_answers(store, bank))
+            with Store(store) as st:
+                counts = sm.counts(st, bank.id)
+        rounds = counts["delphi_rounds"]
+        row.update({k: int(counts["sessions"].get(k, 0)) for k in ("座谈", "访谈", "研讨")})
+        row.update(
+            participants=counts["participants"],
+            delphi_rounds=len(rounds),
+            experts=rounds[max(rounds)] if rounds else 0,
+            visits=counts["visits"],
+        )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=METHOD_COLUMNS)
+
+
 def milestones(campaign: Campaign, today: date | None = None) -> pd.DataFrame:
     """Milestones with days left and a state: 已过 / 即将到期 (within 14 days) / 未到."""
     today = today or date.today()

@@ -60,10 +60,32 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns, highlight=Non
     a4(ws, "1:1", landscape=True)
 
 
-def write_status(coverage: pd.DataFrame, milestones: pd.DataFrame, path: str | Path) -> Path:
-    """Write the status workbook; returns its path."""
+METHODS = [
+    ("topic", "选题"),
+    ("title", "选题名称"),
+    ("returns", "问卷有效答卷"),
+    ("座谈", "座谈（场）"),
+    ("访谈", "访谈（次）"),
+    ("研讨", "研讨（场）"),
+    ("participants", "座谈访谈人数"),
+    ("delphi_rounds", "专家咨询轮次"),
+    ("experts", "最后一轮专家数"),
+    ("visits", "实地察看（次）"),
+]
+
+
+def write_status(
+    coverage: pd.DataFrame,
+    milestones: pd.DataFrame,
+    path: str | Path,
+    methods: pd.DataFrame | None = None,
+) -> Path:
+    """Write the status workbook (回收进度, 调研方法 when ``methods`` is given, 时间节点);
+    returns its path."""
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(wb, "回收进度", coverage, COVERAGE, highlight="below_target")
+    if methods is not None:
+        _sheet(wb, "调研方法", methods, METHODS)
     _sheet(wb, "时间节点", milestones, MILESTONES)
     return save_atomic(wb, path)

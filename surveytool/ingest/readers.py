@@ -26,7 +26,7 @@ from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.forms.reader import parse_meta, read_properties
 from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID, FormStructure
-from surveytool.ingest import cells, header, platforms
+from surveytool.ingest import cells, header, origin, platforms
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.csvio import read_csv_grid, read_csv_rows
 from surveytool.ingest.files import display_name
@@ -252,7 +252,13 @@ def _generic(
         pd.DataFrame(body, columns=[str(i) for i in range(grid.shape[1])], dtype=object), mapping
     )
     rows = np.arange(at + 2, at + 2 + len(body))
-    return _drop_blank_tail(Table(shown, sheet, kind, frame, rows, mapping.refs, mapping.problems))
+    table = Table(shown, sheet, kind, frame, rows, mapping.refs, mapping.problems)
+    table.corrected_from = origin.read_origins(list(grid[at]), body)  # a rejects workbook
+    table = _drop_blank_tail(table)
+    unknown = origin.unknown_warning(table)
+    if unknown:
+        table.problems.append(unknown)
+    return table
 
 
 def _drop_blank_tail(t: Table) -> Table:
@@ -261,6 +267,8 @@ def _drop_blank_tail(t: Table) -> Table:
     if blank.any():
         t.frame = t.frame.loc[~blank].reset_index(drop=True)
         t.rows = t.rows[~blank]
+        if t.corrected_from is not None:
+            t.corrected_from = t.corrected_from[~blank]
     return t
 
 

@@ -2,8 +2,13 @@
 
 Columns: 文件, 工作表, 行, 问题原因, then one column per bank field id holding the raw value
 as it was in the returned file. The header is the field ids, so after fixing the values the
-user can ingest this workbook again like any table (the first four columns are ignored).
-Every value is written as text: never a formula, never an error cell.
+user can ingest this workbook again like any table (the first four columns are not answers).
+文件 / 工作表 / 行 say where the row first came from: a row read from a rejects workbook and
+rejected again keeps the place that workbook named (:mod:`surveytool.ingest.origin`), so a
+row fixed twice still names its very first file; and when this workbook is ingested again,
+the accepted answers are stored with that origin. 问题原因 names the place the row was read
+from when it was rejected. Every value is written as text: never a formula, never an error
+cell.
 """
 
 from __future__ import annotations

@@ -131,8 +131,9 @@ def ingest(
         SafeReader(bank, Expected(bank), files=len(paths)) as reader,
         Store(store_path) as store,
     ):
-        with store.transaction():  # a store from before answers_<bank> existed: filled in
-            sync_sql(store, bank)
+        with store.transaction():  # a store written by an earlier version: brought up to date
+            store.upgrade()  # the origin columns of responses
+            sync_sql(store, bank)  # answers_<bank> filled in, corrected_in added
         run = Writer(bank, store, wave)
         tick = _Ticker(summary, len(paths), progress)
         batch: list[tuple[Path, str, Table, FileResult]] = []

@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from surveytool.bank.ids import RESERVED_COLUMNS
 from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.ingest import header
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 
-META = {"response_id", "wave", "bank_version", "source", "sheet", "row", "rid", "unit", "channel"}
+META = set(RESERVED_COLUMNS)  # the bookkeeping columns of our exports
 
 
 def read_sav(path: Path, shown: str, bank: Bank) -> Table:

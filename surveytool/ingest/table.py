@@ -33,6 +33,8 @@ class Table:
     ``rows`` holds the Excel row (or CSV line) of each frame row; ``refs`` maps a field to
     its column letter, or, for a respondent form, to its full cell reference. A column named
     by a multiple-choice *question* id holds that question's picks in one cell (``1,3``).
+    ``corrected_from`` (a rejects workbook only) holds, per frame row, the (file, sheet, row)
+    its 文件 / 工作表 / 行 columns name — where the row first came from — or None.
     """
 
     shown: str
@@ -47,6 +49,7 @@ class Table:
     parts: list[Table] = field(default_factory=list)  # a batch: the tables it combines
     part_of: np.ndarray | None = None  # batch row -> index into parts
     local: np.ndarray | None = None  # batch row -> row within its part
+    corrected_from: np.ndarray | None = None  # object array: (file, sheet, row) or None
 
     def cell(self, fid: str, i: int) -> str | None:
         """The cell reference of field ``fid`` on frame row ``i`` (None if not in the file)."""
@@ -66,6 +69,22 @@ class Table:
             return self.parts[self.part_of[i]].origin(int(self.local[i]))
         row = None if self.kind == "respondent" else int(self.rows[i])
         return self.shown, self.sheet, row
+
+    def first_origin(self, i: int) -> tuple[str, str, int | None] | None:
+        """(file, sheet, row) frame row ``i`` first came from, when this is a rejects
+        workbook whose 文件 / 工作表 / 行 columns name it; else None (the row is from here)."""
+        if self.parts:
+            assert self.part_of is not None and self.local is not None
+            return self.parts[self.part_of[i]].first_origin(int(self.local[i]))
+        return None if self.corrected_from is None else self.corrected_from[i]
+
+    def first_origins(self, idx: np.ndarray) -> list[tuple[str, str, int | None] | None]:
+        """:meth:`first_origin` of frame rows ``idx`` (cheap when there are none)."""
+        if self.parts:
+            return [self.first_origin(int(i)) for i in idx]
+        if self.corrected_from is None:
+            return [None] * len(idx)
+        return list(self.corrected_from[idx])
 
     def origins(self, idx: np.ndarray) -> tuple[list[str], list[int | None]]:
         """Sheets and Excel rows of frame rows ``idx`` (vectorised :meth:`origin`)."""

@@ -308,19 +308,25 @@ class Writer:
         )
         _, excel_rows = c.table.origins(kept)
         n = len(kept)
-        self.store.add_responses(
-            zip(
-                [source] * n,
-                range(n),
-                excel_rows,
-                self._rids(p, kept),
-                units,
-                p.hashes[kept].tolist(),
-                strict=True,
-            )
+        firsts = [o or (None, None, None) for o in c.table.first_origins(kept)]
+        records = zip(
+            [source] * n,
+            range(n),
+            excel_rows,
+            self._rids(p, kept),
+            units,
+            p.hashes[kept].tolist(),
+            strict=True,
         )
+        self.store.add_responses((*r, *o) for r, o in zip(records, firsts, strict=True))
         self.store.add_answer_rows(
-            self.bank, version, list(range(first, first + n)), source, values, p.cells[kept]
+            self.bank,
+            version,
+            list(range(first, first + n)),
+            source,
+            values,
+            p.cells[kept],
+            [o[0] for o in firsts],
         )
         warnings = []
         for k, i in enumerate(kept):
@@ -343,7 +349,15 @@ class Writer:
         shown, sheet, row = c.table.origin(i)
         raw = {k: _raw(v) for k, v in c.table.frame.iloc[i].items() if not nz.is_blank(v)}
         record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
-        return record, {"file": shown, "sheet": sheet, "row": row, "reasons": reasons, "raw": raw}
+        # a row of a rejects workbook rejected again: the new workbook names its first file
+        first = c.table.first_origin(i) or (shown, sheet, row)
+        return record, {
+            "file": first[0],
+            "sheet": first[1],
+            "row": first[2],
+            "reasons": reasons,
+            "raw": raw,
+        }
 
 
 def _count_units(result: FileResult, units: np.ndarray | None, n: int) -> None:

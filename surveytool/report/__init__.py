@@ -17,6 +17,7 @@ from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.report.context import build_context, for_report
 from surveytool.report.numbering import Numbering
+from surveytool.report.other_methods import MethodsReport, load_evidence
 from surveytool.report.render import FORMATS, render
 from surveytool.store.answers import Snapshot, snapshot
 
@@ -76,7 +77,9 @@ def make_report(
     """Analyse the store and write the report files; returns format -> path (plus charts).
 
     ``waves=(earlier, later)`` reports on the later wave and adds the section 回访对比;
-    ``lists`` (a file written by ``surveytool lists``) adds 整改进展 as of ``today``.
+    ``lists`` (a file written by ``surveytool lists``) adds 整改进展 as of ``today``. Sessions,
+    visits and Delphi rounds in the store add 座谈访谈主要观点 and 专家咨询结果, and the
+    problems table says which of them also raised each problem.
     """
     if wave is not None and waves:
         raise UsageError(problem("wave_and_waves"))
@@ -86,9 +89,11 @@ def make_report(
         extras = _extras(snap, bank, waves, lists, today, k, link)
         survey = _survey(snap, bank, wave)
         collection = snap.summary(bank, wave)
+        evidence = load_evidence(snap.store, bank, k)
     results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
+    methods = None if evidence.empty else MethodsReport(evidence)
     try:
-        ctx = build_context(survey, results, collection, out, wave, extras=extras)
+        ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
         paths = render(ctx, out, formats, templates)
     except OSError as exc:
         raise UsageError(

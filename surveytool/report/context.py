@@ -26,6 +26,7 @@ from surveytool.report.comparisons import comparisons, tests_table
 from surveytool.report.findings import findings
 from surveytool.report.methods import methods
 from surveytool.report.numbering import Numbering
+from surveytool.report.other_methods import MethodsReport
 from surveytool.report.problems import Problem, candidate_problems
 from surveytool.report.summary import summary_blocks
 from surveytool.report.tables import count, detail_blocks
@@ -226,9 +227,13 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
     return blocks
 
 
-def problem_blocks(problems: list[Problem], num: Numbering) -> list[dict]:
-    """存在的主要问题: the rule in one line, then one table row per problem: its title and its
-    evidence (the same figure in both)."""
+def problem_blocks(
+    problems: list[Problem], num: Numbering, sources: list[str] | None = None
+) -> list[dict]:
+    """存在的主要问题: the rule in one line, then one table row per problem: its phrase (a
+    problem without one shows its whole title) and its evidence in short — the one figure,
+    its count and base, the wave (the question's wording is in the appendix and the lists) —
+    and, when ``sources`` are given, which other methods also raised it."""
     intro = (
         "以下问题按附录所列规则从统计结果中自动提出（问题表述采用题库中的问题短语，数字与数据依据一致），"
         "供撰写人删改、合并，并补充原因分析和对策建议。标注“接近判定线”的问题，其比例的置信区间跨过判定标准，"
@@ -236,12 +241,16 @@ def problem_blocks(problems: list[Problem], num: Numbering) -> list[dict]:
     )
     if not problems:
         return [{"para": "按附录所列规则，未从数据中识别出突出问题。"}]
-    rows = [[str(i), f"{p.title}。数据依据：{p.evidence}"] for i, p in enumerate(problems, start=1)]
-    note = "注：括号中为数字所依据的调查轮次和作答人数；规则见附录一。"
-    return [
-        {"para": intro},
-        {"table": num.table("存在的主要问题", ["序号", "问题及数据依据"], rows, note)},
-    ]
+    rows = []
+    for i, p in enumerate(problems, start=1):
+        head = p.phrase + ("△" if p.near else "") if p.phrase else p.title
+        rows.append([str(i), head, p.basis or p.evidence, *([sources[i - 1]] if sources else [])])
+    header = ["序号", "问题", "数据依据", *(["其他方法印证"] if sources else [])]
+    wave = problems[0].wave
+    note = f"注：数据依据为{f'“{wave}”调查' if wave else '本次调查'}的人数，题目原文见附录二；△ 接近判定线；规则见附录一。"
+    if sources:
+        note += "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数。"
+    return [{"para": intro}, {"table": num.table("存在的主要问题", header, rows, note)}]
 
 
 _LABEL_COLUMNS = ("label", "row_label", "column_label", "unit", "group")
@@ -291,10 +300,13 @@ def build_context(
     wave: str | None = None,
     write_charts: bool = True,
     extras: Sequence[Callable[[Numbering], dict]] = (),
+    methods: MethodsReport | None = None,
 ) -> dict:
     """Everything a template needs, as plain data (see the module docstring). ``extras``
     build the optional sections after 存在的主要问题 (回访对比, 整改进展), each given the
-    numbering of tables and figures; a section may carry ``conclusions`` for the summary."""
+    numbering of tables and figures; a section may carry ``conclusions`` for the summary.
+    ``methods`` (the seed's other methods) adds the column 其他方法印证 to the problems and
+    its sections (座谈访谈主要观点, 专家咨询结果) before the extras."""
     num = Numbering(out_dir, write_charts)
     problems = candidate_problems(s, r, wave)
     body: list[dict] = [
@@ -305,8 +317,11 @@ def build_context(
     body.append({"title": "二、主要发现", "blocks": ([{"para": rel}] if rel else []) + found})
     body.append({"title": "三、分组比较", "blocks": comparisons(s, r, num)})
     body.append({"title": "四、开放题意见归纳", "blocks": open_answers(s, r)})
-    body.append({"title": "五、存在的主要问题（初稿）", "blocks": problem_blocks(problems, num)})
-    extra = [build(num) for build in extras]
+    sources = methods.sources(problems) if methods else None
+    body.append(
+        {"title": "五、存在的主要问题（初稿）", "blocks": problem_blocks(problems, num, sources)}
+    )
+    extra = (methods.sections(problems, num) if methods else []) + [build(num) for build in extras]
     for i, section in enumerate(extra, start=6):
         body.append({"title": f"{say.cn(i)}、{section['title']}", "blocks": section["blocks"]})
     wave_points = [c for section in extra for c in section.get("conclusions", [])]

@@ -18,30 +18,20 @@ from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
 
-TITLE_FONT, BODY_FONT, HEAD_FONT, KAI_FONT, TABLE_FONT = (
-    "方正小标宋简体",
-    "仿宋",
-    "黑体",
-    "楷体",
-    "宋体",
+from surveytool import docstyle
+from surveytool.docstyle import (
+    BODY_FONT,
+    BODY_PT,
+    HEAD_FONT,
+    KAI_FONT,
+    NOTE_PT,
+    TABLE_FONT,
+    TABLE_PT,
+    TITLE_FONT,
 )
-BODY_PT, TABLE_PT, NOTE_PT = 16, 10.5, 9
-
-
-def _font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
-    """Set Latin and East-Asian font of a run or style (python-docx sets only Latin)."""
-    target.font.name = name
-    if size is not None:
-        target.font.size = Pt(size)
-    if bold is not None:
-        target.font.bold = bold
-    target.font.color.rgb = RGBColor(0, 0, 0)
-    rpr = target.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
+from surveytool.docstyle import set_font as _font
 
 
 class _Writer:
@@ -52,38 +42,10 @@ class _Writer:
         self._styles()
 
     def _page(self) -> None:
-        s = self.doc.sections[0]
-        s.page_width, s.page_height = Cm(21.0), Cm(29.7)
-        s.top_margin, s.bottom_margin = Cm(3.7), Cm(3.5)
-        s.left_margin, s.right_margin = Cm(2.8), Cm(2.6)
-        p = s.footer.paragraphs[0]
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(p.add_run("— "), TABLE_FONT, 14)
-        field = OxmlElement("w:fldSimple")
-        field.set(qn("w:instr"), "PAGE")
-        p._p.append(field)
-        _font(p.add_run(" —"), TABLE_FONT, 14)
+        docstyle.page(self.doc)
 
     def _styles(self) -> None:
-        normal = self.doc.styles["Normal"]
-        _font(normal, BODY_FONT, BODY_PT)
-        pf = normal.paragraph_format
-        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = Pt(28)
-        pf.space_before = pf.space_after = Pt(0)
-        for level, (name, bold) in {
-            1: (HEAD_FONT, False),
-            2: (KAI_FONT, False),
-            3: (BODY_FONT, True),
-        }.items():
-            style = self.doc.styles[f"Heading {level}"]
-            _font(style, name, BODY_PT, bold)
-            style.font.italic = False
-            style.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-            style.paragraph_format.space_before = Pt(6)
-            style.paragraph_format.space_after = Pt(0)
-            style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-            style.paragraph_format.line_spacing = Pt(28)
+        docstyle.styles(self.doc)
 
     def title(self, text: str, subtitle: str, when: str) -> None:
         p = self.doc.add_paragraph()
@@ -127,12 +89,9 @@ class _Writer:
                 long = c == 0 or (r > 0 and _ems(str(value)) > LONG_EMS * 2)  # prose: left
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT if long else WD_ALIGN_PARAGRAPH.CENTER
                 _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
-        _three_lines(table)
+        docstyle.three_lines(table)
         _widths(table, [t["header"], *t["rows"]])
-        header = table.rows[0]._tr.get_or_add_trPr()
-        repeat = OxmlElement("w:tblHeader")  # the header row repeats on every page
-        repeat.set(qn("w:val"), "true")
-        header.append(repeat)
+        docstyle.repeat_header(table)
         self.para(t["note"], indent=False, size=NOTE_PT)
 
     def figure(self, f: dict) -> None:
@@ -195,35 +154,6 @@ def _widths(table, rows: list[list]) -> None:
         column.width = width
         for cell in column.cells:
             cell.width = width
-
-
-def _border(parent, edge: str, size: int) -> None:
-    el = OxmlElement(f"w:{edge}")
-    el.set(qn("w:val"), "single" if size else "nil")
-    el.set(qn("w:sz"), str(size))
-    el.set(qn("w:space"), "0")
-    el.set(qn("w:color"), "000000")
-    parent.append(el)
-
-
-def _three_lines(table) -> None:
-    """Top and bottom rules 1.5 pt, a 0.75 pt rule under the header, nothing else."""
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge, size in (
-        ("top", 12),
-        ("left", 0),
-        ("bottom", 12),
-        ("right", 0),
-        ("insideH", 0),
-        ("insideV", 0),
-    ):
-        _border(borders, edge, size)
-    tbl_pr.append(borders)
-    for cell in table.rows[0].cells:
-        tc_borders = OxmlElement("w:tcBorders")
-        _border(tc_borders, "bottom", 6)
-        cell._tc.get_or_add_tcPr().append(tc_borders)
 
 
 def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:

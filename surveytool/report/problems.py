@@ -60,6 +60,7 @@ class Problem:
     share: float = 0.0  # for ranking only
     near: bool = False  # the interval reaches below the threshold
     figure: str = ""  # the one figure, as shown (53.3%, 50% 及以上, or a group's mean)
+    basis: str = ""  # the evidence in short, for the report's table (the figure, the count)
 
     @property
     def source(self) -> str:
@@ -86,7 +87,8 @@ class Problem:
         return f"{self.phrase}（{self.figure}{wave}{near}）"
 
     def as_dict(self) -> dict:
-        """Plain data for templates and the lists: key, title, phrase, evidence, wave, near."""
+        """Plain data for templates and the lists: key, title, phrase, evidence, wave, near
+        (``basis``, the evidence in short, stays with the report's table)."""
         return {
             "key": self.key,
             "title": self.title,
@@ -226,6 +228,7 @@ def _share_problem(
         key=key,
         phrase=phrase,
         statement=f"{figure}{'' if hidden else ' '}的受访者{what}",
+        basis=_short_basis(detail),
         n=n,
         wave=wave,
         evidence=f"“{question}”一题，{detail}{_wave_said(wave)}。",
@@ -233,6 +236,13 @@ def _share_problem(
         near=bool(share >= threshold and low < threshold),
         figure=figure,
     )
+
+
+def _short_basis(detail: str) -> str:
+    """``300 人中 201 人（67.0%）选“非常不同意/不同意”`` from the detail of an evidence
+    sentence (``300 名作答者中有 201 人（67.0%）选择“非常不同意”或“不同意”``)."""
+    text = detail.replace(" 名作答者中有 ", " 人中 ").replace(" 名作答者中，", " 人中 ")
+    return text.replace("选择", "选").replace("”或“", "/")
 
 
 def _wave_said(wave: str | None) -> str:
@@ -348,6 +358,7 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
         n=int(row["n"]),
         wave=wave,
         figure=shown_mean,
+        basis=f"{statement}（校正后 p < 0.05）",
         evidence=f"按{say.by_noun(s.bank.question(g.question).text)}分组比较“{construct}”维度得分"
         f"（1～5 分，分数越{'高' if direction == 'high' else '低'}问题越突出）：“{name}”{statement}"
         f"（{test}，多重比较校正后 p < 0.05）{_wave_said(wave)}。",

@@ -7,9 +7,9 @@ Ingest writes into it; everything downstream reads from it, never through ``inge
     with snapshot("调研.db") as snap:  # every read from one state of the store
         answers, summary = snap.answers(bank, "首轮"), snap.summary(bank, "首轮")
 
-Modules: ``db`` (the SQLite schema and writes), ``answers`` (reading answers and the
-collection summary), ``export`` (.xlsx / .csv / .sav for people and other tools), ``sav``
-(the SPSS writer).
+Modules: ``db`` (the store and its writes), ``schema`` (the tables, and upgrading a store
+written by an earlier version), ``answers`` (reading answers and the collection summary),
+``export`` (.xlsx / .csv / .sav for people and other tools), ``sav`` (the SPSS writer).
 """
 
 from surveytool.store.answers import Snapshot, collection_summary, load_answers, snapshot

@@ -11,6 +11,7 @@ import pyarrow as pa
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
 from surveytool.store.db import Store, answers_table, decode_table
+from surveytool.store.schema import has_origins
 
 META_COLUMNS = [
     "response_id",
@@ -19,6 +20,7 @@ META_COLUMNS = [
     "source",
     "sheet",
     "row",
+    "corrected_in",
     "rid",
     "unit",
     "channel",
@@ -90,7 +92,11 @@ def load_answers(store: str | Path, bank: Bank, wave: str | None = None) -> pd.D
     """Answers of ``bank`` (optionally one wave): one row per respondent.
 
     Returns the columns :data:`META_COLUMNS` then one column per field of the bank, typed by
-    :func:`dtype_of` (missing = <NA>/NaN). Raises IngestError if the store does not exist.
+    :func:`dtype_of` (missing = <NA>/NaN). ``source``, ``sheet`` and ``row`` say where an
+    answer first came from: for a row corrected in a rejects workbook and ingested again,
+    the file, sheet and row named in that workbook, whose own name is then in
+    ``corrected_in`` (missing for every other row). Raises IngestError if the store does not
+    exist.
     """
     with snapshot(store) as snap:
         return snap.answers(bank, wave)
@@ -136,19 +142,23 @@ def sync_sql(store: Store, bank: Bank) -> int:
         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (table,)
     ).fetchone()[0]
     stored = store.db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if exists else 0
+    if exists:
+        store.ensure_answers_table(bank)  # a table from before corrected_in gets the column
     if stored == responses and (exists or not responses):
         return 0
     if exists:
         store.db.execute(f'DELETE FROM "{table}"')
     written = 0
+    origin = "origin_file" if has_origins(store.db) else "NULL"
     for source, version, blob in store.db.execute(
         "SELECT b.source_id, b.bank_version, b.data FROM batches b WHERE b.bank_id=? "
         "ORDER BY b.source_id",
         (bank.id,),
     ).fetchall():
-        ids, rows = zip(
+        ids, rows, origins = zip(
             *store.db.execute(
-                "SELECT id, batch_row FROM responses WHERE source_id=? ORDER BY id", (source,)
+                f"SELECT id, batch_row, {origin} FROM responses WHERE source_id=? ORDER BY id",
+                (source,),
             ).fetchall(),
             strict=True,
         )
@@ -158,7 +168,7 @@ def sync_sql(store: Store, bank: Bank) -> int:
             for f in bank.fields
             if f.id in data.columns
         }
-        store.add_answer_rows(bank, version, list(ids), source, values)
+        store.add_answer_rows(bank, version, list(ids), source, values, list(origins))
         written += len(ids)
     return written
 

@@ -8,7 +8,9 @@ sources      one row per ingested file: path, sha256, size, time, bank id/versio
              cell. ``UNIQUE(sha256, bank_id)``: the same bytes are never ingested twice.
 responses    one row per accepted respondent: its source file (whose row gives bank,
              version, wave, channel and sheet), row, respondent code (``rid``), unit code,
-             content hash, and ``batch_row``: its row in the file's answer batch.
+             content hash, ``batch_row``: its row in the file's answer batch, and for an
+             answer corrected in a rejects workbook the file, sheet and row it first came
+             from (``origin_file``, ``origin_sheet``, ``origin_row``; see ``schema``).
 batches      the clean answers of the accepted rows of one file, as one Arrow IPC stream
              (columns = field ids of the bank version; floats with NaN for codes and numbers,
              strings for text). Columnar, so 100,000 answers are stored and loaded in
@@ -18,12 +20,31 @@ rejects      rejected rows with their reasons and raw values (JSON), so they can
 duplicates   rows recognised as duplicates, pointing at the response they repeat.
 answers_<bank id>  the same answers as plain SQL, for tools that cannot read Arrow (DB
              Browser, R's DBI, DuckDB, Stata/SPSS over ODBC): one row per accepted response
-             (response_id, wave, unit, channel, source, then one column per field id: REAL
-             codes and numbers, TEXT for text). Written in the same transaction as the batch.
+             (response_id, wave, unit, channel, source: the file the answer first came from,
+             corrected_in: the rejects workbook it was corrected in or NULL, then one column
+             per field id: REAL codes and numbers, TEXT for text). Written in the same
+             transaction as the batch.
 codebook     bank_id, bank_version, field, question (its text), kind, code, label: what each
              column and code of answers_<bank id> means.
 
+The seed's other methods (issue 15; :data:`METHOD_SCHEMA`, written by ``store.methods``):
+method_files   one row per ingested notes file, Delphi form or table, or visit record: sha256,
+               name, path, size, time, method (notes | delphi | visit), scope (the bank id;
+               '' for Delphi) and wave (the Delphi round); ``UNIQUE(sha256, method, scope)``.
+sessions       one 座谈/访谈/研讨 per notes file: kind, date, unit type, participants (no names).
+session_notes  its paragraphs, masked, with the theme (section id) of the heading above them.
+delphi_items   the items rated in each round (id, label, the problem key when from the lists).
+delphi_experts one expert per returned form or table row: code (never a name), field, years,
+               Ca (判断依据) and Cs (熟悉程度).
+delphi_ratings importance, feasibility and the masked comment of each expert on each item.
+visits, visit_notes, visit_problems  实地察看 records: unit (masked), unit type, date, what was
+               looked at, observations per theme, problems seen with a photo file name.
+These tables are created with a new store and, in a store written before them, by the first
+ingest of such a file (:meth:`Store.ensure_methods`); readers find none there.
+
 Every file is written in one transaction: a crash mid-file leaves the store as it was.
+The SQL of the tables, and the upgrade of a store written by an earlier version, are in
+:mod:`surveytool.store.schema`.
 """
 
 from __future__ import annotations
@@ -39,88 +60,11 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank
 from surveytool.errors import IngestError, problem
+from surveytool.store import schema
+from surveytool.store.method_schema import METHOD_SCHEMA
+from surveytool.store.schema import APPLICATION_ID
 
-APPLICATION_ID = 0x53555256  # "SURV"
-SCHEMA_VERSION = 1
 BUSY_SECONDS = 60
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (
-    id INTEGER PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    name TEXT NOT NULL,
-    path TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    ingested_at TEXT NOT NULL,
-    bank_id TEXT NOT NULL,
-    bank_version INTEGER,
-    wave TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    rows INTEGER NOT NULL,
-    accepted INTEGER NOT NULL,
-    rejected INTEGER NOT NULL,
-    duplicates INTEGER NOT NULL,
-    warnings INTEGER NOT NULL,
-    sheet TEXT NOT NULL,
-    cells TEXT NOT NULL,
-    UNIQUE (sha256, bank_id)
-);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id),
-    bank_id TEXT NOT NULL,
-    bank_version INTEGER NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS responses (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL REFERENCES sources(id),
-    batch_row INTEGER NOT NULL,
-    row INTEGER,
-    rid TEXT,
-    unit INTEGER,
-    content_hash INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS responses_source ON responses (source_id);
-CREATE TABLE IF NOT EXISTS issues (
-    id INTEGER PRIMARY KEY,
-    response_id INTEGER NOT NULL REFERENCES responses(id),
-    field TEXT,
-    cell TEXT,
-    code TEXT NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rejects (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL REFERENCES sources(id),
-    bank_id TEXT NOT NULL,
-    wave TEXT NOT NULL,
-    sheet TEXT,
-    row INTEGER,
-    reasons TEXT NOT NULL,
-    raw TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS codebook (
-    bank_id TEXT NOT NULL,
-    bank_version INTEGER NOT NULL,
-    field TEXT NOT NULL,
-    question TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    code INTEGER,
-    label TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS codebook_key ON codebook (bank_id, bank_version, field, code);
-CREATE TABLE IF NOT EXISTS duplicates (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL REFERENCES sources(id),
-    sheet TEXT NOT NULL,
-    row INTEGER,
-    duplicate_of INTEGER NOT NULL REFERENCES responses(id),
-    reason TEXT NOT NULL
-);
-"""
 
 
 class Store:
@@ -163,11 +107,12 @@ class Store:
                 if self.db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                     raise IngestError(problem("store_not_ours", path=shown))
                 return
-            self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            schema.create(self.db)
+
+    def upgrade(self) -> bool:
+        """Bring a store written by an earlier version up to date (inside a write
+        transaction); returns True when it changed anything."""
+        return schema.upgrade(self.db)
 
     def _raise_busy(self, exc: sqlite3.OperationalError) -> None:
         if "locked" in str(exc) or "busy" in str(exc):
@@ -177,6 +122,20 @@ class Store:
         raise IngestError(
             problem("output_not_writable", path=str(self.path), detail=str(exc))
         ) from None
+
+    def ensure_methods(self) -> None:
+        """Create the tables of the other methods (sessions, Delphi, visits) when this store
+        was written before them. Call inside a write transaction."""
+        for statement in METHOD_SCHEMA.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a store written before it has not)."""
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+        ).fetchone()
+        return row is not None
 
     def transaction(self) -> _Transaction:
         """``with store.transaction():`` — BEGIN IMMEDIATE … COMMIT (ROLLBACK on error)."""
@@ -229,10 +188,12 @@ class Store:
         ).fetchall()
 
     def response_rows(self, bank_id: str, wave: str | None) -> list[tuple]:
-        """(response id, wave, version, source name, sheet, row, rid, unit, channel, source id,
-        batch row) of every response of a bank (and wave), in id order."""
+        """(response id, wave, version, file, sheet, row, corrected in, rid, unit, channel,
+        source id, batch row) of every response of a bank (and wave), in id order. File,
+        sheet and row say where the answer first came from: for an answer corrected in a
+        rejects workbook, its origin (and ``corrected in`` names the workbook; else None)."""
         sql = (
-            "SELECT r.id, s.wave, s.bank_version, s.name, s.sheet, r.row, r.rid, r.unit, "
+            f"SELECT r.id, s.wave, s.bank_version, {schema.located(self.db)}, r.rid, r.unit, "
             "s.channel, r.source_id, r.batch_row FROM responses r "
             "JOIN sources s ON s.id = r.source_id WHERE s.bank_id=?"
         )
@@ -268,10 +229,11 @@ class Store:
         )
 
     def add_responses(self, rows: Iterable[tuple]) -> None:
-        """Insert responses: (source, batch row, row, rid, unit, content hash)."""
+        """Insert responses: (source, batch row, row, rid, unit, content hash, origin file,
+        origin sheet, origin row) — the origin None unless corrected in a rejects workbook."""
         self.db.executemany(
-            "INSERT INTO responses (source_id, batch_row, row, rid, unit, content_hash) "
-            "VALUES (?,?,?,?,?,?)",
+            "INSERT INTO responses (source_id, batch_row, row, rid, unit, content_hash, "
+            "origin_file, origin_sheet, origin_row) VALUES (?,?,?,?,?,?,?,?,?)",
             rows,
         )
 
@@ -310,15 +272,18 @@ class Store:
         source: int,
         values: dict[str, np.ndarray],
         cells: np.ndarray | None = None,
+        origins: list[str | None] | None = None,
     ) -> None:
         """Insert accepted answers into ``answers_<bank id>`` (inside the file's transaction):
         the table and any column a newer bank version adds are created first, and the bank
         version's codebook is written once (once per connection: remembered until a
         rollback). ``cells``: the answers already as :func:`sql_matrix` of the bank's
-        fields in ``values``, when the caller has them."""
+        fields in ``values``, when the caller has them. ``origins``: per row, the file a row
+        corrected in this rejects workbook first came from (None: the row is from this file
+        itself)."""
         table = answers_table(bank.id)
         if (bank.id, version) not in self._answers_ready:
-            self._ensure_answers_table(bank)
+            self.ensure_answers_table(bank)
             self._codebook(bank, version)
             self._answers_ready.add((bank.id, version))
         wave, channel, name = self.db.execute(
@@ -326,33 +291,41 @@ class Store:
         ).fetchone()
         unit = bank.role_fields("unit")
         fields = [f.id for f in bank.fields if f.id in values]
-        columns = ["response_id", "wave", "unit", "channel", "source", *fields]
+        columns = ["response_id", "wave", "unit", "channel", "source", "corrected_in", *fields]
         if cells is None:
             cells = sql_matrix([values[f] for f in fields])
         rows = np.empty((len(ids), len(columns)), dtype=object)  # built whole: no row loop
         rows[:, 0] = ids
         rows[:, 1], rows[:, 3], rows[:, 4] = wave, channel, name
+        if origins is not None and any(origins):
+            # the file the answer first came from, and the rejects workbook it was corrected in
+            rows[:, 4] = [o if o else name for o in origins]
+            rows[:, 5] = [name if o else None for o in origins]
         if unit and unit[0].id in values:
             units = np.asarray(values[unit[0].id])
             if units.dtype.kind == "f":
                 rows[:, 2] = sql_matrix([units])[:, 0]
             else:
                 rows[:, 2] = [_sql_value(u) for u in units.tolist()]
-        rows[:, 5:] = cells
+        rows[:, 6:] = cells
         quoted = ", ".join(_q(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
         self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows.tolist())
 
-    def _ensure_answers_table(self, bank: Bank) -> None:
+    def ensure_answers_table(self, bank: Bank) -> None:
+        """Create ``answers_<bank id>``, or add the columns it lacks (``corrected_in``, the
+        fields of a newer bank version); inside a write transaction."""
         table = answers_table(bank.id)
         have = {r[1] for r in self.db.execute(f"PRAGMA table_info({_q(table)})")}
         if not have:
             self.db.execute(
                 f"CREATE TABLE {_q(table)} (response_id INTEGER PRIMARY KEY "
                 "REFERENCES responses(id), wave TEXT NOT NULL, unit INTEGER, channel TEXT, "
-                "source TEXT)"
+                "source TEXT, corrected_in TEXT)"
             )
-            have = {"response_id", "wave", "unit", "channel", "source"}
+            have = {"response_id", "wave", "unit", "channel", "source", "corrected_in"}
+        if "corrected_in" not in have:
+            self.db.execute(f"ALTER TABLE {_q(table)} ADD COLUMN corrected_in TEXT")
         for f in bank.fields:
             if f.id not in have:
                 kind = "TEXT" if f.kind in ("text", "other") else "REAL"

@@ -13,6 +13,7 @@ in xlsx: its cell holds the beginning and says so, and the whole text is on the 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -46,15 +47,29 @@ META_HEADERS = {
     "source": "来源文件",
     "sheet": "工作表",
     "row": "行",
+    "corrected_in": "改正文件",
     "rid": "问卷编号",
     "unit": "单位代码",
     "channel": "回收渠道",
 }
+META_NOTES = {
+    "response_id": "数据库中这份答卷的编号",
+    "wave": "调查轮次",
+    "bank_version": "答卷所用的题库版本",
+    "source": "答卷最初所在的文件（在“未通过的答卷”表中改正后回收的答卷，仍为最初的文件）",
+    "sheet": "答卷在来源文件中的工作表",
+    "row": "答卷在来源文件中的行（每人一份的问卷为空）",
+    "corrected_in": "答卷改正后回收时所在的“未通过的答卷”表（rejects-….xlsx）；未经改正的答卷为空",
+    "rid": "问卷编号（填写人、录入人或问卷平台给出的编号）",
+    "unit": "单位代码",
+    "channel": "回收渠道（excel、csv、sav 或问卷平台）",
+}
 
 
-def codebook(bank: Bank) -> list[list[object]]:
+def codebook(bank: Bank, columns: Iterable[str] = ()) -> list[list[object]]:
     """Rows of the codebook: field, question text, kind, what the column holds, code, code
-    label."""
+    label; after the fields, one row for each bookkeeping column among ``columns`` (答卷信息:
+    its Chinese heading and what it holds)."""
     rows: list[list[object]] = [["字段", "题目", "类型", "说明", "代码", "代码含义"]]
     kinds = {
         "single": "单选",
@@ -69,6 +84,9 @@ def codebook(bank: Bank) -> list[list[object]]:
         rows.append([f.id, bank.question(f.question).text, kinds[f.kind], f.label, None, None])
         for o in f.options:
             rows.append([f.id, None, None, None, o.code, o.label])
+    for c in columns:
+        if c in META_NOTES:
+            rows.append([c, META_HEADERS[c], "答卷信息", META_NOTES[c], None, None])
     return rows
 
 
@@ -119,10 +137,10 @@ def export_responses(
 
 
 def _sav(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
-    from surveytool.store.sav import write_sav
+    from surveytool.store.sav import SAV_META, write_sav
 
     write_atomic(out, lambda tmp: write_sav(frame, bank, tmp))
-    _codebook_csv(bank, out)
+    _codebook_csv(bank, out, [c for c in SAV_META if c in frame.columns])
     return out
 
 
@@ -165,7 +183,7 @@ def _xlsx(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
         for row in [["答卷编号", "字段", "第几段", "内容（各段按顺序连接即为全文）"], *long]:
             ls.append([literal_cell(ls, v) for v in row])
     cb = wb.create_sheet("编码说明")
-    for row in codebook(bank):
+    for row in codebook(bank, frame.columns):
         cb.append([literal_cell(cb, v) for v in row])
     return save_atomic(wb, out)
 
@@ -202,10 +220,10 @@ def _write_csv(path: Path, rows) -> Path:
 
 def _csv(frame: pd.DataFrame, bank: Bank, out: Path) -> Path:
     _write_csv(out, [list(frame.columns), *_cells(frame)])
-    _codebook_csv(bank, out)
+    _codebook_csv(bank, out, frame.columns)
     return out
 
 
-def _codebook_csv(bank: Bank, out: Path) -> Path:
-    """``<name>-编码说明.csv`` beside an export."""
-    return _write_csv(out.with_name(out.stem + "-编码说明.csv"), codebook(bank))
+def _codebook_csv(bank: Bank, out: Path, columns: Iterable[str]) -> Path:
+    """``<name>-编码说明.csv`` beside an export (``columns``: the export's columns)."""
+    return _write_csv(out.with_name(out.stem + "-编码说明.csv"), codebook(bank, columns))

@@ -8,6 +8,8 @@ import pandas as pd
 
 from surveytool.bank.model import Bank
 
+SAV_META = ("response_id", "wave", "source", "corrected_in", "rid")  # bookkeeping variables
+
 
 def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
     """Answers (from load_answers) as .sav with variable and value labels; 不清楚-type codes
@@ -15,7 +17,7 @@ def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
     import pyreadstat
 
     out: dict[str, pd.Series] = {}  # built whole, then one DataFrame (no fragmentation)
-    for col in ("response_id", "wave", "source", "rid"):
+    for col in SAV_META:
         if col in frame.columns:
             out[col] = (
                 frame[col].astype(object).where(frame[col].notna(), None)
@@ -26,6 +28,7 @@ def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
         "response_id": "答卷编号",
         "wave": "调查轮次",
         "source": "来源文件",
+        "corrected_in": "改正文件",
         "rid": "问卷编号",
     }
     value_labels: dict[str, dict[float, str]] = {}

@@ -1,0 +1,216 @@
+"""The expert consultation form (专家咨询表) of one Delphi round, as an .xlsx on one sheet.
+
+The sheet holds everything ``surveytool delphi ingest`` reads back: a hidden marker row (the
+round and the expert code), the expert's profile (code, field, years, 熟悉程度 and the four
+判断依据 of the authority coefficient) and the item table (编号, 条目, the importance rating 1–5,
+optionally feasibility, a comment). A round-2+ form is written per expert and also shows each
+item's mean of the round before and the expert's own rating then. Answer cells are cream,
+dropdowns restrict the profile, the rest is protected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from surveytool.forms import save_atomic
+from surveytool.forms.xlsx import (
+    BOX,
+    CENTER,
+    FILL_ANSWER,
+    FILL_HEADER,
+    FILL_SECTION,
+    FONT_BOLD,
+    FONT_SMALL,
+    FONT_TITLE,
+    UNLOCKED,
+    WRAP,
+    a4,
+    number_validation,
+    protect,
+    text_cell,
+    workbook,
+)
+
+MARKER = "surveytool-delphi"
+SHEET = "专家咨询表"
+SCALE_TOP = 5
+SCALE_WORDS = "5 非常重要，4 重要，3 一般，2 不太重要，1 不重要"
+PROFILE = [
+    ("专家编号", None),
+    ("专业领域", None),
+    ("从事本领域工作年限", None),
+    ("对咨询内容的熟悉程度", ("很熟悉", "熟悉", "一般", "不太熟悉", "很不熟悉")),
+    ("判断依据：实践经验", ("大", "中", "小")),
+    ("判断依据：理论分析", ("大", "中", "小")),
+    ("判断依据：参考国内外文献", ("大", "中", "小")),
+    ("判断依据：直观感觉", ("大", "中", "小")),
+]
+ITEM_HEADER = "编号"
+LABEL_HEADER = "条目"
+IMPORTANCE = "重要性（1～5）"
+FEASIBILITY = "可行性（1～5）"
+COMMENT = "意见或修改建议"
+PREVIOUS_MEAN = "上一轮均值"
+OWN_PREVIOUS = "您上一轮的评分"
+
+
+@dataclass(frozen=True)
+class DelphiItem:
+    """One item experts rate: an id, its label, and the problem key when it came from the
+    lists (so its priority can go back to the right row)."""
+
+    id: str
+    label: str
+    key: str | None = None
+
+
+def _profile(ws, row: int, expert: str | None) -> int:
+    text_cell(ws, f"A{row}", "一、专家基本情况（不填写姓名）", FONT_BOLD).fill = FILL_SECTION
+    ws.merge_cells(f"A{row}:F{row}")
+    for label, choices in PROFILE:
+        row += 1
+        text_cell(ws, f"A{row}", label)
+        ws.merge_cells(f"A{row}:B{row}")
+        cell = ws[f"C{row}"]
+        ws.merge_cells(f"C{row}:D{row}")
+        cell.fill, cell.protection, cell.border = FILL_ANSWER, UNLOCKED, BOX
+        if label == "专家编号" and expert:
+            text_cell(ws, f"C{row}", expert)
+            cell.fill, cell.protection = FILL_HEADER, UNLOCKED
+        if choices:
+            dv = DataValidation(
+                type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True
+            )
+            dv.error, dv.errorTitle, dv.showErrorMessage = (
+                f"请选择：{'、'.join(choices)}。",
+                label,
+                True,
+            )
+            dv.add(f"C{row}")
+            ws.add_data_validation(dv)
+        if label.endswith("年限"):
+            dv = number_validation(
+                0, 70, True, label, "填写整数年数", "请填写 0～70 之间的整数年数。"
+            )
+            dv.add(f"C{row}")
+            ws.add_data_validation(dv)
+    return row + 2
+
+
+def _item_header(feasibility: bool, previous: bool) -> list[str]:
+    header = [ITEM_HEADER, LABEL_HEADER]
+    if previous:
+        header += [PREVIOUS_MEAN, OWN_PREVIOUS]
+    header.append(IMPORTANCE)
+    if feasibility:
+        header.append(FEASIBILITY)
+    return [*header, COMMENT]
+
+
+def write_delphi_form(
+    items: list[DelphiItem],
+    path: str | Path,
+    rnd: int = 1,
+    *,
+    expert: str | None = None,
+    feasibility: bool = False,
+    previous: dict[str, tuple[float | None, float | None]] | None = None,
+) -> Path:
+    """Write the form of round ``rnd`` to ``path``; returns the path. ``expert`` pre-fills
+    the expert code; ``previous`` (item -> (last round's mean, this expert's rating then))
+    adds the two feedback columns of a round-2+ form."""
+    wb = workbook()
+    ws = wb.active
+    ws.title = SHEET
+    header = _item_header(feasibility, previous is not None)
+    last = chr(ord("A") + len(header) - 1)
+    text_cell(ws, "A1", f"专家咨询表（第 {rnd} 轮）", FONT_TITLE)
+    ws.merge_cells(f"A1:{last}1")
+    intro = (
+        "尊敬的专家：感谢您参加本次咨询。请在浅黄色单元格中填写。"
+        f"请对每个条目的重要性按 1～{SCALE_TOP} 分评分（{SCALE_WORDS}），"
+        + ("并评价其可行性；" if feasibility else "")
+        + "有修改意见请写在最后一列。"
+        + (
+            "第 2 轮起列出了上一轮全体专家的均值和您本人上一轮的评分，供您参考后重新评分。"
+            if previous
+            else ""
+        )
+        + "您的回答只用于汇总统计，不填写姓名。"
+    )
+    text_cell(ws, "A2", intro, FONT_SMALL).alignment = WRAP
+    ws.merge_cells(f"A2:{last}2")
+    ws.row_dimensions[2].height = 48
+    for col, value in enumerate((MARKER, str(rnd), expert or "", str(len(items))), start=1):
+        ws.cell(3, col).value = value
+    ws.row_dimensions[3].hidden = True
+    row = _profile(ws, 5, expert)
+    text_cell(ws, f"A{row}", "二、条目评分", FONT_BOLD).fill = FILL_SECTION
+    ws.merge_cells(f"A{row}:{last}{row}")
+    row += 1
+    first = row
+    for col, title in enumerate(header, start=1):
+        cell = ws.cell(row, col)
+        text_cell(ws, cell.coordinate, title, FONT_BOLD).fill = FILL_HEADER
+        cell.alignment, cell.border = CENTER, BOX
+    _items(ws, items, header, row, previous)
+    _rating_validation(ws, header, first + 1, first + len(items), feasibility)
+    for col, width in zip("ABCDEFG", (8, 40, 12, 12, 12, 12, 30), strict=False):
+        ws.column_dimensions[col].width = width
+    ws.column_dimensions[last].width = 30
+    ws.freeze_panes = f"A{first + 1}"
+    protect(ws)
+    a4(ws, f"{first}:{first}")
+    return save_atomic(wb, path)
+
+
+def _items(ws, items, header, row, previous) -> None:
+    for item in items:
+        row += 1
+        values = {ITEM_HEADER: item.id, LABEL_HEADER: item.label}
+        if previous is not None:
+            mean, own = previous.get(item.id, (None, None))
+            values[PREVIOUS_MEAN] = f"{mean:.2f}" if mean is not None else "—"
+            values[OWN_PREVIOUS] = f"{own:g}" if own is not None else "—"
+        for col, title in enumerate(header, start=1):
+            cell = ws.cell(row, col)
+            cell.border = BOX
+            if title in values:
+                text_cell(ws, cell.coordinate, values[title])
+            else:
+                cell.fill, cell.protection = FILL_ANSWER, UNLOCKED
+            cell.alignment = (
+                WRAP
+                if title in (LABEL_HEADER, COMMENT)
+                else Alignment(horizontal="center", vertical="top")
+            )
+
+
+def _rating_validation(ws, header, first, last, feasibility) -> None:
+    for title in (IMPORTANCE, FEASIBILITY) if feasibility else (IMPORTANCE,):
+        col = chr(ord("A") + header.index(title))
+        dv = number_validation(
+            1,
+            SCALE_TOP,
+            True,
+            title,
+            f"1～{SCALE_TOP} 的整数",
+            f"请填写 1～{SCALE_TOP} 的整数（{SCALE_WORDS}）。",
+        )
+        dv.add(f"{col}{first}:{col}{max(last, first)}")
+        ws.add_data_validation(dv)
+
+
+__all__ = [
+    "COMMENT",
+    "FEASIBILITY",
+    "IMPORTANCE",
+    "MARKER",
+    "PROFILE",
+    "DelphiItem",
+    "write_delphi_form",
+]
