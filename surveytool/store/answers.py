@@ -168,7 +168,7 @@ def sync_sql(store: Store, bank: Bank) -> int:
             for f in bank.fields
             if f.id in data.columns
         }
-        store.add_answer_rows(bank, version, list(ids), source, values, list(origins))
+        store.add_answer_rows(bank, version, list(ids), source, values, origins=list(origins))
         written += len(ids)
     return written
 
