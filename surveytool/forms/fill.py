@@ -64,12 +64,12 @@ class FormFiller:
     def fill(self, answers: dict[str, Any], path: str | Path, *, raw: bool = False) -> Path:
         """Write a filled copy: ``answers`` maps field ids to clean values (or, with
         ``raw=True``, to exactly what should be in the cell). Returns the path."""
-        xml = self.entries[self.sheet_xml].decode("utf-8")
+        values = {}
         for fid, value in answers.items():
             v = value if raw else self.cell_value(fid, value)
-            if v is None or fid not in self.cells:
-                continue
-            xml = _set_cell(xml, self.cells[fid], v)
+            if v is not None and fid in self.cells:
+                values[self.cells[fid]] = v
+        xml = _set_cells(self.entries[self.sheet_xml].decode("utf-8"), values)
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -78,15 +78,32 @@ class FormFiller:
         return out
 
 
-def _set_cell(xml: str, ref: str, value: Any) -> str:
-    m = re.search(rf'<c r="{ref}"([^>]*?)(/>|>.*?</c>)', xml)
-    if not m:
-        raise KeyError(ref)
-    attrs = re.sub(r'\s*t="[^"]*"', "", m.group(1))
+CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*?)(/>|>.*?</c>)')
+
+
+def _set_cells(xml: str, values: dict[str, Any]) -> str:
+    """``xml`` with the cell of each reference in ``values`` holding its value (one pass
+    over the sheet, whatever the number of answers); KeyError for a reference the sheet
+    lacks."""
+    found = set()
+
+    def put(m: re.Match) -> str:
+        ref = m.group(1)
+        if ref not in values:
+            return m.group(0)
+        found.add(ref)
+        return _cell(ref, re.sub(r'\s*t="[^"]*"', "", m.group(2)), values[ref])
+
+    out = CELL.sub(put, xml)
+    missing = values.keys() - found
+    if missing:
+        raise KeyError(sorted(missing)[0])
+    return out
+
+
+def _cell(ref: str, attrs: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         text = escape(str(safe_text(str(value))))
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        new = f'<c r="{ref}"{attrs} t="inlineStr"><is><t{space}>{text}</t></is></c>'
-    else:
-        new = f'<c r="{ref}"{attrs}><v>{value!r}</v></c>'
-    return xml[: m.start()] + new + xml[m.end() :]
+        return f'<c r="{ref}"{attrs} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'<c r="{ref}"{attrs}><v>{value!r}</v></c>'
