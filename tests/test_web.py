@@ -361,6 +361,11 @@ def test_analysis_and_compare_jobs_from_the_page(loaded):
     job = r.headers["Location"].split("job=")[1]
     state = wait(client, job)
     assert state["state"] == "done" and state["result"]["n"] == 3
+    # three answers: alpha is listed, not judged (as in the report's appendix)
+    page = client.get("/topic/1/analysis").get_data(as_text=True)
+    reliability = page.split("量表信度")[1].split("</table>")[0]
+    assert "完整作答不足 30 人，不作评价" in reliability
+    assert not any(word in reliability for word in ("良好", "可接受", "偏低"))
     r = client.post(
         "/topic/1/compare", data={"csrf_token": tok, "wave_a": "首轮", "wave_b": "回访"}
     )

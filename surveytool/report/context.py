@@ -159,6 +159,21 @@ def profile_table(s: Survey, r: Results, num: Numbering) -> dict | None:
     )
 
 
+def alpha_judgement(n: int | None, alpha: float | None, note: str | None = None) -> str:
+    """What a reader may conclude from Cronbach's alpha: the analysis' note when it has one
+    (e.g. a zero-variance item), nothing below :data:`ALPHA_MIN_N` complete answers
+    (``完整作答不足 30 人，不作评价``), else 良好 / 可接受 / 偏低 (the usual 0.8 and 0.7)."""
+    if note:
+        return note
+    if n is None:
+        return ""
+    if n < ALPHA_MIN_N:
+        return f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
+    if alpha is None or alpha != alpha:  # not computable: the note says why
+        return ""
+    return "良好" if alpha >= 0.8 else "可接受" if alpha >= 0.7 else "偏低"
+
+
 def reliability_table(r: Results, num: Numbering) -> dict | None:
     """各维度的信度 (appendix); alpha is not interpreted below ALPHA_MIN_N respondents."""
     if r.reliability.empty:
@@ -166,12 +181,7 @@ def reliability_table(r: Results, num: Numbering) -> dict | None:
     rows = []
     for row in r.reliability.to_dict(orient="records"):
         alpha = row["alpha"]
-        if row["note"]:
-            word = row["note"]
-        elif row["n"] < ALPHA_MIN_N:
-            word = f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
-        else:
-            word = "良好" if alpha >= 0.8 else "可接受" if alpha >= 0.7 else "偏低"
+        word = alpha_judgement(row["n"], alpha, row["note"])
         shown = f"{alpha:.3f}" if alpha == alpha else "—"
         rows.append([row["construct"], str(row["items"]), str(row["n"]), shown, word])
     return num.table(
