@@ -94,13 +94,20 @@ def test_all_answers_missing(bank) -> None:
     json.dumps(r.to_dict())
 
 
-def test_constant_likert_item_gives_a_note_not_nan(bank) -> None:
+def test_constant_likert_item_gives_alpha_and_a_note(bank) -> None:
+    # issue 20.8: a constant item does not make alpha undefined. Reference: pingouin 0.5
+    # cronbach_alpha on the recoded items [4]*5, v, v, v (v = 1..5) gives 0.888889, CI
+    # [0.542, 0.987]; alpha-if-dropped of B3_1 is alpha of three identical items = 1.
     rows = [{"B1": 1, "B3_1": 4, "B3_2": v, "B3_3": 6 - v, "B3_4": v} for v in (1, 2, 3, 4, 5)]
     r = analyse(Survey(frame(rows), bank))
     rel = r.reliability.iloc[0]
-    assert np.isnan(rel["alpha"])
-    assert rel["note"] == "题项 B3_1 的回答完全相同（方差为 0），信度系数无意义，未计算。"
-    assert r.to_dict()["reliability"][0]["alpha"] is None
+    assert rel["alpha"] == pytest.approx(0.888889, abs=1e-6)
+    assert (round(rel["ci_low"], 3), round(rel["ci_high"], 3)) == (0.542, 0.987)
+    assert np.isnan(rel["alpha_standardized"])  # correlations with a constant are undefined
+    assert "回答完全相同（没有方差）" in rel["note"] and "α 照常计算" in rel["note"]
+    items = r.reliability_items.set_index("field")
+    assert items.loc["B3_1", "alpha_if_deleted"] == pytest.approx(1.0)
+    assert r.to_dict()["reliability"][0]["alpha"] == pytest.approx(0.888889, abs=1e-6)
 
 
 def test_reverse_items_recoded_and_half_rule(bank) -> None:

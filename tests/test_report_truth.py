@@ -195,6 +195,7 @@ def test_no_group_is_named_when_no_pair_differs(bank) -> None:
     row = {
         "test": "kruskal",
         "group_means": {1: 3.0, 2: 2.0, 3: 2.5},
+        "mean_ranks": {1: 40.0, 2: 20.0, 3: 30.0},
         "pairwise": [
             {"a": 1, "b": 2, "p_adjusted": 0.08},
             {"a": 1, "b": 3, "p_adjusted": 0.4},

@@ -3,7 +3,8 @@
 - Crosstab: Pearson chi-square without continuity correction (R ``chisq.test(correct =
   FALSE)``, SPSS "Pearson Chi-Square"), df, p, Cramér's V = sqrt(chi2 / (n (min(r,c) - 1))).
   Rows and columns with no respondents are dropped first. For a 2x2 table with an expected
-  count below 5, Fisher's exact test (two-sided) is used instead; for larger tables with
+  count below 5, Fisher's exact test (two-sided) is used instead, its effect size the sample
+  odds ratio (Haldane–Anscombe corrected when a cell is 0); for larger tables with
   expected counts below 5 the chi-square is kept with a warning.
 - Numbers, likert items and composite scores: Mann-Whitney U for 2 groups (two-sided,
   asymptotic with tie and continuity correction, as R ``wilcox.test(exact = FALSE)``), effect
@@ -12,7 +13,8 @@
 - After a Kruskal-Wallis test, Dunn's pairwise z tests on the pooled mean ranks (with the tie
   correction of Dunn 1964; as R ``PMCMR::posthoc.kruskal.dunn.test`` / FSA ``dunnTest``), p values
   Holm-adjusted within the family of one item's pairs. A group is only called higher or lower
-  than another where its pair is significant.
+  than another where its pair is significant, and in the direction of that pair's mean ranks
+  (:func:`ordered_pairs`).
 - Groups with fewer than ``k`` respondents are left out of tests (and say so): a test on
   them would describe fewer than k people.
 - Benjamini-Hochberg adjusted p values across all tests of one analysis run.
@@ -63,6 +65,7 @@ def table_test(table: np.ndarray) -> dict[str, object]:
         "cramers_v": np.nan,
         "min_expected": np.nan,
         "odds_ratio": np.nan,
+        "odds_ratio_corrected": False,
         N: n,
         "warning": "",
     }
@@ -82,7 +85,7 @@ def table_test(table: np.ndarray) -> dict[str, object]:
             res = stats.fisher_exact(t, alternative="two-sided")
             out["test"] = "fisher"
             out[P_VALUE] = float(res.pvalue)
-            out["odds_ratio"] = float(res.statistic)  # the sample odds ratio (a d)/(b c)
+            out["odds_ratio"], out["odds_ratio_corrected"] = odds_ratio(t)
             out["warning"] = "有期望频数小于 5 的单元格，采用 Fisher 精确检验。"
         else:
             share = float((expected < 5).mean() * 100)
@@ -91,6 +94,17 @@ def table_test(table: np.ndarray) -> dict[str, object]:
                 "卡方检验结果仅供参考。"
             )
     return out
+
+
+def odds_ratio(t: np.ndarray) -> tuple[float, bool]:
+    """The sample odds ratio (a d) / (b c) of a 2x2 table; with a zero cell, where it is 0 or
+    infinite, the Haldane–Anscombe estimate (0.5 added to every cell; Haldane 1956, Anscombe
+    1956), as statsmodels ``Table2x2(shift_zeros=True)``. The flag says it was corrected."""
+    t = np.asarray(t, dtype=float)
+    corrected = bool((t == 0).any())
+    if corrected:
+        t = t + 0.5
+    return float(t[0, 0] * t[1, 1] / (t[0, 1] * t[1, 0])), corrected
 
 
 def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, object]:
@@ -118,6 +132,7 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
         "excluded": excluded,
         "warning": "",
         "pairwise": [],
+        "mean_ranks": {},
     }
     if len(samples) < 2:
         out["warning"] = f"人数不少于 {k} 人的组少于 2 个，未检验。"
@@ -125,6 +140,11 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
     if np.ptp(np.concatenate(samples)) == 0:
         out["warning"] = "所有回答相同，无法检验。"
         return out
+    ranks = stats.rankdata(np.concatenate(samples))
+    bounds = np.cumsum([0] + [len(x) for x in samples])
+    out["mean_ranks"] = {
+        int(c): float(ranks[bounds[i] : bounds[i + 1]].mean()) for i, c in enumerate(kept)
+    }
     if len(samples) == 2:
         a, b = samples
         res = stats.mannwhitneyu(
@@ -155,6 +175,35 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
     if excluded:
         out["warning"] = f"人数少于 {k} 人的组（{len(excluded)} 个）未纳入检验。"
     return out
+
+
+def ordered_pairs(row: dict, alpha: float = 0.05) -> list[tuple[int, int]]:
+    """The pairs of groups that differ significantly, each as (higher, lower) by the mean
+    ranks the test compared: Dunn pairs with Holm-adjusted p < ``alpha`` after Kruskal–Wallis;
+    the one pair of a Mann–Whitney test (whose own significance the caller judges). Group
+    means may order a pair the other way (see :func:`means_agree`)."""
+    ranks = row.get("mean_ranks") or {}
+    if row.get("test") == "mannwhitney":
+        candidates = [tuple(row["groups"])]
+    else:
+        candidates = [
+            (p["a"], p["b"]) for p in row.get("pairwise") or [] if p["p_adjusted"] < alpha
+        ]
+    out = []
+    for a, b in candidates:
+        if a not in ranks or b not in ranks or ranks[a] == ranks[b]:
+            continue
+        hi, lo = (a, b) if ranks[a] > ranks[b] else (b, a)
+        out.append((int(hi), int(lo)))
+    return out
+
+
+def means_agree(row: dict, pairs: list[tuple[int, int]]) -> bool:
+    """Whether the group means order every (higher, lower) pair as the mean ranks do (a
+    skewed group can have the higher mean and the lower ranks): a report shows the means
+    beside the names only then."""
+    means = row.get("group_means") or {}
+    return all(a in means and b in means and means[a] > means[b] for a, b in pairs)
 
 
 def holm_adjust(p: np.ndarray) -> np.ndarray:

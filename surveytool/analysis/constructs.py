@@ -70,8 +70,11 @@ def cronbach(m: np.ndarray) -> dict[str, float]:
     .. math:: \alpha = \frac{k}{k-1}\Bigl(1 - \frac{\sum_i \sigma^2_i}{\sigma^2_X}\Bigr),
               \qquad \alpha_{std} = \frac{k \bar r}{1 + (k-1)\bar r}
 
-    Returns alpha, alpha_standardized, average_r and the Feldt (1987) 95% interval
-    (NaN values when undefined, e.g. a constant item or fewer than 2 respondents).
+    Returns alpha, alpha_standardized, average_r and the Feldt (1987) 95% interval (NaN
+    values when undefined: fewer than 2 respondents or items, or no variance in the total).
+    A constant item (no variance) does not stop alpha, as the formula (and pingouin's
+    ``cronbach_alpha``) computes it; only the correlation-based alpha_standardized and
+    average_r are then undefined (NaN).
     """
     n, k = m.shape
     out = {
@@ -86,12 +89,14 @@ def cronbach(m: np.ndarray) -> dict[str, float]:
     cov = np.cov(m, rowvar=False, ddof=1)
     total = cov.sum()
     item_var = np.diag(cov)
-    if total <= 0 or np.any(item_var == 0):
+    if total <= 0:
         return out
     alpha = k / (k - 1) * (1 - item_var.sum() / total)
-    r = cov / np.sqrt(np.outer(item_var, item_var))
-    avg_r = (r.sum() - k) / (k * (k - 1))
-    out.update(alpha=alpha, average_r=avg_r, alpha_standardized=k * avg_r / (1 + (k - 1) * avg_r))
+    out["alpha"] = alpha
+    if not np.any(item_var == 0):
+        r = cov / np.sqrt(np.outer(item_var, item_var))
+        avg_r = (r.sum() - k) / (k * (k - 1))
+        out.update(average_r=avg_r, alpha_standardized=k * avg_r / (1 + (k - 1) * avg_r))
     df1, df2 = n - 1, (n - 1) * (k - 1)
     out[CI_LOW] = 1 - (1 - alpha) * stats.f.ppf(0.975, df1, df2)
     out[CI_HIGH] = 1 - (1 - alpha) * stats.f.ppf(0.025, df1, df2)
@@ -134,14 +139,19 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _note(complete: np.ndarray, fields: list[Field], alpha: float) -> str:
-    """Why alpha is missing, in words ('' when it is not)."""
-    if not np.isnan(alpha):
-        return ""
+    """Why alpha is missing, or that an item has no variance, in words ('' otherwise)."""
     if len(fields) < 2:
         return "只有 1 个题项，无法计算信度系数。"
     if len(complete) < 2:
         return "完整回答全部题项的受访者少于 2 人，无法计算信度系数。"
-    constant = [f.id for f, v in zip(fields, complete.var(axis=0), strict=True) if v == 0]
-    if constant:
-        return f"题项 {'、'.join(constant)} 的回答完全相同（方差为 0），信度系数无意义，未计算。"
+    constant = [f"“{f.label}”" for f, v in zip(fields, complete.var(axis=0), strict=True) if v == 0]
+    if not np.isnan(alpha):
+        if not constant:
+            return ""
+        return (
+            f"题项{'、'.join(constant)}的回答完全相同（没有方差），不能区分受访者；"
+            "α 照常计算（该题项只增加题项数，不增加总分方差）。"
+        )
+    if constant and len(constant) == len(fields):
+        return "各题项的回答都完全相同（方差为 0），信度系数无意义，未计算。"
     return "总分方差为 0，信度系数无意义，未计算。"

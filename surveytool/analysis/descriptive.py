@@ -70,6 +70,27 @@ def frequencies(s: Survey, f: Field) -> pd.DataFrame:
     return out
 
 
+def multi_base(s: Survey, q: Question) -> np.ndarray:
+    """Respondents in a multiple-choice question's base: shown it and picked at least one
+    option that is not 不清楚-type (the ``valid`` of :func:`multi_response`). One base per
+    question: percentages, group tests and wave comparisons of its options all use it."""
+    flags = [f for f in s.fields_of(q) if f.kind == "flag"]
+    substantive = [f for f in flags if not f.option.missing]  # type: ignore[union-attr]
+    picked = np.zeros(s.n, dtype=bool)
+    for f in substantive:
+        picked |= s.values(f.id) == 1
+    return s.shown(q) & picked
+
+
+def flag_values(s: Survey, f: Field) -> np.ndarray:
+    """A multiple-choice option as 1 (picked) / 0 (not picked) among the question's base
+    (:func:`multi_base`), NaN outside it: those not shown the question, who picked nothing or
+    picked only 不清楚-type options are neither 选中 nor 未选."""
+    x = s.values(f.id).copy()
+    x[~multi_base(s, s.bank.question(f.question))] = np.nan
+    return np.where(np.isnan(x), np.nan, (x == 1).astype(float))
+
+
 def multi_response(s: Survey, q: Question) -> pd.DataFrame:
     """Multiple response (SPSS MULT RESPONSE semantics), options ranked by count.
 

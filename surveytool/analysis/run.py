@@ -46,6 +46,7 @@ GROUP_TEST_COLUMNS = [
     "warning",
     "group_means",
     "pairwise",
+    "mean_ranks",
 ]
 
 
@@ -226,6 +227,7 @@ def analyse(
     gtests = _group_tests(s, groups, comp, k)
     if not gtests.empty:
         gtests["group_means_suppressed"] = _means_withheld(gtests, lik, freq, cells, k)
+        gtests["mean_ranks_suppressed"] = gtests["group_means_suppressed"]
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
     open_kw, examples = _open_answers(s, groups, k)
@@ -318,6 +320,7 @@ def nominal_fields(bank: Bank) -> list[Field]:
         for f in bank.fields
         if f.kind in ("single", "flag")
         and not ordinal(bank, f)
+        and not (f.kind == "flag" and f.option.missing)  # type: ignore[union-attr]
         and not bank.question(f.question).role
         and not bank.question(f.question).pii
     ]
@@ -337,9 +340,11 @@ def _crosstabs(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, pd
         for f in fields:
             if f.id == g.id or frozenset((f.id, g.id)) in banned:
                 continue
-            shown = s.shown(s.bank.question(f.question))
-            x = s.values(f.id).copy()
-            x[~shown] = np.nan
+            if f.kind == "flag":  # the question's one base, as its percentages use it
+                x = descriptive.flag_values(s, f)
+            else:
+                x = s.values(f.id).copy()
+                x[~s.shown(s.bank.question(f.question))] = np.nan
             opts = f.scale_options if f.kind != "flag" else _FLAG
             table = compare.crosstab_counts(x, gv, opts, g.options)
             test = compare.table_test(table[:, kept])

@@ -5,7 +5,8 @@
   numbers and construct scores (R ``wilcox.test(paired = TRUE, exact = FALSE,
   correct = TRUE)``; zero differences dropped; effect size the matched-pairs rank-biserial
   correlation), McNemar for 0/1 answers (continuity-corrected chi-square, R
-  ``mcnemar.test``; effect size the odds ratio of discordant pairs).
+  ``mcnemar.test``; effect size the odds ratio of discordant pairs b01 / b10, with the
+  Haldane–Anscombe correction (b01 + 0.5) / (b10 + 0.5) only when one of them is 0).
 - Otherwise the waves are independent samples: Mann–Whitney U (effect size rank-biserial r)
   and Pearson chi-square for 0/1 answers (Cramér's V).
 - Benjamini–Hochberg adjusted p values over all comparisons of one run. A change is called
@@ -23,6 +24,7 @@ from surveytool.analysis.columns import EFFECT_SIZE, P_ADJUSTED, P_VALUE, STATIS
 from surveytool.analysis.compare import bh_adjust
 from surveytool.analysis.constructs import composite, construct_fields
 from surveytool.analysis.data import Survey
+from surveytool.analysis.descriptive import flag_values
 
 ALPHA = 0.05
 
@@ -52,6 +54,8 @@ def _targets(s: Survey) -> list[tuple[str, str, str, object]]:
 def _values(s: Survey, key: str, kind: str) -> np.ndarray:
     if kind == "construct":
         return composite(s, construct_fields(s)[key])
+    if kind == "binary":  # the question's one base, as its percentages use it
+        return flag_values(s, s.bank.field(key))
     x = s.values(key).copy()
     x[~s.shown(s.bank.question(s.bank.field(key).question))] = np.nan
     return x
@@ -78,23 +82,53 @@ def _direction(s: Survey, key: str, kind: str) -> str | None:
     return flip[q.problem_when] if f.reverse else q.problem_when
 
 
+def discordant_odds_ratio(b01: int, b10: int) -> tuple[float, bool]:
+    """McNemar's effect size: the odds ratio of the discordant pairs, b01 / b10 (0→1 over
+    1→0; the conditional maximum-likelihood estimate, as R ``exact2x2::mcnemar.exact``
+    gives it). With a zero count it is 0 or infinite, so the Haldane–Anscombe correction
+    (b01 + 0.5) / (b10 + 0.5) is used instead; the flag says so."""
+    if b01 == 0 or b10 == 0:
+        return (b01 + 0.5) / (b10 + 0.5), True
+    return b01 / b10, False
+
+
 def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
     """Wilcoxon signed-rank or McNemar on pairs (a[i], b[i]); pairs with a missing value
     are dropped."""
     ok = ~np.isnan(a) & ~np.isnan(b)
     a, b = a[ok], b[ok]
-    out = {"test": "", N: len(a), STATISTIC: np.nan, P_VALUE: np.nan, EFFECT_SIZE: np.nan}
+    diff = b - a
+    out = {
+        "test": "",
+        N: len(a),
+        STATISTIC: np.nan,
+        P_VALUE: np.nan,
+        EFFECT_SIZE: np.nan,
+        # the within-person change the test is about: its mean and median, and how many
+        # went up, went down and stayed (see compare_waves)
+        "pair_change": float(diff.mean()) if len(a) else np.nan,
+        "pair_median": float(np.median(diff)) if len(a) else np.nan,
+        "n_up": int((diff > 0).sum()),
+        "n_down": int((diff < 0).sum()),
+        "n_same": int((diff == 0).sum()),
+        "moved": 0.0,
+    }
     if binary:
         b01, b10 = int(((a == 0) & (b == 1)).sum()), int(((a == 1) & (b == 0)).sum())
         if b01 + b10 == 0:
             return out
         chi2 = (abs(b01 - b10) - 1) ** 2 / (b01 + b10)
+        ratio, corrected = discordant_odds_ratio(b01, b10)
         out.update(
+            moved=float(np.sign(b01 - b10)),
             test="mcnemar",
+            b01=b01,
+            b10=b10,
+            effect_corrected=corrected,
             **{
                 STATISTIC: chi2,
                 P_VALUE: float(stats.chi2.sf(chi2, 1)),
-                EFFECT_SIZE: (b01 + 0.5) / (b10 + 0.5),
+                EFFECT_SIZE: ratio,
             },
         )
         return out
@@ -107,6 +141,7 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
     r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
     # statistic: V = the sum of the ranks of positive differences (b - a), as R reports it
     out.update(
+        moved=float(np.sign(r_plus - r_minus)),
         test="wilcoxon",
         **{
             STATISTIC: float(r_plus),
@@ -126,6 +161,7 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         STATISTIC: np.nan,
         P_VALUE: np.nan,
         EFFECT_SIZE: np.nan,
+        "moved": 0.0,
     }
     if not len(a) or not len(b):
         return out
@@ -135,6 +171,7 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
             return out
         chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
         out.update(
+            moved=float(np.sign(b.mean() - a.mean())),
             test="chi2",
             **{
                 STATISTIC: float(chi2),
@@ -147,6 +184,7 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         return out
     res = stats.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic")
     out.update(
+        moved=float(np.sign(2 * res.statistic - len(a) * len(b))),  # b's ranks above a's
         test="mannwhitney",
         **{
             STATISTIC: float(res.statistic),
@@ -169,9 +207,15 @@ def _paired_arrays(a: Survey, b: Survey, link: str) -> tuple[np.ndarray, np.ndar
 
 
 def compare_waves(a: Survey, b: Survey, link: str | None = None) -> pd.DataFrame:
-    """One row per item/number/0-1 field/construct: n, means (or shares) in each wave, the
-    change, test, statistic, p, BH-adjusted p, effect size, and the verdict
-    (improved / worsened / increased / decreased / no_change)."""
+    """One row per item/number/0-1 field/construct: n, means (or shares) in each wave
+    (``mean_a``, ``mean_b``: all who answered in that wave), the change, test, statistic, p,
+    BH-adjusted p, effect size, ``moved`` (+1/−1/0: the way the test's data moved) and the
+    verdict (improved / worsened / increased / decreased / no_change).
+
+    Paired design: ``change`` is the mean within-person change of the linked pairs (what the
+    test compared; ``pair_median`` its median), and ``n_up`` / ``n_down`` / ``n_same`` count
+    the pairs whose answer went up, down or stayed. Independent samples: ``change`` is
+    ``mean_b - mean_a``."""
     link = link_field(a, link)
     paired = link is not None and link in a.frame.columns and link in b.frame.columns
     ia = ib = None
@@ -202,14 +246,19 @@ def compare_waves(a: Survey, b: Survey, link: str | None = None) -> pd.DataFrame
         return out
     out[P_ADJUSTED] = bh_adjust(out[P_VALUE].to_numpy(dtype=float))
     out["change"] = out["mean_b"] - out["mean_a"]
+    if paired:
+        out["change"] = out["pair_change"]
     out["verdict"] = [_verdict(r) for r in out.to_dict(orient="records")]
     return out
 
 
 def _verdict(r: dict) -> str:
-    if not r["test"] or not (r[P_ADJUSTED] < ALPHA):
+    """The verdict, its direction taken from the data the test used: the linked pairs'
+    within-person changes (signed-rank sums, discordant pairs), or the two samples' ranks
+    (shares) — never from whole-wave means the test did not compare."""
+    if not r["test"] or not (r[P_ADJUSTED] < ALPHA) or not r["moved"]:
         return "no_change"
-    up = r["change"] > 0
+    up = r["moved"] > 0
     if r["direction"] == "high":
         return "worsened" if up else "improved"
     if r["direction"] == "low":

@@ -73,25 +73,45 @@ def _reportable(res: pd.DataFrame, k: int) -> pd.DataFrame:
 def _construct_table(
     rows: pd.DataFrame, waves: tuple[str, str], num: Numbering, scale: float
 ) -> dict:
+    paired = bool(len(rows)) and rows["design"].iloc[0] == "paired"
     body = [
         [
             r["field"],
             f"{r['mean_a']:.2f}",
             f"{r['mean_b']:.2f}",
             f"{r['change']:+.2f}",
+            *([_pair_counts(r)] if paired else []),
             p_text(r["p_adjusted"]).removeprefix("p ") if r["test"] else "—",
             f"{r['effect_size']:.2f}" if r["test"] else "—",
             VERDICT_SHORT[r["verdict"]],
         ]
         for r in rows.to_dict(orient="records")
     ]
+    change = ["个人变化（平均）", "改善/不变/变差（人）"] if paired else ["变化"]
+    how = (
+        "两轮得分为各轮全部作答者的平均分；个人变化为两轮都作答的同一受访者得分变化的平均值，"
+        "检验和结论依据的是这些个人变化（不是两轮平均分之差）；"
+        if paired
+        else ""
+    )
     return num.table(
         "各维度平均得分的两轮对比",
-        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "效应量", "结论"],
+        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", *change, "校正后 p", "效应量", "结论"],
         body,
-        f"注：维度得分为 1～{scale:g} 分的平均分；是否“改善”按题库中标注的问题方向判断"
+        f"注：维度得分为 1～{scale:g} 分的平均分；{how}是否“改善”按题库中标注的问题方向判断"
         "（例如负担类维度得分下降为改善）；效应量为秩二列相关（配对时为配对秩二列相关）。",
     )
+
+
+def _pair_counts(r: dict) -> str:
+    """改善/不变/变差 counts of the linked pairs (上升/不变/下降 without a problem direction)."""
+    if any(r.get(c) != r.get(c) for c in ("n_up", "n_down", "n_same")):
+        return "—"
+    up, down, same = int(r["n_up"]), int(r["n_down"]), int(r["n_same"])
+    if r.get("direction") not in ("high", "low"):
+        return f"上升 {up}/不变 {same}/下降 {down}"
+    better, worse = (down, up) if r["direction"] == "high" else (up, down)
+    return f"{better}/{same}/{worse}"
 
 
 def _has_hidden(s: Survey, fid: str, k: int) -> bool:
@@ -126,10 +146,13 @@ def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.Data
     ]
     out["values_hidden"] = hidden
     out["label"] = out["label"].str.replace(OTHER_LABEL, say.REPORT_OTHER, regex=False)
-    out["moved"] = np.sign(out["change"])  # the way it moved, without the size
+    if "moved" not in out:  # the way the test's data moved, without the size
+        out["moved"] = np.sign(out["change"])
     # the test's statistic, p and effect size with the two waves' n and the shown cells solve
     # a hidden count as surely as the means: withheld alike (the verdict stays)
-    for col in ("mean_a", "mean_b", "change", "statistic", "p_value", "p_adjusted", "effect_size"):
+    hidden_cols = ("mean_a", "mean_b", "change", "statistic", "p_value", "p_adjusted")
+    pair_cols = ("effect_size", "pair_change", "pair_median", "n_up", "n_down", "n_same")
+    for col in hidden_cols + pair_cols:
         if col in out:
             out[col] = out[col].mask(out["values_hidden"])
     return out
@@ -223,7 +246,15 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
     out = []
     cons = shown[(shown["kind"] == "construct") & shown["verdict"].isin(["improved", "worsened"])]
     for r in cons.to_dict(orient="records"):
-        way = "降至" if r["change"] < 0 else "升至"
+        pairs = say.pair_shares(r)
+        if pairs:  # what the test compared: the same people's own change
+            out.append(
+                f"与“{wa}”相比，“{r['field']}”维度{pairs}，{say.VERDICT_WORDS[r['verdict']]}"
+                f"（差异经检验显著；两轮全体作答者平均分分别为 {r['mean_a']:.2f} 和 {r['mean_b']:.2f}）。"
+            )
+            continue
+        lower, higher = r["moved"] < 0 and r["change"] < 0, r["moved"] > 0 and r["change"] > 0
+        way = "降至" if lower else "升至" if higher else "变为"  # ranks and means may disagree
         out.append(
             f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
             f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"

@@ -11,10 +11,11 @@ travels with its result.
 from __future__ import annotations
 
 from surveytool.analysis import Results, Survey
+from surveytool.analysis.compare import means_agree, ordered_pairs
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.report import sentences as say
 from surveytool.report.numbering import Numbering
-from surveytool.report.problems import problem_end
+from surveytool.report.problems import catch_all, problem_end, worse_group
 
 MAX_COMPARISONS = 4
 ALPHA = 0.05
@@ -53,52 +54,39 @@ def _labels(s: Survey, by: str) -> dict[int, str]:
     return say.group_labels(s.bank.field(by).options)
 
 
-def _pairs(row: dict) -> list[tuple[int, int]]:
-    """Significant pairs (higher group first, by group means)."""
-    means = row["group_means"]
-    if row["test"] == "mannwhitney":
-        a, b = row["groups"]
-        pairs = [(a, b)]
-    else:
-        pairs = [(p["a"], p["b"]) for p in row.get("pairwise") or [] if p["p_adjusted"] < ALPHA]
-    return [(a, b) if means[a] >= means[b] else (b, a) for a, b in pairs]
-
-
 def pairwise_sentence(s: Survey, row: dict, kind: str) -> str:
-    """The groups that differ, in the problem's direction where the bank gives one."""
-    pairs = _pairs(row)
+    """The groups that differ, in the problem's direction where the bank gives one. A group is
+    named only with pairs significant in the stated direction (by the mean ranks the test
+    compared); 其他 and the merged small groups are never named; otherwise the groups are
+    said to differ without ranking them."""
     labels = _labels(s, row["by"])
-    if not pairs:
-        return (
-            "各组之间存在差异（整体检验显著），但两两比较未发现哪两组之间的差异显著，"
-            "不宜据此指认某一组。"
-        )
+    exclude = catch_all(s.bank.field(row["by"]).options)
     means = row["group_means"]
-    show = not row.get("group_means_suppressed", False)
+    agree = means_agree(row, ordered_pairs(row, ALPHA))
+    show = not row.get("group_means_suppressed", False) and agree
 
     def name(c: int) -> str:
         return f"“{labels[c]}”" + (f"（{means[c]:.2f}）" if show else "")
 
     way = direction(s, row["field"], kind)
-    highs = {a for a, _ in pairs}
-    lows = {b for _, b in pairs}
-    if way in ("high", "low"):
-        # the group at the problem end, if a pairwise test sets it apart
-        ends = highs if way == "high" else lows
-        worst = (max if way == "high" else min)(ends, key=lambda c: means[c])
-        others = [b if a == worst else a for a, b in pairs if worst in (a, b)]
-        more = "高" if way == "high" else "低"
-        text = (
-            f"{name(worst)}明显{more}于{''.join(f'“{labels[c]}”' for c in others)}；"
-            f"分数越{more}问题越突出，即“{labels[worst]}”的情况更差"
+    found = worse_group(row, way if way in ("high", "low") else "high", exclude)
+    if found is None:
+        return (
+            "各组之间存在差异（整体检验显著），但两两比较未发现可以明确排序的两组，"
+            "不宜据此指认某一组。"
         )
+    top, others = found
+    more = "低" if way == "low" else "高"
+    text = f"{name(top)}明显{more}于{''.join(f'“{labels[c]}”' for c in others)}"
+    if way in ("high", "low"):
+        text += f"；分数越{more}问题越突出，即“{labels[top]}”的情况更差"
     else:
-        top = max(highs, key=lambda c: means[c])
-        bottom = min(lows, key=lambda c: means[c])
-        text = f"{name(top)}明显高于{''.join(f'“{labels[b]}”' for a, b in pairs if a == top)}"
-        below = [a for a, b in pairs if b == bottom and a != top]
-        if bottom != top and below:
-            text += f"，{name(bottom)}明显低于{''.join(f'“{labels[a]}”' for a in below)}"
+        low = worse_group(row, "low", exclude)
+        above = [c for c in low[1] if c != top] if low and low[0] != top else []
+        if above:
+            text += f"，{name(low[0])}明显低于{''.join(f'“{labels[c]}”' for c in above)}"
+    if not agree:
+        text += "（按等级检验的秩次判断；各组平均分的高低与此不一致，故不列出）"
     return text + "。"
 
 
@@ -146,7 +134,7 @@ def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
                 f"“{field_label(s, c['row'])}”",
                 say.TEST_NAMES.get(c["test"], c["test"]),
                 say.p_text(c["p_adjusted"]).removeprefix("p "),
-                f"OR = {c['odds_ratio']:.2f}" if fisher else f"V = {c['cramers_v']:.2f}",
+                f"OR = {say.odds_ratio_text(c)}" if fisher else f"V = {c['cramers_v']:.2f}",
                 str(c.get("warning") or ""),
             ]
         )
@@ -155,7 +143,8 @@ def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
         f"回答分布因{by}不同而有显著差异的分类题",
         ["题目（选项）", "检验", "校正后 p", "效应量", "说明"],
         body,
-        "注：分类题只检验回答分布是否不同，不指认哪一组更好或更差；效应量 V 为 Cramér's V，OR 为比值比。",
+        "注：分类题只检验回答分布是否不同，不指认哪一组更好或更差；效应量 V 为 Cramér's V，OR 为比值比"
+        "（有单元格为 0 时各格加 0.5 后计算，即 Haldane–Anscombe 校正，标为“零单元格校正”）。",
     )
 
 
@@ -226,7 +215,7 @@ def _test_row(what: str, by: str, row: dict) -> list[str]:
         "—" if fisher else f"{row['statistic']:.2f}",
         say.p_text(row["p_value"]).removeprefix("p "),
         say.p_text(row["p_adjusted"]).removeprefix("p "),
-        f"{row['odds_ratio']:.2f}" if fisher else f"{row['effect_size']:.3f}",
+        say.odds_ratio_text(row) if fisher else f"{row['effect_size']:.3f}",
         str(int(row["n"])),
         str(row.get("warning") or ""),
     ]

@@ -163,7 +163,7 @@ def alpha_judgement(n: int | None, alpha: float | None, note: str | None = None)
     """What a reader may conclude from Cronbach's alpha: the analysis' note when it has one
     (e.g. a zero-variance item), nothing below :data:`ALPHA_MIN_N` complete answers
     (``完整作答不足 30 人，不作评价``), else 良好 / 可接受 / 偏低 (the usual 0.8 and 0.7)."""
-    if note:
+    if note and (alpha is None or alpha != alpha):  # why alpha could not be computed
         return note
     if n is None:
         return ""
@@ -178,18 +178,20 @@ def reliability_table(r: Results, num: Numbering) -> dict | None:
     """各维度的信度 (appendix); alpha is not interpreted below ALPHA_MIN_N respondents."""
     if r.reliability.empty:
         return None
-    rows = []
+    rows, remarks = [], []
     for row in r.reliability.to_dict(orient="records"):
         alpha = row["alpha"]
         word = alpha_judgement(row["n"], alpha, row["note"])
         shown = f"{alpha:.3f}" if alpha == alpha else "—"
         rows.append([row["construct"], str(row["items"]), str(row["n"]), shown, word])
+        if row["note"] and alpha == alpha:  # e.g. an item without variance
+            remarks.append(f"“{row['construct']}”维度中，{row['note']}")
     return num.table(
         "各维度的信度",
         ["维度", "题项数", "完整作答人数", "Cronbach's α", "评价"],
         rows,
         f"注：α ≥ 0.8 为良好，0.7～0.8 为可接受，低于 0.7 偏低（经验标准）；完整作答不足 "
-        f"{ALPHA_MIN_N} 人时 α 很不稳定，只列出数值，不作评价。",
+        f"{ALPHA_MIN_N} 人时 α 很不稳定，只列出数值，不作评价。" + "".join(remarks),
     )
 
 
@@ -294,9 +296,20 @@ def _appendix(s: Survey, r: Results, out_dir: Path, write_charts: bool) -> list[
     return blocks
 
 
+def covered_units(coverage: pd.DataFrame) -> tuple[int, bool]:
+    """How many units (categories of the unit question) have at least one answer — whether
+    or not small-cell protection hides their figures: it hides figures, not how many units
+    answered — and whether anyone chose 其他 (not a unit: never counted as one)."""
+    if coverage.empty:
+        return 0, False
+    other = coverage["unit"].map(say.report_label).str.startswith(say.REPORT_OTHER)
+    answered = coverage["n"].to_numpy() > 0
+    return int((answered & ~other).sum()), bool((answered & other).any())
+
+
 def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
-    units = int((~r.coverage["suppressed"]).sum()) if not r.coverage.empty else 0
-    where = f"，覆盖 {units} 个单位（类别）" if units else ""
+    units, other = covered_units(r.coverage)
+    where = f"，覆盖 {units} 个单位（类别{'，不含“其他”' if other else ''}）" if units else ""
     when = _period(collection.get("first", ""), collection.get("last", ""))
     what = f"“{wave}”调查" if wave else "本次调查"
     return f"{what}于{when}回收有效问卷 {r.n} 份{where}。主要结论和问题如下。"

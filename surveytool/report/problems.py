@@ -15,8 +15,9 @@ The rule (printed in plain Chinese in the report's method appendix, :data:`RULE`
    high`` chosen by at least 40% of those who answered; options marked ``none`` (没有问题)
    or ``missing`` (不清楚) never are;
 3. a construct on which the groups of a breakdown differ (BH-adjusted p < 0.05) and a group
-   at the problem end differs from at least one other group in a pairwise test (Dunn, Holm;
-   for two groups the Mann–Whitney test itself).
+   is beyond at least one other group *towards the problem end* in a significant pairwise
+   test (Dunn, Holm; for two groups the Mann–Whitney test itself), the direction read from
+   the mean ranks the test compared; 其他 and the merged small groups are never named.
 Items and options name their problem by the bank's ``problem`` phrase; without one, the title
 is the statement alone (``surveytool check --strict`` asks for the phrases).
 """
@@ -26,7 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from surveytool.analysis import Results, Survey
+from surveytool.analysis.compare import means_agree, ordered_pairs
 from surveytool.analysis.descriptive import wilson
+from surveytool.analysis.disclosure import MERGED_CODE
 from surveytool.bank.model import Item, Option, Question
 from surveytool.report import sentences as say
 
@@ -42,7 +45,8 @@ RULE = [
     f"列举困难、原因、负担等的选择题中，某一选项被 {OPTION_SHARE:.0f}% 及以上的作答者选择，列为问题；"
     "“没有问题”“以上都没有”“不清楚”一类选项不列为问题。",
     "按单位等分组比较某一维度得分，经多重比较校正后组间差异显著，且问题一端的组与至少一个其他组的"
-    "两两比较（Dunn 检验，Holm 校正）也显著时，列为该组的问题。",
+    "两两比较（Dunn 检验，Holm 校正）也显著、方向相同（按等级检验的秩次判断）时，列为该组的问题；"
+    "“其他”和因人数少而合并的组不是一个单位，不点名，也不作为比较对象列出。",
     "每个问题只引用一个数字，题目和数据依据中的数字相同，并注明所依据的调查轮次和作答人数。",
 ]
 
@@ -304,37 +308,48 @@ def _groups(s: Survey, r: Results, wave: str | None) -> list[Problem]:
     return out
 
 
-def worse_group(row: dict, direction: str) -> tuple[int, list[int]] | None:
-    """The group at the problem end of a significant comparison and the groups it differs
-    from in a significant pairwise test; None when no pairwise test supports naming it."""
-    means = {int(c): m for c, m in row["group_means"].items() if m == m}
-    if len(means) < 2:
+def worse_group(
+    row: dict, direction: str, exclude: frozenset[int] = frozenset()
+) -> tuple[int, list[int]] | None:
+    """The group at the problem end of a significant comparison and the groups it is
+    significantly beyond *in that direction* (pairs ordered by the mean ranks the test
+    compared, see analysis.compare.ordered_pairs); None when no pair supports naming a group.
+
+    Groups in ``exclude`` (其他, the merged small groups: no unit to hand a problem to) are
+    neither named nor named against. Among several candidates, the one beyond the most
+    groups is named (ties: the most extreme mean rank)."""
+    pairs = [(a, b) for a, b in ordered_pairs(row, ALPHA) if a not in exclude and b not in exclude]
+    if direction == "low":
+        pairs = [(b, a) for a, b in pairs]  # (further at the problem end, other)
+    beyond: dict[int, list[int]] = {}
+    for worse, other in pairs:
+        beyond.setdefault(worse, []).append(other)
+    if not beyond:
         return None
-    pick = max if direction == "high" else min
-    worst = pick(means, key=means.get)
-    if row["test"] == "mannwhitney":
-        others = [c for c in means if c != worst]
-    else:
-        others = [
-            p["b"] if p["a"] == worst else p["a"]
-            for p in row.get("pairwise") or []
-            if worst in (p["a"], p["b"]) and p["p_adjusted"] < ALPHA
-        ]
-    return (worst, others) if others else None
+    ranks = row.get("mean_ranks") or {}
+    sign = 1 if direction == "high" else -1
+    worst = max(beyond, key=lambda c: (len(beyond[c]), sign * ranks.get(c, 0.0)))
+    return worst, sorted(beyond[worst], key=lambda c: sign * ranks.get(c, 0.0))
+
+
+def catch_all(options) -> frozenset[int]:
+    """Codes of a breakdown's groups that are not a group to rank: 其他 (the form's
+    其他（请注明） or an option labelled 其他…) and the merged small groups."""
+    codes = {o.code for o in options if say.report_label(o.label).startswith(say.REPORT_OTHER)}
+    return frozenset(codes | {MERGED_CODE})
 
 
 def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Problem | None:
     """The problem of the group at the problem end of one significant construct comparison."""
-    found = worse_group(row, direction)
+    g = s.bank.field(row["by"])
+    found = worse_group(row, direction, catch_all(g.options))
     if found is None:
         return None
     worst, others = found
-    if worst < 0:  # the merged small groups: no one unit to hand the problem to
-        return None
-    g = s.bank.field(row["by"])
     labels = say.group_labels(g.options)
     name, construct = labels[worst], row["field"]
-    shown = not row.get("group_means_suppressed", False)
+    agree = means_agree(row, ordered_pairs(row, ALPHA))
+    shown = not row.get("group_means_suppressed", False) and agree
     mean = row["group_means"][worst]
     more = "高" if direction == "high" else "低"
     shown_mean = f"平均得分 {mean:.2f}" if shown else ""

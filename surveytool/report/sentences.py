@@ -67,6 +67,15 @@ TEST_NAMES = {
 }
 
 
+def odds_ratio_text(row: dict) -> str:
+    """A Fisher test's odds ratio as every output prints it: ``4.33``, ``4.33（零单元格校正）``
+    for a Haldane–Anscombe corrected one, 「无法估计」 when there is none."""
+    v = row.get("odds_ratio")
+    if v is None or v != v or math.isinf(v):
+        return "无法估计"
+    return f"{v:.2f}" + ("（零单元格校正）" if row.get("odds_ratio_corrected") else "")
+
+
 VERDICT_WORDS = {
     "improved": "有所改善",
     "worsened": "有所变差",
@@ -88,10 +97,34 @@ def wave_change(label: str, row: dict, wave_a: str, wave_b: str, values: bool = 
         return f"“{label}”在两轮中没有足够的回答，无法比较。"
     moved = f"（“{wave_a}”{show(a)} → “{wave_b}”{show(b)}）" if values else ""
     subject = label if label.startswith("“") else f"“{label}”"
+    pairs = pair_shares(row) if values else ""
     if row["verdict"] == "no_change":
-        return f"{subject}未发现统计上可检出的变化{moved}。"
+        return f"{subject}未发现统计上可检出的变化{moved}{'；' + pairs if pairs else ''}。"
+    if pairs:  # the linked respondents' own changes are what the test compared
+        return f"{subject}{moved}：{pairs}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
     way = "上升" if row.get("moved", row["change"]) > 0 else "下降"
     return f"{subject}{way}{moved}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
+
+
+def pair_shares(row: dict) -> str:
+    """For a paired comparison, what happened to the linked respondents: 「在两轮都作答的 30 人中，
+    25 人（83.3%）改善、5 人（16.7%）不变、0 人变差」 (上升/下降 where the bank gives no problem
+    direction); '' for independent samples or when withheld."""
+    if row.get("design") != "paired" or row.get("values_hidden"):
+        return ""
+    up, down, same = (row.get(c) for c in ("n_up", "n_down", "n_same"))
+    if any(x is None or x != x for x in (up, down, same)) or not (up + down + same):
+        return ""
+    total = int(up + down + same)
+    way = row.get("direction")
+    if way == "high":  # the problem end is high: going down is the improvement
+        parts = [("改善", down), ("不变", same), ("变差", up)]
+    elif way == "low":
+        parts = [("改善", up), ("不变", same), ("变差", down)]
+    else:
+        parts = [("上升", up), ("不变", same), ("下降", down)]
+    said = "、".join(f"{int(k)} 人（{pct(100 * k / total)}）{w}" for w, k in parts)
+    return f"在两轮都作答的 {total} 人中，{said}"
 
 
 WAVE_TESTS = {
