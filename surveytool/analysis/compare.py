@@ -99,7 +99,7 @@ def table_test(table: np.ndarray) -> dict[str, object]:
 def odds_ratio(t: np.ndarray) -> tuple[float, bool]:
     """The sample odds ratio (a d) / (b c) of a 2x2 table; with a zero cell, where it is 0 or
     infinite, the Haldane–Anscombe estimate (0.5 added to every cell; Haldane 1956, Anscombe
-    1956), as statsmodels ``Table2x2(shift_zeros=True)``. The flag says it was corrected."""
+    1956; Agresti 2013, *Categorical Data Analysis*, §3.1). The flag says it was corrected."""
     t = np.asarray(t, dtype=float)
     corrected = bool((t == 0).any())
     if corrected:

@@ -329,7 +329,7 @@ def worse_group(
     ranks = row.get("mean_ranks") or {}
     sign = 1 if direction == "high" else -1
     worst = max(beyond, key=lambda c: (len(beyond[c]), sign * ranks.get(c, 0.0)))
-    return worst, sorted(beyond[worst], key=lambda c: sign * ranks.get(c, 0.0))
+    return worst, sorted(beyond[worst])
 
 
 def catch_all(options) -> frozenset[int]:

@@ -1,0 +1,329 @@
+"""Statistical truth, round 3 (issue 20, and issue 22 item 5): each defect reproduced on a
+small synthetic survey and pinned against an independent computation named in the test."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from surveytool.analysis import Survey, analyse
+from surveytool.analysis.compare import odds_ratio, table_test
+from surveytool.analysis.sampling import krejcie_morgan, margin_of_error, sample_size
+from surveytool.analysis.waves import compare_waves, discordant_odds_ratio, paired_test
+from surveytool.bank import load_bank
+from surveytool.report.campaign import wave_section
+from surveytool.report.comparisons import pairwise_sentence
+from surveytool.report.comparisons import tests_table as appendix_tests
+from surveytool.report.context import covered_units, for_report, reliability_table
+from surveytool.report.numbering import Numbering
+from surveytool.report.problems import candidate_problems
+from surveytool.store.answers import dtype_of
+
+from conftest import write_bank
+
+BANK = """\
+id: stats3
+version: 1
+title: 统计测试
+description: 测试
+include: [scales]
+sections:
+  - id: B
+    title: 基本
+    questions:
+      - {id: B0, type: text, text: 自编代码, role: respondent_code, pii: true}
+      - {id: B1, type: single, text: 您所在的单位, options: {1: 甲大学, 2: 乙医院, 3: 丙学院}, other: true, role: unit}
+  - id: C
+    title: 负担
+    questions:
+      - id: C1
+        type: likert
+        text: 请判断以下负担
+        scale: agree5
+        construct: 负担
+        problem_when: high
+        items:
+          C1_1: {text: 需要填写的表格多, problem: 表格负担重}
+          C1_2: {text: 需要参加的会议多, problem: 会议负担重}
+      - id: C2
+        type: multi
+        problem_when: high
+        text: 最突出的困难
+        options:
+          1: {label: 经费, problem: 经费不足}
+          2: {label: 场地, problem: 场地不足}
+          3: {label: 不清楚, missing: true}
+      - id: C3
+        type: single
+        text: 单位类型
+        options: {1: 高校, 2: 医院}
+"""
+
+
+@pytest.fixture
+def bank(tmp_path: Path):
+    return load_bank(write_bank(tmp_path, BANK, "stats3.yaml"))
+
+
+def survey(bank, people: list[dict]) -> Survey:
+    frame = pd.DataFrame([{f.id: p.get(f.id) for f in bank.fields} for p in people])
+    for f in bank.fields:
+        dt = dtype_of(f)
+        if isinstance(dt, pd.CategoricalDtype):
+            frame[f.id] = pd.Categorical(pd.to_numeric(frame[f.id]).astype("Int64"), dtype=dt)
+        else:
+            frame[f.id] = frame[f.id].astype(dt)
+    return Survey(frame, bank)
+
+
+def burden(code: str | None, v: int, **more) -> dict:
+    return {"B0": code, "B1": 1, "C1_1": v, "C1_2": v, **more}
+
+
+def texts(blocks: list[dict]) -> str:
+    out = []
+    for b in blocks:
+        if "para" in b or "note" in b:
+            out.append(b.get("para") or b.get("note"))
+        if "table" in b:
+            t = b["table"]
+            out += ["|".join(row) for row in t["rows"]] + [t.get("note", "")]
+    return "\n".join(out)
+
+
+# -- 1. the wave verdict takes its direction from the data the test used ----------------------
+
+
+def linked_waves(bank) -> tuple[Survey, Survey]:
+    """30 linked people: 25 went down 4 -> 3 on a burden item, 5 stayed at 3. Unlinked
+    extras pull the whole-wave means the other way (3.125 -> 3.5)."""
+    a = [burden(f"P{i:02d}", 4 if i < 25 else 3) for i in range(30)]
+    a += [burden(f"X{i:02d}", 1) for i in range(10)]
+    b = [burden(f"P{i:02d}", 3) for i in range(30)]
+    b += [burden(f"Y{i:02d}", 5) for i in range(10)]
+    return survey(bank, a), survey(bank, b)
+
+
+def test_the_wave_verdict_follows_the_linked_pairs_not_the_wave_means(bank) -> None:
+    a, b = linked_waves(bank)
+    res = compare_waves(a, b).set_index("field")
+    row = res.loc["负担"]
+    assert row["design"] == "paired" and row["n"] == 30
+    assert (row["mean_a"], row["mean_b"]) == (3.125, 3.5)  # the wave means went up ...
+    # ... but every linked person's burden fell or stayed: R wilcox.test(after, before,
+    # paired = TRUE, exact = FALSE, correct = TRUE): V = 0; 25 tied |d| = 1, so
+    # var = 25*26*51/24 - (25^3 - 25)/48 = 1056.25 and z = (0 - 162.5 + 0.5) / 32.5
+    z = (0 - 25 * 26 / 4 + 0.5) / math.sqrt(25 * 26 * 51 / 24 - (25**3 - 25) / 48)
+    assert row["statistic"] == 0 and row["p_value"] == pytest.approx(2 * stats.norm.cdf(z))
+    assert row["p_value"] == pytest.approx(6.2e-7, rel=0.01)
+    assert row["effect_size"] == -1.0
+    assert row["change"] == pytest.approx(-25 / 30)  # the mean within-person change
+    assert (row["n_down"], row["n_same"], row["n_up"]) == (25, 5, 0)
+    assert row["verdict"] == "improved"  # a burden that fell for the linked respondents
+    assert res.loc["C1_1", "verdict"] == res.loc["C1_2", "verdict"] == "improved"
+
+
+def test_the_wave_section_says_improved_with_the_pairs_shares(bank, tmp_path: Path) -> None:
+    a, b = linked_waves(bank)
+    section = wave_section(a, b, ("首轮", "回访"), Numbering(tmp_path, False), 5)
+    text = texts(section["blocks"])
+    assert "有所变差" not in text and "变差" in text  # the column 改善/不变/变差 only
+    assert "在两轮都作答的 30 人中，25 人（83.3%）改善、5 人（16.7%）不变、0 人（0.0%）变差" in text
+    assert "负担|3.12|3.50|-0.83|25/5/0|" in text  # wave means beside the pairs' change
+    [conclusion] = section["conclusions"]
+    assert "有所改善" in conclusion and "25 人（83.3%）改善" in conclusion
+    assert "3.12 和 3.50" in conclusion  # the wave means are still said, not hidden
+
+
+# -- 2. a group is named only with pairs significant in the stated direction -----------------
+
+# 甲 has the highest mean (2.12, seven at 5) but lower ranks than 乙 (all at 2); 丙 all at 1.
+SKEWED = {1: [1] * 18 + [5] * 7, 2: [2] * 25, 3: [1] * 25}
+
+
+def grouped(bank, groups: dict[int, list[int]]) -> Survey:
+    return survey(bank, [burden(None, v, B1=g) for g, vs in groups.items() for v in vs])
+
+
+def test_the_group_named_is_the_one_the_pairwise_tests_put_at_the_problem_end(bank) -> None:
+    s = grouped(bank, SKEWED)
+    r = for_report(analyse(s, by=["B1"]))
+    row = r.group_tests[r.group_tests["field"] == "负担"].iloc[0].to_dict()
+    # reference: scikit-posthocs posthoc_dunn(p_adjust="holm"): 甲-乙 p = 4.5166e-4,
+    # 乙-丙 1.08e-9, 甲-丙 0.00983 (all significant); mean ranks 甲 36, 乙 56, 丙 22
+    assert row["mean_ranks"] == {1: 36.0, 2: 56.0, 3: 22.0}
+    holm = {(p["a"], p["b"]): p["p_adjusted"] for p in row["pairwise"]}
+    assert holm[(1, 2)] == pytest.approx(4.516629e-4, rel=1e-5)
+    assert holm[(1, 3)] == pytest.approx(9.830032e-3, rel=1e-5)
+    assert holm[(2, 3)] == pytest.approx(1.083366e-9, rel=1e-5)
+    [p] = [p for p in candidate_problems(s, r) if p.key.startswith("group:")]
+    assert p.key == "group:负担:B1:2"  # 乙, above both others; never 甲 "above 乙"
+    assert p.statement == "明显高于“甲大学”“丙学院”"  # means would contradict: not shown
+    said = pairwise_sentence(s, row, "construct")
+    assert said.startswith("“乙医院”明显高于“甲大学”“丙学院”")
+    assert "“甲大学”（2.12）明显高于" not in said and "平均分的高低与此不一致" in said
+
+
+def test_other_is_never_named_nor_ranked(bank) -> None:
+    # issue 22.5: 其他 (all at 5) is furthest at the problem end, yet not a unit to name
+    s = grouped(bank, {**SKEWED, 4: [5] * 25})
+    r = for_report(analyse(s, by=["B1"]))
+    row = r.group_tests[r.group_tests["field"] == "负担"].iloc[0].to_dict()
+    assert row["mean_ranks"][4] == 84.5  # scikit-posthocs: 其他 above all three, p < 0.001
+    [p] = [p for p in candidate_problems(s, r) if p.key.startswith("group:")]
+    assert p.key == "group:负担:B1:2" and "其他" not in p.statement + p.evidence
+    assert "其他" not in pairwise_sentence(s, row, "construct")
+
+
+def test_no_group_is_ranked_when_no_pair_is_significant_in_a_direction(bank) -> None:
+    row = {
+        "test": "kruskal",
+        "by": "B1",
+        "field": "负担",
+        "group_means": {1: 3.0, 2: 2.0},
+        "mean_ranks": {1: 30.0, 2: 20.0},
+        "pairwise": [{"a": 1, "b": 2, "p_adjusted": 0.2}],
+    }
+    s = grouped(bank, SKEWED)
+    assert pairwise_sentence(s, row, "construct").startswith("各组之间存在差异（整体检验显著）")
+
+
+# -- 3. one base per multiple-choice question; 不清楚 never tested ---------------------------
+
+
+def test_multi_tests_use_the_percentage_base_and_skip_dont_know(bank) -> None:
+    rows = []
+    for g in (1, 2):  # 35 answered: 甲 15 + 20 乙; 4 more were shown it but did not answer
+        picks = 10 if g == 1 else 6
+        answered = 15 if g == 1 else 20
+        for i in range(answered):
+            rows.append({"B1": g, "C2_1": int(i < picks), "C2_2": int(i >= picks), "C2_3": 0})
+    rows += [{"B1": 1, "C2_1": 0, "C2_2": 0, "C2_3": 1}] * 2  # only 不清楚
+    rows += [{"B1": 2, "C2_1": 0, "C2_2": 0, "C2_3": 1}]
+    rows += [{"B1": 2, "C2_1": 0, "C2_2": 0, "C2_3": 0}]  # picked nothing
+    s = survey(bank, rows)
+    r = analyse(s, by=["B1"])
+    multi = r.multi[r.multi["question"] == "C2"]
+    assert int(multi["valid"].iloc[0]) == 35
+    ct = r.crosstabs.set_index("row")
+    assert "C2_3" not in ct.index  # the 不清楚 flag itself is never tested
+    # reference: scipy chi2_contingency on the 35 answering respondents only
+    # (经费 picked 10 of 15 in 甲, 6 of 20 in 乙)
+    chi2, p, _, _ = stats.chi2_contingency([[10, 6], [5, 14]], correction=False)
+    assert ct.loc["C2_1", "n"] == 35
+    assert ct.loc["C2_1", "chi2"] == pytest.approx(chi2) and ct.loc["C2_1", "p_value"] == (
+        pytest.approx(p)
+    )
+
+
+def test_wave_mcnemar_on_an_option_uses_the_same_base(bank) -> None:
+    picked = {"C2_1": 1, "C2_2": 0, "C2_3": 0}  # 经费
+    other = {"C2_1": 0, "C2_2": 1, "C2_3": 0}  # 场地 only
+    dont_know = {"C2_1": 0, "C2_2": 0, "C2_3": 1}  # only 不清楚: out of the base
+    pairs = [(picked, other)] * 12 + [(picked, dont_know)] * 3  # 1 -> 0, then 1 -> base out
+    pairs += [(other, picked)] + [(picked, picked)] * 8  # the one 0 -> 1; 8 stay
+    before = [{"B0": f"P{i}", **x} for i, (x, _) in enumerate(pairs)]
+    after = [{"B0": f"P{i}", **y} for i, (_, y) in enumerate(pairs)]
+    res = compare_waves(survey(bank, before), survey(bank, after)).set_index("field")
+    row = res.loc["C2_1"]
+    # reference: R mcnemar.test(matrix(c(8, 12, 1, 0), 2)): b = 1, c = 12,
+    # X-squared = (|1 - 12| - 1)^2 / 13 = 7.6923, p = 0.005546
+    assert (row["b01"], row["b10"], row["n"]) == (1, 12, 21)
+    assert row["statistic"] == pytest.approx(100 / 13)
+    assert row["p_value"] == pytest.approx(0.005546, abs=1e-6)
+    assert "C2_3" not in res.index
+    # the later wave's share has the same base as its percentages: 21 answered (not 24)
+    assert row["n_b"] == 21 and row["mean_b"] == pytest.approx(9 / 21)
+
+
+# -- 4. 覆盖 N 个单位 counts units with answers, not 其他, whatever is hidden -------------------
+
+
+def test_units_with_answers_are_counted_whatever_protection_hides(bank) -> None:
+    rows = [{"B1": 1}] * 10 + [{"B1": 2}] * 2 + [{"B1": 3}] * 1 + [{"B1": 4}] * 3
+    r = for_report(analyse(survey(bank, rows)))
+    assert r.coverage["suppressed"].sum() >= 2  # 乙 and 丙 hidden (and complementary)
+    assert covered_units(r.coverage) == (3, True)  # 甲 乙 丙; 其他 is not a unit
+    r = for_report(analyse(survey(bank, [{"B1": 1}] * 8 + [{"B1": 2}] * 8)))
+    assert covered_units(r.coverage) == (2, False)
+
+
+# -- 5. McNemar's effect size: b/c as documented; Haldane–Anscombe only at a zero ------------
+
+
+def test_mcnemar_odds_ratio_is_the_discordant_ratio() -> None:
+    # R exact2x2::mcnemar.exact estimate = b / c = 12 / 7 = 1.714 (the conditional MLE)
+    a = np.array([0.0] * 12 + [1.0] * 7 + [1.0] * 5)
+    b = np.array([1.0] * 12 + [0.0] * 7 + [1.0] * 5)
+    res = paired_test(a, b, binary=True)
+    assert res["effect_size"] == pytest.approx(12 / 7) and not res["effect_corrected"]
+    assert discordant_odds_ratio(5, 0) == (11.0, True)  # (5 + .5) / (0 + .5)
+    doc = (Path(__file__).parents[1] / "docs" / "campaign.md").read_text(encoding="utf-8")
+    assert "b01 / b10" in doc and "Haldane–Anscombe" in doc
+
+
+# -- 6. Fisher with a zero cell: one corrected odds ratio in every output --------------------
+
+
+def test_fisher_zero_cell_gives_the_same_corrected_odds_ratio_everywhere(bank) -> None:
+    # reference: the Haldane–Anscombe estimate, 1/2 added to every cell (Agresti 2013,
+    # Categorical Data Analysis, 3rd ed., §3.1.1): (5.5 × 6.5) / (1.5 × 0.5) = 47.667.
+    # (statsmodels Table2x2(shift_zeros=True) replaces only the zero cell: 60, not this.)
+    ref = 5.5 * 6.5 / (1.5 * 0.5)
+    assert odds_ratio(np.array([[5, 1], [0, 6]])) == (pytest.approx(ref), True)
+    rows = [{"B1": 1, "C3": 1}] * 5 + [{"B1": 2, "C3": 1}] + [{"B1": 2, "C3": 2}] * 6
+    s = survey(bank, rows)
+    r = for_report(analyse(s, by=["B1"]))
+    row = r.crosstabs.set_index("row").loc["C3"]
+    assert row["test"] == "fisher" and row["odds_ratio"] == pytest.approx(ref)
+    assert row["p_value"] == pytest.approx(stats.fisher_exact([[5, 1], [0, 6]]).pvalue)
+    saved = {c["row"]: c for c in json.loads(r.to_json())["crosstabs"]}["C3"]
+    assert saved["odds_ratio"] == pytest.approx(ref) and saved["odds_ratio_corrected"] is True
+    table = appendix_tests(s, r)
+    [line] = [x for x in table["rows"] if "单位类型" in x[0]]
+    assert "47.67（零单元格校正）" in line and "inf" not in "".join(line)
+    assert table_test(np.array([[5, 1], [0, 6]]))["odds_ratio"] == pytest.approx(ref)
+
+
+# -- 7. sample size: our rounding up, and Krejcie & Morgan's table reproduced ----------------
+
+# Krejcie & Morgan (1970), Table 1 (N -> S), a selection across its range
+KM_TABLE = {
+    10: 10, 15: 14, 50: 44, 100: 80, 150: 108, 200: 132, 300: 169, 500: 217,
+    1000: 278, 1500: 306, 2000: 322, 2800: 338, 5000: 357, 9000: 368, 10000: 370,
+    20000: 377, 50000: 381, 75000: 382, 1000000: 384,
+}  # fmt: skip
+
+
+def test_sample_size_rounds_up_and_krejcie_morgan_table_is_reproduced() -> None:
+    assert {n: krejcie_morgan(n) for n in KM_TABLE} == KM_TABLE
+    # ours rounds up so the margin is met: 218 at N = 500 gives <= 5%, 217 does not
+    assert sample_size(500) == 218 and sample_size(2000) == 323
+    assert margin_of_error(218, 500) <= 0.05 < margin_of_error(217, 500)
+    from surveytool.analysis import sampling
+
+    assert "rounded to the *nearest*" in sampling.__doc__  # the docstring no longer claims it
+
+
+# -- 8. alpha with a constant item: computed, and the table note says why --------------------
+
+
+def test_alpha_with_a_constant_item_is_computed_and_the_note_says_so(bank, tmp_path) -> None:
+    import pingouin as pg
+
+    # C1_1 constant (everyone 4), C1_2 varies; reference: pingouin cronbach_alpha
+    rows = [{"B1": 1, "C1_1": 4, "C1_2": v} for v in (1, 2, 2, 3, 4, 5, 5, 3)]
+    r = analyse(survey(bank, rows))
+    ref, _ = pg.cronbach_alpha(pd.DataFrame({"a": [4] * 8, "b": [1, 2, 2, 3, 4, 5, 5, 3]}))
+    rel = r.reliability.iloc[0]
+    assert rel["alpha"] == pytest.approx(ref)
+    table = reliability_table(r, Numbering(tmp_path, False))
+    assert re.search(r"“需要填写的表格多”的回答完全相同（没有方差）", table["note"])
+    assert table["rows"][0][3] == f"{ref:.3f}"
