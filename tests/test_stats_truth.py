@@ -14,14 +14,14 @@ import pytest
 from scipy import stats
 
 from surveytool.analysis import Survey, analyse
-from surveytool.analysis.compare import odds_ratio, table_test
-from surveytool.analysis.sampling import krejcie_morgan, margin_of_error, sample_size
-from surveytool.analysis.waves import compare_waves, discordant_odds_ratio, paired_test
+from surveytool.analysis.compare import table_test
+from surveytool.analysis.sampling import margin_of_error, sample_size
+from surveytool.analysis.waves import compare_waves, paired_test
 from surveytool.bank import load_bank
 from surveytool.report.campaign import wave_section
 from surveytool.report.comparisons import pairwise_sentence
 from surveytool.report.comparisons import tests_table as appendix_tests
-from surveytool.report.context import covered_units, for_report, reliability_table
+from surveytool.report.context import for_report, reliability_table
 from surveytool.report.numbering import Numbering
 from surveytool.report.problems import candidate_problems
 from surveytool.store.answers import dtype_of
@@ -247,6 +247,8 @@ def test_wave_mcnemar_on_an_option_uses_the_same_base(bank) -> None:
 
 
 def test_units_with_answers_are_counted_whatever_protection_hides(bank) -> None:
+    from surveytool.report.context import covered_units
+
     rows = [{"B1": 1}] * 10 + [{"B1": 2}] * 2 + [{"B1": 3}] * 1 + [{"B1": 4}] * 3
     r = for_report(analyse(survey(bank, rows)))
     assert r.coverage["suppressed"].sum() >= 2  # 乙 and 丙 hidden (and complementary)
@@ -259,6 +261,8 @@ def test_units_with_answers_are_counted_whatever_protection_hides(bank) -> None:
 
 
 def test_mcnemar_odds_ratio_is_the_discordant_ratio() -> None:
+    from surveytool.analysis.waves import discordant_odds_ratio
+
     # R exact2x2::mcnemar.exact estimate = b / c = 12 / 7 = 1.714 (the conditional MLE)
     a = np.array([0.0] * 12 + [1.0] * 7 + [1.0] * 5)
     b = np.array([1.0] * 12 + [0.0] * 7 + [1.0] * 5)
@@ -273,6 +277,8 @@ def test_mcnemar_odds_ratio_is_the_discordant_ratio() -> None:
 
 
 def test_fisher_zero_cell_gives_the_same_corrected_odds_ratio_everywhere(bank) -> None:
+    from surveytool.analysis.compare import odds_ratio
+
     # reference: the Haldane–Anscombe estimate, 1/2 added to every cell (Agresti 2013,
     # Categorical Data Analysis, 3rd ed., §3.1.1): (5.5 × 6.5) / (1.5 × 0.5) = 47.667.
     # (statsmodels Table2x2(shift_zeros=True) replaces only the zero cell: 60, not this.)
@@ -303,6 +309,8 @@ KM_TABLE = {
 
 
 def test_sample_size_rounds_up_and_krejcie_morgan_table_is_reproduced() -> None:
+    from surveytool.analysis.sampling import krejcie_morgan
+
     assert {n: krejcie_morgan(n) for n in KM_TABLE} == KM_TABLE
     # ours rounds up so the margin is met: 218 at N = 500 gives <= 5%, 217 does not
     assert sample_size(500) == 218 and sample_size(2000) == 323
