@@ -79,12 +79,18 @@ def test_mann_whitney_hollander_wolfe() -> None:
     y = [1.15, 0.88, 0.90, 0.74, 1.21]
     res = group_test(np.array(x + y), np.array([1.0] * 10 + [2.0] * 5), k=1)
     assert res["test"] == "mannwhitney" and res["statistic"] == 35
+    assert res["effect_size"] == pytest.approx(1 - 2 * 35 / 50)
     one_sided_exact = stats.mannwhitneyu(x, y, alternative="greater", method="exact").pvalue
     assert round(one_sided_exact, 4) == 0.1272  # same W, R's published p
-    # we report the two-sided asymptotic p with continuity correction (scipy as oracle)
-    oracle = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic").pvalue
-    assert res["p_value"] == pytest.approx(oracle, rel=1e-12)
-    assert res["effect_size"] == pytest.approx(1 - 2 * 35 / 50)
+    # 10 and 5 values, none tied: the exact test, as R's default wilcox.test(x, y) gives it
+    # (W = 35, two-sided p-value = 0.2544, twice the published one-sided exact p)
+    assert res["method"] == "exact" and round(res["p_value"], 4) == 0.2544
+    # with a tie (or 50+ values) the asymptotic p with tie and continuity correction
+    # (R wilcox.test(exact = FALSE); scipy as oracle)
+    tied = [*x[:-1], 1.15]
+    res = group_test(np.array(tied + y), np.array([1.0] * 10 + [2.0] * 5), k=1)
+    oracle = stats.mannwhitneyu(tied, y, alternative="two-sided", method="asymptotic").pvalue
+    assert res["method"] == "asymptotic" and res["p_value"] == pytest.approx(oracle, rel=1e-12)
 
 
 # Pulse by kind of exercise (seaborn's "exercise" data set, 30 per group, ties present).

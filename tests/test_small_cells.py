@@ -116,6 +116,7 @@ def test_group_means_left_out_where_they_are_withheld(tmp_path) -> None:
         "test": "mannwhitney",
         "groups": [1, 2],
         "group_means": {1: 35.5, 2: 20.1},
+        "mean_ranks": {1: 30.0, 2: 12.0},
         "group_means_suppressed": True,
     }
     assert pairwise_sentence(s, row, "number") == "“高校”明显高于“医院”。"

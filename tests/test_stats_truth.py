@@ -233,11 +233,11 @@ def test_wave_mcnemar_on_an_option_uses_the_same_base(bank) -> None:
     after = [{"B0": f"P{i}", **y} for i, (_, y) in enumerate(pairs)]
     res = compare_waves(survey(bank, before), survey(bank, after)).set_index("field")
     row = res.loc["C2_1"]
-    # reference: R mcnemar.test(matrix(c(8, 12, 1, 0), 2)): b = 1, c = 12,
-    # X-squared = (|1 - 12| - 1)^2 / 13 = 7.6923, p = 0.005546
+    # 13 discordant pairs (<= 25): the exact binomial McNemar test.
+    # reference: R binom.test(1, 13): p-value = 0.003418 (= 2 * 14 / 2^13)
     assert (row["b01"], row["b10"], row["n"]) == (1, 12, 21)
-    assert row["statistic"] == pytest.approx(100 / 13)
-    assert row["p_value"] == pytest.approx(0.005546, abs=1e-6)
+    assert row["method"] == "exact" and row["statistic"] == 1
+    assert row["p_value"] == pytest.approx(28 / 8192) and round(row["p_value"], 6) == 0.003418
     assert "C2_3" not in res.index
     # the later wave's share has the same base as its percentages: 21 answered (not 24)
     assert row["n_b"] == 21 and row["mean_b"] == pytest.approx(9 / 21)

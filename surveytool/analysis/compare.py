@@ -6,8 +6,10 @@
   count below 5, Fisher's exact test (two-sided) is used instead, its effect size the sample
   odds ratio (Haldane–Anscombe corrected when a cell is 0); for larger tables with
   expected counts below 5 the chi-square is kept with a warning.
-- Numbers, likert items and composite scores: Mann-Whitney U for 2 groups (two-sided,
-  asymptotic with tie and continuity correction, as R ``wilcox.test(exact = FALSE)``), effect
+- Numbers, likert items and composite scores: Mann-Whitney U for 2 groups (two-sided; exact
+  when both groups have fewer than 50 answers and no value is tied, otherwise asymptotic with
+  tie and continuity correction — R ``wilcox.test``'s default rule, see
+  :func:`rank_test_method`), effect
   size the rank-biserial correlation r = 1 - 2U/(n1 n2); Kruskal-Wallis for 3+ groups
   (tie-corrected H, as R ``kruskal.test``), effect size epsilon-squared H / (n - 1).
 - After a Kruskal-Wallis test, Dunn's pairwise z tests on the pooled mean ranks (with the tie
@@ -133,6 +135,7 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
         "warning": "",
         "pairwise": [],
         "mean_ranks": {},
+        "method": "asymptotic",
     }
     if len(samples) < 2:
         out["warning"] = f"人数不少于 {k} 人的组少于 2 个，未检验。"
@@ -147,10 +150,10 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
     }
     if len(samples) == 2:
         a, b = samples
-        res = stats.mannwhitneyu(
-            a, b, alternative="two-sided", method="asymptotic", use_continuity=True
-        )
+        method = rank_test_method(len(a), len(b), np.concatenate(samples))
+        res = stats.mannwhitneyu(a, b, alternative="two-sided", method=method, use_continuity=True)
         out.update(
+            method=method,
             test="mannwhitney",
             **{
                 STATISTIC: float(res.statistic),
@@ -175,6 +178,18 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
     if excluded:
         out["warning"] = f"人数少于 {k} 人的组（{len(excluded)} 个）未纳入检验。"
     return out
+
+
+EXACT_BELOW = 50  # R's wilcox.test: exact p below 50 observations (per sample) without ties
+
+
+def rank_test_method(n1: int, n2: int, values: np.ndarray) -> str:
+    """'exact' or 'asymptotic' for a Wilcoxon–Mann–Whitney test, by R ``wilcox.test``'s own
+    default rule: the exact distribution when each sample has fewer than 50 observations
+    and no value is tied (the exact null distribution assumes no ties); otherwise the
+    normal approximation with tie and continuity correction."""
+    small = n1 < EXACT_BELOW and n2 < EXACT_BELOW
+    return "exact" if small and len(np.unique(values)) == len(values) else "asymptotic"
 
 
 def ordered_pairs(row: dict, alpha: float = 0.05) -> list[tuple[int, int]]:

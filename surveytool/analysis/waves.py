@@ -9,6 +9,11 @@
   Haldane–Anscombe correction (b01 + 0.5) / (b10 + 0.5) only when one of them is 0).
 - Otherwise the waves are independent samples: Mann–Whitney U (effect size rank-biserial r)
   and Pearson chi-square for 0/1 answers (Cramér's V).
+- Small samples get exact tests, by a stated rule: Wilcoxon signed-rank and Mann–Whitney
+  exact below 50 observations (pairs; per sample) when nothing is tied and no difference is 0
+  (R ``wilcox.test``'s default rule); McNemar as an exact binomial test on the discordant pairs
+  when there are 25 or fewer of them (as SPSS NPAR TESTS /MCNEMAR; R
+  ``binom.test(b01, b01 + b10)``), its statistic then b01. ``method`` says which was used.
 - Benjamini–Hochberg adjusted p values over all comparisons of one run. A change is called
   an improvement or a worsening only when BH-adjusted p < 0.05, and only for items whose
   direction is known (``problem_when`` in the bank); otherwise it is an increase or decrease.
@@ -21,12 +26,13 @@ import pandas as pd
 from scipy import stats
 
 from surveytool.analysis.columns import EFFECT_SIZE, P_ADJUSTED, P_VALUE, STATISTIC, N
-from surveytool.analysis.compare import bh_adjust
+from surveytool.analysis.compare import EXACT_BELOW, bh_adjust, rank_test_method
 from surveytool.analysis.constructs import composite, construct_fields
 from surveytool.analysis.data import Survey
 from surveytool.analysis.descriptive import flag_values
 
 ALPHA = 0.05
+MCNEMAR_EXACT_MAX = 25  # discordant pairs: exact binomial at 25 or fewer (as SPSS NPAR TESTS)
 
 
 def link_field(s: Survey, link: str | None) -> str | None:
@@ -112,6 +118,7 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         "n_down": int((diff < 0).sum()),
         "n_same": int((diff == 0).sum()),
         "moved": 0.0,
+        "method": "asymptotic",
     }
     if binary:
         b01, b10 = int(((a == 0) & (b == 1)).sum()), int(((a == 1) & (b == 0)).sum())
@@ -119,15 +126,18 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
             return out
         chi2 = (abs(b01 - b10) - 1) ** 2 / (b01 + b10)
         ratio, corrected = discordant_odds_ratio(b01, b10)
+        exact = b01 + b10 <= MCNEMAR_EXACT_MAX
+        p = stats.binomtest(b01, b01 + b10, 0.5).pvalue if exact else stats.chi2.sf(chi2, 1)
         out.update(
             moved=float(np.sign(b01 - b10)),
             test="mcnemar",
+            method="exact" if exact else "asymptotic",
             b01=b01,
             b10=b10,
             effect_corrected=corrected,
             **{
-                STATISTIC: chi2,
-                P_VALUE: float(stats.chi2.sf(chi2, 1)),
+                STATISTIC: float(b01) if exact else chi2,
+                P_VALUE: float(p),
                 EFFECT_SIZE: ratio,
             },
         )
@@ -136,7 +146,11 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
     d = d[d != 0]
     if len(d) == 0:
         return out
-    res = stats.wilcoxon(d, zero_method="wilcox", correction=True, method="approx")
+    # R wilcox.test's rule: exact below 50 pairs when no difference is 0 or tied
+    small = len(d) < EXACT_BELOW and len(d) == len(diff)
+    method = "exact" if small and len(np.unique(np.abs(d))) == len(d) else "approx"
+    res = stats.wilcoxon(d, zero_method="wilcox", correction=True, method=method)
+    out["method"] = "exact" if method == "exact" else "asymptotic"
     ranks = stats.rankdata(np.abs(d))
     r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
     # statistic: V = the sum of the ranks of positive differences (b - a), as R reports it
@@ -162,6 +176,7 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         P_VALUE: np.nan,
         EFFECT_SIZE: np.nan,
         "moved": 0.0,
+        "method": "asymptotic",
     }
     if not len(a) or not len(b):
         return out
@@ -182,8 +197,10 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         return out
     if np.ptp(np.concatenate([a, b])) == 0:
         return out
-    res = stats.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic")
+    method = rank_test_method(len(a), len(b), np.concatenate([a, b]))
+    res = stats.mannwhitneyu(b, a, alternative="two-sided", method=method)
     out.update(
+        method=method,
         moved=float(np.sign(2 * res.statistic - len(a) * len(b))),  # b's ranks above a's
         test="mannwhitney",
         **{

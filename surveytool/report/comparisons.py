@@ -211,7 +211,8 @@ def _test_row(what: str, by: str, row: dict) -> list[str]:
     return [
         what,
         by,
-        say.TEST_NAMES.get(row["test"], row["test"]),
+        say.TEST_NAMES.get(row["test"], row["test"])
+        + ("（精确）" if row.get("method") == "exact" else ""),
         "—" if fisher else f"{row['statistic']:.2f}",
         say.p_text(row["p_value"]).removeprefix("p "),
         say.p_text(row["p_adjusted"]).removeprefix("p "),

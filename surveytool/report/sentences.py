@@ -141,8 +141,9 @@ def wave_note(row: dict) -> str:
         return "未检验（没有可比较的回答或回答没有变化）。"
     if row.get("values_hidden"):
         return f"{WAVE_TESTS[row['test']]}；为保护个人，检验统计量和 p 值不予报告（某一轮有少于 5 人的类别）。"
+    exact = "，精确检验" if row.get("method") == "exact" else ""
     return (
-        f"{WAVE_TESTS[row['test']]}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
+        f"{WAVE_TESTS[row['test']]}{exact}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
         f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {row['effect_size']:.2f}，"
         f"n = {int(row['n'])}。"
     )
