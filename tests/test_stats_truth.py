@@ -335,3 +335,62 @@ def test_alpha_with_a_constant_item_is_computed_and_the_note_says_so(bank, tmp_p
     table = reliability_table(r, Numbering(tmp_path, False))
     assert re.search(r"“需要填写的表格多”的回答完全相同（没有方差）", table["note"])
     assert table["rows"][0][3] == f"{ref:.3f}"
+
+
+# -- also expected: confidence intervals for the effect sizes ---------------------------------
+
+
+def test_effect_size_intervals_match_r() -> None:
+    from surveytool.analysis import effects
+    from surveytool.analysis.compare import group_test
+
+    # each reference computed in R 4.2: Mann–Whitney rank-biserial with effectsize's
+    # rank_biserial SE, tanh(atanh(-0.4) + c(-1, 1) * qnorm(0.975) * sqrt(16 / 150))
+    x = [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46]
+    y = [1.15, 0.88, 0.90, 0.74, 1.21]
+    res = group_test(np.array(x + y), np.array([1.0] * 10 + [2.0] * 5), k=1)
+    assert (res["effect_low"], res["effect_high"]) == (
+        pytest.approx(-0.7871026771),
+        pytest.approx(0.2131534960),
+    )
+    # Cramér's V, noncentral chi-square (Steiger 2004): uniroot(pchisq(10, 2, ncp = l) -
+    # 0.975 / 0.025) -> sqrt(l / 100)
+    assert effects.cramers_v_ci(10.0, 2, 100, 2) == (
+        pytest.approx(0.09089152217, rel=1e-7),
+        pytest.approx(0.49961071901, rel=1e-7),
+    )
+    # Fisher's OR with a zero cell: Woolf on the Haldane–Anscombe table
+    t = table_test(np.array([[5, 1], [0, 6]]))
+    assert (t["odds_ratio_low"], t["odds_ratio_high"]) == (
+        pytest.approx(1.59704737),
+        pytest.approx(1422.69487625),
+    )
+    # McNemar's discordant OR 12/7: binom.test(12, 19)$conf.int as odds
+    assert effects.discordant_or_ci(12, 7) == (
+        pytest.approx(0.6222650645),
+        pytest.approx(5.1392678614),
+    )
+    assert effects.discordant_or_ci(5, 0)[1] == math.inf
+
+
+def test_epsilon_squared_interval_is_a_seeded_bootstrap_of_the_right_h() -> None:
+    from surveytool.analysis import effects
+    from surveytool.analysis.compare import group_test
+
+    rng = np.random.default_rng(4)
+    samples = [
+        rng.integers(1, 6, n).astype(float) + shift for n, shift in ((30, 0), (40, 1), (25, 0))
+    ]
+    values = np.unique(np.concatenate(samples))
+    counts = np.stack(
+        [np.bincount(np.searchsorted(values, s), minlength=len(values)) for s in samples]
+    )
+    # the counts form of H equals scipy's tie-corrected Kruskal–Wallis H
+    assert effects._kruskal_counts(counts[None])[0] == pytest.approx(
+        stats.kruskal(*samples).statistic
+    )
+    groups = np.concatenate([[i] * len(s) for i, s in enumerate(samples)]).astype(float)
+    res = group_test(np.concatenate(samples), groups, k=1)
+    assert res["effect_low"] < res["effect_size"] < res["effect_high"]
+    again = group_test(np.concatenate(samples), groups, k=1)
+    assert (again["effect_low"], again["effect_high"]) == (res["effect_low"], res["effect_high"])

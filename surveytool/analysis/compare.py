@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveytool.analysis import effects
 from surveytool.analysis.columns import DF, EFFECT_SIZE, P_ADJUSTED, P_VALUE, STATISTIC, N
 from surveytool.bank.model import Field, Option
 
@@ -68,6 +69,10 @@ def table_test(table: np.ndarray) -> dict[str, object]:
         "min_expected": np.nan,
         "odds_ratio": np.nan,
         "odds_ratio_corrected": False,
+        "cramers_v_low": np.nan,
+        "cramers_v_high": np.nan,
+        "odds_ratio_low": np.nan,
+        "odds_ratio_high": np.nan,
         N: n,
         "warning": "",
     }
@@ -75,11 +80,14 @@ def table_test(table: np.ndarray) -> dict[str, object]:
         out["warning"] = "有效类别少于 2 个，无法检验。"
         return out
     chi2, p, dof, expected = stats.chi2_contingency(t, correction=False)
+    low, high = effects.cramers_v_ci(float(chi2), int(dof), n, min(t.shape))
     out.update(
         test="chi2",
         chi2=float(chi2),
         **{DF: int(dof), P_VALUE: float(p)},
         cramers_v=float(np.sqrt(chi2 / (n * (min(t.shape) - 1)))),
+        cramers_v_low=low,
+        cramers_v_high=high,
         min_expected=float(expected.min()),
     )
     if expected.min() < 5:
@@ -88,6 +96,7 @@ def table_test(table: np.ndarray) -> dict[str, object]:
             out["test"] = "fisher"
             out[P_VALUE] = float(res.pvalue)
             out["odds_ratio"], out["odds_ratio_corrected"] = odds_ratio(t)
+            out["odds_ratio_low"], out["odds_ratio_high"] = effects.odds_ratio_ci(t)
             out["warning"] = "有期望频数小于 5 的单元格，采用 Fisher 精确检验。"
         else:
             share = float((expected < 5).mean() * 100)
@@ -136,6 +145,8 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
         "pairwise": [],
         "mean_ranks": {},
         "method": "asymptotic",
+        "effect_low": np.nan,
+        "effect_high": np.nan,
     }
     if len(samples) < 2:
         out["warning"] = f"人数不少于 {k} 人的组少于 2 个，未检验。"
@@ -162,6 +173,8 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
             },
             effect="rank_biserial",
         )
+        r = float(out[EFFECT_SIZE])  # type: ignore[arg-type]
+        out["effect_low"], out["effect_high"] = effects.rank_biserial_ci(r, len(a), len(b))
     else:
         res = stats.kruskal(*samples)
         out.update(
@@ -174,6 +187,7 @@ def group_test(values: np.ndarray, groups: np.ndarray, k: int = 5) -> dict[str, 
             },
             effect="epsilon_squared",
         )
+        out["effect_low"], out["effect_high"] = effects.epsilon_squared_ci(samples)
         out["pairwise"] = dunn(samples, [int(c) for c in kept])
     if excluded:
         out["warning"] = f"人数少于 {k} 人的组（{len(excluded)} 个）未纳入检验。"

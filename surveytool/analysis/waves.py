@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveytool.analysis import effects
 from surveytool.analysis.columns import EFFECT_SIZE, P_ADJUSTED, P_VALUE, STATISTIC, N
 from surveytool.analysis.compare import EXACT_BELOW, bh_adjust, rank_test_method
 from surveytool.analysis.constructs import composite, construct_fields
@@ -119,6 +120,8 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         "n_same": int((diff == 0).sum()),
         "moved": 0.0,
         "method": "asymptotic",
+        "effect_low": np.nan,
+        "effect_high": np.nan,
     }
     if binary:
         b01, b10 = int(((a == 0) & (b == 1)).sum()), int(((a == 1) & (b == 0)).sum())
@@ -126,6 +129,7 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
             return out
         chi2 = (abs(b01 - b10) - 1) ** 2 / (b01 + b10)
         ratio, corrected = discordant_odds_ratio(b01, b10)
+        out["effect_low"], out["effect_high"] = effects.discordant_or_ci(b01, b10)
         exact = b01 + b10 <= MCNEMAR_EXACT_MAX
         p = stats.binomtest(b01, b01 + b10, 0.5).pvalue if exact else stats.chi2.sf(chi2, 1)
         out.update(
@@ -163,6 +167,7 @@ def paired_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
             EFFECT_SIZE: float((r_plus - r_minus) / (r_plus + r_minus)),
         },
     )
+    out["effect_low"], out["effect_high"] = effects.rank_biserial_ci(out[EFFECT_SIZE], len(d))
     return out
 
 
@@ -177,6 +182,8 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
         EFFECT_SIZE: np.nan,
         "moved": 0.0,
         "method": "asymptotic",
+        "effect_low": np.nan,
+        "effect_high": np.nan,
     }
     if not len(a) or not len(b):
         return out
@@ -194,6 +201,7 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
                 EFFECT_SIZE: float(np.sqrt(chi2 / table.sum())),
             },
         )
+        out["effect_low"], out["effect_high"] = effects.cramers_v_ci(chi2, 1, table.sum(), 2)
         return out
     if np.ptp(np.concatenate([a, b])) == 0:
         return out
@@ -209,6 +217,8 @@ def independent_test(a: np.ndarray, b: np.ndarray, binary: bool) -> dict:
             EFFECT_SIZE: float(2 * res.statistic / (len(a) * len(b)) - 1),
         },
     )
+    ci = effects.rank_biserial_ci(out[EFFECT_SIZE], len(b), len(a))
+    out["effect_low"], out["effect_high"] = ci
     return out
 
 

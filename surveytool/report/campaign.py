@@ -151,7 +151,8 @@ def hide_wave_values(res: pd.DataFrame, a: Survey, b: Survey, k: int) -> pd.Data
     # the test's statistic, p and effect size with the two waves' n and the shown cells solve
     # a hidden count as surely as the means: withheld alike (the verdict stays)
     hidden_cols = ("mean_a", "mean_b", "change", "statistic", "p_value", "p_adjusted")
-    pair_cols = ("effect_size", "pair_change", "pair_median", "n_up", "n_down", "n_same")
+    pair_cols = ("effect_size", "effect_low", "effect_high", "pair_change", "pair_median")
+    pair_cols += ("n_up", "n_down", "n_same", "b01", "b10")
     for col in hidden_cols + pair_cols:
         if col in out:
             out[col] = out[col].mask(out["values_hidden"])
