@@ -294,7 +294,7 @@ def test_fisher_zero_cell_gives_the_same_corrected_odds_ratio_everywhere(bank) -
     assert saved["odds_ratio"] == pytest.approx(ref) and saved["odds_ratio_corrected"] is True
     table = appendix_tests(s, r)
     [line] = [x for x in table["rows"] if "单位类型" in x[0]]
-    assert "47.67（零单元格校正）" in line and "inf" not in "".join(line)
+    assert "47.67［1.60, 1422.69］（零单元格校正）" in line and "inf" not in "".join(line)
     assert table_test(np.array([[5, 1], [0, 6]]))["odds_ratio"] == pytest.approx(ref)
 
 

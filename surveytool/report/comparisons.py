@@ -185,6 +185,7 @@ def tests_table(s: Survey, r: Results) -> dict:
     for c in ct.sort_values("p_adjusted").to_dict(orient="records") if not ct.empty else []:
         if c["test"]:
             c = {**c, "statistic": c["chi2"], "effect_size": c["cramers_v"]}
+            c |= {"effect_low": c.get("cramers_v_low"), "effect_high": c.get("cramers_v_high")}
             rows.append(_test_row(f"“{field_label(s, c['row'])}”", by_text(s, c["column"]), c))
     return {
         "caption": "附表　全部分组检验结果",
@@ -202,7 +203,8 @@ def tests_table(s: Survey, r: Results) -> dict:
         "rows": rows,
         "note": "注：先列等级检验，再列卡方检验，各按校正后 p 值排序；校正采用 Benjamini–Hochberg 方法，"
         "覆盖同一次分析的全部检验。效应量：Kruskal–Wallis 为 ε²，Mann–Whitney 为秩二列相关，"
-        "卡方为 Cramér's V，Fisher 精确检验为比值比。",
+        "卡方为 Cramér's V，Fisher 精确检验为比值比；方括号内为效应量的 95% 置信区间。"
+        "“（精确）”表示小样本时采用的精确检验。",
     }
 
 
@@ -216,7 +218,11 @@ def _test_row(what: str, by: str, row: dict) -> list[str]:
         "—" if fisher else f"{row['statistic']:.2f}",
         say.p_text(row["p_value"]).removeprefix("p "),
         say.p_text(row["p_adjusted"]).removeprefix("p "),
-        say.odds_ratio_text(row) if fisher else f"{row['effect_size']:.3f}",
+        say.odds_ratio_text(row)
+        if fisher
+        else say.with_ci(
+            f"{row['effect_size']:.3f}", row.get("effect_low"), row.get("effect_high"), 3
+        ),
         str(int(row["n"])),
         str(row.get("warning") or ""),
     ]

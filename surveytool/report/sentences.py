@@ -67,13 +67,23 @@ TEST_NAMES = {
 }
 
 
+def with_ci(text: str, low: float | None, high: float | None, digits: int = 2) -> str:
+    """An effect size with its 95% interval: ``0.42［0.30, 0.53］`` (∞ for an unbounded end;
+    the figure alone when there is no interval)."""
+    if low is None or high is None or low != low or high != high:
+        return text
+    end = "∞" if math.isinf(high) else f"{high:.{digits}f}"
+    return f"{text}［{low:.{digits}f}, {end}］"
+
+
 def odds_ratio_text(row: dict) -> str:
     """A Fisher test's odds ratio as every output prints it: ``4.33``, ``4.33（零单元格校正）``
     for a Haldane–Anscombe corrected one, 「无法估计」 when there is none."""
     v = row.get("odds_ratio")
     if v is None or v != v or math.isinf(v):
         return "无法估计"
-    return f"{v:.2f}" + ("（零单元格校正）" if row.get("odds_ratio_corrected") else "")
+    shown = with_ci(f"{v:.2f}", row.get("odds_ratio_low"), row.get("odds_ratio_high"))
+    return shown + ("（零单元格校正）" if row.get("odds_ratio_corrected") else "")
 
 
 VERDICT_WORDS = {
@@ -142,9 +152,10 @@ def wave_note(row: dict) -> str:
     if row.get("values_hidden"):
         return f"{WAVE_TESTS[row['test']]}；为保护个人，检验统计量和 p 值不予报告（某一轮有少于 5 人的类别）。"
     exact = "，精确检验" if row.get("method") == "exact" else ""
+    effect = with_ci(f"{row['effect_size']:.2f}", row.get("effect_low"), row.get("effect_high"))
     return (
         f"{WAVE_TESTS[row['test']]}{exact}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
-        f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {row['effect_size']:.2f}，"
+        f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {effect}（方括号内为 95% 置信区间），"
         f"n = {int(row['n'])}。"
     )
 
