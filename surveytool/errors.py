@@ -173,6 +173,7 @@ MESSAGES: dict[str, str] = {
     "other_without_option": "填写了“其他”的说明“{value}”，但没有选择“其他”选项。",
     "duplicate_response": "与{where}的答卷内容完全相同，按重复答卷处理，不重复计入。",
     "duplicate_rid": "问卷编号“{rid}”与{where}相同且答案一致，按重复答卷处理，不重复计入。",
+    "respondent_code_repeated": "与同一轮（“{wave}”）中{other}的答卷填写了相同的自编代码。两轮比较时无法确定哪一份属于这位受访者，这两份答卷都不参加配对比较（其他统计照常计入）。如系同一人重复填写，请删除其中一份后重新回收；如系不同的人碰巧用了相同代码，可忽略此提示。",
     "conflict_rid": "问卷编号“{rid}”已在{where}出现，但两份答案不同。请核对后删除或更正其中一份，再重新回收。",
     "mapping_ambiguous": "有 {count} 道题无法确定对应到题库中的哪一题：{questions}。请先运行 surveytool map 生成对应关系文件，核对后用 --mapping 指定该文件再回收。",
     "mapping_nothing": "这份{platform}导出文件中没有任何题目能对应到题库。请确认选择了正确的题库，或用 surveytool map 生成对应关系文件后手工指定。",

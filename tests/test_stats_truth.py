@@ -394,3 +394,30 @@ def test_epsilon_squared_interval_is_a_seeded_bootstrap_of_the_right_h() -> None
     assert res["effect_low"] < res["effect_size"] < res["effect_high"]
     again = group_test(np.concatenate(samples), groups, k=1)
     assert (again["effect_low"], again["effect_high"]) == (res["effect_low"], res["effect_high"])
+
+
+# -- also expected: a respondent code used twice within one wave is warned about at ingest ----
+
+
+def test_a_respondent_code_used_twice_in_a_wave_is_warned_about(bank, tmp_path: Path) -> None:
+    from surveytool.forms.fill import FormFiller
+    from surveytool.ingest import ingest
+
+    filler = FormFiller(bank)
+    answers = {"B1": 1, "C1_1": 3, "C1_2": 4, "C2_1": 1, "C3": 1}
+    for name, code, more in (("甲", "1234-0506", {}), ("乙", "1234-0506", {"C1_1": 5})):
+        filler.fill({**answers, **more, "B0": code}, tmp_path / "首轮" / f"{name}.xlsx")
+    filler.fill({**answers, "C1_2": 2, "B0": "1234-0506"}, tmp_path / "回访" / "丙.xlsx")
+    store = tmp_path / "s.db"
+    first = ingest([tmp_path / "首轮"], bank, store, wave="首轮")
+    assert first.total("accepted") == 2  # both kept: the warning drops nothing
+    warned = [(f.name, p) for f in first.files for p in f.problems]
+    [(name, p)] = warned  # on the later of the two, naming the earlier
+    other = ({"甲.xlsx", "乙.xlsx"} - {name}).pop()
+    message = p.message
+    assert p.code == "respondent_code_repeated" and message.startswith(f"返回表 {name}")
+    assert f"“{other}”" in message and "“首轮”" in message and "不参加配对比较" in message
+    assert "1234" not in message  # the code is personal: never printed
+    assert first.total("warnings") == 1
+    later = ingest([tmp_path / "回访"], bank, store, wave="回访")  # another wave: fine
+    assert not [p for f in later.files for p in f.problems]

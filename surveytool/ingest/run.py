@@ -18,6 +18,7 @@ import numpy as np
 from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.ingest import files as fs
+from surveytool.ingest.codes import repeated_codes
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.read import Expected
 from surveytool.ingest.rejects import write_rejects
@@ -135,6 +136,7 @@ def ingest(
             store.upgrade()  # the origin columns of responses
             sync_sql(store, bank)  # answers_<bank> filled in, corrected_in added
         run = Writer(bank, store, wave)
+        before = store.last_response_id()
         tick = _Ticker(summary, len(paths), progress)
         batch: list[tuple[Path, str, Table, FileResult]] = []
         for (path, sha, result), outcome in reader.read_all(
@@ -149,10 +151,29 @@ def ingest(
                 _flush(run, batch, tick)
                 batch = []
         _flush(run, batch, tick)
+        _warn_repeated_codes(store, bank, wave, before, summary)
         if run.rejects:
             folder = Path(store_path).resolve().parent
             summary.rejects_file = str(write_rejects(run.rejects, bank, folder))
     return summary
+
+
+def _warn_repeated_codes(
+    store: Store, bank: Bank, wave: str, before: int, summary: IngestSummary
+) -> None:
+    """A warning on each answer of this run whose respondent code another answer of the
+    same wave already uses (stored as an issue of that answer, and told with its file)."""
+    found = repeated_codes(store, bank, wave, before)
+    if not found:
+        return
+    by_name = {f.name: f for f in summary.files}
+    with store.transaction():
+        store.add_issues((rid, w.field, w.cell, w.code, w.message) for rid, _, w in found)
+    for _, name, w in found:
+        result = by_name.get(name)
+        if result is not None:
+            result.problems.append(w)
+            result.warnings += 1
 
 
 class _Ticker:
