@@ -421,3 +421,53 @@ def test_a_respondent_code_used_twice_in_a_wave_is_warned_about(bank, tmp_path: 
     assert first.total("warnings") == 1
     later = ingest([tmp_path / "回访"], bank, store, wave="回访")  # another wave: fine
     assert not [p for f in later.files for p in f.problems]
+
+
+# -- also expected: response rates per unit, the finite population correction in the CIs ------
+
+
+def test_finite_population_correction_in_intervals_and_the_near_line_rule(bank) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    from surveytool.analysis.descriptive import wilson
+
+    # reference: statsmodels' Wilson interval at the effective sample size
+    # n' = n (N - 1) / (N - n) (variance times the fpc (N - n) / (N - 1), Cochran 1977 eq. 3.4)
+    n_eff = 60 * 99 / 40
+    low, high = proportion_confint(0.5 * n_eff, n_eff, method="wilson")
+    assert [float(x) for x in wilson(30, 60, population=100)] == [
+        pytest.approx(100 * low),
+        pytest.approx(100 * high),
+    ]
+    assert [float(x) for x in wilson(30, 60, population=60)] == [50.0, 50.0]  # all answered
+    # 24 of 40 (60%) agree a burden is heavy: near the line for a large population (Wilson
+    # low 44.6%), clearly above it when those 40 are 40 of 45 people
+    rows = [{"B1": 1, "C1_1": 5, "C1_2": 1}] * 24 + [{"B1": 1, "C1_1": 1, "C1_2": 1}] * 16
+    s = survey(bank, rows)
+    near = {p.key: p.near for p in candidate_problems(s, for_report(analyse(s)))}
+    assert near["item:C1_1"] is True
+    r = for_report(analyse(s, population=45))
+    assert {p.key: p.near for p in candidate_problems(s, r)}["item:C1_1"] is False
+    freq = r.frequencies[(r.frequencies["field"] == "C1_1") & (r.frequencies["option"] == 5)]
+    n_eff = 40 * 44 / 5
+    low, _ = proportion_confint(0.6 * n_eff, n_eff, method="wilson")
+    assert freq["ci_low"].iloc[0] == pytest.approx(100 * low)
+
+
+def test_response_rates_per_unit_beside_targets(bank, tmp_path: Path) -> None:
+    from surveytool.report.context import _coverage_table
+
+    rows = [{"B1": 1}] * 30 + [{"B1": 2}] * 12
+    r = for_report(
+        analyse(
+            survey(bank, rows),
+            targets={"甲大学": 40, "乙医院": 10},
+            populations={"甲大学": 120, "乙医院": 15},
+        )
+    )
+    cov = r.coverage.set_index("unit")
+    assert cov.loc["甲大学", "response_rate"] == pytest.approx(25.0)  # 30 of 120 asked
+    assert cov.loc["乙医院", "response_rate"] == pytest.approx(80.0)
+    table = _coverage_table(r, Numbering(tmp_path, False))
+    assert table["header"][-2:] == ["调查对象（人）", "应答率"]
+    assert table["rows"][0] == ["甲大学", "30", "40", "75%", "120", "25%"]

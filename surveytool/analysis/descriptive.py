@@ -17,12 +17,21 @@ from surveytool.analysis.disclosure import merge_small_bins
 from surveytool.bank.model import Field, Question, question_options
 
 
-def wilson(k: np.ndarray | int, n: np.ndarray | int, confidence: float = 0.95):
+def wilson(
+    k: np.ndarray | int,
+    n: np.ndarray | int,
+    confidence: float = 0.95,
+    population: int | None = None,
+):
     r"""Wilson score interval for a proportion, in percent.
 
     .. math:: \frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}
 
     Returns ``(low, high)`` (NaN where n = 0). Same as R ``prop.test(k, n, correct=FALSE)``.
+    With a ``population`` N, the finite population correction enters through the effective
+    sample size n' = n (N − 1) / (N − n) (the variance of p̂ times (N − n) / (N − 1), Cochran
+    1977, eq. 3.4; Kish 1965), used for n in the formula; the whole population answered
+    (n ≥ N): the interval is the observed share itself.
 
     >>> [round(float(x), 2) for x in wilson(81, 263)]
     [25.53, 36.62]
@@ -32,13 +41,15 @@ def wilson(k: np.ndarray | int, n: np.ndarray | int, confidence: float = 0.95):
     z = stats.norm.ppf(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
+        if population is not None:
+            n = np.where(n < population, n * (population - 1) / (population - n), np.inf)
         centre = p + z * z / (2 * n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
         denom = 1 + z * z / n
         return 100 * (centre - half) / denom, 100 * (centre + half) / denom
 
 
-def frequencies(s: Survey, f: Field) -> pd.DataFrame:
+def frequencies(s: Survey, f: Field, population: int | None = None) -> pd.DataFrame:
     """One row per option of a single-choice or likert field.
 
     Columns: field, option, label, n, percent (of valid), base, valid, missing,
@@ -65,7 +76,7 @@ def frequencies(s: Survey, f: Field) -> pd.DataFrame:
     out[BASE], out[VALID] = base, valid
     out["dont_know_n"] = int(out.loc[dont_know, N].sum())
     out[MISSING] = base - valid - out["dont_know_n"]
-    out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid)
+    out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid, population=population)
     out.loc[dont_know, [CI_LOW, CI_HIGH]] = np.nan
     return out
 
@@ -91,7 +102,7 @@ def flag_values(s: Survey, f: Field) -> np.ndarray:
     return np.where(np.isnan(x), np.nan, (x == 1).astype(float))
 
 
-def multi_response(s: Survey, q: Question) -> pd.DataFrame:
+def multi_response(s: Survey, q: Question, population: int | None = None) -> pd.DataFrame:
     """Multiple response (SPSS MULT RESPONSE semantics), options ranked by count.
 
     ``percent`` is of respondents who picked at least one option (``valid``);
@@ -126,7 +137,7 @@ def multi_response(s: Survey, q: Question) -> pd.DataFrame:
     out[BASE], out[VALID] = int(shown.sum()), valid
     out["dont_know_n"] = int(only_dk.sum())
     out[MISSING] = int(shown.sum()) - valid - int(only_dk.sum())
-    out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid)
+    out[CI_LOW], out[CI_HIGH] = wilson(out[N].to_numpy(), valid, population=population)
     out.loc[dont_know, [CI_LOW, CI_HIGH]] = np.nan
     out = out.sort_values(["dont_know", N, "option"], ascending=[True, False, True], kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)

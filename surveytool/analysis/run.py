@@ -74,6 +74,7 @@ class Results:
     open_examples: dict[str, list[str]] = field(default_factory=dict)
     other_texts: dict[str, list[str]] = field(default_factory=dict)
     composites: pd.DataFrame = field(default_factory=pd.DataFrame)
+    population: int | None = None  # N of the finite population correction, when given
 
     TABLES = (
         "frequencies",
@@ -199,12 +200,14 @@ def analyse(
     bank = s.bank
     groups = group_fields(bank, by)
     single = [f for f in bank.fields if f.kind in ("single", "likert")]
-    freq = _concat(descriptive.frequencies(s, f) for f in single)
+    freq = _concat(descriptive.frequencies(s, f, population) for f in single)
     if not freq.empty:
         freq[SUPPRESSED] = (freq["valid"] < k) | hide_small_by(freq, "field", N, k)
         freq = _hide_dont_know_totals(freq, k)
     questions = bank.questions
-    multi = _concat(descriptive.multi_response(s, q) for q in questions if q.type == "multi")
+    multi = _concat(
+        descriptive.multi_response(s, q, population) for q in questions if q.type == "multi"
+    )
     if not multi.empty:
         multi[SUPPRESSED] = (multi["valid"] < k) | hide_small_by(multi, "question", N, k)
         multi = _hide_dont_know_totals(multi, k, key="question")
@@ -247,11 +250,12 @@ def analyse(
         crosstab_cells=cells,
         group_tests=gtests,
         margin_of_error=_moe(s, groups, population, populations, k),
-        coverage=_coverage(s, targets, k),
+        coverage=_coverage(s, targets, k, populations),
         open_answers=open_kw,
         open_examples=examples,
         other_texts={q: t for q, t in others.items() if t},
         composites=comp,
+        population=population,
     )
 
 
@@ -453,7 +457,11 @@ def _moe(
     return pd.DataFrame(rows)
 
 
-def _coverage(s: Survey, targets: dict[str, int] | None, k: int) -> pd.DataFrame:
+def _coverage(
+    s: Survey, targets: dict[str, int] | None, k: int, populations: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """Answers per unit: n, the target and n / target (``percent``), and with the campaign's
+    populations (people asked) the response rate n / population (``response_rate``, %)."""
     units = s.bank.role_fields("unit")
     if not units:
         return pd.DataFrame(columns=["unit", N, "target", PERCENT])
@@ -463,6 +471,7 @@ def _coverage(s: Survey, targets: dict[str, int] | None, k: int) -> pd.DataFrame
     for o in u.options:
         n = int((x == o.code).sum())
         target = (targets or {}).get(o.label)
+        pop = (populations or {}).get(o.label)
         rows.append(
             {
                 "unit": o.label,
@@ -470,6 +479,8 @@ def _coverage(s: Survey, targets: dict[str, int] | None, k: int) -> pd.DataFrame
                 N: n,
                 "target": target,
                 PERCENT: 100 * n / target if target else np.nan,
+                "population": pop,
+                "response_rate": 100 * n / pop if pop else np.nan,
             }
         )
     out = pd.DataFrame(rows)

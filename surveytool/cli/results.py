@@ -149,12 +149,30 @@ def cmd_report(args: argparse.Namespace) -> int:
         formats=formats,
         templates=args.templates,
         k=k,
-        population=args.population,
+        **_campaign_figures(args),
     )
     echo("已生成调研报告初稿：")
     for kind, path in paths.items():
         echo(f"  {kind}: {path}")
     return 0
+
+
+def _campaign_figures(args: argparse.Namespace) -> dict:
+    """population / targets / populations for the report: ``--population``, and from
+    ``--campaign`` the topic's units (targets, people asked); the campaign's total population
+    when every unit gives one and ``--population`` does not."""
+    out: dict = {"population": args.population}
+    if not getattr(args, "campaign", None):
+        return out
+    from surveytool.cli.campaign import _topic
+    from surveytool.followup.campaign import load_campaign
+
+    topic = _topic(load_campaign(args.campaign), args.topic)
+    out["targets"] = {u.name: u.target for u in topic.units if u.target}
+    out["populations"] = {u.name: u.population for u in topic.units if u.population}
+    if out["population"] is None and topic.units and all(u.population for u in topic.units):
+        out["population"] = sum(u.population for u in topic.units)
+    return out
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -233,6 +251,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
     )
+    p.add_argument(
+        "--campaign",
+        help="调研计划文件 campaign.yaml：按其中各单位的目标份数和调查对象人数给出完成率、应答率，并作有限总体校正",
+    )
+    p.add_argument("--topic", type=int, default=1, help="调研计划中的选题编号（默认 1）")
     k_option(p)
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
     p.set_defaults(func=cmd_report)

@@ -73,13 +73,16 @@ def make_report(
     k: int = DEFAULT_K,
     population: int | None = None,
     targets: dict[str, int] | None = None,
+    populations: dict[str, int] | None = None,
 ) -> dict[str, Path]:
     """Analyse the store and write the report files; returns format -> path (plus charts).
 
     ``waves=(earlier, later)`` reports on the later wave and adds the section 回访对比;
     ``lists`` (a file written by ``surveytool lists``) adds 整改进展 as of ``today``. Sessions,
     visits and Delphi rounds in the store add 座谈访谈主要观点 and 专家咨询结果, and the
-    problems table says which of them also raised each problem.
+    problems table says which of them also raised each problem. ``targets`` and
+    ``populations`` (by unit name, e.g. from campaign.yaml) add 目标/完成率 and 调查对象/应答率
+    to 各单位回收情况; ``population`` applies the finite population correction.
     """
     if wave is not None and waves:
         raise UsageError(problem("wave_and_waves"))
@@ -90,7 +93,9 @@ def make_report(
         survey = _survey(snap, bank, wave)
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
-    results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
+    results = for_report(
+        analyse(survey, by=by, population=population, targets=targets, populations=populations, k=k)
+    )
     methods = None if evidence.empty else MethodsReport(evidence)
     try:
         ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)

@@ -106,22 +106,36 @@ def _profile_sentence(s: Survey, r: Results) -> str:
     return f"从受访者基本情况看，{'，'.join(parts)}（详见附录）。"
 
 
+def _given(records: list[dict], key: str) -> bool:
+    """Whether any unit has a ``key`` (target, population) given."""
+    return any(row.get(key) is not None and row.get(key) == row.get(key) for row in records)
+
+
 def _coverage_table(r: Results, num: Numbering) -> dict:
     """各单位回收情况 (with targets and completion when targets were given)."""
     records = r.coverage.to_dict(orient="records")
-    targets = any(row["target"] is not None and row["target"] == row["target"] for row in records)
+    targets, populations = _given(records, "target"), _given(records, "population")
     rows = []
     for row in records:
         line = [say.report_label(row["unit"]), count(int(row["n"]), bool(row["suppressed"]), r.k)]
+        shown = not row["suppressed"]
         if targets:
             t = row["target"]
             has = t is not None and t == t
             line += [
                 str(int(t)) if has else "—",
-                f"{row['percent']:.0f}%" if has and not row["suppressed"] else "—",
+                f"{row['percent']:.0f}%" if has and shown else "—",
+            ]
+        if populations:  # answers / people asked (the campaign's populations)
+            pop = row.get("population")
+            has = pop is not None and pop == pop
+            line += [
+                str(int(pop)) if has else "—",
+                f"{row['response_rate']:.0f}%" if has and shown else "—",
             ]
         rows.append(line)
     header = ["单位", "有效答卷（份）"] + (["目标（份）", "完成率"] if targets else [])
+    header += ["调查对象（人）", "应答率"] if populations else []
     return num.table(
         "各单位回收情况",
         header,

@@ -170,6 +170,7 @@ def _scaled_one(
         hidden=hidden,
         wave=wave,
         keep_all=keep_all,
+        population=r.population,
     )
 
 
@@ -196,6 +197,7 @@ def _single_scaled(
         hidden=bool(chosen["suppressed"].any()),
         wave=wave,
         keep_all=keep_all,
+        population=r.population,
     )
 
 
@@ -212,15 +214,18 @@ def _share_problem(
     wave: str | None,
     threshold: float = ITEM_SHARE,
     keep_all: bool = False,
+    population: int | None = None,
 ) -> Problem | None:
-    """A problem from a share at or above ``threshold`` (None below it, unless ``keep_all``).
+    """A problem from a share at or above ``threshold`` (None below it, unless ``keep_all``);
+    near the line when its Wilson interval (finite-population corrected with ``population``)
+    reaches below it.
     A hidden share (its cells would give small counts away) is said only as “threshold% 及以上”
     (or withheld altogether below the threshold)."""
     if not share >= threshold and not (keep_all and share == share):
         return None
     if hidden and not share >= threshold:
         return None
-    low, _ = wilson(round(share * n / 100), n)
+    low, _ = wilson(round(share * n / 100), n, population=population)
     if hidden:
         figure = f"{say.pct(threshold, 0)} 及以上"
         detail = f"{n} 名作答者中，{figure}选择{picked}"
@@ -283,6 +288,7 @@ def _options(s: Survey, r: Results, wave: str | None, keep_all: bool = False) ->
                 wave=wave,
                 threshold=OPTION_SHARE,
                 keep_all=keep_all,
+                population=r.population,
             )
             out += [p] if p else []
     return out
