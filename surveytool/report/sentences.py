@@ -64,6 +64,7 @@ TEST_NAMES = {
     "mannwhitney": "Mann–Whitney U 检验",
     "chi2": "Pearson 卡方检验",
     "fisher": "Fisher 精确检验",
+    "fisher_ffh": "Fisher–Freeman–Halton 精确检验",
 }
 
 
