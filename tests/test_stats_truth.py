@@ -485,3 +485,66 @@ def test_sparse_tables_larger_than_2x2_get_the_freeman_halton_test() -> None:
         se = math.sqrt(exact * (1 - exact) / 10_000)
         assert abs(res["p_value"] - exact) < 4 * se
         assert table_test(np.array(table))["p_value"] == res["p_value"]  # seeded
+
+
+# -- acceptance: a store built to trigger 1-3 gets a report whose words are right -------------
+
+
+def test_a_report_on_a_store_built_to_trigger_1_to_3_says_the_right_things(
+    bank, tmp_path: Path
+) -> None:
+    from surveytool.forms.fill import FormFiller
+    from surveytool.ingest import ingest
+    from surveytool.report import make_report
+
+    filler = FormFiller(bank)
+    # 回访 (the later wave, the report's body): SKEWED burden by unit, 75 linked people; 35
+    # answered the multi question (15 of 甲 pick 经费 10 times, 20 of 乙 pick it 6 times),
+    # 3 chose only 不清楚, 1 picked nothing
+    later, earlier = [], []
+    for i, (unit, v) in enumerate((g, v) for g, vs in SKEWED.items() for v in vs):
+        person = {"B0": f"P{i:02d}", "B1": unit, "C1_1": v, "C1_2": v, "C3": 1}
+        if i < 15:
+            person |= {"C2_1": int(i < 10), "C2_2": int(i >= 10)}
+        elif 25 <= i < 45:
+            person |= {"C2_1": int(i < 31), "C2_2": int(i >= 31)}
+        elif i in (15, 16, 45):
+            person |= {"C2_3": 1}
+        later.append(person)
+        # 首轮: the same people one step higher (a burden that fell for every linked person
+        # but the seven already at 5), all picking 经费
+        earlier.append({**person, "C1_1": min(v + 1, 5), "C1_2": min(v + 1, 5), "C2_1": 1})
+        earlier[-1] |= {"C2_2": 0, "C2_3": 0}
+    # 100 first-wave people not in the follow-up, all at 1: the first wave's mean is lower
+    earlier += [{"B0": f"X{i:03d}", "B1": 3, "C1_1": 1, "C1_2": 1, "C3": 2} for i in range(100)]
+    for wave, people_ in (("首轮", earlier), ("回访", later)):
+        for i, p in enumerate(people_):
+            filler.fill(p, tmp_path / wave / f"{i:03d}.xlsx")
+        ingest([tmp_path / wave], bank, tmp_path / "s.db", wave=wave)
+    paths = make_report(
+        tmp_path / "s.db", bank, tmp_path / "rep", waves=("首轮", "回访"), formats=("md",)
+    )
+    md = paths["md"].read_text(encoding="utf-8")
+    # 1. the burden fell for the linked people: improved, with the pairs' shares, though the
+    # whole-wave means rose (1.69 -> 1.71)
+    assert "“负担”维度在两轮都作答的 75 人中，68 人（90.7%）改善、7 人（9.3%）不变、0 人（0.0%）变差，有所改善" in md
+    assert "有所变差" not in md
+    # 2. 乙医院 named above 甲 and 丙 (never 甲 above 乙), never 其他
+    assert "“乙医院”明显高于“甲大学”“丙学院”" in md
+    assert "“甲大学”明显高于" not in md and "“甲大学”（2.12）明显高于" not in md
+    # 3. one base: 35 answered the multi question; its test counts the same 35
+    s = analyse(survey_of(tmp_path / "s.db", bank, "回访"), by=["B1"])
+    assert int(s.multi[s.multi["question"] == "C2"]["valid"].iloc[0]) == 35
+    assert s.crosstabs.set_index("row").loc["C2_1", "n"] == 35
+    assert "C2_3" not in set(s.crosstabs["row"])
+    res = compare_waves(
+        survey_of(tmp_path / "s.db", bank, "首轮"), survey_of(tmp_path / "s.db", bank, "回访")
+    ).set_index("field")
+    assert res.loc["C2_1", "n"] == 35 and res.loc["C2_1", "n_b"] == 35
+    assert "35 名作答者" in md or "（n = 35）" in md or "| 35 |" in md
+
+
+def survey_of(store: Path, bank, wave: str) -> Survey:
+    from surveytool.store.answers import load_answers
+
+    return Survey(load_answers(store, bank, wave), bank)

@@ -213,6 +213,7 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
     """The items that changed significantly: both waves' figures (withheld where they would
     give small cells away), the direction and the verdict."""
     body = []
+    paired = bool(len(rows)) and rows["design"].iloc[0] == "paired"
     for r in rows.to_dict(orient="records"):
         binary = r["kind"] == "binary"
         hidden = bool(r.get("values_hidden"))
@@ -227,16 +228,27 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
                 r["label"],
                 show(r["mean_a"]),
                 show(r["mean_b"]),
-                "上升" if r.get("moved", r["change"]) > 0 else "下降",
+                _pair_counts(r)
+                if paired
+                else "上升"
+                if r.get("moved", r["change"]) > 0
+                else "下降",
                 "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
                 VERDICT_SHORT[r["verdict"]],
             ]
         )
+    how = (
+        "两轮数值为各轮全部作答者的平均分或比例；“改善/不变/变差”为两轮都作答的同一受访者的人数"
+        "（无问题方向的题项为上升/不变/下降），检验和结论依据的是这些个人变化。"
+        if paired
+        else ""
+    )
+    change = "改善/不变/变差（人）" if paired else "变化"
     return num.table(
         "有显著变化的题项",
-        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "结论"],
+        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", change, "校正后 p", "结论"],
         body,
-        "注：量表和数字题为平均分，是否类题目为选择比例；“改善”“变差”按题库标明的问题方向判断。"
+        f"注：量表和数字题为平均分，是否类题目为选择比例；{how}“改善”“变差”按题库标明的问题方向判断。"
         "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
     )
 
