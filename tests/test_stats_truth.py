@@ -527,7 +527,10 @@ def test_a_report_on_a_store_built_to_trigger_1_to_3_says_the_right_things(
     md = paths["md"].read_text(encoding="utf-8")
     # 1. the burden fell for the linked people: improved, with the pairs' shares, though the
     # whole-wave means rose (1.69 -> 1.71)
-    assert "“负担”维度在两轮都作答的 75 人中，68 人（90.7%）改善、7 人（9.3%）不变、0 人（0.0%）变差，有所改善" in md
+    assert (
+        "“负担”维度在两轮都作答的 75 人中，68 人（90.7%）改善、7 人（9.3%）不变、0 人（0.0%）变差，有所改善"
+        in md
+    )
     assert "有所变差" not in md
     # 2. 乙医院 named above 甲 and 丙 (never 甲 above 乙), never 其他
     assert "“乙医院”明显高于“甲大学”“丙学院”" in md
@@ -548,3 +551,36 @@ def survey_of(store: Path, bank, wave: str) -> Survey:
     from surveytool.store.answers import load_answers
 
     return Survey(load_answers(store, bank, wave), bank)
+
+
+def test_report_and_status_with_a_campaign_give_response_rates(
+    bank, tmp_path: Path, capsys
+) -> None:
+    from surveytool.cli import main
+    from surveytool.followup.campaign import load_campaign
+    from surveytool.followup.status import coverage
+    from surveytool.forms.fill import FormFiller
+    from surveytool.ingest import ingest
+
+    filler = FormFiller(bank)
+    for i in range(14):
+        unit = 1 if i < 8 else 2
+        person = {"B0": f"R{i:02d}", "B1": unit, "C1_1": 1 + i % 5, "C1_2": 2}
+        filler.fill(person, tmp_path / "in" / f"{i}.xlsx")
+    ingest([tmp_path / "in"], bank, tmp_path / "选题1.db")
+    (tmp_path / "campaign.yaml").write_text(
+        "name: 测试\ntopics:\n  - topic: 1\n    title: 甲\n    bank: stats3.yaml\n    units:\n"
+        "      - {name: 甲大学, population: 40, target: 10}\n"
+        "      - {name: 乙医院, population: 12, target: 6}\n",
+        encoding="utf-8",
+    )
+    cov = coverage(load_campaign(tmp_path / "campaign.yaml")).set_index("unit")
+    assert cov.loc["甲大学", "response_rate"] == pytest.approx(20.0)  # 8 of 40 asked
+    assert cov.loc["乙医院", "response_rate"] == pytest.approx(50.0)
+    args = ["report", "--bank", str(tmp_path / "stats3.yaml"), "--store"]
+    args += [str(tmp_path / "选题1.db"), "--campaign", str(tmp_path / "campaign.yaml")]
+    assert main([*args, "--format", "md", "-o", str(tmp_path / "rep")]) == 0
+    md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "| 调查对象（人） | 应答率 |" in md
+    assert "| 甲大学 | 8 | 10 | 80% | 40 | 20% |" in md
+    assert "| 乙医院 | 6 | 6 | 100% | 12 | 50% |" in md

@@ -138,6 +138,8 @@ def _print_status(campaign, cov, ms, methods) -> None:
         for row in cov[cov["topic"] == t.topic].to_dict(orient="records"):
             target = f"/{int(row['target'])}" if _present(row["target"]) else ""
             moe = f"，误差 ±{row['moe'] * 100:.1f}%" if _present(row["moe"]) else ""
+            if _present(row.get("response_rate")):
+                moe = f"，应答率 {row['response_rate']:.0f}%{moe}"
             flag = "  ▲ 未达目标" if row["below_target"] else ""
             note = f"（{row['note']}）" if row["note"] else ""
             echo(f"    {row['unit']}：{row['received']}{target} 份{moe}{flag}{note}")

@@ -33,7 +33,8 @@ def _received(campaign: Campaign, t: Topic) -> tuple[dict[str, int], int, str]:
 
 
 def coverage(campaign: Campaign) -> pd.DataFrame:
-    """Per topic and unit: target, received, completion, margin of error reached, below."""
+    """Per topic and unit: target, received, completion (received / target), response rate
+    (received / population, the people asked), margin of error reached, below target."""
     rows = []
     for t in campaign.topics:
         got, total, note = _received(campaign, t)
@@ -49,6 +50,8 @@ def coverage(campaign: Campaign) -> pd.DataFrame:
                     "target": u.target,
                     "received": n,
                     "percent": 100 * n / u.target if u.target else None,
+                    # answers / people asked (the unit's population in campaign.yaml)
+                    "response_rate": 100 * n / u.population if u.population else None,
                     "moe": moe,
                     "below_target": bool(u.target and n < u.target),
                     "note": note,
@@ -64,6 +67,7 @@ def coverage(campaign: Campaign) -> pd.DataFrame:
                     "target": None,
                     "received": total,
                     "percent": None,
+                    "response_rate": None,
                     "moe": margin_of_error(total) if total else float("nan"),
                     "below_target": False,
                     "note": note,

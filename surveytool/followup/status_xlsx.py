@@ -20,6 +20,7 @@ COVERAGE = [
     ("target", "目标份数"),
     ("received", "已回收"),
     ("percent", "完成率（%）"),
+    ("response_rate", "应答率（%）"),
     ("moe", "抽样误差（±%）"),
     ("note", "说明"),
 ]
@@ -43,7 +44,7 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns, highlight=Non
             v = row.get(key)
             if key == "moe" and v == v and v is not None:
                 v = round(v * 100, 1)
-            elif key == "percent" and v is not None and v == v:
+            elif key in ("percent", "response_rate") and v is not None and v == v:
                 v = round(v, 1)
             values.append(None if v != v else v)
         ws.append(values)
