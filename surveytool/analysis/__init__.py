@@ -20,7 +20,7 @@ from surveytool.analysis.descriptive import (
     wilson,
 )
 from surveytool.analysis.run import DEFAULT_K, Results, analyse
-from surveytool.analysis.sampling import margin_of_error, sample_size
+from surveytool.analysis.sampling import krejcie_morgan, margin_of_error, sample_size
 
 __all__ = [
     "DEFAULT_K",
@@ -34,6 +34,7 @@ __all__ = [
     "frequencies",
     "group_test",
     "holm_adjust",
+    "krejcie_morgan",
     "likert",
     "margin_of_error",
     "multi_response",
