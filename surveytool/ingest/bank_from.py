@@ -64,7 +64,7 @@ def bank_from(
     if bank_id is not None and not BANK_ID.match(bank_id):
         raise UsageError(problem("bankfrom_bad_id", value=bank_id))
     kind, draft, export = _draft(paths, lang)
-    ident = bank_id or _bank_id(paths[0], kind)
+    ident = bank_id or draft.ident or _bank_id(paths[0], kind)
     text = draft_yaml(draft, ident, title)
     bank = _write_bank(out, text)
     outcome = Outcome(out, bank, kind, notes=draft.notes, draft=draft)

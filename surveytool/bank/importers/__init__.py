@@ -41,6 +41,7 @@ class Draft:
     scales: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # skipped / to check, in Chinese
     links: list[Link] = field(default_factory=list)
+    ident: str | None = None  # a bank id the source suggests (an XLSForm's form_id)
     ids: IdMaker = field(default_factory=lambda: IdMaker())
 
     def section(self, sid: str, title: str, relevant: str | None = None) -> dict:

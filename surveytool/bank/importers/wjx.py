@@ -274,7 +274,7 @@ class WjxImporter:
                 q["integer"] = True
             return q
         q = self._base(qid, "text", stem)
-        if re.search(r"姓名|电话|手机|邮箱|身份证|微信号|QQ", stem):
+        if re.search(r"姓名|联系电话|电话号码|手机号|邮箱|身份证|微信号", stem):
             q["pii"] = True
             self.d.notes.append(f"{qid}：可能是个人信息，已标 pii: true（不会进入报告）。")
         return q
