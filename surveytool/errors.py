@@ -238,7 +238,7 @@ MESSAGES: dict[str, str] = {
     "bankfrom_code_only": "这是问卷星的按序号（或按分数）下载，其中只有选项序号，没有选项文字，无法生成题库。请同时给出同一份问卷的“按文本”下载（下载答卷数据时选择“按选项文本”）。",
     "bankfrom_bad_id": "--id 的值“{value}”无效：题库编号只能由小写字母、数字和下划线组成，例如 my_survey。",
     "bankfrom_empty": "没有找到任何可以放进题库的题目。{detail}",
-    "xlsform_missing_sheet": "缺少“{sheet}”工作表。XLSForm 要有 survey 工作表（题目），有选择题时还要有 choices 工作表（选项）。",
+    "xlsform_missing_sheet": "缺少“{name}”工作表。XLSForm 要有 survey 工作表（题目），有选择题时还要有 choices 工作表（选项）。",
     "xlsform_missing_column": "第 1 行缺少“{column}”列。XLSForm 的 survey 表需要 type、name、label 列，choices 表需要 list_name、name、label 列。",
     "xlsform_duplicate_name": "题目名称（name）“{name}”与第 {first} 行重复。XLSForm 中每道题的名称必须唯一（pyxform 也会拒绝），请改名其中一个。",
     "xlsform_unknown_type": "不认识的题型“{value}”。可以使用 select_one、select_multiple、integer、decimal、text、range、rank，以及 begin_group/end_group 等 XLSForm 题型。{hint}",

@@ -64,6 +64,10 @@ def bank_from(
     if bank_id is not None and not BANK_ID.match(bank_id):
         raise UsageError(problem("bankfrom_bad_id", value=bank_id))
     kind, draft, export = _draft(paths, lang)
+    if not draft.questions():
+        raise UsageError(
+            problem("bankfrom_empty", file=_shown(paths[0]), kind=KIND, detail=" ".join(draft.notes))
+        )
     ident = bank_id or draft.ident or _bank_id(paths[0], kind)
     text = draft_yaml(draft, ident, title)
     bank = _write_bank(out, text)
@@ -94,6 +98,12 @@ def _draft(paths: list[Path], lang: str | None) -> tuple[str, Draft, object | No
             return "xlsform", from_xlsform(books[0][1], _shown(paths[0]), lang), None
         except BankError as exc:
             raise UsageError(exc.problems) from None
+    for p, b in books:
+        header = [str(h or "").strip().lower() for h in (next(iter(b.values()), None) or [[]])[0]]
+        if {"type", "name"} <= set(header):  # an XLSForm whose survey sheet is misnamed
+            raise UsageError(
+                problem("xlsform_missing_sheet", file=_shown(p), kind="XLSForm", name="survey")
+            )
     exports = [(p, _export(p, b)) for p, b in books]
     kinds = {e.platform for _, e in exports}
     if len(kinds) > 1 or len(exports) > 2 or ("tencent" in kinds and len(exports) > 1):

@@ -27,6 +27,19 @@ from surveytool.errors import BankError, problem
 KIND = "XLSForm"
 CHOICE_TYPES = {"select_one": "single", "select_multiple": "multi", "rank": "rank"}
 ALIASES = {
+    "gps": "geopoint",
+    "location": "geopoint",
+    "phone number": "phonenumber",
+    "device id": "deviceid",
+    "imei": "deviceid",
+    "subscriber id": "subscriberid",
+    "sim id": "simserial",
+    "start time": "start",
+    "end time": "end",
+    "photo": "image",
+    "select one external": "select_one_external",
+    "select one from file": "select_one_from_file",
+    "select multiple from file": "select_multiple_from_file",
     "select one": "select_one",
     "select all that apply": "select_multiple",
     "select multiple": "select_multiple",
@@ -38,6 +51,8 @@ ALIASES = {
     "begin repeat": "begin_repeat",
     "end repeat": "end_repeat",
     "begin_loop": "begin_repeat",
+    "begin loop": "begin_repeat",
+    "end loop": "end_repeat",
     "end_loop": "end_repeat",
 }
 META = {
@@ -51,6 +66,7 @@ UNSUPPORTED = {
     "video": "视频题", "file": "文件题", "barcode": "扫码题", "acknowledge": "确认题",
     "select_one_from_file": "外部文件选择题", "select_multiple_from_file": "外部文件选择题",
     "select_one_external": "外部选择题", "photo": "图片题", "background-video": "视频题",
+    "osm": "地图题",
 }  # fmt: skip
 KNOWN = {
     "text", "integer", "decimal", "range", "begin_group", "end_group", "begin_repeat",
@@ -75,12 +91,47 @@ def _text(v: Any) -> str:
     return str(v).strip()
 
 
+COLUMN_ALIASES = {
+    "gps": "geopoint",
+    "location": "geopoint",
+    "phone number": "phonenumber",
+    "device id": "deviceid",
+    "imei": "deviceid",
+    "subscriber id": "subscriberid",
+    "sim id": "simserial",
+    "start time": "start",
+    "end time": "end",
+    "photo": "image",
+    "select one external": "select_one_external",
+    "select one from file": "select_one_from_file",
+    "select multiple from file": "select_multiple_from_file",
+    "list name": "list_name",
+    "bind:relevant": "relevant",
+    "bind:constraint": "constraint",
+    "bind:required": "required",
+    "control:appearance": "appearance",
+    "bind:jr:constraintmsg": "constraint_message",
+}
+
+
+def _canon(header: object) -> str:
+    """A column header as pyxform reads it (``list name`` = ``list_name``, ``bind:relevant``
+    = ``relevant``…); label/hint language columns keep their language part."""
+    text = " ".join(_text(header).split())
+    low = text.lower()
+    if low in COLUMN_ALIASES:
+        return COLUMN_ALIASES[low]
+    if low.startswith(("label", "hint")):
+        return text
+    return low
+
+
 class Table:
-    """One sheet: header names (lower-cased) and rows as dicts, with their Excel row."""
+    """One sheet: header names (as pyxform reads them) and rows as dicts, with their row."""
 
     def __init__(self, rows: list[list], sheet: str):
         self.sheet = sheet
-        self.header = [_text(h) for h in rows[0]] if rows else []
+        self.header = [_canon(h) for h in rows[0]] if rows else []
         self.rows = [
             (i, {h: _text(r[j]) if j < len(r) else "" for j, h in enumerate(self.header) if h})
             for i, r in enumerate(rows[1:], start=2)
@@ -127,7 +178,7 @@ class XlsformImporter:
         self.file = source
         survey = _sheet(sheets, "survey")
         if survey is None:
-            raise BankError(problem("xlsform_missing_sheet", file=source, kind=KIND, sheet="survey"))
+            raise BankError(problem("xlsform_missing_sheet", file=source, kind=KIND, name="survey"))
         self.survey = Table(survey, "survey")
         self.survey.need("type", source)
         self.survey.need("name", source)
@@ -149,7 +200,7 @@ class XlsformImporter:
 
     # --- choices ---------------------------------------------------------------------
     def _lists(self, rows: list[list] | None, lang: str | None, default: str | None) -> dict:
-        if rows is None:
+        if not rows:
             return {}
         t = Table(rows, "choices")
         t.need("list_name", self.file)
@@ -212,10 +263,16 @@ class XlsformImporter:
         low = raw.lower()
         for alias, name in ALIASES.items():
             if low == alias or low.startswith(alias + " "):
-                low = name + low[len(alias) :]
+                low, raw = name + low[len(alias) :], name + raw[len(alias) :]
                 break
+        raw = re.sub(r"^(\S+) from ", r"\1 ", raw)  # the old ``select one from list``
+        low = raw.lower()
         parts = low.split(" ")
         base = parts[0]
+        if base.startswith("uri:"):  # uri:deviceid, uri:username…: metadata
+            base = base[4:] if base[4:] in META else "start"
+        if base.startswith("osm"):
+            base = "osm"
         rest = raw.split(" ")[1:]
         or_other = bool(rest) and rest[-1].lower() == "or_other"
         if or_other:
@@ -407,6 +464,9 @@ class XlsformImporter:
         name = self.survey.get(row, "name")
         codes = self.codes(list_name, name)
         opts = {code: _plain(label) for code, label in codes.values()}
+        if len(opts) < 2:
+            opts[max(opts, default=0) + 1] = "（原表单只有一个选项，请补写）"
+            self.d.notes.append(f"{name}：选项列表 {list_name} 只有一个选项，已补一个占位选项，请核对。")
         qtype = CHOICE_TYPES[base]
         keys = sorted(opts)
         qid = self.ids.take(name, "Q", choice_suffixes([*keys, max(keys) + 1], True))
