@@ -103,6 +103,27 @@ def is_other_label(label: str) -> bool:
     return bool(re.search(r"请注明|请说明|请填写", label)) or label.strip() in ("其他", "其它")
 
 
+_DONT_KNOW = re.compile(
+    r"^(不清楚|说不清|说不清楚|不适用|记不清|不知道|无法回答|拒绝回答)$"
+)
+
+
+def mark_missing(opts: dict, qid: str, notes: list[str]) -> dict:
+    """Options meaning 不清楚/不适用 written ``{label, missing: true}`` (out of bases, as SPSS
+    user-missing), with a note; the source format has no way to say so itself."""
+    out: dict = {}
+    found = []
+    for code, label in opts.items():
+        if isinstance(label, str) and _DONT_KNOW.match(label.strip()):
+            out[code] = {"label": label, "missing": True}
+            found.append(f"{code}（{label}）")
+        else:
+            out[code] = label
+    if found:
+        notes.append(f"{qid}：选项 {'、'.join(found)} 按“不清楚/不适用”处理（missing: true，不计入百分比基数）。")
+    return out
+
+
 def complete_options(
     seen: dict[int, str], qid: str, notes: list[str], what: str
 ) -> dict[int, str]:

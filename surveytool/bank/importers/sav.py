@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from surveytool.bank.ids import RESERVED_COLUMNS
-from surveytool.bank.importers import Draft, choice_suffixes
+from surveytool.bank.importers import Draft, choice_suffixes, mark_missing
 from surveytool.bank.model import OTHER_LABEL
 
 BOOKKEEPING = {*RESERVED_COLUMNS, "file", "filter_$"}
@@ -163,7 +163,7 @@ class SavImporter:
         opts = {int(_BASE.match(f["name"]).group(2)): _option_label(f) for f in flags}  # type: ignore[union-attr]
         qid = self.d.ids.take(base, "v", choice_suffixes(list(opts), True))
         q = self._base(qid, "multi", _stem(flags[0]))
-        q["options"] = opts
+        q["options"] = mark_missing(opts, qid, self.d.notes)  # a 0/1 flag has no user-missing
         self.last_choice = q
         return len(flags)
 

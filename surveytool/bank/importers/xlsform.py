@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from surveytool.bank import expr
-from surveytool.bank.importers import Draft, IdMaker, choice_suffixes
+from surveytool.bank.importers import Draft, IdMaker, choice_suffixes, mark_missing
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.errors import BankError, problem
 
@@ -307,7 +307,7 @@ class XlsformImporter:
             if base.startswith("end_"):
                 continue
             if not name:
-                if base in META:
+                if base in META or base in NOT_QUESTIONS:
                     continue
                 raise BankError(
                     problem(
@@ -480,6 +480,7 @@ class XlsformImporter:
             if m and 0 < int(m.group(1)) < len(opts):
                 q["max_choices"] = int(m.group(1))
         self.names[name] = {"id": qid, "type": qtype, "codes": {n: c for n, (c, _) in codes.items()}}
+        q["options"] = mark_missing(opts, qid, self.d.notes)
         return i + 1
 
     def _fold_other(self, q: dict) -> None:
@@ -517,7 +518,9 @@ class XlsformImporter:
         scale = f"s_{list_name}" if re.fullmatch(r"[A-Za-z0-9_]+", list_name) else f"s_{name}"
         if scale.startswith("s_scale_"):
             scale = scale[len("s_scale_") :]
-        self.d.scales.setdefault(scale, {c: _plain(lab) for c, lab in codes.values()})
+        if scale not in self.d.scales:
+            opts = {c: _plain(lab) for c, lab in codes.values()}
+            self.d.scales[scale] = mark_missing(opts, f"量表 {scale}", self.d.notes)
         item_ids = [self.ids.take(self.survey.get(r, "name"), "Q") for _, r in items]
         qid = self.ids.take(name, "Q")
         q = self._base(line, row, qid, "likert")
