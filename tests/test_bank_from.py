@@ -16,8 +16,7 @@ import fastexcel
 import pandas as pd
 import pytest
 
-from surveytool.bank import builtin_ids, load_bank
-from surveytool.bank import expr
+from surveytool.bank import builtin_ids, expr, load_bank
 from surveytool.bank.importers import IdMaker
 from surveytool.bank.importers.xlsform import translate
 from surveytool.bank.model import question_options
@@ -118,8 +117,18 @@ def test_wjx_synthetic_pair_matrix_rank_number_text(tmp_path: Path) -> None:
     out = tmp_path / "syn.yaml"
     assert main(["bank-from", str(t), str(c), "-o", str(out)]) == 0
     bank = load_bank(out)
-    assert [q.type for q in bank.questions] == ["single", "likert", "number", "multi", "rank", "text"]
-    assert [i.text for i in bank.question("Q2").items] == ["项目申报材料过多", "我有足够的时间专注科研"]
+    assert [q.type for q in bank.questions] == [
+        "single",
+        "likert",
+        "number",
+        "multi",
+        "rank",
+        "text",
+    ]
+    assert [i.text for i in bank.question("Q2").items] == [
+        "项目申报材料过多",
+        "我有足够的时间专注科研",
+    ]
     assert [o.label for o in bank.question("Q5").options] == ["经费", "时间", "平台"]
     db = tmp_path / "s.db"
     assert main(["ingest", str(t), str(c), "--bank", str(out), "--store", str(db),
@@ -264,23 +273,37 @@ def test_sav_value_labels_user_missing_and_mrsets(tmp_path) -> None:
                           "age": [31.0, 45, 28], "note": ["a", "", "b"]})  # fmt: skip
     path = tmp_path / "in.sav"
     pyreadstat.write_sav(
-        frame, str(path),
+        frame,
+        str(path),
         column_labels=["性别", "渠道：报纸", "渠道：网络", "年龄", "意见"],
-        variable_value_labels={"sex": {1: "男", 2: "女", 9: "不清楚"}, "q5_1": {0: "未选", 1: "选中"},
-                               "q5_2": {0: "未选", 1: "选中"}},
+        variable_value_labels={
+            "sex": {1: "男", 2: "女", 9: "不清楚"},
+            "q5_1": {0: "未选", 1: "选中"},
+            "q5_2": {0: "未选", 1: "选中"},
+        },
         missing_ranges={"sex": [9]},
-        variable_measure={"age": "scale", "sex": "nominal", "q5_1": "nominal",
-                          "q5_2": "nominal", "note": "nominal"},
+        variable_measure={
+            "age": "scale",
+            "sex": "nominal",
+            "q5_1": "nominal",
+            "q5_2": "nominal",
+            "note": "nominal",
+        },
     )  # fmt: skip (pyreadstat reads MRSETS but cannot write them)
     out = tmp_path / "b.yaml"
     assert main(["bank-from", str(path), "-o", str(out)]) == 0
     bank = load_bank(out)
     assert [(q.id, q.type) for q in bank.questions] == [
-        ("sex", "single"), ("q5", "multi"), ("age", "number"), ("note", "text")
+        ("sex", "single"),
+        ("q5", "multi"),
+        ("age", "number"),
+        ("note", "text"),
     ]
     sex = bank.question("sex")
     assert [(o.code, o.label, o.missing) for o in sex.options] == [
-        (1, "男", False), (2, "女", False), (9, "不清楚", True)
+        (1, "男", False),
+        (2, "女", False),
+        (9, "不清楚", True),
     ]
     assert [o.label for o in bank.question("q5").options] == ["报纸", "网络"]
     assert bank.question("q5").text == "渠道"

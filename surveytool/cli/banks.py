@@ -144,11 +144,15 @@ def cmd_bank_from(args: argparse.Namespace) -> int:
             echo(f"  · {p.message}")
     roles = []
     if out.unit_candidates:
-        roles.append(f"role: unit（受访者所在单位，用于分单位统计和回收进度），可能是 {'、'.join(out.unit_candidates)}")
+        roles.append(
+            f"role: unit（受访者所在单位，用于分单位统计和回收进度），可能是 {'、'.join(out.unit_candidates)}"
+        )
     if out.group_candidates:
         roles.append(f"role: group（分组比较），可能是 {'、'.join(out.group_candidates)}")
     echo("题库中还没有 role 和 problem_when（无法可靠推断）。请按需补写：")
-    for line in roles or ["role: unit / group / respondent_code：未发现明显的单位或分组题，请按问卷自行判断"]:
+    for line in roles or [
+        "role: unit / group / respondent_code：未发现明显的单位或分组题，请按问卷自行判断"
+    ]:
         echo(f"  · {line}")
     echo("  · problem_when: high/low：哪些题的答案说明存在问题（用于报告中的“存在的主要问题”）")
     return 0

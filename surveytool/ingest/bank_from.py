@@ -66,7 +66,9 @@ def bank_from(
     kind, draft, export = _draft(paths, lang)
     if not draft.questions():
         raise UsageError(
-            problem("bankfrom_empty", file=_shown(paths[0]), kind=KIND, detail=" ".join(draft.notes))
+            problem(
+                "bankfrom_empty", file=_shown(paths[0]), kind=KIND, detail=" ".join(draft.notes)
+            )
         )
     ident = bank_id or draft.ident or _bank_id(paths[0], kind)
     text = draft_yaml(draft, ident, title)
@@ -112,7 +114,7 @@ def _draft(paths: list[Path], lang: str | None) -> tuple[str, Draft, object | No
     if kinds == {"tencent"}:
         from surveytool.bank.importers.tencent import from_tencent
 
-        (p, e), = exports
+        ((p, e),) = exports
         return "tencent", from_tencent(e, _shown(p)), e
     return _wjx(exports)
 
@@ -128,9 +130,7 @@ def _wjx(exports: list) -> tuple[str, Draft, object]:
     kind = "code"
     if code is not None and code_path is not None:
         if _codedness(text_path, text) >= 1.0:
-            raise UsageError(
-                problem("bankfrom_code_only", file=_shown(text_path), kind=KIND)
-            )
+            raise UsageError(problem("bankfrom_code_only", file=_shown(text_path), kind=KIND))
         _same_survey(text_path, text, code_path, code)
         kind = "score" if "按分数" in fs.display_name(code_path.name) else "code"
         code.encoding = kind
@@ -178,7 +178,10 @@ def _same_survey(tp: Path, text, cp: Path, code) -> None:
         ids_t = {str(r[ti]).strip() for r in text.rows if ti < len(r)}
         ids_c = {str(r[ci]).strip() for r in code.rows if ci < len(r)}
         if ids_t != ids_c:
-            detail = f"答卷序号不一致（按文本 {len(ids_t)} 份，按序号 {len(ids_c)} 份，共有 {len(ids_t & ids_c)} 份）"
+            detail = (
+                f"答卷序号不一致（按文本 {len(ids_t)} 份，按序号 {len(ids_c)} 份，"
+                f"共有 {len(ids_t & ids_c)} 份）"
+            )
             raise UsageError(problem("bankfrom_pair_mismatch", a=a, b=b, detail=detail))
 
 
@@ -212,7 +215,9 @@ def _export(path: Path, book: dict[str, list[list]]):
     header = rows[0] if rows else []
     platform = platforms.detect(header)
     if platform not in ("wjx", "tencent"):
-        detail = "第一个工作表的第 1 行既不是问卷星的“序号、1、题目…”，也不是腾讯问卷的“编号、1.题目…”。"
+        detail = (
+            "第一个工作表的第 1 行既不是问卷星的“序号、1、题目…”，也不是腾讯问卷的“编号、1.题目…”。"
+        )
         raise UsageError(
             problem("bankfrom_not_survey", file=_shown(path), kind=KIND, detail=detail)
         )

@@ -75,7 +75,9 @@ def read_sav_meta(path: Path, shown: str) -> dict:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as exc:  # pyreadstat raises its own error types for damaged files
         detail = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
-        raise UsageError(problem("sav_unreadable", file=shown, kind="文件", detail=detail)) from None
+        raise UsageError(
+            problem("sav_unreadable", file=shown, kind="文件", detail=detail)
+        ) from None
     labels = meta.column_names_to_labels or {}
     value_labels = meta.variable_value_labels or {}
     missing = meta.missing_user_values or {}
@@ -99,4 +101,8 @@ def read_sav_meta(path: Path, shown: str) -> dict:
                 "values": [None if pd.isna(v) else v for v in col.tolist()],
             }
         )
-    return {"variables": out, "mr_sets": dict(meta.mr_sets or {}), "file_label": meta.file_label or ""}
+    return {
+        "variables": out,
+        "mr_sets": dict(meta.mr_sets or {}),
+        "file_label": meta.file_label or "",
+    }

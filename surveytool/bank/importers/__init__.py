@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from surveytool.bank.ids import MAX_ID_LENGTH, RESERVED_COLUMNS, RESERVED_IDS
+from surveytool.errors import problem
 
 OTHER_WORDS = re.compile(r"其他|其它|请注明|请说明")
 
@@ -56,6 +57,11 @@ class Draft:
     def questions(self) -> list[dict]:
         """Every question of the draft, in order."""
         return [q for s in self.sections for q in s["questions"]]
+
+
+def note(notes: list[str], code: str, **values: object) -> None:
+    """Add a note for the owner, worded by the error catalogue (``bankfrom_note_*``)."""
+    notes.append(problem(code, **values).message)
 
 
 class IdMaker:
@@ -103,9 +109,7 @@ def is_other_label(label: str) -> bool:
     return bool(re.search(r"请注明|请说明|请填写", label)) or label.strip() in ("其他", "其它")
 
 
-_DONT_KNOW = re.compile(
-    r"^(不清楚|说不清|说不清楚|不适用|记不清|不知道|无法回答|拒绝回答)$"
-)
+_DONT_KNOW = re.compile(r"^(不清楚|说不清|说不清楚|不适用|记不清|不知道|无法回答|拒绝回答)$")
 
 
 def mark_missing(opts: dict, qid: str, notes: list[str]) -> dict:
@@ -120,13 +124,11 @@ def mark_missing(opts: dict, qid: str, notes: list[str]) -> dict:
         else:
             out[code] = label
     if found:
-        notes.append(f"{qid}：选项 {'、'.join(found)} 按“不清楚/不适用”处理（missing: true，不计入百分比基数）。")
+        note(notes, "bankfrom_note_missing", qid=qid, options="、".join(found))
     return out
 
 
-def complete_options(
-    seen: dict[int, str], qid: str, notes: list[str], what: str
-) -> dict[int, str]:
+def complete_options(seen: dict[int, str], qid: str, notes: list[str], what: str) -> dict[int, str]:
     """Options 1..max code with a placeholder for codes nobody picked (the export lists only
     answers given); at least two options. Notes what was filled in."""
     top = max([*seen, 2])
@@ -139,10 +141,7 @@ def complete_options(
             out[code] = f"选项{code}（数据中无人选择，请按原问卷补写）"
             gaps.append(str(code))
     if gaps:
-        notes.append(
-            f"{qid}（{what}）：选项 {'、'.join(gaps)} 在答卷中无人选择，文字未知，已写为占位文字，"
-            "请按原问卷补写。"
-        )
+        note(notes, "bankfrom_note_gaps", qid=qid, what=what, codes="、".join(gaps))
     return out
 
 

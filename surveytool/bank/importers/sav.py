@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from surveytool.bank.ids import RESERVED_COLUMNS
-from surveytool.bank.importers import Draft, choice_suffixes, mark_missing
+from surveytool.bank.importers import Draft, choice_suffixes, mark_missing, note
 from surveytool.bank.model import OTHER_LABEL
 
 BOOKKEEPING = {*RESERVED_COLUMNS, "file", "filter_$"}
@@ -36,7 +36,7 @@ def _int(v: Any) -> int | None:
 
 
 def _flag_labels(labels: dict) -> bool:
-    return set(labels) <= {0, 1, 0.0, 1.0} and bool(labels) or not labels
+    return (set(labels) <= {0, 1} and bool(labels)) or not labels
 
 
 class SavImporter:
@@ -60,7 +60,8 @@ class SavImporter:
                 continue
             i = self._variable(i)
         if self.skipped:
-            self.d.notes.append(f"已跳过答卷记录信息（不是题目）：{'、'.join(self.skipped)}。")
+            what = "答卷记录信息（不是题目）"
+            note(self.d.notes, "bankfrom_note_skipped", what=what, names="、".join(self.skipped))
         return self.d
 
     def _mr_sets(self) -> set[str]:
@@ -75,7 +76,9 @@ class SavImporter:
             qid = self.d.ids.take(name.lstrip("$"), "Q", choice_suffixes(list(opts), False))
             q = self._base(qid, "multi", mr.get("label") or name)
             q["options"] = opts
-            self.d.notes.append(f"{qid}：由 SPSS 多重响应集 {name} 生成（{'、'.join(members)}）。")
+            note(
+                self.d.notes, "bankfrom_note_mrset", qid=qid, name=name, members="、".join(members)
+            )
             used.update(members)
         return used
 
@@ -102,7 +105,9 @@ class SavImporter:
         v = self.vars[i]
         if v["string"]:
             return self._string(v, i)
-        flags = self._run_of(i, lambda x: not x["string"] and _flag_labels(x["labels"]) and _is_flag(x))
+        flags = self._run_of(
+            i, lambda x: not x["string"] and _flag_labels(x["labels"]) and _is_flag(x)
+        )
         if len(flags) >= 2 and _shared_stem(flags) and flags[0]["labels"]:
             return i + self._multi(flags)
         labelled = self._run_of(i, lambda x: not x["string"] and x["labels"] == v["labels"])
@@ -139,7 +144,7 @@ class SavImporter:
         for code, label in sorted(v["labels"].items()):
             c = _int(code)
             if c is None:
-                self.d.notes.append(f"{v['name']}：值标签 {code} 不是整数，已略去。")
+                note(self.d.notes, "bankfrom_note_bad_label", name=v["name"], code=code)
                 continue
             missing = any(_int(m) == c for m in v["missing"])
             out[c] = {"label": str(label), "missing": True} if missing else str(label)
@@ -184,10 +189,8 @@ class SavImporter:
         q = self._base(qid, "likert", _common_text(items) or base)
         q["scale"] = scale
         q["items"] = {self.d.ids.take(v["name"], "v"): v["label"] or v["name"] for v in items}
-        self.d.notes.append(
-            f"{qid}：{'、'.join(v['name'] for v in items)} 用同一组值标签，合为一道量表题；"
-            "题干在 .sav 中没有，请补写。"
-        )
+        names = "、".join(v["name"] for v in items)
+        note(self.d.notes, "bankfrom_note_likert", qid=qid, names=names)
         self.last_choice = None
         return len(items)
 
@@ -196,13 +199,11 @@ class SavImporter:
         q = self._base(qid, "number", v["label"] or v["name"])
         values = [x for x in v["values"] if x is not None]
         fmt = re.search(r"\.(\d+)$", v["format"] or "")
-        if values and all(_int(x) is not None for x in values) or fmt and fmt.group(1) == "0":
+        if (values and all(_int(x) is not None for x in values)) or (fmt and fmt.group(1) == "0"):
             q["integer"] = True
         if v["measure"] in ("nominal", "ordinal"):
-            self.d.notes.append(
-                f"{qid}：测量级别为{'名义' if v['measure'] == 'nominal' else '有序'}，但没有值标签，"
-                "已作数字题；如是选择题请补写选项。"
-            )
+            measure = "名义" if v["measure"] == "nominal" else "有序"
+            note(self.d.notes, "bankfrom_note_measure", qid=qid, measure=measure)
         self.last_choice = None
 
 

@@ -24,6 +24,7 @@ from surveytool.bank.importers import (
     choice_suffixes,
     complete_options,
     is_other_label,
+    note,
 )
 
 SKIPPED = {"(跳过)", "（跳过）", "-3", "-2"}
@@ -100,16 +101,11 @@ class WjxImporter:
             cq = self.code_q.get(tq.number)
             self._question(tq, cq)
         if self.skipped:
-            self.d.notes.append(
-                f"{'、'.join(self.skipped)} 有“(跳过)”的答卷，说明原问卷有跳题逻辑；"
-                "下载文件中没有跳题条件，请按原问卷给这些题补写 relevant。"
-            )
+            note(self.d.notes, "bankfrom_note_skips", qids="、".join(self.skipped))
         if self.code is None:
-            self.d.notes.insert(
-                0,
-                "只有按文本下载：选项代码按答卷中第一次出现的顺序编排，未必与问卷星的序号一致，"
-                "请对照原问卷核对；最好同时下载“按序号”文件一起给出。",
-            )
+            first: list[str] = []
+            note(first, "bankfrom_note_text_only")
+            self.d.notes[:0] = first
         return self.d
 
     # --- values ------------------------------------------------------------------------
@@ -158,7 +154,9 @@ class WjxImporter:
     def _coded(self, col: Any, ccol: Any) -> bool:
         """The 按序号 column holds whole numbers where the 按文本 column holds other text."""
         pairs = [(t, c) for t, c in self.values(col, ccol) if answered(t) and answered(c)]
-        return bool(pairs) and all(_INT.match(c) for _, c in pairs) and any(t != c for t, c in pairs)
+        return (
+            bool(pairs) and all(_INT.match(c) for _, c in pairs) and any(t != c for t, c in pairs)
+        )
 
     @staticmethod
     def _looks_single(texts: list[str]) -> bool:
@@ -192,10 +190,10 @@ class WjxImporter:
         elif order and all(_SCORE.match(x) for x in order):
             labels = {int(_SCORE.match(x).group(1)): x for x in order}  # type: ignore[union-attr]
         else:
-            labels = {i: x for i, x in enumerate(order, start=1)}
+            labels = dict(enumerate(order, start=1))
         qid = f"Q{tq.number}"
-        complete = ccol is not None and self.code_kind == "code" or ccol is None and (
-            not order or not all(_SCORE.match(x) for x in order)
+        complete = (ccol is not None and self.code_kind == "code") or (
+            ccol is None and (not order or not all(_SCORE.match(x) for x in order))
         )
         opts = complete_options(labels, qid, self.d.notes, "单选题") if complete else labels
         self._choice(tq, cq, qid, "single", stem, opts, {})
@@ -252,11 +250,11 @@ class WjxImporter:
         others = [x for x in order if is_other_label(x)]
         order = [x for x in order if x not in others] + others  # 其他 goes last
         if len(order) < 2:
-            order += [f"选项{i}（数据中无人选择，请按原问卷补写）" for i in range(len(order) + 1, 3)]
+            order += [
+                f"选项{i}（数据中无人选择，请按原问卷补写）" for i in range(len(order) + 1, 3)
+            ]
         if self.code is not None:
-            self.d.notes.append(
-                f"Q{tq.number}：按序号文件中没有这道题的选项列，选项按答卷中第一次出现的顺序编排，请核对。"
-            )
+            note(self.d.notes, "bankfrom_note_no_columns", qid=f"Q{tq.number}")
         self._choice(tq, None, f"Q{tq.number}", qtype, stem, dict(enumerate(order, 1)), {})
 
     def _open(self, tq: Any, cq: Any | None, stem: str) -> None:
@@ -276,7 +274,7 @@ class WjxImporter:
         q = self._base(qid, "text", stem)
         if re.search(r"姓名|联系电话|电话号码|手机号|邮箱|身份证|微信号", stem):
             q["pii"] = True
-            self.d.notes.append(f"{qid}：可能是个人信息，已标 pii: true（不会进入报告）。")
+            note(self.d.notes, "bankfrom_note_pii", qid=qid)
         return q
 
     def _matrix(self, tq: Any, cq: Any | None, stem: str) -> None:
@@ -289,7 +287,7 @@ class WjxImporter:
         coded = coded and all(_INT.match(c) for c in codes if answered(c))
         coded = coded and any(t != c for tc, cc in cols for t, c in self.values(tc, cc))
         if any("┋" in t for t in texts):
-            self.d.notes.append(f"第{tq.number}题（矩阵多选题）：本工具的题库没有矩阵多选题，已跳过。")
+            note(self.d.notes, "bankfrom_note_matrix_multi", number=tq.number)
             return
         if tq.layout == "rows" and (coded or (cq is None and self._looks_single(texts))):
             self._likert(tq, cq, stem, cols)
@@ -325,12 +323,18 @@ class WjxImporter:
         q = self._base(qid, "likert", stem)
         q["scale"] = name
         item_ids = [f"{qid}_{i}" for i in range(1, len(cols) + 1)]
-        q["items"] = {iid: (tc.sub or f"第{i}行") for i, (iid, (tc, _)) in
-                      enumerate(zip(item_ids, cols, strict=True), start=1)}
+        q["items"] = {
+            iid: (tc.sub or f"第{i}行")
+            for i, (iid, (tc, _)) in enumerate(zip(item_ids, cols, strict=True), start=1)
+        }
         self._note_skips(qid, cols)
         pq = cq if cq is not None else tq
         self.d.links.append(
-            Link(pq, qid, {(cc or tc).index: iid for iid, (tc, cc) in zip(item_ids, cols, strict=True)})
+            Link(
+                pq,
+                qid,
+                {(cc or tc).index: iid for iid, (tc, cc) in zip(item_ids, cols, strict=True)},
+            )
         )
 
     def _fills(self, tq: Any, cq: Any | None, stem: str, cols: list) -> None:

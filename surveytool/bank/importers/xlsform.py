@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from surveytool.bank import expr
-from surveytool.bank.importers import Draft, IdMaker, choice_suffixes, mark_missing
+from surveytool.bank.importers import Draft, IdMaker, choice_suffixes, mark_missing, note
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.errors import BankError, problem
 
@@ -162,8 +162,10 @@ def label_column(header: list[str], base: str, lang: str | None, default: str | 
     for want in (lang, None if lang else "zh", default):
         if want:
             for h, name in langs.items():
-                pattern = _ZH if want.lower() in ("zh", "chinese", "中文") else re.compile(
-                    re.escape(want), re.I
+                pattern = (
+                    _ZH
+                    if want.lower() in ("zh", "chinese", "中文")
+                    else re.compile(re.escape(want), re.I)
                 )
                 if name and pattern.search(name):
                     return h
@@ -229,11 +231,8 @@ class XlsformImporter:
             {int(n) for n, _, _ in choices}
         ) == len(choices):
             return {n: (int(n), lab) for n, lab, _ in choices}
-        self.d.notes.append(
-            f"{qname}：选项名称（{'、'.join(n for n, _, _ in choices[:6])}…）不是数字，"
-            "已按顺序编为 1、2、3…；从 KoboToolbox 导出答卷时请选择“标签”（XML values 之外的"
-            "label）或按此顺序换算。"
-        )
+        names = "、".join(n for n, _, _ in choices[:6])
+        note(self.d.notes, "bankfrom_note_names", qid=qname, names=names)
         return {n: (i, lab) for i, (n, lab, _) in enumerate(choices, start=1)}
 
     # --- walk ------------------------------------------------------------------------
@@ -401,10 +400,8 @@ class XlsformImporter:
             self.stack.append(("group", line, self.current))
         else:
             if self.survey.get(row, "relevant"):
-                self.d.notes.append(
-                    f"第 {line} 行：嵌套分组 {name} 并入所在部分，它的 relevant"
-                    f"“{self.survey.get(row, 'relevant')}”已放到组内每道题上。"
-                )
+                rel = self.survey.get(row, "relevant")
+                note(self.d.notes, "bankfrom_note_nested", line=line, name=name, relevant=rel)
             self.stack.append(("group", line, None))
             self.nested_relevant = self._relevant(row, line, f"分组 {name}")
 
@@ -447,7 +444,9 @@ class XlsformImporter:
         lo = hi = None
         if base == "range":
             params = dict(
-                re.findall(r"(start|end|step)\s*=\s*(-?\d+(?:\.\d+)?)", self.survey.get(row, "parameters"))
+                re.findall(
+                    r"(start|end|step)\s*=\s*(-?\d+(?:\.\d+)?)", self.survey.get(row, "parameters")
+                )
             )
             lo, hi = float(params.get("start", 1)), float(params.get("end", 10))
             lo, hi = min(lo, hi), max(lo, hi)
@@ -466,7 +465,7 @@ class XlsformImporter:
         opts = {code: _plain(label) for code, label in codes.values()}
         if len(opts) < 2:
             opts[max(opts, default=0) + 1] = "（原表单只有一个选项，请补写）"
-            self.d.notes.append(f"{name}：选项列表 {list_name} 只有一个选项，已补一个占位选项，请核对。")
+            note(self.d.notes, "bankfrom_note_one_choice", qid=name, list=list_name)
         qtype = CHOICE_TYPES[base]
         keys = sorted(opts)
         qid = self.ids.take(name, "Q", choice_suffixes([*keys, max(keys) + 1], True))
@@ -479,7 +478,11 @@ class XlsformImporter:
             m = re.search(r"count-selected\(\.\)\s*<=\s*(\d+)", self.survey.get(row, "constraint"))
             if m and 0 < int(m.group(1)) < len(opts):
                 q["max_choices"] = int(m.group(1))
-        self.names[name] = {"id": qid, "type": qtype, "codes": {n: c for n, (c, _) in codes.items()}}
+        self.names[name] = {
+            "id": qid,
+            "type": qtype,
+            "codes": {n: c for n, (c, _) in codes.items()},
+        }
         q["options"] = mark_missing(opts, qid, self.d.notes)
         return i + 1
 
@@ -507,9 +510,12 @@ class XlsformImporter:
             return None
         lists = {self._type(r)[1] for _, r in out}
         looks = all(
-            re.search(r"likert|label|list-nolabel", self.survey.get(r, "appearance")) for _, r in out
+            re.search(r"likert|label|list-nolabel", self.survey.get(r, "appearance"))
+            for _, r in out
         )
-        return out if len(lists) == 1 and looks and not any(self._type(r)[2] for _, r in out) else None
+        return (
+            out if len(lists) == 1 and looks and not any(self._type(r)[2] for _, r in out) else None
+        )
 
     def _likert(self, line: int, row: dict, items: list) -> None:
         name = self.survey.get(row, "name")
@@ -531,7 +537,11 @@ class XlsformImporter:
         }
         codes_by_name = {n: c for n, (c, _) in codes.items()}
         for iid, (_, r) in zip(item_ids, items, strict=True):
-            self.names[self.survey.get(r, "name")] = {"id": iid, "type": "likert", "codes": codes_by_name}
+            self.names[self.survey.get(r, "name")] = {
+                "id": iid,
+                "type": "likert",
+                "codes": codes_by_name,
+            }
 
     # --- relevant --------------------------------------------------------------------
     def _relevant(self, row: dict, line: int, what: str) -> str | None:
@@ -541,10 +551,7 @@ class XlsformImporter:
             return nested
         ours = translate(src, self.names)
         if ours is None:
-            self.d.notes.append(
-                f"XLSForm 第 {line} 行（{what}）：跳题条件“{src}”无法换成本工具的写法，已去掉；"
-                "请按 docs/bank-format.md 的 relevant 写法补写。"
-            )
+            note(self.d.notes, "bankfrom_note_relevant", line=line, what=what, src=src)
             return nested
         return f"({nested}) and ({ours})" if nested else ours
 
@@ -554,11 +561,14 @@ class XlsformImporter:
             "note": "说明文字（note，不是题目）",
             "calculate": "计算字段（calculate，不是受访者的回答）",
             "hidden": "隐藏字段（hidden）",
+            "trigger": "确认按钮（trigger，不是题目）",
+            "xml-external": "外部数据（xml-external，不是题目）",
+            "csv-external": "外部数据（csv-external，不是题目）",
             "unsupported": "本工具题库没有的题型（可改为文字题后手工加入）",
             "repeat": "重复组（repeat，题库没有可重复填写的部分）",
         }
         for key, names in self.skipped.items():
-            self.d.notes.append(f"已跳过{words.get(key, key)}：{'、'.join(names)}。")
+            note(self.d.notes, "bankfrom_note_skipped", what=words[key], names="、".join(names))
         for q in self.d.questions():
             q.pop("_xlsform", None)
 
@@ -647,7 +657,7 @@ def _compare(names: dict, name: str, op: str, value: str, selected: bool = False
             return None
         code = codes[value]
         if q["type"] == "multi":
-            if op not in ("=", "!=") or not selected and op == "=" and False:
+            if op not in ("=", "!="):
                 return None
             return f"{q['id']} has {code}" if op == "=" else f"not ({q['id']} has {code})"
         if selected and op != "=":
