@@ -360,3 +360,38 @@ def test_relevant_translation() -> None:
     assert translate("${t} = 'abc'", names) is None  # text answers: not in our language
     assert translate("string-length(${t}) > 0", names) is None
     assert translate("${later} = 1", names) is None  # not defined before
+
+
+def test_xlsform_groups_languages_relevant_and_skipped(tmp_path, capsys) -> None:
+    survey = [
+        ["type", "name", "label::English (en)", "label::中文 (zh)", "relevant"],
+        ["start", "start", "", "", ""],
+        ["begin_group", "basic", "Basics", "基本情况", ""],
+        ["select_one yn", "works", "Do you work?", "您是否工作？", ""],
+        ["integer", "hours", "Hours", "每周工作小时数", "${works} = 'yes'"],
+        ["text", "why", "Why not?", "为什么不工作？", "string-length(${hours}) = 0"],
+        ["note", "thanks", "Thanks", "谢谢", ""],
+        ["end_group", "", "", "", ""],
+        ["geopoint", "where", "Where", "位置", ""],
+    ]
+    choices = [
+        ["list_name", "name", "label::English (en)", "label::中文 (zh)"],
+        ["yn", "yes", "Yes", "是"],
+        ["yn", "no", "No", "否"],
+    ]
+    path = _xlsform(tmp_path / "f.xlsx", survey, choices)
+    out = tmp_path / "b.yaml"
+    assert main(["bank-from", str(path), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    bank = load_bank(out)
+    assert [(s.id, s.title) for s in bank.sections] == [("basic", "基本情况")]
+    assert [o.label for o in bank.question("works").options] == ["是", "否"]
+    assert bank.question("hours").relevant == "works == 1"
+    assert bank.question("why").relevant is None
+    assert (
+        "XLSForm 第 6 行（why）：跳题条件“string-length(${hours}) = 0”无法换成本工具的写法" in said
+    )
+    assert "已跳过ODK 元数据（不是题目，不导入）：start" in said
+    assert "thanks（第 7 行）" in said and "where（第 9 行，定位题）" in said
+    assert main(["bank-from", str(path), "-o", str(out), "--lang", "en"]) == 0
+    assert load_bank(out).question("works").text == "Do you work?"

@@ -401,7 +401,7 @@ class XlsformImporter:
         else:
             if self.survey.get(row, "relevant"):
                 rel = self.survey.get(row, "relevant")
-                note(self.d.notes, "bankfrom_note_nested", line=line, name=name, relevant=rel)
+                note(self.d.notes, "bankfrom_note_nested", row=line, name=name, relevant=rel)
             self.stack.append(("group", line, None))
             self.nested_relevant = self._relevant(row, line, f"分组 {name}")
 
@@ -551,7 +551,7 @@ class XlsformImporter:
             return nested
         ours = translate(src, self.names)
         if ours is None:
-            note(self.d.notes, "bankfrom_note_relevant", line=line, what=what, src=src)
+            note(self.d.notes, "bankfrom_note_relevant", row=line, what=what, src=src)
             return nested
         return f"({nested}) and ({ours})" if nested else ours
 
