@@ -262,6 +262,8 @@ MESSAGES: dict[str, str] = {
     "bankfrom_note_bad_label": "{name}：值标签 {code} 不是整数，已略去。",
     "bankfrom_note_likert": "{qid}：{names} 用同一组值标签，合为一道量表题；题干在 .sav 中没有，请补写。",
     "bankfrom_note_measure": "{qid}：测量级别为{measure}，但没有值标签，已作数字题；如是选择题请补写选项。",
+    "bankfrom_note_first_appearance": "{qids}：腾讯问卷导出中没有选项清单，答案也没有 A. B. 这样的字母前缀，选项按答卷中第一次出现的顺序编排，请对照原问卷核对。",
+    "bankfrom_note_tencent_matrix": "{qid}：按矩阵量表题生成（腾讯问卷矩阵题的导出格式尚无公开样本核实），请对照原问卷核对各行和量表。",
     "sav_unreadable": "不是有效的 SPSS 数据文件（.sav），无法读取（{detail}）。请用 SPSS 或 PSPP 重新保存为 .sav。",
     # --- web app (surveytool serve) and its users ---------------------------------------------
     "web_unknown_bank": "调研计划中没有题库“{value}”。{hint}可用的题库：{banks}。",

@@ -395,3 +395,34 @@ def test_xlsform_groups_languages_relevant_and_skipped(tmp_path, capsys) -> None
     assert "thanks（第 7 行）" in said and "where（第 9 行，定位题）" in said
     assert main(["bank-from", str(path), "-o", str(out), "--lang", "en"]) == 0
     assert load_bank(out).question("works").text == "Do you work?"
+
+
+def test_wjx_titles_from_file_names() -> None:
+    from surveytool.ingest.bank_from import wjx_title
+
+    assert wjx_title(Path("123_按文本_青年科技人才调查_3_3.xlsx")) == "青年科技人才调查"
+    assert wjx_title(TEXT) == "[问卷星数据]800_800"
+
+
+def test_tencent_export(tmp_path, capsys) -> None:
+    from test_platforms import TENCENT
+
+    path = tmp_path / "腾讯问卷导出.csv"
+    path.write_text(TENCENT, encoding="utf-8-sig")
+    out = tmp_path / "tc.yaml"
+    assert main(["bank-from", str(path), "-o", str(out)]) == 0
+    bank = load_bank(out)
+    assert [(q.id, q.type) for q in bank.questions] == [
+        ("Q1", "single"), ("Q2", "likert"), ("Q3", "number"), ("Q4", "multi"), ("Q6", "text")
+    ]  # fmt: skip
+    q1 = bank.question("Q1")
+    assert q1.options[0].label == "高校" and q1.other and q1.other_code == 4  # D. = 4th option
+    assert [o.label for o in bank.question("Q4").options] == ["报销", "会议", "考核"]
+    db = tmp_path / "s.db"
+    assert main(["ingest", str(path), "--bank", str(out), "--store", str(db),
+                 "--mapping", str(mapping_path(out))]) == 0  # fmt: skip
+    a = load_answers(db, bank).set_index("rid")
+    assert a["Q1"].tolist() == [1, 4] and a.loc["tencent:102", "Q1_other"] == "研究所"
+    assert a["Q2_1"].tolist() == [4, 5] and a.loc["tencent:102", "Q4_other"] == "迎检"
+    dump = out.read_text("utf-8") + mapping_path(out).read_text("utf-8")
+    assert "1.2.3.4" not in dump and "小王" not in dump  # personal columns never carried

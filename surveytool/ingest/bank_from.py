@@ -136,7 +136,18 @@ def _wjx(exports: list) -> tuple[str, Draft, object]:
         code.encoding = kind
     source = "、".join(_shown(p) for p, _ in exports)
     draft = from_wjx(text, code, kind, source)
+    draft.title = wjx_title(text_path)
     return "wjx", draft, code if code is not None else text
+
+
+def wjx_title(path: Path) -> str:
+    """The survey's title from a 问卷星 file name (``{id}_按文本_{标题}_{n}_{n}.xlsx``), else
+    the name without its ``_0`` / ``_2`` ending."""
+    name = fs.display_name(path.stem)
+    m = re.match(r"^\d+_按(?:文本|序号|分数)_(.+?)(?:_\d+)*$", name)
+    if m:
+        return m.group(1)
+    return re.sub(r"_[02]$", "", name).strip() or name
 
 
 def _codedness(path: Path, export) -> float:
