@@ -426,3 +426,34 @@ def test_tencent_export(tmp_path, capsys) -> None:
     assert a["Q2_1"].tolist() == [4, 5] and a.loc["tencent:102", "Q4_other"] == "迎检"
     dump = out.read_text("utf-8") + mapping_path(out).read_text("utf-8")
     assert "1.2.3.4" not in dump and "小王" not in dump  # personal columns never carried
+
+
+def test_web_bank_from_reviewed_then_saved_into_the_campaign(tmp_path) -> None:
+    from webtools import campaign_site, client_for
+
+    from surveytool.followup.campaign import load_campaign
+
+    site = campaign_site(tmp_path / "调研")
+    client, tok = client_for(site)
+    assert "从问卷星/XLSForm/SPSS 文件生成题库" in client.get("/topic/1").get_data(as_text=True)
+    files = [(TEXT.open("rb"), TEXT.name), (CODE.open("rb"), CODE.name)]
+    r = client.post("/topic/1/bank-from", data={"csrf_token": tok, "files": files})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "核对生成的题库" in page and "兴趣爱好" in page
+    assert "运动；阅读；影视" in page and "Q4（单选题）：选项 1 在答卷中无人选择" in page
+    action = page.split('action="/topic/1/bank-from/')[1].split('"')[0]
+    r = client.post(f"/topic/1/bank-from/{action}", data={"csrf_token": tok})
+    assert r.status_code == 302
+    saved = site.root / "题库" / "wjx_800_800.yaml"
+    assert saved.is_file() and (site.root / "题库" / "wjx_800_800.mapping.txt").is_file()
+    topic = load_campaign(site.campaign_file).topics[0]
+    assert load_bank(topic.bank).id == "wjx_800_800"
+    assert "# 调研计划文件" in site.campaign_file.read_text("utf-8")  # comments kept
+    # a pair of two surveys: located message under the names as sent, nothing kept
+    other = DATA / "xls" / "123_按文本_平台导入测试_3_3.xls"
+    files = [(other.open("rb"), other.name), (CODE.open("rb"), CODE.name)]
+    r = client.post("/topic/1/bank-from", data={"csrf_token": tok, "files": files})
+    assert r.status_code == 400 and "不是同一份问卷的答卷" in r.get_data(as_text=True)
+    assert CODE.name in r.get_data(as_text=True)
+    r = client.post("/topic/1/bank-from/..%2Fx", data={"csrf_token": tok})
+    assert r.status_code in (400, 404)

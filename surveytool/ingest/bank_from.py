@@ -237,7 +237,10 @@ def _export(path: Path, book: dict[str, list[list]]):
 
 
 def _bank_id(path: Path, kind: str) -> str:
-    stem = re.sub(r"[^a-z0-9_]+", "_", fs.display_name(path.stem).lower()).strip("_")
+    name = fs.display_name(path.stem)
+    if kind == "wjx":
+        name = re.sub(r"_[02]$", "", name)  # the old 按文本 / 按序号 endings
+    stem = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
     stem = re.sub(r"_+", "_", stem)[:40]
     return f"{kind}_{stem}" if stem else f"{kind}_bank"
 
