@@ -429,9 +429,9 @@ def test_tencent_export(tmp_path, capsys) -> None:
 
 
 def test_web_bank_from_reviewed_then_saved_into_the_campaign(tmp_path) -> None:
-    from webtools import campaign_site, client_for
-
     from surveytool.followup.campaign import load_campaign
+
+    from webtools import campaign_site, client_for
 
     site = campaign_site(tmp_path / "调研")
     client, tok = client_for(site)
