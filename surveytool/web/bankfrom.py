@@ -71,6 +71,8 @@ def propose(number: int):
         raise WebError(
             [replace(p, message=work.sent_names(p.message, names)) for p in exc.problems]
         ) from None
+    final = {"draft.yaml": f"{out.bank.id}.yaml"}  # the name it will be saved under
+    out.hints = [replace(p, message=work.sent_names(p.message, final)) for p in out.hints]
     return render_template(
         "bankfrom.html",
         t=t,
