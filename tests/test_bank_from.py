@@ -457,3 +457,16 @@ def test_web_bank_from_reviewed_then_saved_into_the_campaign(tmp_path) -> None:
     assert CODE.name in r.get_data(as_text=True)
     r = client.post("/topic/1/bank-from/..%2Fx", data={"csrf_token": tok})
     assert r.status_code in (400, 404)
+
+
+def test_xlsform_same_name_in_two_groups_is_renamed_not_refused(tmp_path, capsys) -> None:
+    """pyxform's scope: a name is unique within its group (the same name in two groups is
+    valid); the bank needs unique ids, so the second gets one of its own."""
+    survey = [
+        ["type", "name", "label"],
+        ["begin_group", "g1", "第一部分"], ["integer", "n", "人数"], ["end_group", "", ""],
+        ["begin_group", "g2", "第二部分"], ["integer", "n", "人数"], ["end_group", "", ""],
+    ]  # fmt: skip
+    out = tmp_path / "b.yaml"
+    assert main(["bank-from", str(_xlsform(tmp_path / "f.xlsx", survey)), "-o", str(out)]) == 0
+    assert [q.id for q in load_bank(out).questions] == ["n", "n_2"]

@@ -279,13 +279,17 @@ class XlsformImporter:
         return base, rest[0] if rest else "", or_other
 
     def _check(self, rows: list[tuple[int, dict]]) -> None:
-        """What pyxform refuses: unknown types, unknown lists, missing/duplicate names."""
-        seen: dict[str, int] = {}
+        """What pyxform refuses: unknown types, unknown lists, missing names, a name twice in
+        one group (pyxform's scope; the same name in two groups gets a new id, noted)."""
+        seen: dict[tuple[int, str], int] = {}
+        scopes = [0]  # the line of each open group/repeat (0: the survey itself)
         for line, row in rows:
             base, list_name, _ = self._type(row)
             name = self.survey.get(row, "name")
             if not base:
                 continue
+            if base in ("end_group", "end_repeat") and len(scopes) > 1:
+                scopes.pop()
             if base not in KNOWN:
                 from surveytool.bank.build import suggest
 
@@ -314,14 +318,16 @@ class XlsformImporter:
                         value=base,
                     )
                 )  # fmt: skip
-            if name in seen and not base.startswith("begin_"):
+            if (scopes[-1], name) in seen:
                 raise BankError(
                     problem(
                         "xlsform_duplicate_name", file=self.file, kind=KIND, sheet="survey",
-                        line=line, name=name, first=seen[name],
+                        line=line, name=name, first=seen[(scopes[-1], name)],
                     )
                 )  # fmt: skip
-            seen.setdefault(name, line)
+            seen[(scopes[-1], name)] = line
+            if base in ("begin_group", "begin_repeat"):
+                scopes.append(line)
 
     def _row(self, rows: list[tuple[int, dict]], i: int) -> int:
         line, row = rows[i]
@@ -352,7 +358,9 @@ class XlsformImporter:
         if base in META:
             self.skipped.setdefault("meta", []).append(name or base)
         elif base in NOT_QUESTIONS:
-            self.skipped.setdefault(base, []).append(f"{name}（第 {line} 行）")
+            self.skipped.setdefault(base, []).append(
+                f"{name}（第 {line} 行）" if name else f"第 {line} 行"
+            )
         elif base in UNSUPPORTED:
             self.skipped.setdefault("unsupported", []).append(
                 f"{name}（第 {line} 行，{UNSUPPORTED[base]}）"
