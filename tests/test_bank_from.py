@@ -18,7 +18,7 @@ import pytest
 
 from surveytool.bank import builtin_ids, expr, load_bank
 from surveytool.bank.importers import IdMaker
-from surveytool.bank.importers.xlsform import translate
+from surveytool.bank.importers.xpath import translate
 from surveytool.bank.model import question_options
 from surveytool.cli import main
 from surveytool.ingest import load_answers

@@ -17,14 +17,13 @@ Input: ``{sheet name: rows of text}`` as read by ingest (no spreadsheet library 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from surveytool.bank import expr
 from surveytool.bank.importers import Draft, IdMaker, choice_suffixes, mark_missing, note
+from surveytool.bank.importers.xlsform_table import KIND, Table, _sheet, label_column
+from surveytool.bank.importers.xpath import translate
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.errors import BankError, problem
 
-KIND = "XLSForm"
 CHOICE_TYPES = {"select_one": "single", "select_multiple": "multi", "rank": "rank"}
 ALIASES = {
     "gps": "geopoint",
@@ -73,104 +72,6 @@ KNOWN = {
     "end_repeat", *CHOICE_TYPES, *META, *NOT_QUESTIONS, *UNSUPPORTED,
 }  # fmt: skip
 _CONSTRAINT = re.compile(r"\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)")
-_ZH = re.compile(r"zh|chinese|中文|汉语|简体", re.I)
-
-
-def _sheet(sheets: dict[str, list[list]], name: str) -> list[list] | None:
-    for key, rows in sheets.items():
-        if key.strip().lower() == name:
-            return rows
-    return None
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
-COLUMN_ALIASES = {
-    "gps": "geopoint",
-    "location": "geopoint",
-    "phone number": "phonenumber",
-    "device id": "deviceid",
-    "imei": "deviceid",
-    "subscriber id": "subscriberid",
-    "sim id": "simserial",
-    "start time": "start",
-    "end time": "end",
-    "photo": "image",
-    "select one external": "select_one_external",
-    "select one from file": "select_one_from_file",
-    "select multiple from file": "select_multiple_from_file",
-    "list name": "list_name",
-    "bind:relevant": "relevant",
-    "bind:constraint": "constraint",
-    "bind:required": "required",
-    "control:appearance": "appearance",
-    "bind:jr:constraintmsg": "constraint_message",
-}
-
-
-def _canon(header: object) -> str:
-    """A column header as pyxform reads it (``list name`` = ``list_name``, ``bind:relevant``
-    = ``relevant``…); label/hint language columns keep their language part."""
-    text = " ".join(_text(header).split())
-    low = text.lower()
-    if low in COLUMN_ALIASES:
-        return COLUMN_ALIASES[low]
-    if low.startswith(("label", "hint")):
-        return text
-    return low
-
-
-class Table:
-    """One sheet: header names (as pyxform reads them) and rows as dicts, with their row."""
-
-    def __init__(self, rows: list[list], sheet: str):
-        self.sheet = sheet
-        self.header = [_canon(h) for h in rows[0]] if rows else []
-        self.rows = [
-            (i, {h: _text(r[j]) if j < len(r) else "" for j, h in enumerate(self.header) if h})
-            for i, r in enumerate(rows[1:], start=2)
-        ]
-
-    def need(self, column: str, file: str) -> None:
-        if column not in {h.lower() for h in self.header}:
-            raise BankError(
-                problem(
-                    "xlsform_missing_column", file=file, kind=KIND, sheet=self.sheet, column=column
-                )
-            )
-
-    def get(self, row: dict, column: str) -> str:
-        for h, v in row.items():
-            if h.lower() == column:
-                return v
-        return ""
-
-
-def label_column(header: list[str], base: str, lang: str | None, default: str | None) -> str | None:
-    """The ``label`` / ``label::<language>`` column to read (``--lang``; else Chinese when
-    there is one; else the default language; else plain ``label``)."""
-    cols = [h for h in header if h.lower() == base or h.lower().startswith(base + "::")]
-    if not cols:
-        return None
-    langs = {h: h.split("::", 1)[1] if "::" in h else "" for h in cols}
-    for want in (lang, None if lang else "zh", default):
-        if want:
-            for h, name in langs.items():
-                pattern = (
-                    _ZH
-                    if want.lower() in ("zh", "chinese", "中文")
-                    else re.compile(re.escape(want), re.I)
-                )
-                if name and pattern.search(name):
-                    return h
-    plain = [h for h in cols if "::" not in h]
-    return plain[0] if plain else cols[0]
 
 
 class XlsformImporter:
@@ -592,91 +493,6 @@ def _num(v: float | None) -> float | int | None:
     if v is None:
         return None
     return int(v) if float(v).is_integer() else v
-
-
-_XP_TOKEN = re.compile(
-    r"\s*(?:(\$\{[^}]+\})|('[^']*'|\"[^\"]*\")|(-?\d+(?:\.\d+)?)|(!=|<=|>=|=|<|>)|"
-    r"(selected|not)\s*\(|(and|or)\b|(\()|(\))|(,))"
-)
-
-
-def translate(src: str, names: dict[str, dict]) -> str | None:
-    """An ODK XPath ``relevant`` in our language, or None when it cannot be said there.
-    ``names``: XLSForm name -> {"id", "type", "codes"} of the questions seen so far."""
-    out: list[str] = []
-    pos, depth_fn = 0, []
-    text = src.strip()
-    while pos < len(text):
-        m = _XP_TOKEN.match(text, pos)
-        if not m:
-            return None
-        pos = m.end()
-        ref, lit, num, op, fn, word, lp, rp, comma = m.groups()
-        if fn == "selected":
-            m2 = re.match(r"\s*\$\{([^}]+)\}\s*,\s*('[^']*'|\"[^\"]*\")\s*\)", text[pos:])
-            if not m2:
-                return None
-            pos += m2.end()
-            cond = _compare(names, m2.group(1), "=", m2.group(2)[1:-1], selected=True)
-            if cond is None:
-                return None
-            out.append(cond)
-        elif fn == "not":
-            out.append("not (")
-            depth_fn.append("not")
-        elif ref:
-            m2 = re.match(r"\s*(!=|<=|>=|=|<|>)\s*('[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?)", text[pos:])
-            if not m2:
-                return None
-            pos += m2.end()
-            value = m2.group(2).strip("'\"")
-            cond = _compare(names, ref[2:-1], m2.group(1), value)
-            if cond is None:
-                return None
-            out.append(cond)
-        elif word:
-            out.append(f" {word} ")
-        elif lp:
-            out.append("(")
-            depth_fn.append("(")
-        elif rp:
-            if not depth_fn:
-                return None
-            depth_fn.pop()
-            out.append(")")
-        else:  # a bare literal, number, operator or comma out of place
-            return None
-        del lit, num, op, comma
-    ours = "".join(out).strip()
-    try:
-        expr.parse(ours)
-    except expr.ExprSyntaxError:
-        return None
-    return ours
-
-
-def _compare(names: dict, name: str, op: str, value: str, selected: bool = False) -> str | None:
-    q = names.get(name.strip())
-    if q is None:
-        return None
-    codes = q.get("codes")
-    if codes is not None:
-        if value not in codes:
-            return None
-        code = codes[value]
-        if q["type"] == "multi":
-            if op not in ("=", "!="):
-                return None
-            return f"{q['id']} has {code}" if op == "=" else f"not ({q['id']} has {code})"
-        if selected and op != "=":
-            return None
-        value = str(code)
-    elif not re.fullmatch(r"-?\d+(?:\.\d+)?", value):
-        return None
-    if q["type"] == "text":
-        return None
-    ours = "==" if op == "=" else op
-    return f"{q['id']} {ours} {value}"
 
 
 def from_xlsform(sheets: dict[str, list[list]], source: str, lang: str | None) -> Draft:
