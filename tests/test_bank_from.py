@@ -99,6 +99,17 @@ def test_wjx_pair_ingests_every_answer_with_the_text_files_frequencies(wjx) -> N
             assert a[f"{q.id}_other"].notna().sum() == sum(bool(t and t[0].strip()) for t in typed)
 
 
+def test_wjx_pair_ingests_without_the_mapping_file_too(tmp_path, wjx) -> None:
+    """The bank's texts and labels are the export's own, so automatic matching is exact."""
+    out, _ = wjx
+    db = tmp_path / "s.db"
+    assert main(["ingest", str(TEXT), str(CODE), "--bank", str(out), "--store", str(db)]) == 0
+    import sqlite3
+
+    assert len(load_answers(db, load_bank(out))) == 800
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM rejects").fetchone()[0] == 0
+
+
 def test_wjx_text_file_alone_warns_that_codes_follow_first_appearance(tmp_path, capsys) -> None:
     out = tmp_path / "t.yaml"
     assert main(["bank-from", str(TEXT), "-o", str(out)]) == 0
