@@ -116,6 +116,48 @@ def cmd_xlsform(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bank_from(args: argparse.Namespace) -> int:
+    """Infer a bank from 问卷星/腾讯问卷 downloads, an XLSForm or an SPSS file; write it (and
+    the mapping of a platform export); list what to check and which roles to add."""
+    from surveytool.ingest.bank_from import SOURCE_NAMES, bank_from
+
+    paths = [Path(f) for f in args.files]
+    out = bank_from(paths, Path(args.output), args.id, args.title, args.lang)
+    bank = out.bank
+    echo(
+        f"已生成题库：{out.bank_path}（编号 {bank.id}，来源：{SOURCE_NAMES[out.source]}），"
+        f"{len(bank.questions)} 道题，{len(bank.fields)} 个答案字段，已通过 surveytool check。"
+    )
+    if out.notes:
+        echo(f"请核对以下 {len(out.notes)} 处：")
+        for note in out.notes:
+            echo(f"  · {note}")
+    if out.mapping_path is not None:
+        files = " ".join(f'"{p}"' for p in paths)
+        echo(
+            f"平台导出与题库的对应关系已写入 {out.mapping_path}。回收这些文件：\n"
+            f'  surveytool ingest {files} --bank "{out.bank_path}" --mapping "{out.mapping_path}"'
+        )
+    if out.hints:
+        echo(f"surveytool check --strict 会提示以下 {len(out.hints)} 条，请补写后再发布问卷：")
+        for p in out.hints:
+            echo(f"  · {p.message}")
+    roles = []
+    if out.unit_candidates:
+        roles.append(
+            f"role: unit（受访者所在单位，用于分单位统计和回收进度），可能是 {'、'.join(out.unit_candidates)}"
+        )
+    if out.group_candidates:
+        roles.append(f"role: group（分组比较），可能是 {'、'.join(out.group_candidates)}")
+    echo("题库中还没有 role 和 problem_when（无法可靠推断）。请按需补写：")
+    for line in roles or [
+        "role: unit / group / respondent_code：未发现明显的单位或分组题，请按问卷自行判断"
+    ]:
+        echo(f"  · {line}")
+    echo("  · problem_when: high/low：哪些题的答案说明存在问题（用于报告中的“存在的主要问题”）")
+    return 0
+
+
 def _bank_files(targets: Sequence[str]) -> list[str | Path]:
     """Expand folders into their bank files; keep ids and files as given."""
     out: list[str | Path] = []
@@ -131,6 +173,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", help="列出此文件夹中的题库（默认：内置题库）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_banks)
+
+    p = sub.add_parser(
+        "bank-from",
+        help="从问卷星/腾讯问卷下载、XLSForm 或 SPSS 文件生成题库 / a bank from existing files",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="文件",
+        help="问卷星按文本（+按序号/按分数）下载、腾讯问卷导出、XLSForm .xlsx 或 SPSS .sav",
+    )
+    p.add_argument("-o", "--output", required=True, help="要写出的题库文件（.yaml）")
+    p.add_argument("--id", help="题库编号（小写字母、数字、下划线；默认按文件名生成）")
+    p.add_argument("--title", help="题库标题（默认取自文件）")
+    p.add_argument("--lang", help="XLSForm 的标签语言（如 zh、Chinese；默认有中文时用中文）")
+    p.set_defaults(func=cmd_bank_from)
 
     p = sub.add_parser("check", help="检查题库文件 / validate banks")
     p.add_argument("banks", nargs="+", metavar="题库", help="内置题库编号、YAML 文件或文件夹")

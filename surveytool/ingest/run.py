@@ -214,7 +214,9 @@ def _jobs(paths: list[Path], run: Writer, summary: IngestSummary, options: ReadO
 
 
 _WJX_NEW = re.compile(r"^(\d+)_按(文本|序号|分数)_")
-_WJX_OLD = re.compile(r"^(\d+_\d+)_([02])\.(xls|xlsx|csv)$")
+_WJX_OLD = re.compile(
+    r"^(.*?\d+_\d+)_([02])\.(xls|xlsx|csv)$"
+)  # a prefix such as [问卷星数据] kept
 
 
 def wjx_pairs(paths: list[Path]) -> dict[Path, Path]:

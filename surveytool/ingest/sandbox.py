@@ -38,11 +38,12 @@ from surveytool.ingest.table import KIND, FileRejectedError, Table
 def serve(conn: Connection) -> None:
     """The worker: ("bank", bank, expected) sets the bank; ("read", path, options, pair)
     reads a file; ("rows", path) reads a platform export's first sheet as text (for
-    ``surveytool map``); None stops. It tells the caller the memory ceiling of each file
-    (("cap", bytes)), or asks for it (("ask", bytes)) and waits for ("grant",)."""
+    ``surveytool map``); ("sheets", path) every sheet as text (``bank-from``); None stops.
+    It tells the caller the memory ceiling of each file (("cap", bytes)), or asks for it
+    (("ask", bytes)) and waits for ("grant",)."""
     import resource
 
-    from surveytool.ingest.export_read import export_rows
+    from surveytool.ingest.export_read import export_rows, export_sheets
     from surveytool.ingest.read import read_table
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
@@ -69,6 +70,8 @@ def serve(conn: Connection) -> None:
             memory.cap()  # the floor, until the checks know what the reader will allocate
             if msg[0] == "rows":
                 answer: tuple = ("ok", export_rows(msg[1]))
+            elif msg[0] == "sheets":
+                answer = ("ok", export_sheets(msg[1]))
             else:
                 _, path, options, pair = msg
                 answer = ("ok", read_table(path, bank, expected, options, pair))
@@ -148,6 +151,16 @@ def read_rows(path: Path) -> tuple[list, list[list]]:
     FileRejectedError (ours) for a file that is refused, crashes or hangs the reader."""
     with Reads(None, None) as reads:
         (job,) = reads.run([Job(path, ("rows", path))])
+    if isinstance(job.outcome, FileRejectedError):
+        raise job.outcome
+    return job.outcome
+
+
+def read_sheets(path: Path) -> dict[str, list[list]]:
+    """Every sheet of a workbook (or a CSV) as rows of text, read in a worker. Raises
+    FileRejectedError (ours) for a file that is refused, crashes or hangs the reader."""
+    with Reads(None, None) as reads:
+        (job,) = reads.run([Job(path, ("sheets", path))])
     if isinstance(job.outcome, FileRejectedError):
         raise job.outcome
     return job.outcome

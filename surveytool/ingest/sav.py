@@ -60,3 +60,49 @@ def read_sav(path: Path, shown: str, bank: Bank) -> Table:
         mapping.problems,
         channel="sav",
     )
+
+
+def read_sav_meta(path: Path, shown: str) -> dict:
+    """An .sav file's dictionary and values as plain data for ``bank-from``: ``variables``
+    (name, label, ``string``, measure, value labels, user-missing codes, format, values),
+    ``mr_sets`` (SPSS multiple-response sets) and ``file_label``. Raises UsageError (ours)
+    for a file that is not an SPSS data file."""
+    import pyreadstat
+
+    from surveytool.errors import UsageError
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    except Exception as exc:  # pyreadstat raises its own error types for damaged files
+        detail = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+        raise UsageError(
+            problem("sav_unreadable", file=shown, kind="文件", detail=detail)
+        ) from None
+    labels = meta.column_names_to_labels or {}
+    value_labels = meta.variable_value_labels or {}
+    missing = meta.missing_user_values or {}
+    ranges = meta.missing_ranges or {}
+    out = []
+    for name in meta.column_names:
+        col = frame[name]
+        codes = list(missing.get(name, []))
+        for r in ranges.get(name, []):
+            if r.get("lo") == r.get("hi"):
+                codes.append(r["lo"])
+        out.append(
+            {
+                "name": name,
+                "label": labels.get(name) or "",
+                "string": meta.readstat_variable_types.get(name) == "string",
+                "measure": (meta.variable_measure or {}).get(name, "unknown"),
+                "labels": dict(value_labels.get(name, {})),
+                "missing": codes,
+                "format": (meta.original_variable_types or {}).get(name, ""),
+                "values": [None if pd.isna(v) else v for v in col.tolist()],
+            }
+        )
+    return {
+        "variables": out,
+        "mr_sets": dict(meta.mr_sets or {}),
+        "file_label": meta.file_label or "",
+    }
