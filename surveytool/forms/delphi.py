@@ -3,9 +3,10 @@
 The sheet holds everything ``surveytool delphi ingest`` reads back: a hidden marker row (the
 round, the expert code and the scale), the expert's profile (code, field, years, 熟悉程度 and
 the four 判断依据 of the authority coefficient) and the item table (编号, 条目, the importance
-rating on the round's scale, 1–5 by default, optionally feasibility, a comment). A round-2+ form is written per expert and also shows each
-item's mean of the round before and the expert's own rating then. Answer cells are cream,
-dropdowns restrict the profile, the rest is protected.
+rating on the round's scale, 1–5 by default, optionally feasibility, a comment). A round-2+
+form is written per expert and also shows each item's mean of the round before and the
+expert's own rating then. Answer cells are cream, dropdowns restrict the profile, the rest is
+protected.
 """
 
 from __future__ import annotations
