@@ -210,6 +210,7 @@ MESSAGES: dict[str, str] = {
     "delphi_unknown_item": "条目“{value}”不在条目文件中。可用的条目编号：{ids}。",
     "delphi_unknown_column": "列“{value}”既不是条目编号或条目名称，也不是专家信息（专家编号、专业领域、工作年限、熟悉程度、实践经验、理论分析、参考国内外文献、直观感觉）。请删除这一列或改正表头。",
     "delphi_bad_rating": "“{value}”不是 {low}～{top} 的整数评分。请填写 {low}～{top} 的整数（{words}），不评请留空。如本轮用的是别的分值范围，导入时请用 --scale 写明（如 --scale 1-7）。",
+    "bulletin_no_lists": "请用 --lists 指定三张清单文件（单个选题），或用 --campaign 指定调研计划（汇总各选题的清单）。",
     "delphi_scale_mismatch": "这份专家咨询表按 {found} 分评分，本次导入按 {scale} 分。请用 --scale {option} 导入，或检查文件是否放错了文件夹。",
     "delphi_scale_changed": "数据库 {store} 中第 {round} 轮已按 {stored} 分导入过评分，本次指定的是 {scale} 分。同一轮只能用一种分值范围：请改正 --scale，或把这一轮导入新的数据库。",
     "delphi_rand_scale": "RAND/UCLA 适宜性规则要求 1～9 分评分，第 {round} 轮是 {scale} 分。请改用默认的均值和变异系数规则，或按 1～9 分重新咨询。",

@@ -45,6 +45,7 @@ class Topic:
     owner: str = ""
     store: str | None = None
     units: tuple[Unit, ...] = ()
+    lists: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,12 @@ class Campaign:
         """The topic's store path (relative paths are relative to the campaign file)."""
         name = t.store or f"选题{t.topic}.db"
         p = Path(name)
+        return p if p.is_absolute() or self.path is None else self.path.parent / p
+
+    def lists_of(self, t: Topic) -> Path:
+        """The topic's three lists (``lists:``, default 选题N-三张清单.xlsx; relative paths are
+        relative to the campaign file)."""
+        p = Path(t.lists or f"选题{t.topic}-三张清单.xlsx")
         return p if p.is_absolute() or self.path is None else self.path.parent / p
 
 
@@ -145,7 +152,7 @@ def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
         m = c.mapping(item, at, "选题")
         if m is None:
             continue
-        c.unknown_keys(m, {"topic", "title", "bank", "owner", "store", "units"})
+        c.unknown_keys(m, {"topic", "title", "bank", "owner", "store", "units", "lists"})
         number = _int(c, m, "topic", "选题编号", 1)
         title = c.text(m, "title", None, required=True) or ""
         bank = _bank_ref(c, m, base)
@@ -160,6 +167,7 @@ def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
                 c.text(m, "owner", None, required=False) or "",
                 c.text(m, "store", None, required=False),
                 _units(c, m.get("units"), m.line_of("units"), title),
+                c.text(m, "lists", None, required=False),
             )
         )
     return out

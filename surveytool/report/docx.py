@@ -161,10 +161,16 @@ def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
     摘要, the body, and the appendix from a new page."""
     w = _Writer(out_dir)
     w.title(ctx["title"], ctx["subtitle"], ctx["date"])
+    for b in ctx.get("lead", []):  # a circular's 主送 and opening, before the headings
+        _block(w, b)
     for section in ctx["sections"]:
         w.heading(section["title"], 1, new_page=bool(section.get("appendix")))
         for b in section["blocks"]:
             _block(w, b)
+    for line in ctx.get("closing", []):  # a circular's 落款: issuer and date, right-aligned
+        p = w.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.add_run(line)
     w.doc.sections[-1].start_type = WD_SECTION.CONTINUOUS
     w.doc.save(str(path))
 
@@ -172,7 +178,7 @@ def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
 def _block(w: _Writer, b: dict) -> None:
     """One block of a section (see surveytool.report.context)."""
     if "para" in b:
-        w.para(b["para"])
+        w.para(b["para"], indent=b.get("indent", True))
     elif "note" in b:
         w.para(b["note"], indent=False, size=NOTE_PT + 1)
     elif "heading" in b:

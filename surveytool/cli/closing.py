@@ -1,0 +1,61 @@
+"""The campaign's last steps (issue 26): slides (成果交流), bulletin (通报), evaluate (综合评估)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from surveytool.cli.common import echo, parse_today
+from surveytool.errors import UsageError, os_detail, problem
+
+
+def _topic_lists(args: argparse.Namespace):
+    """(topics with their lists, campaign name or None) from --campaign or --lists."""
+    from surveytool.followup.lists import read_lists
+    from surveytool.report.bulletin import TopicLists
+
+    if args.campaign:
+        from surveytool.followup.campaign import load_campaign
+
+        campaign = load_campaign(args.campaign)
+        topics = []
+        for t in campaign.topics:
+            path = campaign.lists_of(t)
+            lists = read_lists(path) if path.is_file() else None
+            topics.append(TopicLists(t.topic, t.title, lists, path))
+        return topics, campaign.name
+    if not args.lists:
+        raise UsageError(problem("bulletin_no_lists"))
+    if not Path(args.lists).is_file():
+        raise UsageError(problem("file_not_found", path=args.lists))
+    return [TopicLists(None, Path(args.lists).stem, read_lists(args.lists), Path(args.lists))], None
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    """Write the 通报 of problem-solving progress."""
+    from surveytool.report.bulletin import bulletin_context, write_bulletin
+
+    topics, name = _topic_lists(args)
+    today = parse_today(args.today)
+    since = parse_today(args.since) if args.since else None
+    ctx = bulletin_context(topics, today, since, name)
+    try:
+        path = write_bulletin(ctx, args.output)
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(args.output), detail=os_detail(exc))
+        ) from None
+    counted = sum(t["progress"] is not None for t in ctx["topics"])
+    echo(f"已生成通报：{path}（{counted} 个选题的三张清单，截至 {today.isoformat()}）")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's sub-commands."""
+    p = sub.add_parser("bulletin", help="问题整改进展通报（.docx）/ progress circular")
+    p.add_argument("--lists", help="三张清单 .xlsx（单个选题）")
+    p.add_argument("--campaign", help="调研计划 campaign.yaml：汇总各选题的三张清单")
+    p.add_argument("--today", help="以哪一天为准（默认今天），如 2026-11-30")
+    p.add_argument("--since", help="本期起始日：只列这天之后销号的问题（默认列出全部已销号）")
+    p.add_argument("-o", "--output", required=True, help="输出的 .docx 文件")
+    p.set_defaults(func=cmd_bulletin)
