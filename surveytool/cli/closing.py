@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from surveytool.cli.common import echo, parse_today
+from surveytool.bank import load_bank
+from surveytool.cli.common import (
+    bank_and_store,
+    check_field,
+    checked_k,
+    echo,
+    k_option,
+    parse_today,
+)
 from surveytool.errors import UsageError, os_detail, problem
 
 
@@ -50,8 +58,61 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slides(args: argparse.Namespace) -> int:
+    """Write the 成果交流 slides from the report's model."""
+    import tempfile
+
+    from surveytool.report import report_context
+    from surveytool.report.slides import write_slides
+
+    bank = load_bank(args.bank)
+    for b in args.by or []:
+        check_field(bank, b)
+    if not Path(args.store).is_file():
+        raise UsageError(problem("file_not_found", path=args.store))
+    with tempfile.TemporaryDirectory(prefix="surveytool-slides-") as tmp:
+        ctx = report_context(
+            args.store,
+            bank,
+            tmp,
+            wave=args.wave,
+            waves=tuple(args.waves) if args.waves else None,
+            lists=args.lists,
+            today=parse_today(args.today),
+            by=args.by,
+            k=checked_k(args),
+        )
+        try:
+            path = write_slides(ctx, tmp, args.output)
+        except OSError as exc:
+            raise UsageError(
+                problem("output_not_writable", path=str(args.output), detail=os_detail(exc))
+            ) from None
+    echo(
+        f"已生成成果交流演示文稿：{path}（{len(ctx['conclusions'])} 条主要结论，"
+        "每页备注注明数据来源和基数）"
+    )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's sub-commands."""
+    p = sub.add_parser("slides", help="调研成果交流演示文稿（.pptx）/ slides from the report")
+    bank_and_store(p)
+    p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
+    p.add_argument(
+        "--waves",
+        nargs=2,
+        metavar=("前一轮", "后一轮"),
+        help="两个轮次：按后一轮统计，并加入“回访对比”一页，例如 --waves 首轮 回访",
+    )
+    p.add_argument("--lists", help="三张清单文件：加入“整改进展”一页")
+    p.add_argument("--today", help="整改进展以哪一天为准（默认今天）")
+    p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    k_option(p)
+    p.add_argument("-o", "--output", required=True, help="输出的 .pptx 文件")
+    p.set_defaults(func=cmd_slides)
+
     p = sub.add_parser("bulletin", help="问题整改进展通报（.docx）/ progress circular")
     p.add_argument("--lists", help="三张清单 .xlsx（单个选题）")
     p.add_argument("--campaign", help="调研计划 campaign.yaml：汇总各选题的三张清单")

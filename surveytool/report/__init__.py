@@ -57,6 +57,42 @@ def _extras(
     return out
 
 
+def report_context(
+    store: str | Path,
+    bank: Bank,
+    out_dir: str | Path,
+    *,
+    wave: str | None = None,
+    waves: tuple[str, str] | None = None,
+    lists: str | Path | None = None,
+    today: date | None = None,
+    link: str | None = None,
+    by: list[str] | None = None,
+    k: int = DEFAULT_K,
+    population: int | None = None,
+    targets: dict[str, int] | None = None,
+) -> dict:
+    """The report's document model (see report.context), its charts saved under
+    ``out_dir``/charts: what :func:`make_report` renders and the slides show."""
+    if wave is not None and waves:
+        raise UsageError(problem("wave_and_waves"))
+    wave = waves[1] if waves else wave
+    out = Path(out_dir)
+    with snapshot(store) as snap:  # one read transaction: every number from the same state
+        extras = _extras(snap, bank, waves, lists, today, k, link)
+        survey = _survey(snap, bank, wave)
+        collection = snap.summary(bank, wave)
+        evidence = load_evidence(snap.store, bank, k)
+    results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
+    methods = None if evidence.empty else MethodsReport(evidence)
+    try:
+        return build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(out), detail=os_detail(exc))
+        ) from None
+
+
 def make_report(
     store: str | Path,
     bank: Bank,
@@ -81,19 +117,22 @@ def make_report(
     visits and Delphi rounds in the store add 座谈访谈主要观点 and 专家咨询结果, and the
     problems table says which of them also raised each problem.
     """
-    if wave is not None and waves:
-        raise UsageError(problem("wave_and_waves"))
-    wave = waves[1] if waves else wave
     out = Path(out_dir)
-    with snapshot(store) as snap:  # one read transaction: every number from the same state
-        extras = _extras(snap, bank, waves, lists, today, k, link)
-        survey = _survey(snap, bank, wave)
-        collection = snap.summary(bank, wave)
-        evidence = load_evidence(snap.store, bank, k)
-    results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
-    methods = None if evidence.empty else MethodsReport(evidence)
+    ctx = report_context(
+        store,
+        bank,
+        out,
+        wave=wave,
+        waves=waves,
+        lists=lists,
+        today=today,
+        link=link,
+        by=by,
+        k=k,
+        population=population,
+        targets=targets,
+    )
     try:
-        ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
         paths = render(ctx, out, formats, templates)
     except OSError as exc:
         raise UsageError(
@@ -103,4 +142,4 @@ def make_report(
     return paths
 
 
-__all__ = ["FORMATS", "build_context", "make_report", "render"]
+__all__ = ["FORMATS", "build_context", "make_report", "render", "report_context"]
