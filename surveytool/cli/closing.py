@@ -95,8 +95,39 @@ def cmd_slides(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Write the December 综合评估 of a campaign."""
+    from surveytool.followup.campaign import load_campaign
+    from surveytool.report.evaluate import write_evaluation
+
+    campaign = load_campaign(args.campaign)
+    today = parse_today(args.today)
+    try:
+        paths = write_evaluation(campaign, args.output, today, checked_k(args))
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(args.output), detail=os_detail(exc))
+        ) from None
+    topics = paths["context"]["topics"]
+    compared = sum(t["compared"] is not None for t in topics)
+    echo(
+        f"已生成综合评估：{len(topics)} 个选题，其中 {compared} 个有两轮问卷可比较"
+        f"（截至 {today.isoformat()}）。"
+    )
+    for kind in ("docx", "html"):
+        echo(f"  {paths[kind]}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's sub-commands."""
+    p = sub.add_parser("evaluate", help="综合评估（各选题，.docx + .html）/ campaign evaluation")
+    p.add_argument("--campaign", required=True, help="调研计划 campaign.yaml")
+    p.add_argument("--today", help="以哪一天为准（默认今天），如 2026-12-20")
+    k_option(p)
+    p.add_argument("-o", "--output", required=True, help="输出文件夹（如 综合评估/）")
+    p.set_defaults(func=cmd_evaluate)
+
     p = sub.add_parser("slides", help="调研成果交流演示文稿（.pptx）/ slides from the report")
     bank_and_store(p)
     p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
