@@ -161,8 +161,8 @@ def _methods_text(ev: TopicEvaluation) -> str:
         parts.append(f"问卷调查 {len(ev.waves)} 轮（有效答卷 {waves}）")
     if ev.units_targeted:
         parts.append(
-            f"{ev.units_targeted} 个目标单位中 {ev.units_reached} 个达到目标份数"
-            f"（合计回收 {ev.received} 份，目标 {ev.target} 份）"
+            f"目标单位 {ev.units_targeted} 个，{ev.units_reached} 个达到目标份数"
+            f"（这些单位共回收 {ev.received} 份，目标 {ev.target} 份）"
         )
     m = ev.methods
     sessions = [
