@@ -33,6 +33,7 @@ class Unit:
     name: str
     population: int | None = None
     target: int | None = None
+    sessions: int = 0  # 座谈/访谈/走访 planned at the unit (调研负担)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Topic:
     store: str | None = None
     units: tuple[Unit, ...] = ()
     lists: str | None = None
+    start: date | None = None  # the questionnaire's window (调研负担), when planned
+    end: date | None = None
+    respondents: str = ""  # who fills it in (填答对象), e.g. 青年科技工作者
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,16 @@ def _int(c: Collector, m: LineMap, key: str, where: str, minimum: int = 0) -> in
     return v
 
 
+def _date(c: Collector, m: LineMap, key: str) -> date | None:
+    v = m.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, date):
+        c.err("campaign_bad_date", m.line_of(key), None, value=v)
+        return None
+    return v
+
+
 def _units(c: Collector, raw: Any, line: int, title: str) -> tuple[Unit, ...]:
     if raw is None:
         return ()
@@ -105,9 +119,10 @@ def _units(c: Collector, raw: Any, line: int, title: str) -> tuple[Unit, ...]:
         m = c.mapping(item, at, "单位")
         if m is None:
             continue
-        c.unknown_keys(m, {"name", "population", "target"})
+        c.unknown_keys(m, {"name", "population", "target", "sessions"})
         name = c.text(m, "name", None, required=True)
         pop, target = _int(c, m, "population", "总体人数", 1), _int(c, m, "target", "目标份数", 0)
+        sessions = _int(c, m, "sessions", "座谈走访场次", 0) or 0
         if pop is not None and target is not None and target > pop:
             c.err(
                 "campaign_target_gt_population",
@@ -118,7 +133,7 @@ def _units(c: Collector, raw: Any, line: int, title: str) -> tuple[Unit, ...]:
                 population=pop,
             )
         if name:
-            out.append(Unit(name, pop, target))
+            out.append(Unit(name, pop, target, sessions))
     return tuple(out)
 
 
@@ -152,7 +167,8 @@ def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
         m = c.mapping(item, at, "选题")
         if m is None:
             continue
-        c.unknown_keys(m, {"topic", "title", "bank", "owner", "store", "units", "lists"})
+        known = {"topic", "title", "bank", "owner", "store", "units", "lists"}
+        c.unknown_keys(m, known | {"start", "end", "respondents"})
         number = _int(c, m, "topic", "选题编号", 1)
         title = c.text(m, "title", None, required=True) or ""
         bank = _bank_ref(c, m, base)
@@ -168,6 +184,9 @@ def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
                 c.text(m, "store", None, required=False),
                 _units(c, m.get("units"), m.line_of("units"), title),
                 c.text(m, "lists", None, required=False),
+                _date(c, m, "start"),
+                _date(c, m, "end"),
+                c.text(m, "respondents", None, required=False) or "",
             )
         )
     return out
