@@ -122,3 +122,18 @@ def test_a_bad_date_is_located(tmp_path: Path, capsys) -> None:
     plan = _campaign(tmp_path, CAMPAIGN.replace("start: 2026-05-04", "start: 五月初"))
     assert main(["status", "--campaign", str(plan)]) == 1
     assert "日期“五月初”无效" in capsys.readouterr().err
+
+
+def test_the_web_overview_shows_the_burden_and_its_warnings(tmp_path: Path) -> None:
+    from surveytool.web import Site
+
+    from webtools import client_for
+
+    folder = tmp_path / "调研"
+    folder.mkdir()
+    _campaign(folder)
+    client, _ = client_for(Site(folder))
+    page = client.get("/").get_data(as_text=True)
+    assert "调研负担" in page
+    assert "广西大学在 30 天内被 3 个选题调研（选题1、选题3、选题4）" in page
+    assert "<td>广西大学</td>" in page
