@@ -69,6 +69,8 @@ def _font(run, size: float, bold: bool = False, color: RGBColor = BLACK) -> None
     f.size, f.bold, f.name = Pt(size), bold, FONT_LATIN
     f.color.rgb = color
     rpr = run._r.get_or_add_rPr()
+    rpr.set("lang", "zh-CN")  # Simplified-Chinese forms when a viewer falls back (LibreOffice)
+    rpr.set("altLang", "en-US")
     for tag in ("a:ea", "a:cs"):
         el = rpr.find(qn(tag))
         if el is None:
