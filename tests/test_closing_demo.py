@@ -211,3 +211,50 @@ def test_no_person_named_in_the_lists_reaches_the_bulletin_or_evaluation(
     assert read_lists(lists).sheets["责任清单"][0]["责任人"] in NAMES  # planted
     for text in texts:
         assert not any(name in text for name in NAMES)
+
+
+def test_the_slides_command_draws_the_same_slides_as_the_demo(demo: Path, tmp_path) -> None:
+    out = tmp_path / "s.pptx"
+    args = ["slides", "--bank", "young_researchers", "--store", str(demo / "survey.db")]
+    args += ["--waves", FIRST, SECOND, "--lists", str(demo / "三张清单.xlsx")]
+    assert main([*args, "--today", "2026-11-30", "--by", UNIT_FIELD, "-o", str(out)]) == 0
+    ours, theirs = _slides(out), _slides(demo / "成果交流.pptx")
+    assert [s[0] for s in ours[1:]] == [s[0] for s in theirs[1:]]  # the cover's date is today
+    assert [s[1] for s in ours] == [s[1] for s in theirs]
+
+
+def test_the_wave_and_progress_slides_show_the_reports_tables(demo: Path, ctx: dict) -> None:
+    slides = _slides(demo / "成果交流.pptx")
+    for word, title in (("回访对比", "回访对比：整改前后的变化"), ("整改进展", "整改进展")):
+        section = next(s for s in ctx["sections"] if word in s["title"])
+        table = next(b["table"] for b in section["blocks"] if "table" in b)
+        texts, notes, _ = next(s for s in slides if s[0][0] == title)
+        cells = [c for row in table["rows"][:8] for c in row]
+        at = texts.index(table["header"][0])
+        assert texts[at : at + len(table["header"])] == table["header"]
+        assert texts[at + len(table["header"]) :][: len(cells)] == cells
+        assert table["caption"] in notes
+
+
+def test_an_evaluation_of_a_topic_with_one_wave_and_no_lists_says_so(tmp_path) -> None:
+    from surveytool.demo import DEMO_PRIORS, write_returns
+    from surveytool.ingest import ingest
+    from surveytool.simulate import Simulator
+
+    bank = load_bank("young_researchers")
+    folder = tmp_path / "returns"
+    write_returns(bank, Simulator(bank, seed=7, priors=DEMO_PRIORS).respondents(12), folder)
+    ingest([folder], bank, tmp_path / "选题1.db", wave="首轮")
+    (tmp_path / "campaign.yaml").write_text(
+        "name: 测试\nyear: 2026\ntopics:\n"
+        "  - {topic: 1, title: 青年科技工作者减负, bank: young_researchers}\n",
+        "utf-8",
+    )
+    out = tmp_path / "e"
+    plan = str(tmp_path / "campaign.yaml")
+    assert main(["evaluate", "--campaign", plan, "--today", "2026-12-20", "-o", str(out)]) == 0
+    text = _docx_text(out / "综合评估.docx")
+    assert "问卷调查 1 轮（有效答卷 “首轮”12 份）" in text
+    assert "只开展了一轮问卷调查，尚无回访数据，无法评估整改前后的变化" in text
+    assert "尚未建立三张清单，无法评估问题整改情况" in text
+    assert "两轮问卷比较" not in text
