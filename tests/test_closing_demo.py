@@ -258,3 +258,34 @@ def test_an_evaluation_of_a_topic_with_one_wave_and_no_lists_says_so(tmp_path) -
     assert "只开展了一轮问卷调查，尚无回访数据，无法评估整改前后的变化" in text
     assert "尚未建立三张清单，无法评估问题整改情况" in text
     assert "两轮问卷比较" not in text
+
+
+def test_every_text_box_holds_its_text_at_the_size_it_was_given(demo: Path) -> None:
+    """The sizes the writer chose still fit each box by the same estimate (a box whose text
+    had to fall to the smallest size would fail here); see report/slides.py."""
+    from surveytool.report.slides import INSET, LINE, lines_needed
+
+    for slide in Presentation(str(demo / "成果交流.pptx")).slides:
+        for shape in slide.shapes:
+            if not shape.has_text_frame or not shape.text_frame.text:
+                continue
+            size = shape.text_frame.paragraphs[0].runs[0].font.size.pt
+            needed = lines_needed(shape.text_frame.text, size, shape.width) * size * LINE
+            assert needed * 12700 + 2 * INSET <= shape.height, shape.text_frame.text
+            assert shape.left + shape.width <= 12192000 and shape.top + shape.height <= 6858000
+
+
+def test_the_bulletin_is_one_or_two_pages(demo: Path, tmp_path) -> None:
+    if not shutil.which("soffice") or not shutil.which("pdfinfo"):
+        pytest.skip("LibreOffice or poppler not installed")
+    src = tmp_path / "b.docx"
+    shutil.copy(demo / "通报.docx", src)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    info = subprocess.run(["pdfinfo", str(tmp_path / "b.pdf")], capture_output=True, text=True)
+    pages = int(next(x for x in info.stdout.splitlines() if x.startswith("Pages:")).split()[1])
+    assert 1 <= pages <= 2

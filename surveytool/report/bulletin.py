@@ -226,8 +226,8 @@ def _overdue(rows: list[TopicProgress]) -> list[dict]:
 
 
 REQUIREMENTS = [
-    "请各责任单位对照任务清单，对超期问题逐项说明原因、明确新的完成时限，抓紧整改到位。",
-    "已销号的问题要巩固整改成效，防止问题反弹；11 月督查回访时将结合回访调查结果进行核实。",
+    "请各责任单位对照任务清单，对超期问题逐项说明原因、明确新的完成时限，抓紧整改到位；"
+    "已销号的问题要巩固整改成效，防止反弹，督查回访时将结合回访调查结果核实。",
     "请各课题组及时更新三张清单的状态和销号日期，确保通报数据真实准确。",
 ]
 
@@ -254,7 +254,7 @@ def bulletin_context(
     )
     return {
         "title": f"关于{subject}整改进展情况的通报",
-        "subtitle": f"（截至{_cn_day(today)}）",
+        "subtitle": "",
         "date": "",
         "lead": [{"para": "各课题组、各有关责任单位：", "indent": False}, {"para": intro}],
         "sections": sections,

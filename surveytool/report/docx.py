@@ -54,6 +54,8 @@ class _Writer:
         p.paragraph_format.space_after = Pt(12)
         _font(p.add_run(text), TITLE_FONT, 22)
         for line in (subtitle, when):
+            if not line:  # a circular has neither
+                continue
             q = self.doc.add_paragraph()
             q.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(q.add_run(line), KAI_FONT, BODY_PT)
