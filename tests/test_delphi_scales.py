@@ -183,3 +183,27 @@ def test_rand_rule_through_the_cli_on_a_1_9_round(tmp_path: Path, capsys) -> Non
     assert by["I2"]["appropriateness"] == "适宜" and by["I2"]["consensus"]
     assert d["rule"]["method"] == "rand_ucla"
     assert "有分歧" in capsys.readouterr().out
+
+
+def test_delphi_form_takes_the_scale_and_round_2_keeps_it(tmp_path: Path, capsys) -> None:
+    items = tmp_path / "items.yaml"
+    items.write_text("- {id: I1, text: 甲}\n- {id: I2, text: 乙}\n", "utf-8")
+    out = tmp_path / "r1" / "表.xlsx"
+    args = ["delphi", "form", "--items", str(items), "--scale", "0-10"]
+    assert main([*args, "--experts", "2", "-o", str(out)]) == 0
+    ws = load_workbook(out.with_name("表-E01.xlsx")).active
+    top = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "编号")
+    assert ws.cell(top, 3).value == "重要性（0～10）"
+    for name, values in (("表-E01.xlsx", (0, 10)), ("表-E02.xlsx", (7, 9))):
+        wb = load_workbook(out.with_name(name))
+        for i, v in enumerate(values, start=1):
+            wb.active.cell(top + i, 3).value = v
+        wb.save(out.with_name(name))
+    store = tmp_path / "s.db"
+    base = ["delphi", "ingest", "--items", str(items), "--store", str(store)]
+    assert main([*base, "--round", "1", "--scale", "0-10", str(out.parent)]) == 0
+    second = tmp_path / "r2" / "表.xlsx"
+    form2 = ["delphi", "form", "--items", str(items), "--round", "2", "--store", str(store)]
+    assert main([*form2, "-o", str(second)]) == 0
+    ws = load_workbook(second.with_name("表-E01.xlsx")).active
+    assert "0～10 分评分" in ws["A2"].value
