@@ -22,7 +22,7 @@ from surveytool.demo_methods import FOLDER, run_delphi, run_methods
 from surveytool.followup.lists import Lists, make_lists, write_lists
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest import IngestSummary, ingest
-from surveytool.report import make_report
+from surveytool.report import render, report_context
 from surveytool.report.context import for_report
 from surveytool.report.other_methods import lists_input
 from surveytool.report.problems import for_lists
@@ -219,6 +219,57 @@ def _follow_up(
     return follow_summary
 
 
+DEMO_CAMPAIGN = """\
+# 示例调研计划（演示生成）：选题 1 有两轮问卷和三张清单；选题 2 尚未开展，用来说明
+# 通报和综合评估如何如实写明“尚未开展”。
+name: 2026年大兴调查研究
+year: 2026
+topics:
+  - topic: 1
+    title: 青年科技工作者减负
+    bank: young_researchers
+    store: survey.db
+    lists: 三张清单.xlsx
+    units:
+      - {name: 广西科技大学, population: 1200, target: 60}
+      - {name: 广西大学, population: 600, target: 40}
+      - {name: 桂林电子科技大学, population: 500, target: 30}
+      - {name: 柳州市人民医院, population: 900, target: 50}
+      - {name: 柳州市工人医院, population: 700, target: 40}
+  - topic: 2
+    title: 企业研发平台建设运行
+    bank: enterprise_rd_platforms
+"""
+
+
+def closing_steps(out: Path, ctx: dict, say: Callable[[str], None]) -> dict[str, Path]:
+    """The campaign's last steps on the demo: 成果交流 slides from the report's model, the
+    通报 and the December 综合评估 of the demo campaign (written to campaign.yaml)."""
+    from surveytool.followup.campaign import load_campaign
+    from surveytool.followup.lists import read_lists
+    from surveytool.report.bulletin import TopicLists, bulletin_context, write_bulletin
+    from surveytool.report.evaluate import write_evaluation
+    from surveytool.report.slides import write_slides
+
+    say("    成果交流演示文稿、问题整改通报和综合评估……")
+    plan = out / "campaign.yaml"
+    plan.write_text(DEMO_CAMPAIGN, encoding="utf-8")
+    campaign = load_campaign(plan)
+    topics = []
+    for t in campaign.topics:
+        path = campaign.lists_of(t)
+        topics.append(TopicLists(t.topic, t.title, read_lists(path) if path.is_file() else None))
+    bulletin = bulletin_context(topics, DEMO_TODAY, campaign=campaign.name)
+    evaluation = write_evaluation(campaign, out / "综合评估", DEMO_TODAY)
+    return {
+        "slides": write_slides(ctx, out / "报告", out / "成果交流.pptx"),
+        "bulletin": write_bulletin(bulletin, out / "通报.docx"),
+        "campaign": plan,
+        "evaluation": evaluation["docx"],
+        "evaluation_html": evaluation["html"],
+    }
+
+
 def run_demo(
     out_dir: str | Path = "surveytool-demo",
     n: int = DEMO_N,
@@ -242,7 +293,7 @@ def run_demo(
         "5/5 统计分析并生成调研报告初稿"
         f"（按单位分组比较、回访对比、截至 {DEMO_TODAY} 的整改进展）……"
     )
-    paths = make_report(
+    ctx = report_context(
         store,
         bank,
         out / "报告",
@@ -251,11 +302,17 @@ def run_demo(
         today=DEMO_TODAY,
         by=[UNIT_FIELD],
     )
+    paths = render(ctx, out / "报告")
+    paths["charts"] = out / "报告" / "charts"
+    closing = closing_steps(out, ctx, say)
     say("完成。打开以下文件查看：")
     for kind in ("html", "docx", "md"):
         say(f"    {paths[kind]}")
     say(f"    {lists}")
+    for path in closing.values():
+        say(f"    {path}")
     return {
+        "closing": closing,
         "paths": paths,
         "summary": summary,
         "followup": follow_summary,

@@ -107,9 +107,11 @@ def test_a_bad_rating_rejects_the_form_with_its_cell(tmp_path: Path, items_file:
     words = "5 非常重要，4 重要，3 一般，2 不太重要，1 不重要"
     assert [p.message for p in f.problems] == [
         problem(
-            "delphi_bad_rating", **where, cell="C18", value="很重要", top=5, words=words
+            "delphi_bad_rating", **where, cell="C18", value="很重要", low=1, top=5, words=words
         ).message,
-        problem("delphi_bad_rating", **where, cell="C19", value="9", top=5, words=words).message,
+        problem(
+            "delphi_bad_rating", **where, cell="C19", value="9", low=1, top=5, words=words
+        ).message,
     ]
 
 

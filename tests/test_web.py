@@ -10,6 +10,7 @@ import re
 import time
 from hashlib import sha256
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hostile import zip_bomb
@@ -334,22 +335,26 @@ def test_report_generated_and_downloaded(loaded):
         assert r.get_json()["message"] == problem("web_no_report", topic=1, format="docx").message
     r = client.post(f"/api/report?bank={BANK}", headers={"X-CSRF-Token": tok})
     assert r.status_code == 200, r.get_json()
-    assert set(r.get_json()) == {"docx", "html", "md"}
+    assert set(r.get_json()) == {"docx", "html", "md", "pptx"}
     docx = client.get(f"/api/report?bank={BANK}&format=docx")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
     html = client.get(f"/api/report?bank={BANK}&format=html").get_data(as_text=True)
     assert "调查基本情况" in html
     md = client.get(f"/api/report?bank={BANK}&format=md")
     assert md.status_code == 200 and "调查基本情况" in md.get_data(as_text=True)
+    slides = client.get(f"/api/report?bank={BANK}&format=pptx")
+    assert slides.status_code == 200 and slides.data[:2] == b"PK"
+    assert quote("成果交流.pptx") in slides.headers["Content-Disposition"]
     page = client.get("/topic/1/analysis").get_data(as_text=True)
     assert "Word (.docx)" in page and "主要统计表" in page and "A1 您的性别" in page
+    assert "成果交流演示文稿 (.pptx)" in page
 
 
 def test_report_bad_format_and_bank(loaded):
     _, client, _ = loaded
     r = client.get(f"/api/report?bank={BANK}&format=pdf")
     assert r.status_code == 400
-    want = problem("web_bad_choice", what="报告格式", value="pdf", choices="docx、html、md")
+    want = problem("web_bad_choice", what="报告格式", value="pdf", choices="docx、html、md、pptx")
     assert r.get_json()["message"] == want.message
     assert client.get("/api/report?bank=nope&format=docx").status_code == 404
 

@@ -1,7 +1,8 @@
 """Expert consultation (专家调查, Delphi rounds): item statistics, Kendall's W, the authority
 coefficient, a consensus rule and the change between rounds.
 
-Per item (importance ratings, 1–5 by default): ``n``, ``mean``, ``sd`` (sample, n − 1),
+Per item (importance ratings on the round's :class:`Scale`, 1–5 by default; rules in
+``analysis.delphi_rules``): ``n``, ``mean``, ``sd`` (sample, n − 1),
 ``cv`` = sd / mean (变异系数, smaller = more agreement), ``full_score_ratio`` (满分比: the
 share of experts giving the top score), ``rank`` (by mean; ties by full-score ratio, then
 CV), ``consensus`` (the rule, e.g. mean ≥ 3.5 and CV ≤ 0.25).
@@ -29,6 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from surveytool.analysis.delphi_rules import (
+    RAND_COLUMNS,
+    ConsensusRule,
+    RandRule,
+    Rule,
+    Scale,
+)
 
 SCALE_MAX = 5
 BASES = ("实践经验", "理论分析", "参考国内外文献", "直观感觉")
@@ -103,34 +112,6 @@ def kendall_w(ratings: np.ndarray) -> dict[str, Any]:
     return {**out, "w": w, "w_uncorrected": w_plain, "chi2": chi2, "p_value": p}
 
 
-@dataclass(frozen=True)
-class ConsensusRule:
-    """When an item counts as agreed: mean ≥ ``min_mean`` and CV ≤ ``max_cv`` (and, when
-    given, full-score ratio ≥ ``min_full``)."""
-
-    min_mean: float = 3.5
-    max_cv: float = 0.25
-    min_full: float | None = None
-
-    def holds(self, mean: float, cv: float, full: float) -> bool:
-        """Whether an item with these statistics meets the rule."""
-        if not (mean == mean and cv == cv):
-            return False
-        ok = mean >= self.min_mean and cv <= self.max_cv
-        return ok and (self.min_full is None or full >= self.min_full)
-
-    def describe(self) -> str:
-        """The rule in Chinese, e.g. ``均值 ≥ 3.5 且变异系数 ≤ 0.25``."""
-        text = f"均值 ≥ {self.min_mean:g} 且变异系数 ≤ {self.max_cv:g}"
-        if self.min_full is not None:
-            text += f" 且满分比 ≥ {self.min_full:g}"
-        return text
-
-    def to_dict(self) -> dict[str, Any]:
-        """The thresholds, for JSON."""
-        return {"min_mean": self.min_mean, "max_cv": self.max_cv, "min_full": self.min_full}
-
-
 def describe_ratings(
     values: np.ndarray, top: float = SCALE_MAX
 ) -> tuple[int, float, float, float, float]:
@@ -157,34 +138,29 @@ def matrix(ratings: pd.DataFrame, items: list[str], column: str = "importance") 
 def item_stats(
     ratings: pd.DataFrame,
     items: pd.DataFrame,
-    rule: ConsensusRule,
+    rule: Rule,
     column: str = "importance",
     top: float = SCALE_MAX,
 ) -> pd.DataFrame:
-    """One row per item (columns :data:`ITEM_COLUMNS`), in the items' order."""
+    """One row per item (columns :data:`ITEM_COLUMNS`; with a :class:`RandRule` also
+    :data:`RAND_COLUMNS` before ``consensus``), in the items' order."""
     wide = matrix(ratings, list(items["item"]), column)
     rows = []
     for item, label in zip(items["item"], items["label"], strict=True):
-        n, mean, sd, cv, full = describe_ratings(wide[item].to_numpy(), top)
-        rows.append(
-            {
-                "item": item,
-                "label": label,
-                "n": n,
-                "mean": mean,
-                "sd": sd,
-                "cv": cv,
-                "full_score_ratio": full,
-                "consensus": rule.holds(mean, cv, full),
-            }
-        )
-    out = pd.DataFrame(rows, columns=[c for c in ITEM_COLUMNS if c != "rank"])
+        values = wide[item].to_numpy()
+        n, mean, sd, cv, full = describe_ratings(values, top)
+        row = {"item": item, "label": label, "n": n, "mean": mean, "sd": sd, "cv": cv}
+        row["full_score_ratio"] = full
+        rows.append({**row, **rule.judge(values, row)})
+    columns = [c for c in ITEM_COLUMNS if c not in ("rank", "consensus")]
+    extra = RAND_COLUMNS if isinstance(rule, RandRule) else []
+    out = pd.DataFrame(rows, columns=[*columns, *extra, "consensus"])
     order = out.assign(_cv=out["cv"].fillna(np.inf)).sort_values(
         ["mean", "full_score_ratio", "_cv"], ascending=[False, False, True], kind="stable"
     )
     out.loc[order.index, "rank"] = range(1, len(out) + 1)
     out["rank"] = out["rank"].astype(int) if len(out) else out.get("rank")
-    return out[ITEM_COLUMNS]
+    return out[[*ITEM_COLUMNS[:-1], *extra, "consensus"]]
 
 
 def change(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +177,7 @@ class DelphiResult:
     """One round's results (see :func:`analyse_round`)."""
 
     round: int
-    rule: ConsensusRule
+    rule: Rule
     items: pd.DataFrame
     kendall: dict[str, Any]
     authority: dict[str, Any]
@@ -210,12 +186,14 @@ class DelphiResult:
     change: pd.DataFrame | None = None
     previous_kendall: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    scale: Scale = field(default_factory=Scale)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: round, rule, experts, items, kendall, authority,
         feasibility, change (NaN as null)."""
         out: dict[str, Any] = {
             "round": self.round,
+            "scale": {"low": self.scale.low, "high": self.scale.high},
             "rule": {**self.rule.to_dict(), "text": self.rule.describe()},
             "experts": self.experts,
             "items": _records(self.items),
@@ -251,17 +229,20 @@ def analyse_round(
     experts: pd.DataFrame,
     ratings: pd.DataFrame,
     rnd: int,
-    rule: ConsensusRule | None = None,
+    rule: Rule | None = None,
     previous: DelphiResult | None = None,
+    scale: Scale | None = None,
 ) -> DelphiResult:
     """Statistics of round ``rnd`` (frames as ``store.methods.read_delphi`` returns them)
-    and, with ``previous``, the change from the round before."""
-    rule = rule or ConsensusRule()
-    table = item_stats(ratings, items, rule)
+    rated on ``scale`` (1–5 when not given; the default rule follows it) and, with
+    ``previous``, the change from the round before."""
+    scale = scale or Scale()
+    rule = rule or ConsensusRule.for_scale(scale)
+    table = item_stats(ratings, items, rule, top=scale.high)
     wide = matrix(ratings, list(items["item"]))
     feas = None
     if "feasibility" in ratings and ratings["feasibility"].notna().any():
-        feas = item_stats(ratings, items, rule, column="feasibility")
+        feas = item_stats(ratings, items, rule, column="feasibility", top=scale.high)
     return DelphiResult(
         round=rnd,
         rule=rule,
@@ -272,6 +253,7 @@ def analyse_round(
         feasibility=feas,
         change=change(previous.items, table) if previous is not None else None,
         previous_kendall=previous.kendall if previous is not None else None,
+        scale=scale,
     )
 
 
@@ -284,6 +266,8 @@ __all__ = [
     "LEVELS",
     "ConsensusRule",
     "DelphiResult",
+    "RandRule",
+    "Scale",
     "analyse_round",
     "authority",
     "ca_of",

@@ -6,7 +6,7 @@ and exit code 1 — never a traceback. Commands live in modules by stage: ``bank
 (banks, check, form, xlsform), ``collect`` (ingest, map, responses), ``results`` (analyze,
 compare, report, demo, simulate), ``campaign`` (init-campaign, sample-size, status, lists,
 track), ``methods`` (outline, notes, delphi, visit-form, visits: the seed's other methods),
-``web`` (serve, user).
+``closing`` (slides, bulletin, evaluate: the campaign's last steps), ``web`` (serve, user).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from surveytool import __version__
-from surveytool.cli import banks, campaign, collect, methods, results, web
+from surveytool.cli import banks, campaign, closing, collect, methods, results, web
 from surveytool.cli.common import Parser
 from surveytool.errors import SurveyToolError
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"surveytool {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    for module in (banks, collect, results, campaign, methods, web):
+    for module in (banks, collect, results, campaign, methods, closing, web):
         module.register(sub)
     return parser
 

@@ -78,6 +78,7 @@ def _topic(campaign, number: int):
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Coverage and milestones of a campaign."""
+    from surveytool.followup.burden import burden
     from surveytool.followup.campaign import load_campaign
     from surveytool.followup.status import coverage, methods_counts, milestones
 
@@ -85,6 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     cov = coverage(campaign)
     ms = milestones(campaign, parse_today(args.today))
     methods = methods_counts(campaign)
+    load, warnings = burden(campaign)
     if args.json:
         echo(
             json.dumps(
@@ -92,6 +94,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "coverage": _records(cov),
                     "methods": _records(methods),
                     "milestones": _records(ms),
+                    "burden": _records(load),
+                    "burden_warnings": warnings,
                 },
                 ensure_ascii=False,
                 indent=1,
@@ -99,12 +103,28 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         _print_status(campaign, cov, ms, methods)
+        _print_burden(load, warnings)
     if args.output:
         from surveytool.followup.status_xlsx import write_status
 
-        path = write_status(cov, ms, args.output, methods)
+        path = write_status(cov, ms, args.output, methods, (load, warnings))
         echo(f"已写入：{path}")
     return 0
+
+
+def _print_burden(load, warnings: list[str]) -> None:
+    """调研负担: per unit asked by more than one topic, then the warnings."""
+    shared = load[load["topics"] > 1] if len(load) else load
+    if len(shared):
+        echo("调研负担（被两个及以上选题调研的单位）：")
+        for r in shared.to_dict(orient="records"):
+            sessions = f"，座谈走访 {r['sessions']} 场" if r["sessions"] else ""
+            echo(
+                f"    {r['unit']}：{r['topics']} 个选题（{r['topic_names']}），问卷 {r['questionnaires']} 份"
+                f"（目标 {r['responses']} 人次，约 {r['minutes']} 分钟）{sessions}"
+            )
+    for w in warnings:
+        echo(f"  ▲ {w}")
 
 
 def _records(frame) -> list[dict]:

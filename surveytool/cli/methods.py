@@ -90,13 +90,17 @@ def cmd_delphi_form(args: argparse.Namespace) -> int:
                     1,
                     expert=code,
                     feasibility=args.feasibility,
+                    scale=args.scale,
                 )
             echo(
                 f"已生成第 1 轮专家咨询表 {args.experts} 份（专家编号 E01～E{args.experts:02d}）：{out.parent}"
             )
         else:
-            path = write_delphi_form(items, args.output, 1, feasibility=args.feasibility)
-            echo(f"已生成第 1 轮专家咨询表：{path}（{len(items)} 个条目）")
+            path = write_delphi_form(
+                items, args.output, 1, feasibility=args.feasibility, scale=args.scale
+            )
+            scale = f"，{args.scale.span} 分" if args.scale else ""
+            echo(f"已生成第 1 轮专家咨询表：{path}（{len(items)} 个条目{scale}）")
         return 0
     paths = _feedback_forms(args, items)
     echo(
@@ -106,7 +110,7 @@ def cmd_delphi_form(args: argparse.Namespace) -> int:
 
 
 def _feedback_forms(args: argparse.Namespace, items) -> list[Path]:
-    from surveytool.analysis.delphi import ConsensusRule, item_stats
+    from surveytool.analysis.delphi import ConsensusRule, Scale, item_stats
     from surveytool.forms.delphi import write_delphi_form
     from surveytool.store.db import Store
     from surveytool.store.methods import read_delphi
@@ -120,6 +124,7 @@ def _feedback_forms(args: argparse.Namespace, items) -> list[Path]:
         raise UsageError(
             problem("delphi_round_missing", store=args.store, round=args.round - 1, hint=hint)
         )
+    scale = args.scale or Scale(*before.scale)
     means = item_stats(before.ratings, before.items, ConsensusRule()).set_index("item")["mean"]
     out = Path(args.output)
     paths = []
@@ -135,6 +140,7 @@ def _feedback_forms(args: argparse.Namespace, items) -> list[Path]:
                 expert=expert,
                 feasibility=args.feasibility,
                 previous=previous,
+                scale=scale,
             )
         )
     return paths
@@ -150,23 +156,53 @@ def cmd_delphi_ingest(args: argparse.Namespace) -> int:
     from surveytool.ingest.delphi import ingest_ratings
 
     items = load_items(args.items, args.source)
-    summary = ingest_ratings(args.files, items, args.store, args.round)
+    scale = _ingest_scale(args)
+    summary = ingest_ratings(args.files, items, args.store, args.round, scale)
     if args.json:
         echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
         return 1 if summary.failed else 0
     experts = sum(len(f.detail.get("experts", [])) for f in summary.files)
-    return _report(summary, f"第 {args.round} 轮专家咨询表（{experts} 位专家）")
+    return _report(summary, f"第 {args.round} 轮专家咨询表（{experts} 位专家，{scale.span} 分）")
+
+
+def _ingest_scale(args: argparse.Namespace):
+    """The round's scale: --scale, else the one stored for the round, else 1–5; a --scale
+    other than the stored one is refused."""
+    from surveytool.analysis.delphi_rules import Scale
+    from surveytool.store.db import Store
+    from surveytool.store.methods import round_scale
+
+    stored = None
+    if Path(args.store).is_file():
+        with Store(args.store) as store:
+            stored = round_scale(store, args.round)
+    if stored and args.scale and (args.scale.low, args.scale.high) != stored:
+        raise UsageError(
+            problem(
+                "delphi_scale_changed",
+                store=args.store,
+                round=args.round,
+                stored=Scale(*stored).span,
+                scale=args.scale.span,
+            )
+        )
+    return args.scale or (Scale(*stored) if stored else Scale())
 
 
 def cmd_delphi_analyze(args: argparse.Namespace) -> int:
     """Statistics of a Delphi round."""
-    from surveytool.analysis.delphi import ConsensusRule
+    from surveytool.analysis.delphi_rules import ConsensusRule, RandRule
     from surveytool.report.other_methods import delphi_results
     from surveytool.store.db import Store
 
     if not Path(args.store).is_file():
         raise UsageError(problem("file_not_found", path=args.store))
-    rule = ConsensusRule(args.min_mean, args.max_cv, args.min_full)
+
+    def rule(scale):
+        if args.rule == "rand":
+            return RandRule()
+        return ConsensusRule.for_scale(scale, args.min_mean, args.max_cv, args.min_full)
+
     with Store(args.store) as store:
         results = delphi_results(store, rule)
     if not results:
@@ -177,6 +213,8 @@ def cmd_delphi_analyze(args: argparse.Namespace) -> int:
         hint = f"已有的轮次：{'、'.join(str(r) for r in rounds)}。"
         raise UsageError(problem("delphi_round_missing", store=args.store, round=rnd, hint=hint))
     result = rounds[rnd]
+    if args.rule == "rand" and (result.scale.low, result.scale.high) != (1, 9):
+        raise UsageError(problem("delphi_rand_scale", round=rnd, scale=result.scale.span))
     if args.json:
         write_output(args.json, json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     _print_round(result)
@@ -187,7 +225,7 @@ def cmd_delphi_analyze(args: argparse.Namespace) -> int:
 
 def _print_round(r) -> None:
     k, a = r.kendall, r.authority
-    echo(f"第 {r.round} 轮：{r.experts} 位专家，{len(r.items)} 个条目。")
+    echo(f"第 {r.round} 轮：{r.experts} 位专家，{len(r.items)} 个条目，{r.scale.span} 分。")
     if a["experts"]:
         echo(
             f"  权威系数 Cr = {a['cr']:.3f}（Ca = {a['ca']:.3f}，Cs = {a['cs']:.3f}，{a['experts']} 位专家）"
@@ -200,8 +238,12 @@ def _print_round(r) -> None:
     echo(f"  按“{r.rule.describe()}”：{agreed}/{len(r.items)} 个条目达成共识。")
     for row in r.items.sort_values("rank").to_dict(orient="records"):
         mark = "✓" if row["consensus"] else " "
+        rand = ""
+        if "median" in row:
+            split = "，有分歧" if row["disagreement"] else ""
+            rand = f"，中位数 {row['median']:g}，IPR {row['ipr']:.2f}/IPRAS {row['ipras']:.2f}{split}，{row['appropriateness']}"
         echo(
-            f"  {mark} {row['rank']:>2}. {row['item']} {row['label'][:24]}：均值 {row['mean']:.2f}，CV {row['cv']:.2f}，满分比 {row['full_score_ratio']:.2f}（n = {row['n']}）"
+            f"  {mark} {row['rank']:>2}. {row['item']} {row['label'][:24]}：均值 {row['mean']:.2f}，CV {row['cv']:.2f}，满分比 {row['full_score_ratio']:.2f}{rand}（n = {row['n']}）"
         )
 
 
@@ -256,6 +298,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="第 1 轮：按人数生成带编号的咨询表（E01…）",
     )
     f.add_argument("--feasibility", action="store_true", help="同时评价可行性")
+    _scale_option(f, "评分范围（默认 1-5；第 2 轮起默认沿用上一轮）")
     f.set_defaults(func=cmd_delphi_form)
 
     f = dsub.add_parser("ingest", help="导入返回的咨询表或评分表 / ingest returned forms")
@@ -263,6 +306,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
     f.add_argument("--round", type=whole("--round", "轮次", 1, 10), required=True, help="轮次")
     f.add_argument("--json", action="store_true", help="以 JSON 输出")
+    _scale_option(f, "本轮评分范围，如 1-5、1-7、1-9、0-10（默认 1-5，或本轮已导入时的范围）")
     f.add_argument("files", nargs="+", metavar="咨询表", help=".xlsx/.csv 文件或文件夹")
     f.set_defaults(func=cmd_delphi_ingest)
 
@@ -272,7 +316,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
     f.add_argument("--round", type=whole("--round", "轮次", 1, 10), help="轮次（默认最后一轮）")
     f.add_argument("--json", metavar="OUT.json", help="把结果写入 JSON 文件")
-    f.add_argument("--min-mean", type=float, default=3.5, help="共识标准：均值不低于（默认 3.5）")
+    f.add_argument(
+        "--min-mean",
+        type=float,
+        default=None,
+        help="共识标准：均值不低于（默认随评分范围：1-5 为 3.5，1-7 为 4.75，1-9 为 6）",
+    )
+    f.add_argument(
+        "--rule",
+        choices=("mean-cv", "rand"),
+        default="mean-cv",
+        help="共识规则：mean-cv 均值与变异系数（默认）；rand 为 RAND/UCLA 适宜性（1-9 分，中位数与分歧）",
+    )
     f.add_argument(
         "--max-cv",
         type=fraction("--max-cv", "变异系数上限", "0.25"),
@@ -286,6 +341,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="共识标准：满分比不低于（默认不要求）",
     )
     f.set_defaults(func=cmd_delphi_analyze)
+
+
+def _scale(text: str):
+    from surveytool.analysis.delphi_rules import Scale
+
+    try:
+        return Scale.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            problem(
+                "bad_option_value",
+                option="--scale",
+                value=text,
+                what="评分范围",
+                rule="“最低分-最高分”，如 1-5、1-7、1-9、0-10（整数，0～100）",
+            ).message
+        ) from None
+
+
+def _scale_option(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument("--scale", type=_scale, default=None, metavar="最低-最高", help=text)
 
 
 def _items_options(p: argparse.ArgumentParser) -> None:

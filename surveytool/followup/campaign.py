@@ -33,6 +33,7 @@ class Unit:
     name: str
     population: int | None = None
     target: int | None = None
+    sessions: int = 0  # 座谈/访谈/走访 planned at the unit (调研负担)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Topic:
     owner: str = ""
     store: str | None = None
     units: tuple[Unit, ...] = ()
+    lists: str | None = None
+    start: date | None = None  # the questionnaire's window (调研负担), when planned
+    end: date | None = None
+    respondents: str = ""  # who fills it in (填答对象), e.g. 青年科技工作者
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,12 @@ class Campaign:
         p = Path(name)
         return p if p.is_absolute() or self.path is None else self.path.parent / p
 
+    def lists_of(self, t: Topic) -> Path:
+        """The topic's three lists (``lists:``, default 选题N-三张清单.xlsx; relative paths are
+        relative to the campaign file)."""
+        p = Path(t.lists or f"选题{t.topic}-三张清单.xlsx")
+        return p if p.is_absolute() or self.path is None else self.path.parent / p
+
 
 def _int(c: Collector, m: LineMap, key: str, where: str, minimum: int = 0) -> int | None:
     v = m.get(key)
@@ -83,6 +94,16 @@ def _int(c: Collector, m: LineMap, key: str, where: str, minimum: int = 0) -> in
         return None
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
         c.err("campaign_bad_number", m.line_of(key), None, key=key, value=v, what=where)
+        return None
+    return v
+
+
+def _date(c: Collector, m: LineMap, key: str) -> date | None:
+    v = m.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, date):
+        c.err("campaign_bad_date", m.line_of(key), None, value=v)
         return None
     return v
 
@@ -98,9 +119,10 @@ def _units(c: Collector, raw: Any, line: int, title: str) -> tuple[Unit, ...]:
         m = c.mapping(item, at, "单位")
         if m is None:
             continue
-        c.unknown_keys(m, {"name", "population", "target"})
+        c.unknown_keys(m, {"name", "population", "target", "sessions"})
         name = c.text(m, "name", None, required=True)
         pop, target = _int(c, m, "population", "总体人数", 1), _int(c, m, "target", "目标份数", 0)
+        sessions = _int(c, m, "sessions", "座谈走访场次", 0) or 0
         if pop is not None and target is not None and target > pop:
             c.err(
                 "campaign_target_gt_population",
@@ -111,7 +133,7 @@ def _units(c: Collector, raw: Any, line: int, title: str) -> tuple[Unit, ...]:
                 population=pop,
             )
         if name:
-            out.append(Unit(name, pop, target))
+            out.append(Unit(name, pop, target, sessions))
     return tuple(out)
 
 
@@ -145,7 +167,8 @@ def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
         m = c.mapping(item, at, "选题")
         if m is None:
             continue
-        c.unknown_keys(m, {"topic", "title", "bank", "owner", "store", "units"})
+        known = {"topic", "title", "bank", "owner", "store", "units", "lists"}
+        c.unknown_keys(m, known | {"start", "end", "respondents"})
         number = _int(c, m, "topic", "选题编号", 1)
         title = c.text(m, "title", None, required=True) or ""
         bank = _bank_ref(c, m, base)
@@ -160,6 +183,10 @@ def _topics(c: Collector, raw: Any, line: int, base: Path) -> list[Topic]:
                 c.text(m, "owner", None, required=False) or "",
                 c.text(m, "store", None, required=False),
                 _units(c, m.get("units"), m.line_of("units"), title),
+                c.text(m, "lists", None, required=False),
+                _date(c, m, "start"),
+                _date(c, m, "end"),
+                c.text(m, "respondents", None, required=False) or "",
             )
         )
     return out

@@ -24,7 +24,7 @@ COVERAGE = [
     ("moe", "抽样误差（±%）"),
     ("note", "说明"),
 ]
-WIDE = {"title": 30, "unit": 20, "note": 30, "milestone": 36}
+WIDE = {"title": 30, "unit": 20, "note": 30, "milestone": 36, "topic_names": 24}
 MILESTONES = [
     ("milestone", "时间节点"),
     ("due", "时限"),
@@ -75,18 +75,36 @@ METHODS = [
 ]
 
 
+BURDEN = [
+    ("unit", "单位"),
+    ("topics", "调研它的选题数"),
+    ("topic_names", "选题"),
+    ("questionnaires", "问卷（份）"),
+    ("responses", "目标填答（人次）"),
+    ("sessions", "座谈走访（场）"),
+    ("minutes", "填答时间合计（分钟）"),
+]
+
+
 def write_status(
     coverage: pd.DataFrame,
     milestones: pd.DataFrame,
     path: str | Path,
     methods: pd.DataFrame | None = None,
+    burden: tuple[pd.DataFrame, list[str]] | None = None,
 ) -> Path:
-    """Write the status workbook (回收进度, 调研方法 when ``methods`` is given, 时间节点);
-    returns its path."""
+    """Write the status workbook (回收进度, 调研方法 when ``methods`` is given, 调研负担 with
+    its warnings when ``burden`` is, 时间节点); returns its path."""
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(wb, "回收进度", coverage, COVERAGE, highlight="below_target")
     if methods is not None:
         _sheet(wb, "调研方法", methods, METHODS)
+    if burden is not None:
+        load, warnings = burden
+        _sheet(wb, "调研负担", load, BURDEN, highlight="warning")
+        ws = wb["调研负担"]
+        for w in warnings:
+            ws.append([literal_cell(ws, f"▲ {w}")])
     _sheet(wb, "时间节点", milestones, MILESTONES)
     return save_atomic(wb, path)

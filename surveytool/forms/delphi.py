@@ -1,11 +1,12 @@
 """The expert consultation form (专家咨询表) of one Delphi round, as an .xlsx on one sheet.
 
 The sheet holds everything ``surveytool delphi ingest`` reads back: a hidden marker row (the
-round and the expert code), the expert's profile (code, field, years, 熟悉程度 and the four
-判断依据 of the authority coefficient) and the item table (编号, 条目, the importance rating 1–5,
-optionally feasibility, a comment). A round-2+ form is written per expert and also shows each
-item's mean of the round before and the expert's own rating then. Answer cells are cream,
-dropdowns restrict the profile, the rest is protected.
+round, the expert code and the scale), the expert's profile (code, field, years, 熟悉程度 and
+the four 判断依据 of the authority coefficient) and the item table (编号, 条目, the importance
+rating on the round's scale, 1–5 by default, optionally feasibility, a comment). A round-2+
+form is written per expert and also shows each item's mean of the round before and the
+expert's own rating then. Answer cells are cream, dropdowns restrict the profile, the rest is
+protected.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from surveytool.analysis.delphi_rules import Scale
 from surveytool.forms import save_atomic
 from surveytool.forms.xlsx import (
     BOX,
@@ -38,7 +40,7 @@ from surveytool.forms.xlsx import (
 MARKER = "surveytool-delphi"
 SHEET = "专家咨询表"
 SCALE_TOP = 5
-SCALE_WORDS = "5 非常重要，4 重要，3 一般，2 不太重要，1 不重要"
+SCALE_WORDS = Scale().words
 PROFILE = [
     ("专家编号", None),
     ("专业领域", None),
@@ -53,6 +55,8 @@ ITEM_HEADER = "编号"
 LABEL_HEADER = "条目"
 IMPORTANCE = "重要性（1～5）"
 FEASIBILITY = "可行性（1～5）"
+IMPORTANCE_PREFIX = "重要性"
+FEASIBILITY_PREFIX = "可行性"
 COMMENT = "意见或修改建议"
 PREVIOUS_MEAN = "上一轮均值"
 OWN_PREVIOUS = "您上一轮的评分"
@@ -101,13 +105,18 @@ def _profile(ws, row: int, expert: str | None) -> int:
     return row + 2
 
 
-def _item_header(feasibility: bool, previous: bool) -> list[str]:
+def rating_header(prefix: str, scale: Scale) -> str:
+    """The title of a rating column, e.g. ``重要性（1～5）``."""
+    return f"{prefix}（{scale.span}）"
+
+
+def _item_header(feasibility: bool, previous: bool, scale: Scale) -> list[str]:
     header = [ITEM_HEADER, LABEL_HEADER]
     if previous:
         header += [PREVIOUS_MEAN, OWN_PREVIOUS]
-    header.append(IMPORTANCE)
+    header.append(rating_header(IMPORTANCE_PREFIX, scale))
     if feasibility:
-        header.append(FEASIBILITY)
+        header.append(rating_header(FEASIBILITY_PREFIX, scale))
     return [*header, COMMENT]
 
 
@@ -119,20 +128,23 @@ def write_delphi_form(
     expert: str | None = None,
     feasibility: bool = False,
     previous: dict[str, tuple[float | None, float | None]] | None = None,
+    scale: Scale | None = None,
 ) -> Path:
     """Write the form of round ``rnd`` to ``path``; returns the path. ``expert`` pre-fills
     the expert code; ``previous`` (item -> (last round's mean, this expert's rating then))
-    adds the two feedback columns of a round-2+ form."""
+    adds the two feedback columns of a round-2+ form; ``scale`` is the rating range (1–5
+    when not given), written in the hidden marker row so ingest can check it."""
+    scale = scale or Scale()
     wb = workbook()
     ws = wb.active
     ws.title = SHEET
-    header = _item_header(feasibility, previous is not None)
+    header = _item_header(feasibility, previous is not None, scale)
     last = chr(ord("A") + len(header) - 1)
     text_cell(ws, "A1", f"专家咨询表（第 {rnd} 轮）", FONT_TITLE)
     ws.merge_cells(f"A1:{last}1")
     intro = (
         "尊敬的专家：感谢您参加本次咨询。请在浅黄色单元格中填写。"
-        f"请对每个条目的重要性按 1～{SCALE_TOP} 分评分（{SCALE_WORDS}），"
+        f"请对每个条目的重要性按 {scale.span} 分评分（{scale.words}），"
         + ("并评价其可行性；" if feasibility else "")
         + "有修改意见请写在最后一列。"
         + (
@@ -145,7 +157,8 @@ def write_delphi_form(
     text_cell(ws, "A2", intro, FONT_SMALL).alignment = WRAP
     ws.merge_cells(f"A2:{last}2")
     ws.row_dimensions[2].height = 48
-    for col, value in enumerate((MARKER, str(rnd), expert or "", str(len(items))), start=1):
+    marker = (MARKER, str(rnd), expert or "", str(len(items)), str(scale))
+    for col, value in enumerate(marker, start=1):
         ws.cell(3, col).value = value
     ws.row_dimensions[3].hidden = True
     row = _profile(ws, 5, expert)
@@ -158,7 +171,7 @@ def write_delphi_form(
         text_cell(ws, cell.coordinate, title, FONT_BOLD).fill = FILL_HEADER
         cell.alignment, cell.border = CENTER, BOX
     _items(ws, items, header, row, previous)
-    _rating_validation(ws, header, first + 1, first + len(items), feasibility)
+    _rating_validation(ws, header, first + 1, first + len(items), scale)
     for col, width in zip("ABCDEFG", (8, 40, 12, 12, 12, 12, 30), strict=False):
         ws.column_dimensions[col].width = width
     ws.column_dimensions[last].width = 30
@@ -190,16 +203,18 @@ def _items(ws, items, header, row, previous) -> None:
             )
 
 
-def _rating_validation(ws, header, first, last, feasibility) -> None:
-    for title in (IMPORTANCE, FEASIBILITY) if feasibility else (IMPORTANCE,):
+def _rating_validation(ws, header, first, last, scale: Scale) -> None:
+    for title in header:
+        if not title.startswith((IMPORTANCE_PREFIX, FEASIBILITY_PREFIX)):
+            continue
         col = chr(ord("A") + header.index(title))
         dv = number_validation(
-            1,
-            SCALE_TOP,
+            scale.low,
+            scale.high,
             True,
             title,
-            f"1～{SCALE_TOP} 的整数",
-            f"请填写 1～{SCALE_TOP} 的整数（{SCALE_WORDS}）。",
+            f"{scale.span} 的整数",
+            f"请填写 {scale.span} 的整数（{scale.words}）。",
         )
         dv.add(f"{col}{first}:{col}{max(last, first)}")
         ws.add_data_validation(dv)
@@ -208,9 +223,12 @@ def _rating_validation(ws, header, first, last, feasibility) -> None:
 __all__ = [
     "COMMENT",
     "FEASIBILITY",
+    "FEASIBILITY_PREFIX",
     "IMPORTANCE",
+    "IMPORTANCE_PREFIX",
     "MARKER",
     "PROFILE",
     "DelphiItem",
+    "rating_header",
     "write_delphi_form",
 ]

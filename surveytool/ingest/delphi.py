@@ -9,7 +9,8 @@ with the same checks as every returned workbook (``sandbox.read_rows``):
   (or item text) holding the importance rating, optionally columns for the expert code and
   the profile (专业领域, 工作年限, 熟悉程度, 实践经验, 理论分析, 参考国内外文献, 直观感觉).
 
-Any cell that is not a rating 1–5 (or a known profile answer) rejects the file with every
+Any cell that is not a rating on the round's scale (1–5 unless ``--scale`` says otherwise; the
+form records its scale in the marker row) or a known profile answer rejects the file with every
 such cell located, so an expert's ratings are never stored in part. An expert code that
 looks like a name is replaced (the name is never stored); comments are masked.
 """
@@ -22,15 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from surveytool.analysis.delphi import BASES, FAMILIARITY, LEVELS, ca_of, cs_of
+from surveytool.analysis.delphi_rules import Scale
 from surveytool.analysis.text import half_width, mask
 from surveytool.errors import Problem, problem
 from surveytool.forms.delphi import (
     COMMENT,
-    FEASIBILITY,
-    IMPORTANCE,
+    FEASIBILITY_PREFIX,
+    IMPORTANCE_PREFIX,
     MARKER,
-    SCALE_TOP,
-    SCALE_WORDS,
     SHEET,
     DelphiItem,
 )
@@ -63,8 +63,9 @@ def _letter(col: int) -> str:
 class _File:
     """One returned file being read: its grid (grid[r - 1] is Excel row r) and problems."""
 
-    def __init__(self, shown: str, grid: list[list], csv: bool):
+    def __init__(self, shown: str, grid: list[list], csv: bool, scale: Scale):
         self.shown = shown
+        self.scale = scale
         self.grid = grid
         self.sheet = None if csv else SHEET
         self.problems: list[Problem] = []
@@ -92,8 +93,9 @@ class _File:
             value = float(text)
         except ValueError:
             value = -1.0
-        if not value.is_integer() or not 1 <= value <= SCALE_TOP:
-            self.err("delphi_bad_rating", r, c, value=raw, top=SCALE_TOP, words=SCALE_WORDS)
+        if not self.scale.holds(value):
+            s = self.scale
+            self.err("delphi_bad_rating", r, c, value=raw, low=s.low, top=s.high, words=s.words)
             return None
         return value
 
@@ -153,6 +155,20 @@ def _read_form(
         raise FileRejectedError(
             [problem("delphi_round_mismatch", file=f.shown, kind=KIND, found=found, round=rnd)]
         )
+    written = f.cell(marker, 4)
+    if written and written != str(f.scale):
+        raise FileRejectedError(
+            [
+                problem(
+                    "delphi_scale_mismatch",
+                    file=f.shown,
+                    kind=KIND,
+                    found=written.replace("-", "～"),
+                    scale=f.scale.span,
+                    option=written,
+                )
+            ]
+        )
     record = sm.ExpertRecord(expert="", sheet=SHEET)
     labels = {"专家编号": "expert", **PROFILE_COLUMNS}
     cells: dict[str, tuple[int, int]] = {}
@@ -170,7 +186,12 @@ def _read_form(
     record.expert = f.code(f.cell(*expert_at) or f.cell(marker, 2), expert_at[0])
     record.row = expert_at[0]
     _profile(f, cells, record)
-    header = {f.cell(top, c): c for c in range(len(f.grid[top - 1]))}
+    header = {}
+    for c in range(len(f.grid[top - 1])):
+        title = f.cell(top, c)
+        for prefix in (IMPORTANCE_PREFIX, FEASIBILITY_PREFIX):
+            title = prefix if title.startswith(prefix + "（") else title
+        header[title] = c
     for r in range(top + 1, len(f.grid) + 1):
         item = f.cell(r, 0)
         if not item:
@@ -178,8 +199,8 @@ def _read_form(
         if item not in items:
             f.err("delphi_unknown_item", r, 0, value=item, ids="、".join(items))
             continue
-        importance = f.rating(r, header[IMPORTANCE]) if IMPORTANCE in header else None
-        feasible = f.rating(r, header[FEASIBILITY]) if FEASIBILITY in header else None
+        importance = f.rating(r, header[IMPORTANCE_PREFIX]) if IMPORTANCE_PREFIX in header else None
+        feasible = f.rating(r, header[FEASIBILITY_PREFIX]) if FEASIBILITY_PREFIX in header else None
         comment = f.cell(r, header[COMMENT]) if COMMENT in header else ""
         record.ratings[item] = (importance, feasible, mask(comment)[:500] or None)
     return [record]
@@ -239,17 +260,23 @@ def _read_table(f: _File, items: dict[str, DelphiItem]) -> list[sm.ExpertRecord]
 
 
 def read_ratings(
-    path: Path, shown: str, items: list[DelphiItem], rnd: int, rows: Rows | None = None
+    path: Path,
+    shown: str,
+    items: list[DelphiItem],
+    rnd: int,
+    rows: Rows | None = None,
+    scale: Scale | None = None,
 ) -> tuple[list[sm.ExpertRecord], list[Problem]]:
-    """The experts of one returned form or table, and notes for the user. Raises
-    FileRejectedError (ours) for a file refused by the checks, or with every bad cell."""
+    """The experts of one returned form or table rated on ``scale`` (1–5 when not given),
+    and notes for the user. Raises FileRejectedError (ours) for a file refused by the
+    checks (a form written for another scale among them), or with every bad cell."""
     if path.suffix.lower() not in SUFFIXES:
         suffix = path.suffix.lower() or "（无扩展名）"
         raise FileRejectedError([problem("delphi_file_type", file=shown, kind=KIND, suffix=suffix)])
     if rows is None:
         from surveytool.ingest.sandbox import read_rows as rows
     header, data = rows(path)
-    f = _File(shown, [header, *data], path.suffix.lower() == ".csv")
+    f = _File(shown, [header, *data], path.suffix.lower() == ".csv", scale or Scale())
     by_id = {i.id: i for i in items}
     marker = next((r for r in range(1, min(len(f.grid), 6) + 1) if f.cell(r, 0) == MARKER), None)
     experts = _read_form(f, by_id, rnd, marker) if marker else _read_table(f, by_id)
@@ -261,14 +288,22 @@ def read_ratings(
 
 
 def ingest_ratings(
-    targets: list[str | Path], items: list[DelphiItem], store_path: str | Path, rnd: int
+    targets: list[str | Path],
+    items: list[DelphiItem],
+    store_path: str | Path,
+    rnd: int,
+    scale: Scale | None = None,
 ) -> method_files.MethodSummary:
-    """Ingest returned forms and tables of round ``rnd`` into the store; returns what
-    happened to each file (a file never raises: its problems are in the summary)."""
+    """Ingest returned forms and tables of round ``rnd``, rated on ``scale`` (1–5 when not
+    given), into the store; returns what happened to each file (a file never raises: its
+    problems are in the summary). The first file of a round records its scale; a later
+    ingest of the round on another scale is refused by the CLI (see :func:`check_scale`)."""
     wave = f"第{rnd}轮"
+    scale = scale or Scale()
 
     def write(store, file_id: int, experts: list[sm.ExpertRecord], shown: str) -> dict:
         sm.set_items(store, rnd, [(i.id, i.label, i.key) for i in items])
+        sm.set_scale(store, rnd, scale.low, scale.high)
         for e in experts:
             other = sm.expert_file(store, rnd, e.expert)
             if other:
@@ -294,7 +329,7 @@ def ingest_ratings(
         scope="",
         wave=wave,
         suffixes=SUFFIXES,
-        read=lambda p, shown: read_ratings(p, shown, items, rnd),
+        read=lambda p, shown: read_ratings(p, shown, items, rnd, scale=scale),
         write=write,
         kind=KIND,
     )

@@ -57,6 +57,45 @@ def _extras(
     return out
 
 
+def report_context(
+    store: str | Path,
+    bank: Bank,
+    out_dir: str | Path,
+    *,
+    wave: str | None = None,
+    waves: tuple[str, str] | None = None,
+    lists: str | Path | None = None,
+    today: date | None = None,
+    link: str | None = None,
+    by: list[str] | None = None,
+    k: int = DEFAULT_K,
+    population: int | None = None,
+    targets: dict[str, int] | None = None,
+    populations: dict[str, int] | None = None,
+) -> dict:
+    """The report's document model (see report.context), its charts saved under
+    ``out_dir``/charts: what :func:`make_report` renders and the slides show."""
+    if wave is not None and waves:
+        raise UsageError(problem("wave_and_waves"))
+    wave = waves[1] if waves else wave
+    out = Path(out_dir)
+    with snapshot(store) as snap:  # one read transaction: every number from the same state
+        extras = _extras(snap, bank, waves, lists, today, k, link)
+        survey = _survey(snap, bank, wave)
+        collection = snap.summary(bank, wave)
+        evidence = load_evidence(snap.store, bank, k)
+    results = for_report(
+        analyse(survey, by=by, population=population, targets=targets, populations=populations, k=k)
+    )
+    methods = None if evidence.empty else MethodsReport(evidence)
+    try:
+        return build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
+    except OSError as exc:
+        raise UsageError(
+            problem("output_not_writable", path=str(out), detail=os_detail(exc))
+        ) from None
+
+
 def make_report(
     store: str | Path,
     bank: Bank,
@@ -84,21 +123,23 @@ def make_report(
     ``populations`` (by unit name, e.g. from campaign.yaml) add 目标/完成率 and 调查对象/应答率
     to 各单位回收情况; ``population`` applies the finite population correction.
     """
-    if wave is not None and waves:
-        raise UsageError(problem("wave_and_waves"))
-    wave = waves[1] if waves else wave
     out = Path(out_dir)
-    with snapshot(store) as snap:  # one read transaction: every number from the same state
-        extras = _extras(snap, bank, waves, lists, today, k, link)
-        survey = _survey(snap, bank, wave)
-        collection = snap.summary(bank, wave)
-        evidence = load_evidence(snap.store, bank, k)
-    results = for_report(
-        analyse(survey, by=by, population=population, targets=targets, populations=populations, k=k)
+    ctx = report_context(
+        store,
+        bank,
+        out,
+        wave=wave,
+        waves=waves,
+        lists=lists,
+        today=today,
+        link=link,
+        by=by,
+        k=k,
+        population=population,
+        targets=targets,
+        populations=populations,
     )
-    methods = None if evidence.empty else MethodsReport(evidence)
     try:
-        ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
         paths = render(ctx, out, formats, templates)
     except OSError as exc:
         raise UsageError(
@@ -108,4 +149,4 @@ def make_report(
     return paths
 
 
-__all__ = ["FORMATS", "build_context", "make_report", "render"]
+__all__ = ["FORMATS", "build_context", "make_report", "render", "report_context"]

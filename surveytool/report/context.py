@@ -28,7 +28,7 @@ from surveytool.report.methods import methods
 from surveytool.report.numbering import Numbering
 from surveytool.report.other_methods import MethodsReport
 from surveytool.report.problems import Problem, candidate_problems
-from surveytool.report.summary import summary_blocks
+from surveytool.report.summary import picked_facts, summary_blocks
 from surveytool.report.tables import count, detail_blocks
 
 ALPHA_MIN_N = 30  # below this, alpha is shown but not interpreted
@@ -321,6 +321,27 @@ def covered_units(coverage: pd.DataFrame) -> tuple[int, bool]:
     return int((answered & ~other).sum()), bool((answered & other).any())
 
 
+def overview(s: Survey, r: Results, collection: dict, wave: str | None) -> dict:
+    """调查概况 as numbers, the same the report's text states: n, units covered (with an answer, 其他 not counted),
+    the period, files, rejected, duplicates, the margin of error (None when not stated),
+    the wave, the questionnaire's title and version."""
+    units = covered_units(r.coverage)[0]
+    moe = r.margin_of_error.iloc[0]["moe"]
+    stated = r.n >= r.k and moe == moe
+    return {
+        "n": r.n,
+        "units": units,
+        "period": _period(collection.get("first", ""), collection.get("last", "")),
+        "files": collection.get("files"),
+        "rejected": collection.get("rejected"),
+        "duplicates": collection.get("duplicates"),
+        "moe": round(float(moe) * 100, 1) if stated else None,
+        "wave": wave,
+        "questionnaire": s.bank.title,
+        "version": s.bank.version,
+    }
+
+
 def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
     units, other = covered_units(r.coverage)
     where = f"，覆盖 {units} 个单位（类别{'，不含“其他”' if other else ''}）" if units else ""
@@ -349,7 +370,8 @@ def build_context(
     body: list[dict] = [
         {"title": "一、调查基本情况", "blocks": basics(s, r, collection, num, wave)}
     ]
-    found, facts_by_section = findings(s, r, num)
+    figure_of: dict[str, dict] = {}
+    found, facts_by_section = findings(s, r, num, figure_of)
     rel = reliability_sentence(r)
     body.append({"title": "二、主要发现", "blocks": ([{"para": rel}] if rel else []) + found})
     body.append({"title": "三、分组比较", "blocks": comparisons(s, r, num)})
@@ -362,6 +384,11 @@ def build_context(
     for i, section in enumerate(extra, start=6):
         body.append({"title": f"{say.cn(i)}、{section['title']}", "blocks": section["blocks"]})
     wave_points = [c for section in extra for c in section.get("conclusions", [])]
+    picked = picked_facts(facts_by_section, len(wave_points))
+    points = [{"text": f"{f.brief}。", "figure": figure_of.get(f.text)} for f in picked]
+    for section in extra:
+        fig = next((b["figure"] for b in section["blocks"] if "figure" in b), None)
+        points += [{"text": c, "figure": fig} for c in section.get("conclusions", [])]
     summary = summary_blocks(
         _overview(s, r, collection, wave), facts_by_section, problems, wave_points
     )
@@ -379,6 +406,8 @@ def build_context(
         "k": r.k,
         "sections": sections,
         "problems": [p.as_dict() for p in problems],
+        "conclusions": points,
+        "overview": overview(s, r, collection, wave),
         "figures": [str(p) for p in num.paths],
     }
 

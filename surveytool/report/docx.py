@@ -54,6 +54,8 @@ class _Writer:
         p.paragraph_format.space_after = Pt(12)
         _font(p.add_run(text), TITLE_FONT, 22)
         for line in (subtitle, when):
+            if not line:  # a circular has neither
+                continue
             q = self.doc.add_paragraph()
             q.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(q.add_run(line), KAI_FONT, BODY_PT)
@@ -161,10 +163,16 @@ def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
     摘要, the body, and the appendix from a new page."""
     w = _Writer(out_dir)
     w.title(ctx["title"], ctx["subtitle"], ctx["date"])
+    for b in ctx.get("lead", []):  # a circular's 主送 and opening, before the headings
+        _block(w, b)
     for section in ctx["sections"]:
         w.heading(section["title"], 1, new_page=bool(section.get("appendix")))
         for b in section["blocks"]:
             _block(w, b)
+    for line in ctx.get("closing", []):  # a circular's 落款: issuer and date, right-aligned
+        p = w.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.add_run(line)
     w.doc.sections[-1].start_type = WD_SECTION.CONTINUOUS
     w.doc.save(str(path))
 
@@ -172,7 +180,7 @@ def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
 def _block(w: _Writer, b: dict) -> None:
     """One block of a section (see surveytool.report.context)."""
     if "para" in b:
-        w.para(b["para"])
+        w.para(b["para"], indent=b.get("indent", True))
     elif "note" in b:
         w.para(b["note"], indent=False, size=NOTE_PT + 1)
     elif "heading" in b:

@@ -246,15 +246,26 @@ def strongest(facts: list[Fact], keep: int = MAX_FACTS) -> list[Fact]:
     return [f for i, f in enumerate(facts) if i in chosen]
 
 
-def findings(s: Survey, r: Results, num: Numbering) -> tuple[list[dict], list[list[Fact]]]:
+def findings(
+    s: Survey, r: Results, num: Numbering, figure_of: dict[str, dict] | None = None
+) -> tuple[list[dict], list[list[Fact]]]:
     """The blocks of 主要发现 (a heading, a paragraph and key charts per bank section) and
-    the facts drawn, per section (for the summary)."""
+    the facts drawn, per section (for the summary). ``figure_of``, when given, is filled
+    with each fact's text -> the chart of its question, else of its section (the slides
+    show a conclusion with it)."""
     blocks: list[dict] = []
     facts: list[list[Fact]] = []
     index = 0
     for section in s.bank.sections:
-        said = [f for q in section.questions for f in question_facts(s, r, q)]
-        figs = [fig for q in section.questions if (fig := key_figure(s, r, q, num))]
+        said, figs, own = [], [], []
+        for q in section.questions:
+            q_facts = question_facts(s, r, q)
+            fig = key_figure(s, r, q, num)
+            said += q_facts
+            figs += [fig] if fig else []
+            own += [(f, fig) for f in q_facts]
+        if figure_of is not None:
+            figure_of.update({f.text: fig or (figs[0] if figs else None) for f, fig in own})
         facts.append(said)
         said = strongest(said)
         if not said and not figs:

@@ -8,12 +8,14 @@ compact — tables, one paragraph each — so the report body stays within its p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from surveytool.analysis.delphi import CR_MIN, ConsensusRule, DelphiResult, analyse_round
+from surveytool.analysis.delphi_rules import Rule, Scale
 from surveytool.analysis.themes import (
     NotesSummary,
     PhraseWords,
@@ -50,12 +52,19 @@ class Evidence:
         return self.notes is None and self.visits.empty and not self.delphi
 
 
-def delphi_results(store: Store, rule: ConsensusRule | None = None) -> list[DelphiResult]:
-    """Every Delphi round in the store, each with its change from the round before."""
+def delphi_results(
+    store: Store, rule: Rule | Callable[[Scale], Rule] | None = None
+) -> list[DelphiResult]:
+    """Every Delphi round in the store on its own scale, each with its change from the
+    round before. ``rule`` is one rule for every round, or a function making a round's
+    rule from its scale (None: the default rule of each round's scale)."""
     out: list[DelphiResult] = []
     for rnd in sm.delphi_rounds(store):
         d = sm.read_delphi(store, rnd)
-        result = analyse_round(d.items, d.experts, d.ratings, rnd, rule, out[-1] if out else None)
+        scale = Scale(*d.scale)
+        this = rule(scale) if callable(rule) else rule
+        previous = out[-1] if out else None
+        result = analyse_round(d.items, d.experts, d.ratings, rnd, this, previous, scale)
         result.extra["keys"] = {
             i: k for i, k in zip(d.items["item"], d.items["key"], strict=True) if k
         }
@@ -360,7 +369,8 @@ def _expert_table(ev: Evidence, num: Numbering) -> dict:
             before = prev.get(r["item"])
             line.append(f"{before:.2f}" if before is not None and before == before else "—")
         rows.append([*line, "是" if r["consensus"] else "否"])
-    note = "注：重要性 1～5 分；变异系数 = 标准差/均值；满分比为评 5 分的专家比例；权威系数 Cr =（判断依据 Ca + 熟悉程度 Cs）/2。"
+    sc = last.scale
+    note = f"注：重要性 {sc.span} 分；变异系数 = 标准差/均值；满分比为评 {sc.high} 分的专家比例；权威系数 Cr =（判断依据 Ca + 熟悉程度 Cs）/2。"
     rest = len(last.items) - len(shown)
     if rest > 0:
         rest_agreed = int(last.items.sort_values("rank").iloc[MAX_EXPERT_ROWS:]["consensus"].sum())

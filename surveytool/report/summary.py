@@ -17,22 +17,29 @@ MAX_PROBLEMS = 6
 ADVICE = 3
 
 
-def conclusions(facts_by_section: list[list[Fact]], extra: list[str]) -> list[str]:
-    """The main conclusions: the strongest fact of each section, then the next strongest
-    overall until at least MIN_POINTS, then ``extra`` (wave verdicts); at most MAX_POINTS."""
-    picked: list[str] = []
+def picked_facts(facts_by_section: list[list[Fact]], extra: int) -> list[Fact]:
+    """The facts the main conclusions state, in order, beside ``extra`` wave verdicts: the
+    strongest fact of each section, then the next strongest overall until at least
+    MIN_POINTS; at most MAX_POINTS in all."""
+    picked: list[Fact] = []
     rest: list[Fact] = []
     for facts in facts_by_section:
         ranked = sorted(facts, key=lambda f: -f.weight)
         if ranked:
-            picked.append(ranked[0].brief)
+            picked.append(ranked[0])
             rest.extend(ranked[1:])
     for fact in sorted(rest, key=lambda f: -f.weight):
         if len(picked) >= MIN_POINTS:
             break
-        picked.append(fact.brief)
-    room = MAX_POINTS - len(extra)
-    return [f"{t}。" for t in picked[: max(room, MIN_POINTS - len(extra), 0)]] + extra
+        picked.append(fact)
+    room = MAX_POINTS - extra
+    return picked[: max(room, MIN_POINTS - extra, 0)]
+
+
+def conclusions(facts_by_section: list[list[Fact]], extra: list[str]) -> list[str]:
+    """The main conclusions: :func:`picked_facts` as sentences, then ``extra`` (wave
+    verdicts)."""
+    return [f"{f.brief}。" for f in picked_facts(facts_by_section, len(extra))] + extra
 
 
 def summary_blocks(

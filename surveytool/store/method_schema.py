@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS delphi_experts (
     row INTEGER,
     UNIQUE (round, expert)
 );
+CREATE TABLE IF NOT EXISTS delphi_scales (
+    round INTEGER PRIMARY KEY,
+    low INTEGER NOT NULL,
+    high INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS delphi_ratings (
     expert_id INTEGER NOT NULL REFERENCES delphi_experts(id),
     item TEXT NOT NULL,

@@ -132,6 +132,22 @@ def set_items(store: Store, rnd: int, items: list[tuple[str, str, str | None]]) 
     )
 
 
+def round_scale(store: Store, rnd: int) -> tuple[int, int] | None:
+    """The rating range (low, high) round ``rnd`` was stored with; None when not recorded
+    (a round ingested before scales were kept was rated 1–5)."""
+    if not store.has_table("delphi_scales"):
+        return None
+    row = store.db.execute("SELECT low, high FROM delphi_scales WHERE round=?", (rnd,)).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def set_scale(store: Store, rnd: int, low: int, high: int) -> None:
+    """Record round ``rnd``'s rating range (first ingest of the round)."""
+    store.db.execute(
+        "INSERT OR IGNORE INTO delphi_scales (round, low, high) VALUES (?,?,?)", (rnd, low, high)
+    )
+
+
 def expert_file(store: Store, rnd: int, expert: str) -> str | None:
     """The name of the file that already gave ``expert``'s ratings in round ``rnd``."""
     if not store.has_table("delphi_experts"):
@@ -245,6 +261,7 @@ class DelphiRound:
     items: pd.DataFrame
     experts: pd.DataFrame
     ratings: pd.DataFrame
+    scale: tuple[int, int] = (1, 5)
 
 
 def read_delphi(store: Store, rnd: int) -> DelphiRound:
@@ -271,7 +288,7 @@ def read_delphi(store: Store, rnd: int) -> DelphiRound:
         (rnd,),
         ["expert", "item", "importance", "feasibility", "comment"],
     )
-    return DelphiRound(rnd, items, experts, ratings)
+    return DelphiRound(rnd, items, experts, ratings, round_scale(store, rnd) or (1, 5))
 
 
 def counts(store: Store, bank_id: str) -> dict[str, Any]:
@@ -305,5 +322,7 @@ __all__ = [
     "read_delphi",
     "read_sessions",
     "read_visits",
+    "round_scale",
     "set_items",
+    "set_scale",
 ]

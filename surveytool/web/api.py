@@ -26,11 +26,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 SOURCES = ("auto", "table", "wjx", "tencent", "kobo", "sav")
 ENCODINGS = ("auto", "text", "code", "score")
-FORMATS = ("docx", "html", "md")
+FORMATS = ("docx", "html", "md", "pptx")  # pptx: the 成果交流 slides of the same report
 MIME = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "html": "text/html",
     "md": "text/markdown",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 
 
@@ -106,13 +107,13 @@ def _report_request():
 
 @bp.get("/report")
 def report():
-    """The latest generated report of a bank, as .docx, .html or .md."""
+    """The latest generated report of a bank, as .docx, .html or .md, or its slides."""
     t, bank = _report_request()
     fmt = check_choice(request.args.get("format"), FORMATS, "报告格式")
     path = site().reports(t) / f"report.{fmt}"
     if not path.is_file():
         raise WebError(problem("web_no_report", topic=t.topic, format=fmt))
-    name = f"{bank.id}-调研报告初稿.{fmt}"
+    name = f"{bank.id}-{'成果交流' if fmt == 'pptx' else '调研报告初稿'}.{fmt}"
     return send_file(path, mimetype=MIME[fmt], as_attachment=True, download_name=name)
 
 
@@ -120,7 +121,7 @@ def report():
 def make_report():
     """Generate the report (formats comma-separated, default all three)."""
     t, bank = _report_request()
-    wanted = [x.strip() for x in request.args.get("format", "docx,html,md").split(",")]
+    wanted = [x.strip() for x in request.args.get("format", ",".join(FORMATS)).split(",")]
     formats = tuple(check_choice(x, FORMATS, "报告格式") for x in wanted if x)
     run = work.report_job(site(), t, bank, formats or FORMATS, None, False)
     job = jobs().submit("report", f"生成报告 选题{t.topic}", run, owner=who())

@@ -38,9 +38,11 @@ def overview():
         return render_template("error.html", messages=[p.message for p in exc.problems]), 422
     state = work.status(s, g.get("user"))
     progress = {}
+    load = None
     if unit() is None:
         for t in campaign.topics:
             progress[t.topic] = work.lists_progress(s, t)
+        load = work.burden(s)
     as_of = datetime.fromtimestamp(state["as_of"]).strftime("%H:%M:%S")
     return render_template(
         "overview.html",
@@ -48,6 +50,7 @@ def overview():
         status=state,
         as_of=as_of,
         progress=progress,
+        burden=load,
         jobs=_jobs(),
     )
 

@@ -266,6 +266,16 @@ def status(site: Site, user: User | None, today=None) -> dict[str, Any]:
     }
 
 
+def burden(site: Site) -> dict[str, Any]:
+    """调研负担 (``surveytool status``): the units asked by more than one topic, and the
+    warnings (扎堆调研 within 30 days, the same respondents asked twice)."""
+    from surveytool.followup.burden import burden as unit_burden
+
+    load, warnings = unit_burden(site.campaign())
+    shared = load[load["topics"] > 1] if len(load) else load
+    return {"rows": records(shared), "warnings": warnings}
+
+
 def lists_progress(site: Site, t: Topic, today=None) -> dict | None:
     """``surveytool track --json`` of the topic's lists (None when there are none yet)."""
     from surveytool.followup.lists import read_lists
@@ -326,16 +336,19 @@ def report_job(
 ) -> Callable[[Job], dict]:
     """``surveytool report``: the draft report into the topic's report folder (and the
     page's tables refreshed from the same answers)."""
-    from surveytool.report import make_report
+    from surveytool.report import render, report_context
+    from surveytool.report.slides import write_slides
 
     def run(job: Job) -> dict:
         lists = site.lists(t) if with_lists and site.lists(t).is_file() else None
         job.progress(0, 2, "统计分析")
         analyse_into(site, t, bank, waves[1] if waves else None)
         job.progress(1, 2, "生成报告")
-        paths = make_report(
-            site.store(t), bank, site.reports(t), waves=waves, lists=lists, formats=formats
-        )
+        folder = site.reports(t)
+        ctx = report_context(site.store(t), bank, folder, waves=waves, lists=lists)
+        paths = render(ctx, folder, tuple(f for f in formats if f != "pptx"))
+        if "pptx" in formats:  # the 成果交流 slides of the same report model
+            paths["pptx"] = write_slides(ctx, folder, folder / "report.pptx")
         return {
             kind: f"/api/report?bank={bank.id}&format={kind}" for kind in paths if kind in formats
         }
