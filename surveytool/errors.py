@@ -38,7 +38,7 @@ MESSAGES: dict[str, str] = {
     "where_empty": "--where 条件“{text}”没有选出任何答卷。请检查条件中的编号和选项代码。",
     "table_unknown": "“{name}”不是题库中的题目或字段编号。{hint}",
     "table_text": "“{name}”是填空题，不能制表。请选择单选、多选、量表或数字题。",
-    "table_bad_column": "“{name}”是{kind}，不能作为列（分组）。请把它放在第一个位置（行），列可用单选题、量表题目、单位或分段的数字题（--bands）。",
+    "table_bad_column": "“{name}”是{what}，不能作为列（分组）。请把它放在第一个位置（行），列可用单选题、量表题目、单位或分段的数字题（--bands）。",
     "table_never_crossed": "“{row}”与“{column}”不能交叉：单位与可识别个人的题目（如单位负责人）交叉会指认到个人。",
     "table_same": "行和列是同一道题“{name}”。请选择两道不同的题。",
     "table_bands": "--bands 的值“{value}”无效：应为从小到大、用逗号分隔的分段点，例如 30,40,50。",

@@ -187,7 +187,7 @@ def _check_pair(s: Survey, r: Axis, c: Axis) -> None:
     if r.id == c.id:
         raise UsageError(problem("table_same", name=r.id))
     if c.kind not in (NOMINAL, ORDINAL):
-        raise UsageError(problem("table_bad_column", name=c.id, kind=KIND_NAMES[c.kind]))
+        raise UsageError(problem("table_bad_column", name=c.id, what=KIND_NAMES[c.kind]))
     if frozenset((r.id, c.id)) in never_crossed(s.bank):
         raise UsageError(problem("table_never_crossed", row=r.id, column=c.id))
 

@@ -120,7 +120,10 @@ def _cells_block(ws, t) -> None:
                 if _hidden(t, r, key):
                     line.append(f"<{t.k}" if r.get("suppressed") else "")
                     continue
-                text = _fmt(r[key], digits, suffix) if digits else str(int(r[key]))
+                if not digits:
+                    line.append(int(r[key]))
+                    continue
+                text = _fmt(r[key], digits, suffix)
                 low, high = {"column_percent": ("ci_low", "ci_high")}.get(
                     key, ("w_ci_low", "w_ci_high") if key == "w_percent" else (None, None)
                 )

@@ -16,7 +16,7 @@ print(svychisq(~sch.wide + awards, d))                       # default statistic
 print(svychisq(~sch.wide + awards, d, statistic = "Chisq"))
 print(svychisq(~comp.imp + yr.rnd, d))
 print(svychisq(~comp.imp + yr.rnd, d, statistic = "Chisq"))
-apistrat$band99 <- cut(apistrat$api99, c(0, 600, 750, 1000))  # a 3-level answer
+apistrat$band99 <- cut(apistrat$api99, c(0, 600, 750, 1000), right = FALSE)  # as --bands 600,750
 d <- svydesign(id = ~1, strata = ~stype, fpc = ~fpc, data = apistrat)
 for (st in c("F", "Chisq")) {
   r <- svychisq(~band99 + awards, d, statistic = st)
