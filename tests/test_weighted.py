@@ -162,3 +162,18 @@ def test_populations_are_checked(tmp_path) -> None:
     with pytest.raises(Exception) as err:
         weights.make_design(units, opts, {"甲": 1, "乙": 5})
     assert "甲（2 份，1 人）" in str(err.value)
+
+
+def test_the_design_margin_of_error(store, tmp_path) -> None:
+    # R: half = 0/1 alternating within each stratum (p = 0.5 in every unit);
+    # SE(svymean(~half, d)) = 0.0381996406217; the margin is 1.959964 SE
+    out = tmp_path / "a.json"
+    argv = ["analyze", "--bank", BANK, "--store", store, "--weights", CAMPAIGN]
+    assert main([*argv, "--json", str(out)]) == 0
+    res = json.loads(out.read_text("utf-8"))
+    assert res["design"]["moe"] == pytest.approx(1.959963985 * 0.0381996406217, rel=REL)
+    api = next(r for r in res["weighted"] if r["field"] == "api00")
+    assert api["estimate"] == pytest.approx(662.287363578, rel=REL)
+    assert api["se"] == pytest.approx(9.40894087943, rel=REL)
+    tests = {(t["row"], t["column"]): t for t in res["weighted_tests"]}
+    assert ("sch_wide", "stype") in tests

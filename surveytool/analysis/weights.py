@@ -103,6 +103,19 @@ def make_design(units: np.ndarray, options, populations: dict[str, int]) -> Desi
     return Design(idx, n_h, N_h, labels, absent)
 
 
+def margin(d: Design, p: float = 0.5) -> float:
+    """The design's margin of error for a share (0-1), worst case p = 0.5 in every unit:
+    ``z sqrt(Σ_h W_h² (1 − f_h) s²_h / n_h)``, ``s²_h = p(1 − p) n_h / (n_h − 1)`` (Cochran
+    1977, eq. 5.3 with 5.6; units with one respondent left out as in :func:`ratio`)."""
+    n, N = d.n_h, d.N_h
+    ok = n >= 2
+    if not ok.any():
+        return float("nan")
+    W = N / N[n > 0].sum()
+    var = (W[ok] ** 2 * (1 - n[ok] / N[ok]) * p * (1 - p) / (n[ok] - 1)).sum()
+    return z_value() * float(np.sqrt(var))
+
+
 def stratified_cov(z: np.ndarray, d: Design) -> np.ndarray:
     """Σ_h (1 − f_h) n_h/(n_h − 1) (Σ z zᵀ − S Sᵀ / n_h) over the strata, for the columns of
     ``z`` (one row per respondent; a 1-d ``z`` gives a 1×1 matrix)."""

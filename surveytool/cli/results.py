@@ -17,22 +17,24 @@ from surveytool.cli.common import (
     whole,
     write_output,
 )
+from surveytool.cli.steer import describe_steering, steered_survey, weights_options, where_option
 from surveytool.errors import UsageError, problem
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Run the analysis; write JSON; print a readable summary."""
-    from surveytool.analysis import Survey, analyse
-    from surveytool.store import load_answers
+    from surveytool.analysis import analyse
 
     bank = load_bank(args.bank)
     for b in args.by or []:
         check_field(bank, b)
     k = checked_k(args)
-    frame = load_answers(args.store, bank, args.wave)
-    results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=k)
+    s, design = steered_survey(args, bank, k)
+    results = analyse(s, by=args.by, population=args.population, k=k, design=design)
     if args.json:
         write_output(args.json, results.to_json())
+    for line in describe_steering(s, design, args.where):
+        echo(line)
     _print_analysis(results, args)
     return 0
 
@@ -70,7 +72,12 @@ def _print_analysis(r, args: argparse.Namespace) -> None:
         echo("没有可分析的答卷。请先用 surveytool ingest 回收答卷。")
         return
     moe = r.margin_of_error.iloc[0]["moe"]
-    echo(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
+    if r.design is not None:
+        from surveytool.analysis.weights import margin
+
+        echo(f"整体抽样误差（按分层抽样设计计算，95% 置信度，最保守估计）：±{margin(r.design) * 100:.1f}%。")
+    else:
+        echo(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
     for row in r.reliability.to_dict(orient="records"):
         alpha = row["alpha"]
         text = f"{alpha:.3f}" if alpha == alpha else row["note"]
@@ -188,6 +195,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
     )
+    where_option(p)
+    weights_options(p)
     k_option(p)
     p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
     p.set_defaults(func=cmd_analyze)

@@ -75,7 +75,8 @@ def steered_survey(args: argparse.Namespace, bank, k: int):
     from surveytool.store import load_answers
 
     frame = load_answers(args.store, bank, args.wave)
-    if frame.empty:
+    steered = getattr(args, "where", None) or getattr(args, "weights", None)
+    if frame.empty and (steered or args.command == "table"):
         raise UsageError(problem("empty_store", store=args.store, action="统计"))
     s = Survey(frame, bank)
     design = None
@@ -85,6 +86,25 @@ def steered_survey(args: argparse.Namespace, bank, k: int):
     if design is not None:
         design = design.subset(mask)
     return sub, design
+
+
+def describe_steering(s, design, where: str | None) -> list[str]:
+    """Lines saying which answers were counted and how they were weighted."""
+    lines = []
+    if where:
+        lines.append(f"筛选条件：{where}（符合条件的答卷 {s.n} 份）。")
+    if design is not None:
+        lines.append(
+            f"按各单位人数加权（{int((design.n_h > 0).sum())} 个单位，共 {design.population} 人）；"
+            "未加权人数 n 同时列出。"
+        )
+        if design.absent:
+            names = "、".join(f"{u}（{n} 人）" for u, n in design.absent)
+            lines.append(
+                f"没有答卷的单位：{names}，占各单位总人数的 {100 * design.absent_share:.1f}%；"
+                "加权估计只代表有答卷的单位。"
+            )
+    return lines
 
 
 def cmd_table(args: argparse.Namespace) -> int:

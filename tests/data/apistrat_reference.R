@@ -25,3 +25,7 @@ for (st in c("F", "Chisq")) {
 r <- svychisq(~comp.imp + yr.rnd, d); print(c(r$statistic, r$parameter, p = r$p.value))
 r <- svychisq(~sch.wide + awards, d, statistic = "Chisq"); print(c(r$statistic, p = r$p.value))
 print(mean(apistrat$api00)); print(mean(apistrat$sch.wide == "Yes"))
+# the design's worst-case margin of error: a 0/1 answer with p = 0.5 in every stratum
+apistrat$half <- ave(seq_along(apistrat$stype), apistrat$stype, FUN = function(i) seq_along(i) %% 2)
+d <- svydesign(id = ~1, strata = ~stype, fpc = ~fpc, data = apistrat)
+print(SE(svymean(~half, d)), digits = 12)                   # 0.0381...
