@@ -22,9 +22,9 @@ BANK = str(DATA / "hsb2.yaml")
 
 
 def _write_rows(path: Path, keep=lambda row: True) -> Path:
-    with open(DATA / "hsb2.csv", encoding="utf-8") as fh:
+    with (DATA / "hsb2.csv").open(encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if keep(r)]
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with path.open("w", encoding="utf-8", newline="") as fh:
         fields = [c for c in rows[0] if c != "id"]  # a student number is not a question
         w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
@@ -159,7 +159,11 @@ def test_the_xlsx_is_for_people(store, tmp_path) -> None:
         (["female", "female"], "table_same", {"name": "female"}),
         (["female", "--bands", "5,3"], "table_bands", {"value": "5,3"}),
         (["female", "--where", "prog == 9"], "where_empty", {"text": "prog == 9"}),
-        (["female", "--where", "pro == 1"], "where_unknown", {"name": "pro", "hint": "您是不是想写“prog”？"}),
+        (
+            ["female", "--where", "pro == 1"],
+            "where_unknown",
+            {"name": "pro", "hint": "您是不是想写“prog”？"},
+        ),
         (
             ["female", "--where", "race == 2 and female == 0"],
             "where_too_small",

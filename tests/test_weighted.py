@@ -30,7 +30,7 @@ REL = 1e-4
 
 
 def _rows() -> list[dict]:
-    with open(DATA / "apistrat.csv", encoding="utf-8") as fh:
+    with (DATA / "apistrat.csv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -39,7 +39,7 @@ def store(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("api")
     yes_no = {"Yes": 1, "No": 2}
     data = folder / "apistrat.csv"
-    with open(data, "w", encoding="utf-8", newline="") as fh:
+    with data.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["stype", "sch_wide", "awards", "yr_rnd", "comp_imp", "api00", "api99"])
         for r in _rows():

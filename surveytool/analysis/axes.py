@@ -9,6 +9,7 @@ or 不清楚/不适用), with the options people read.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -65,7 +66,7 @@ def parse_bands(text: str | None) -> list[float] | None:
         edges = [float(x) for x in text.replace("，", ",").split(",") if x.strip()]
     except ValueError:
         raise UsageError(problem("table_bands", value=text)) from None
-    if not edges or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+    if not edges or any(b <= a for a, b in itertools.pairwise(edges)):
         raise UsageError(problem("table_bands", value=text))
     return edges
 
@@ -78,7 +79,7 @@ def banded(f: Field, x: np.ndarray, edges: list[float]) -> tuple[Field, np.ndarr
     """A number cut at ``edges`` into ordered bands (低于 30 / 30 至不到 40 / … / 50 及以上),
     as an ordinal field with codes 1, 2, …"""
     labels = [f"低于 {_num(edges[0])}"]
-    labels += [f"{_num(a)} 至不到 {_num(b)}" for a, b in zip(edges, edges[1:], strict=False)]
+    labels += [f"{_num(a)} 至不到 {_num(b)}" for a, b in itertools.pairwise(edges)]
     labels.append(f"{_num(edges[-1])} 及以上")
     codes = np.searchsorted(np.array(edges), x, side="right").astype(float) + 1
     codes[np.isnan(x)] = np.nan

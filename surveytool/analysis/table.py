@@ -35,13 +35,13 @@ import pandas as pd
 from surveytool.analysis import compare, weights
 from surveytool.analysis.axes import (
     BATTERY,
+    KIND_NAMES,
     MULTI,
     NOMINAL,
     NUMBER,
     ORDINAL,
     Axis,
     axis,
-    KIND_NAMES,
 )
 from surveytool.analysis.columns import CI_HIGH, CI_LOW, SUPPRESSED, N
 from surveytool.analysis.data import Survey
@@ -270,7 +270,9 @@ def _weighted_cells(cells: pd.DataFrame, x, opts, g: _Groups, design) -> pd.Data
     est = {}
     codes = [o.code for o in opts]
     for o in g.options:
-        for code, e in zip(codes, weights.shares(x, codes, design, g.values == o.code), strict=True):
+        for code, e in zip(
+            codes, weights.shares(x, codes, design, g.values == o.code), strict=True
+        ):
             est[(code, o.code)] = e
     keys = zip(cells["row_code"], cells["column_code"], strict=True)
     found = [est.get((int(a), int(b)), {}) for a, b in keys]

@@ -64,7 +64,114 @@ def weighted_estimates(s: Survey, design: Design) -> pd.DataFrame:
                 rows.append(_row(f.id, code, "percent", e, 100.0))
         if f.kind in ("likert", "number"):
             rows.append(_row(f.id, None, "mean", weights.mean(x, design, shown), 1.0))
+    for q in s.bank.questions:
+        if q.type == "multi":
+            rows += _multi_rows(s, q, design)
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+
+
+def _multi_rows(s: Survey, q, design: Design) -> list[dict]:
+    """Weighted share of each option among those who picked a substantive option (SPSS
+    MULT RESPONSE's base, as descriptive.multi_response): kind ``multi``, field = question."""
+    flags = [f for f in s.fields_of(q) if f.kind == "flag"]
+    shown = s.shown(q)
+    picked = {f.id: (s.values(f.id) == 1) & shown for f in flags}
+    real = [f for f in flags if not f.option.missing]  # type: ignore[union-attr]
+    if not real:
+        return []
+    answered = np.column_stack([picked[f.id] for f in real]).any(axis=1)
+    return [
+        _row(
+            q.id, f.option.code, "multi", weights.ratio(picked[f.id] * 1.0, answered, design), 100.0
+        )  # type: ignore[union-attr]
+        for f in real
+    ]
+
+
+def as_weighted(r):
+    """``r`` (a :class:`~surveytool.analysis.run.Results` with a design) with its shares,
+    means, margin of error and crosstab tests replaced by the design-based ones, counts
+    ``n`` left unweighted: what a report prints when it is weighted. Groups' tests by rank
+    stay unweighted (no accepted weighted form); p values are BH-adjusted again."""
+    from dataclasses import replace
+
+    from surveytool.analysis import compare
+
+    if r.design is None or r.weighted.empty:
+        return r
+    w = r.weighted
+    pct = w[w["kind"] == "percent"].set_index(["field", "option"])
+    multi = w[w["kind"] == "multi"].set_index(["field", "option"])
+    means = w[w["kind"] == "mean"].set_index("field")
+    freq = _swap(r.frequencies, pct, ["field", "option"])
+    mult = _swap(r.multi, multi, ["question", "option"])
+    lik = r.likert.copy()
+    if not lik.empty:
+        lik["mean"] = [
+            means["estimate"].get(f, m) for f, m in zip(lik["field"], lik["mean"], strict=True)
+        ]
+        for col, pick in (("top2_percent", slice(-2, None)), ("bottom2_percent", slice(0, 2))):
+            lik[col] = [
+                _sum_top(pct, f, pick, v) for f, v in zip(lik["field"], lik[col], strict=True)
+            ]
+    num = r.numeric.copy()
+    if not num.empty:
+        num["mean"] = [
+            means["estimate"].get(f, m) for f, m in zip(num["field"], num["mean"], strict=True)
+        ]
+    moe = r.margin_of_error.copy()
+    moe.loc[moe.index[0], "moe"] = weights.margin(r.design)
+    cross = _rao_scott_tests(r.crosstabs, r.weighted_tests)
+    groups = r.group_tests.copy()
+    compare.add_adjusted(cross, groups)
+    return replace(
+        r,
+        frequencies=freq,
+        multi=mult,
+        likert=lik,
+        numeric=num,
+        margin_of_error=moe,
+        crosstabs=cross,
+        group_tests=groups,
+    )
+
+
+def _swap(table: pd.DataFrame, est: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``percent``, ``ci_low``, ``ci_high`` of ``table`` from the weighted ``est``."""
+    if table.empty or est.empty:
+        return table
+    out = table.copy()
+    idx = list(zip(out[keys[0]], out[keys[1]].astype(int), strict=True))
+    for col, src in (("percent", "estimate"), (CI_LOW, CI_LOW), (CI_HIGH, CI_HIGH)):
+        lookup = est[src].to_dict()
+        out[col] = [
+            lookup.get(i, np.nan) if not pd.isna(v) else v
+            for i, v in zip(idx, out[col], strict=True)
+        ]
+    return out
+
+
+def _sum_top(pct: pd.DataFrame, field: str, pick: slice, default: float) -> float:
+    try:
+        shares = pct.loc[field, "estimate"].sort_index()
+    except KeyError:
+        return default
+    return float(shares.iloc[pick].sum())
+
+
+def _rao_scott_tests(cross: pd.DataFrame, wt: pd.DataFrame) -> pd.DataFrame:
+    """The crosstab tests with the Rao–Scott test in place of Pearson's (same rows)."""
+    if cross.empty or wt.empty:
+        return cross.copy()
+    out = cross.copy()
+    by = {(r["row"], r["column"]): r for r in wt.to_dict(orient="records")}
+    found = [by.get(k, {}) for k in zip(out["row"], out["column"], strict=True)]
+    out["test"] = [f.get("test") or "" for f in found]
+    out["chi2"] = [f.get("chi2", np.nan) for f in found]
+    out["df"] = [f.get("df", np.nan) for f in found]
+    out["p_value"] = [f.get("p_value", np.nan) for f in found]
+    out["warning"] = [f.get("warning", "") for f in found]
+    return out
 
 
 def hide_like(est: pd.DataFrame, freq: pd.DataFrame, lik: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """Design-based (weighted) estimates: the units are strata with their populations.
 
 The design is R survey's ``svydesign(id = ~1, strata = ~unit, fpc = ~N)``: unit ``h`` has
-``N_h`` people (``campaign.yaml``) and ``n_h`` respondents, each of whom stands for
-``w_h = N_h / n_h`` people. When the sample was not stratified by design, weighting to the
+``pop_h`` people (``campaign.yaml``) and ``n_h`` respondents, each of whom stands for
+``w_h = pop_h / n_h`` people. When the sample was not stratified by design, weighting to the
 unit populations (post-stratification) gives the same estimator.
 
 Every estimate is a ratio over a *domain* (the respondents who answered, within a group or a
@@ -11,7 +11,7 @@ variance of a stratified sample without replacement, the domain handled as R doe
 stratum sizes ``n_h`` of the whole sample, respondents outside the domain contributing zero):
 
 .. math:: z_i = w_i d_i (y_i - r) / \\sum w d, \\qquad
-          \\hat V = \\sum_h (1 - n_h/N_h) \\frac{n_h}{n_h - 1}
+          \\hat V = \\sum_h (1 - n_h/pop_h) \\frac{n_h}{n_h - 1}
           \\Bigl(\\sum_{i \\in h} z_i^2 - \\bigl(\\sum_{i\\in h} z_i\\bigr)^2 / n_h\\Bigr)
 
 The design effect compares it with simple random sampling of the same size
@@ -41,27 +41,27 @@ class Design:
     """A stratified design over the respondents of one :class:`Survey` (same order).
 
     ``strata`` holds each respondent's stratum index (−1: no unit, weight 0); ``n_h`` and
-    ``N_h`` the sample and population size of each stratum (``n_h`` of the whole sample,
+    ``pop_h`` the sample and population size of each stratum (``n_h`` of the whole sample,
     kept when the respondents are subset, as R's ``subset`` keeps them); ``labels`` the unit
     names; ``absent`` the units with a population and no answers (name, population)."""
 
     strata: np.ndarray
     n_h: np.ndarray
-    N_h: np.ndarray
+    pop_h: np.ndarray
     labels: tuple[str, ...]
     absent: tuple[tuple[str, int], ...] = ()
 
     @property
     def weights(self) -> np.ndarray:
-        """Each respondent's weight N_h / n_h (0 without a unit)."""
+        """Each respondent's weight pop_h / n_h (0 without a unit)."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            per = np.where(self.n_h > 0, self.N_h / np.maximum(self.n_h, 1), 0.0)
+            per = np.where(self.n_h > 0, self.pop_h / np.maximum(self.n_h, 1), 0.0)
         return np.where(self.strata >= 0, per[np.maximum(self.strata, 0)], 0.0)
 
     @property
     def population(self) -> int:
         """The people the answering units hold (the estimates cover them)."""
-        return int(self.N_h[self.n_h > 0].sum())
+        return int(self.pop_h[self.n_h > 0].sum())
 
     @property
     def absent_share(self) -> float:
@@ -87,11 +87,11 @@ def make_design(units: np.ndarray, options, populations: dict[str, int]) -> Desi
     lacking = [lab for lab, n in zip(labels, n_h, strict=True) if n and lab not in populations]
     if lacking:
         raise UsageError(problem("weights_no_population", units="、".join(lacking)))
-    N_h = np.array([float(populations.get(lab, 0)) for lab in labels])
+    pop_h = np.array([float(populations.get(lab, 0)) for lab in labels])
     over = [
-        f"{lab}（{int(n)} 份，{int(N)} 人）"
-        for lab, n, N in zip(labels, n_h, N_h, strict=True)
-        if n > N
+        f"{lab}（{int(n)} 份，{int(pop)} 人）"
+        for lab, n, pop in zip(labels, n_h, pop_h, strict=True)
+        if n > pop
     ]
     if over:
         raise UsageError(problem("weights_more_answers", units="、".join(over)))
@@ -100,19 +100,19 @@ def make_design(units: np.ndarray, options, populations: dict[str, int]) -> Desi
         for lab, n in zip(labels, n_h, strict=True)
         if not n and populations.get(lab)
     )
-    return Design(idx, n_h, N_h, labels, absent)
+    return Design(idx, n_h, pop_h, labels, absent)
 
 
 def margin(d: Design, p: float = 0.5) -> float:
     """The design's margin of error for a share (0-1), worst case p = 0.5 in every unit:
     ``z sqrt(Σ_h W_h² (1 − f_h) s²_h / n_h)``, ``s²_h = p(1 − p) n_h / (n_h − 1)`` (Cochran
     1977, eq. 5.3 with 5.6; units with one respondent left out as in :func:`ratio`)."""
-    n, N = d.n_h, d.N_h
+    n, pop = d.n_h, d.pop_h
     ok = n >= 2
     if not ok.any():
         return float("nan")
-    W = N / N[n > 0].sum()
-    var = (W[ok] ** 2 * (1 - n[ok] / N[ok]) * p * (1 - p) / (n[ok] - 1)).sum()
+    share = pop / pop[n > 0].sum()
+    var = (share[ok] ** 2 * (1 - n[ok] / pop[ok]) * p * (1 - p) / (n[ok] - 1)).sum()
     return z_value() * float(np.sqrt(var))
 
 
@@ -121,12 +121,12 @@ def stratified_cov(z: np.ndarray, d: Design) -> np.ndarray:
     ``z`` (one row per respondent; a 1-d ``z`` gives a 1×1 matrix)."""
     z = z.reshape(len(z), -1)
     out = np.zeros((z.shape[1], z.shape[1]))
-    for h, (n, N) in enumerate(zip(d.n_h, d.N_h, strict=True)):
+    for h, (n, pop) in enumerate(zip(d.n_h, d.pop_h, strict=True)):
         if n < 2:
             continue
         zh = z[d.strata == h]
         s = zh.sum(axis=0)
-        out += (1 - n / N) * n / (n - 1) * (zh.T @ zh - np.outer(s, s) / n)
+        out += (1 - n / pop) * n / (n - 1) * (zh.T @ zh - np.outer(s, s) / n)
     return out
 
 
@@ -136,9 +136,9 @@ def _stratified_var(z: np.ndarray, d: Design) -> float:
     h = d.strata[ok]
     s = np.bincount(h, z[ok], minlength=len(d.n_h))
     q = np.bincount(h, z[ok] ** 2, minlength=len(d.n_h))
-    n, N = d.n_h, d.N_h
+    n, pop = d.n_h, d.pop_h
     with np.errstate(invalid="ignore", divide="ignore"):
-        part = (1 - n / N) * n / (n - 1) * (q - s**2 / n)
+        part = (1 - n / pop) * n / (n - 1) * (q - s**2 / n)
     return float(np.where(n >= 2, part, 0.0).sum())
 
 
@@ -206,9 +206,9 @@ def rao_scott(
         out["warning"] = "有效类别少于 2 个，无法检验。"
         return out
     nr, nc = len(rows), len(cols)
-    ind = np.stack(
-        [(x == r) & (g == c) for c in cols for r in rows], axis=1
-    ).astype(float)  # cells with the row index fastest, as R's interaction()
+    ind = np.stack([(x == r) & (g == c) for c in cols for r in rows], axis=1).astype(
+        float
+    )  # cells with the row index fastest, as R's interaction()
     total = w.sum()
     p = (w[:, None] * ind).sum(axis=0) / total
     z = w[:, None] * (ind - p) / total

@@ -75,7 +75,9 @@ def _print_analysis(r, args: argparse.Namespace) -> None:
     if r.design is not None:
         from surveytool.analysis.weights import margin
 
-        echo(f"整体抽样误差（按分层抽样设计计算，95% 置信度，最保守估计）：±{margin(r.design) * 100:.1f}%。")
+        echo(
+            f"整体抽样误差（按分层抽样设计计算，95% 置信度，最保守估计）：±{margin(r.design) * 100:.1f}%。"
+        )
     else:
         echo(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
     for row in r.reliability.to_dict(orient="records"):

@@ -16,7 +16,7 @@ def where_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--where",
         metavar="条件",
-        help="只统计满足条件的答卷，写法同跳题条件，例如 \"B1 == 1 and A2 in [1, 2]\"",
+        help='只统计满足条件的答卷，写法同跳题条件，例如 "B1 == 1 and A2 in [1, 2]"',
     )
 
 
