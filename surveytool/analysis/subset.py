@@ -46,6 +46,48 @@ def _check_names(s: Survey, tree: expr.Node) -> None:
             raise UsageError(problem("where_text", name=name))
 
 
+_OPS = {"==": "为", "!=": "不为", "<": "小于", "<=": "不超过", ">": "大于", ">=": "不少于"}
+
+
+def describe(s: Survey, text: str) -> str:
+    """``text`` in words a reader understands: question texts and option labels instead of
+    ids and codes (``单位为“广西大学”且职称为“正高”或“副高”``)."""
+    return _words(s, expr.parse(text), top=True)
+
+
+def _label(s: Survey, name: str, value) -> str:
+    try:
+        f = s.bank.field(name)
+    except KeyError:
+        return f"{value:g}"
+    for o in f.options:
+        if o.code == value:
+            return f"“{o.label}”"
+    return f"{value:g}" + (f" {f.unit}" if f.unit else "")
+
+
+def _title(s: Survey, name: str) -> str:
+    try:
+        return s.bank.field(name).label
+    except KeyError:
+        return s.bank.question(name).text
+
+
+def _words(s: Survey, node, top: bool = False) -> str:
+    if isinstance(node, expr.BoolOp):
+        joined = f"{_words(s, node.left)}{'且' if node.op == 'and' else '或'}{_words(s, node.right)}"
+        return joined if top else f"（{joined}）"
+    if isinstance(node, expr.Not):
+        return f"并非{_words(s, node.operand)}"
+    if isinstance(node, expr.Has):
+        q = s.bank.question(node.name)
+        label = next((o.label for o in q.options if o.code == node.value), f"{node.value:g}")
+        return f"{q.text}选了“{label}”"
+    if isinstance(node, expr.In):
+        return f"{_title(s, node.name)}为" + "或".join(_label(s, node.name, v) for v in node.values)
+    return f"{_title(s, node.name)}{_OPS[node.op]}{_label(s, node.name, node.value)}"
+
+
 def select(s: Survey, text: str | None, k: int) -> tuple[Survey, np.ndarray]:
     """``s`` restricted to the respondents ``text`` selects, and the mask (all True without
     ``text``). A selection of no one, or of fewer than ``k``, is refused (UsageError)."""

@@ -106,14 +106,25 @@ def make_design(units: np.ndarray, options, populations: dict[str, int]) -> Desi
 def margin(d: Design, p: float = 0.5) -> float:
     """The design's margin of error for a share (0-1), worst case p = 0.5 in every unit:
     ``z sqrt(Σ_h W_h² (1 − f_h) s²_h / n_h)``, ``s²_h = p(1 − p) n_h / (n_h − 1)`` (Cochran
-    1977, eq. 5.3 with 5.6; units with one respondent left out as in :func:`ratio`)."""
-    n, pop = d.n_h, d.pop_h
+    1977, eq. 5.3 with 5.6; units with one respondent left out as in :func:`ratio`), n_h the
+    respondents present (of a ``--where`` subset, its own)."""
+    n = np.bincount(d.strata[d.strata >= 0], minlength=len(d.n_h)).astype(float)
+    pop = d.pop_h
     ok = n >= 2
     if not ok.any():
         return float("nan")
     share = pop / pop[n > 0].sum()
     var = (share[ok] ** 2 * (1 - n[ok] / pop[ok]) * p * (1 - p) / (n[ok] - 1)).sum()
     return z_value() * float(np.sqrt(var))
+
+
+def unit_design(s, populations: dict[str, int]) -> Design:
+    """The design of survey ``s`` with its unit question (role ``unit``) as strata and
+    ``populations`` by unit name (UsageError when the bank has no unit question)."""
+    units = [f for f in s.bank.role_fields("unit") if f.kind == "single"]
+    if not units:
+        raise UsageError(problem("weights_no_unit", bank=s.bank.id))
+    return make_design(s.values(units[0].id), units[0].options, populations)
 
 
 def stratified_cov(z: np.ndarray, d: Design) -> np.ndarray:

@@ -17,7 +17,13 @@ from surveytool.cli.common import (
     whole,
     write_output,
 )
-from surveytool.cli.steer import describe_steering, steered_survey, weights_options, where_option
+from surveytool.cli.steer import (
+    describe_steering,
+    steered_survey,
+    unit_populations,
+    weights_options,
+    where_option,
+)
 from surveytool.errors import UsageError, problem
 
 
@@ -145,6 +151,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_field(bank, b)
     k = checked_k(args)
     formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
+    populations = unit_populations(args.weights, bank, args.topic) if args.weights else None
     paths = make_report(
         args.store,
         bank,
@@ -159,6 +166,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         templates=args.templates,
         k=k,
         population=args.population,
+        where=args.where,
+        populations=None if args.unweighted or not args.weights else populations,
     )
     echo("已生成调研报告初稿：")
     for kind, path in paths.items():
@@ -243,6 +252,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
+    )
+    where_option(p)
+    weights_options(p)
+    p.add_argument(
+        "--unweighted", action="store_true", help="给了 --weights 也不加权（报告用未加权的结果）"
     )
     k_option(p)
     p.add_argument("-o", "--output", required=True, help="输出文件夹")

@@ -58,12 +58,9 @@ def unit_populations(campaign_path: str, bank, topic: int | None) -> dict[str, i
 
 def design_for(s, populations: dict[str, int]):
     """The stratified design of ``s`` (units as strata) for these populations."""
-    from surveytool.analysis.weights import make_design
+    from surveytool.analysis.weights import unit_design
 
-    units = [f for f in s.bank.role_fields("unit") if f.kind == "single"]
-    if not units:
-        raise UsageError(problem("weights_no_unit", bank=s.bank.id))
-    return make_design(s.values(units[0].id), units[0].options, populations)
+    return unit_design(s, populations)
 
 
 def steered_survey(args: argparse.Namespace, bank, k: int):

@@ -13,12 +13,16 @@ from functools import partial
 from pathlib import Path
 
 from surveytool.analysis import DEFAULT_K, Survey, analyse
+from surveytool.analysis.subset import select
+from surveytool.analysis.weighted import as_weighted
+from surveytool.analysis.weights import unit_design
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.report.context import build_context, for_report
 from surveytool.report.numbering import Numbering
 from surveytool.report.other_methods import MethodsReport, load_evidence
 from surveytool.report.render import FORMATS, render
+from surveytool.report.steer import steer_context
 from surveytool.store.answers import Snapshot, snapshot
 
 
@@ -73,6 +77,8 @@ def make_report(
     k: int = DEFAULT_K,
     population: int | None = None,
     targets: dict[str, int] | None = None,
+    where: str | None = None,
+    populations: dict[str, int] | None = None,
 ) -> dict[str, Path]:
     """Analyse the store and write the report files; returns format -> path (plus charts).
 
@@ -80,6 +86,11 @@ def make_report(
     ``lists`` (a file written by ``surveytool lists``) adds 整改进展 as of ``today``. Sessions,
     visits and Delphi rounds in the store add 座谈访谈主要观点 and 专家咨询结果, and the
     problems table says which of them also raised each problem.
+
+    ``where`` (the language of ``relevant``) reports on the respondents it selects, and says
+    so in the title and 调查基本情况; ``populations`` (unit name -> people) weights every
+    share and mean to the unit populations (:mod:`surveytool.analysis.weights`), said in
+    调查基本情况 and the appendix, counts n left unweighted.
     """
     if wave is not None and waves:
         raise UsageError(problem("wave_and_waves"))
@@ -90,10 +101,15 @@ def make_report(
         survey = _survey(snap, bank, wave)
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
-    results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))
+    design = unit_design(survey, populations) if populations else None
+    survey, mask = select(survey, where, k)
+    design = design.subset(mask) if design is not None else None
+    results = analyse(survey, by=by, population=population, targets=targets, k=k, design=design)
+    results = for_report(as_weighted(results))
     methods = None if evidence.empty else MethodsReport(evidence)
     try:
         ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
+        steer_context(ctx, survey, where, design)
         paths = render(ctx, out, formats, templates)
     except OSError as exc:
         raise UsageError(

@@ -64,6 +64,7 @@ TEST_NAMES = {
     "mannwhitney": "Mann–Whitney U 检验",
     "chi2": "Pearson 卡方检验",
     "fisher": "Fisher 精确检验",
+    "rao_scott": "Rao–Scott 校正卡方检验（加权）",
 }
 
 
