@@ -75,7 +75,8 @@ def _title(s: Survey, name: str) -> str:
 
 def _words(s: Survey, node, top: bool = False) -> str:
     if isinstance(node, expr.BoolOp):
-        joined = f"{_words(s, node.left)}{'且' if node.op == 'and' else '或'}{_words(s, node.right)}"
+        word = "且" if node.op == "and" else "或"
+        joined = f"{_words(s, node.left)}{word}{_words(s, node.right)}"
         return joined if top else f"（{joined}）"
     if isinstance(node, expr.Not):
         return f"并非{_words(s, node.operand)}"

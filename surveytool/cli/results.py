@@ -119,6 +119,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for wave, s in ((a, sa), (b, sb)):
         if s.n == 0:
             raise UsageError(problem("empty_wave", wave=wave, store=args.store))
+    if args.where:
+        from surveytool.analysis.subset import select
+
+        sa, sb = select(sa, args.where, k)[0], select(sb, args.where, k)[0]
+        echo(f"筛选条件：{args.where}。")
     res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, k)
     if args.json:
         from surveytool.analysis.run import records
@@ -229,6 +234,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="两个轮次，例如 首轮 回访",
     )
     p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
+    where_option(p)
     k_option(p, "类别")
     p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
     p.set_defaults(func=cmd_compare)
