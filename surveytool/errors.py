@@ -76,7 +76,6 @@ MESSAGES: dict[str, str] = {
     "id_too_long": "编号“{value}”有 {length} 个字符，超过了 {limit} 个字符的上限（SPSS 变量名的长度限制）。请改短。",
     "field_id_too_long": "这道题的答案字段编号“{value}”有 {length} 个字符，超过了 {limit} 个字符的上限（SPSS 变量名的长度限制）。请把题目编号改短。",
     "reserved_id": "编号“{value}”是 SPSS 或跳题条件的保留字（ALL、AND、BY、EQ、GE、GT、LE、LT、NE、NOT、OR、TO、WITH、in、has，不分大小写），不能用作编号。请换一个名称，例如 q_{value}。",
-    "reserved_column_id": "编号“{value}”是答卷数据中本工具自用的列名（{names}，不分大小写），不能用作编号。请换一个名称，例如 q_{value}。",
     "duplicate_id": "编号“{value}”重复（第一次出现在第 {first_line} 行{first_what}）。每个部分、题目、小题和答案字段的编号必须唯一。",
     "duplicate_id_case": "编号“{value}”与第 {first_line} 行{first_what}的编号“{other}”只有大小写不同。SPSS、Excel 和数据库不区分编号的大小写，请改用不同的名称。",
     "bad_question_type": "题型“{value}”无效。可选：single（单选）、multi（多选）、likert（量表矩阵）、number（数字）、text（文字）、rank（排序）。{hint}",
