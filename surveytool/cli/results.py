@@ -156,6 +156,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_field(bank, b)
     k = checked_k(args)
     formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
+    if args.per_unit:
+        return _unit_reports(args, bank, k, formats)
     populations = unit_populations(args.weights, bank, args.topic) if args.weights else None
     paths = make_report(
         args.store,
@@ -177,6 +179,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     echo("已生成调研报告初稿：")
     for kind, path in paths.items():
         echo(f"  {kind}: {path}")
+    return 0
+
+
+def _unit_reports(args: argparse.Namespace, bank, k: int, formats) -> int:
+    from surveytool.report.per_unit import make_unit_reports
+
+    for option, value in (
+        ("--waves", args.waves),
+        ("--lists", args.lists),
+        ("--where", args.where),
+    ):
+        if value:
+            raise UsageError(problem("per_unit_with", option=option))
+    done = make_unit_reports(
+        args.store,
+        bank,
+        args.output,
+        wave=args.wave,
+        min_unit=args.min_unit,
+        k=k,
+        formats=formats,
+        templates=args.templates,
+    )
+    made = [u for u in done if u.paths]
+    echo(f"已生成 {len(made)} 个单位的本单位报告（每个单位一个文件夹）：{args.output}")
+    for u in made:
+        echo(f"  {u.unit}（{u.n} 份）：{', '.join(str(p) for p in u.paths.values())}")
+    for u in done:
+        if not u.paths:
+            echo("  " + u.reason)
     return 0
 
 
@@ -263,6 +295,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     weights_options(p)
     p.add_argument(
         "--unweighted", action="store_true", help="给了 --weights 也不加权（报告用未加权的结果）"
+    )
+    p.add_argument(
+        "--per-unit",
+        action="store_true",
+        help="每个单位生成一份本单位报告（本单位与全部对比，不出现其他单位）",
+    )
+    p.add_argument(
+        "--min-unit",
+        type=whole("--min-unit", "份数", 1),
+        default=30,
+        help="有效答卷不少于这个份数的单位才生成本单位报告（默认 30，不低于 k）",
     )
     k_option(p)
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
