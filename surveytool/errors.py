@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "per_unit_no_unit": "题库 {bank} 中没有标记为单位（role: unit）的单选题，无法按单位分别生成报告。",
     "per_unit_too_few": "{unit}：有效答卷 {n} 份，少于 {min} 份，不单独生成本单位报告（份数太少时结果不稳定，也容易认出个人；可用 --min-unit 调整，但不低于 k）。",
     "per_unit_with": "--per-unit 不能与 {option} 同时使用：各单位报告只统计本单位的答卷，不含回访对比、清单进展或筛选条件。",
+    "web_no_unit_report": "没有生成本单位报告：{reason}",
     "where_syntax": "--where 条件“{text}”写法有误：第 {pos} 个字符处{detail}。写法与题库的跳题条件相同，例如：B1 == 1 and A2 in [1, 2]。",
     "where_unknown": "--where 条件中的“{name}”不是题库中的题目编号。{hint}",
     "where_text": "--where 条件中的“{name}”是填空题，不能作为筛选条件。请用单选题、多选题（has）、量表题或数字题。",

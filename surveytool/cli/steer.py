@@ -125,12 +125,12 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def _print_table(t, args: argparse.Namespace) -> None:
-    from surveytool.report.table_xlsx import test_sentence
+    from surveytool.report.table_xlsx import sentences_of_tests
 
     subset = f"（筛选：{t.where}）" if t.where else ""
     by = f" × {t.column_title}" if t.column else ""
     echo(f"{t.row_title}{by}：{t.n} 份答卷{subset}。")
-    for line in test_sentence(t):
+    for line in sentences_of_tests(t):
         echo("  " + line)
     for note in t.notes:
         echo("  " + note)

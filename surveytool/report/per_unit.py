@@ -64,10 +64,11 @@ def make_unit_reports(
     k: int = 5,
     formats: tuple[str, ...] = FORMATS,
     templates: str | Path | None = None,
+    only: str | None = None,
 ) -> list[UnitReport]:
     """Write ``out_dir/<unit>/report.*`` for every unit with at least ``max(min_unit, k)``
     answers; returns one :class:`UnitReport` per unit of the bank (with the reason when it
-    got none)."""
+    got none). ``only``: just that unit (a liaison's own, in the web app)."""
     unit = _unit_field(bank)
     threshold = max(min_unit, k)
     with snapshot(store) as snap:
@@ -81,6 +82,8 @@ def make_unit_reports(
     sizes = {o.code: int((values == o.code).sum()) for o in unit.options}
     out: list[UnitReport] = []
     for o in unit.options:
+        if only is not None and o.label != only:
+            continue
         n = sizes[o.code]
         if n < threshold:
             reason = problem("per_unit_too_few", unit=o.label, n=n, min=threshold).message

@@ -30,7 +30,7 @@ def _fmt(x, digits: int = 1, suffix: str = "") -> str | None:
     return f"{x:.{digits}f}{suffix}"
 
 
-def test_sentence(t) -> list[str]:
+def sentences_of_tests(t) -> list[str]:
     """The table's tests in Chinese, one line each (with the item for a multiple choice
     or battery)."""
     lines = []
@@ -84,7 +84,7 @@ def write_table(t, path: Path) -> Path:
     if not t.means.empty:
         _means_block(ws, t)
     ws.append([])
-    for line in test_sentence(t):
+    for line in sentences_of_tests(t):
         ws.append([line])
     for note in t.notes:
         ws.append([note])
