@@ -177,3 +177,29 @@ def test_the_design_margin_of_error(store, tmp_path) -> None:
     assert api["se"] == pytest.approx(9.40894087943, rel=REL)
     tests = {(t["row"], t["column"]): t for t in res["weighted_tests"]}
     assert ("sch_wide", "stype") in tests
+
+
+def test_compare_waves_weighted(tmp_path) -> None:
+    # wave 首轮 holds apistrat's api99 as the answer, wave 回访 its api00: R svymean(~api99, d)
+    # = 629.394845011 (SE 9.96394738482), svymean(~api00, d) = 662.287363578 (SE 9.40894087943)
+    yes_no = {"Yes": 1, "No": 2}
+    store = str(tmp_path / "w.db")
+    for wave, col in (("首轮", "api99"), ("回访", "api00")):
+        data = tmp_path / f"{wave}.csv"
+        with data.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["stype", "sch_wide", "api00"])
+            for r in _rows():
+                w.writerow([{"E": 1, "H": 2, "M": 3}[r["stype"]], yes_no[r["sch.wide"]], r[col]])
+        assert main(["ingest", "--bank", BANK, "--store", store, str(data), "--wave", wave]) == 0
+    out = tmp_path / "c.json"
+    argv = ["compare", "--bank", BANK, "--store", store, "--waves", "首轮", "回访"]
+    assert main([*argv, "--weights", CAMPAIGN, "--json", str(out)]) == 0
+    row = next(r for r in json.loads(out.read_text("utf-8")) if r["field"] == "api00")
+    assert row["w_mean_a"] == pytest.approx(629.394845011, rel=REL)
+    assert row["w_se_a"] == pytest.approx(9.96394738482, rel=REL)
+    assert row["w_mean_b"] == pytest.approx(662.287363578, rel=REL)
+    se = (9.96394738482**2 + 9.40894087943**2) ** 0.5
+    assert row["w_change"] == pytest.approx(662.287363578 - 629.394845011, rel=REL)
+    assert row["w_ci_low"] == pytest.approx(662.287363578 - 629.394845011 - 1.959964 * se, rel=REL)
+    assert row["mean_b"] == row["w_mean_b"]

@@ -205,3 +205,43 @@ def weighted_tests(
         res = weights.rao_scott(x, gv, codes, kept, design)
         rows.append({"row": fid, "column": by, **res})
     return pd.DataFrame(rows)
+
+
+WAVE_COLUMNS = ("w_mean_a", "w_se_a", "w_mean_b", "w_se_b", "w_change", "w_ci_low", "w_ci_high")
+
+
+def weighted_waves(res: pd.DataFrame, a: Survey, b: Survey, da: Design, db: Design) -> pd.DataFrame:
+    """``res`` (:func:`~surveytool.analysis.waves.compare_waves`) with each wave's weighted
+    mean (share for a 0/1 field), its SE, and the change with its 95% CI (the two waves as
+    independent stratified samples: SE = sqrt(SE_a² + SE_b²)); ``mean_a``, ``mean_b`` and
+    ``change`` replaced by the weighted ones (the tests and verdicts stay as computed)."""
+    from surveytool.analysis.waves import _values  # the same answers compare_waves compares
+
+    out = res.copy()
+    if out.empty:
+        return out
+    cols: dict[str, list[float]] = {c: [] for c in WAVE_COLUMNS}
+    for key, kind in zip(out["field"], out["kind"], strict=True):
+        ea = weights.mean(_values(a, key, kind), da)
+        eb = weights.mean(_values(b, key, kind), db)
+        se = float(np.hypot(ea["se"], eb["se"]))
+        change = eb["estimate"] - ea["estimate"]
+        z = float(weights.z_value())
+        for col, v in zip(
+            WAVE_COLUMNS,
+            (
+                ea["estimate"],
+                ea["se"],
+                eb["estimate"],
+                eb["se"],
+                change,
+                change - z * se,
+                change + z * se,
+            ),
+            strict=True,
+        ):
+            cols[col].append(v)
+    for col, values in cols.items():
+        out[col] = values
+    out["mean_a"], out["mean_b"], out["change"] = out["w_mean_a"], out["w_mean_b"], out["w_change"]
+    return out

@@ -124,7 +124,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         sa, sb = select(sa, args.where, k)[0], select(sb, args.where, k)[0]
         echo(f"筛选条件：{args.where}。")
-    res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, k)
+    res = compare_waves(sa, sb, args.link)
+    if args.weights:
+        res = _weighted_waves(args, bank, res, sa, sb, k)
+    res = hide_wave_values(res, sa, sb, k)
+    if args.weights:
+        from surveytool.analysis.weighted import WAVE_COLUMNS
+
+        for col in WAVE_COLUMNS:
+            res[col] = res[col].mask(res["values_hidden"])
     if args.json:
         from surveytool.analysis.run import records
 
@@ -145,6 +153,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         echo(f"全部 {len(res)} 项比较已写入：{args.json}")
     return 0
+
+
+def _weighted_waves(args, bank, res, sa, sb, k: int):
+    """The waves' weighted means (each wave its own stratified sample; --where applied)."""
+    from surveytool.analysis import Survey
+    from surveytool.analysis.subset import where_mask
+    from surveytool.analysis.weighted import weighted_waves
+    from surveytool.analysis.weights import unit_design
+    from surveytool.store.answers import snapshot
+
+    pops = unit_populations(args.weights, bank, args.topic)
+    designs = []
+    with snapshot(args.store) as snap:
+        for wave in args.waves:
+            whole = Survey(snap.answers(bank, wave), bank)
+            d = unit_design(whole, pops)
+            designs.append(d.subset(where_mask(whole, args.where)) if args.where else d)
+    echo("两轮均按各单位人数加权（每轮按本轮各单位的答卷份数计算权数）；检验与结论按未加权数据。")
+    return weighted_waves(res, sa, sb, *designs)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -267,6 +294,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
     where_option(p)
+    weights_options(p)
     k_option(p, "类别")
     p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
     p.set_defaults(func=cmd_compare)

@@ -29,3 +29,5 @@ print(mean(apistrat$api00)); print(mean(apistrat$sch.wide == "Yes"))
 apistrat$half <- ave(seq_along(apistrat$stype), apistrat$stype, FUN = function(i) seq_along(i) %% 2)
 d <- svydesign(id = ~1, strata = ~stype, fpc = ~fpc, data = apistrat)
 print(SE(svymean(~half, d)), digits = 12)                   # 0.0381...
+# two "waves" for compare --weights: api99 as the first, api00 as the second
+print(svymean(~api99, d), digits = 12); print(SE(svymean(~api99, d)), digits = 12)
