@@ -106,6 +106,8 @@ def test_rank_tests_for_a_number_by_groups(store, tmp_path) -> None:
     assert t["p_value"] == pytest.approx(4.047e-08, rel=1e-3)
     assert t["tests"][0]["effect"] == "epsilon_squared"
     assert len(t["tests"][0]["pairwise"]) == 3  # Dunn, Holm-adjusted, as in the report
+    # the report's post-hoc sentence (UCLA: mean write academic 56.26, vocational 46.76)
+    assert "“学术”（56.26）明显高于" in t["notes"][0] and "“职业”（46.76）明显低于" in t["notes"][0]
     means = {m["column_label"]: m for m in t["means"]}
     assert means["全部"]["mean"] == pytest.approx(52.775)  # UCLA: mean of write 52.775
     # R: wilcox.test(write ~ female, data = d, exact = FALSE, correct = TRUE): p = 0.0008749

@@ -67,6 +67,8 @@ TEST_COLUMNS = [
     "warning",
     "excluded",
     "pairwise",
+    "groups",
+    "group_means",
 ]
 MEAN_COLUMNS = ("mean", "sd", "median", "q1", "q3", "w_mean", "se", "w_ci_low", "w_ci_high")
 UNWEIGHTED_RANK_NOTE = (
@@ -259,7 +261,7 @@ def _categorical(
     if design is not None:
         test = weights.rao_scott(x, g.values, [o.code for o in opts], keep_codes, design)
     elif ordinal:
-        test = compare.group_test(x, g.values, k)
+        test = _rank_test(x, g.values, k)
     else:
         test = compare.table_test(table[:, g.kept])
     return cells, test
@@ -323,7 +325,15 @@ def _means(f: Field, x: np.ndarray, g: _Groups, k: int, design) -> tuple[pd.Data
             out[f"{col}_{SUPPRESSED}"] = grouped & small
     if len(g.options) == 1 or design is not None:
         return out, {}
-    return out, compare.group_test(x, g.values, k)
+    return out, _rank_test(x, g.values, k)
+
+
+def _rank_test(x: np.ndarray, gv: np.ndarray, k: int) -> dict:
+    """:func:`compare.group_test` with each tested group's mean (as ``analyse`` keeps them,
+    for the report's post-hoc sentence)."""
+    res = compare.group_test(x, gv, k)
+    res["group_means"] = {int(c): float(np.nanmean(x[gv == c])) for c in res["groups"]}  # type: ignore[union-attr]
+    return res
 
 
 def _test_row(t: dict) -> dict:
@@ -344,6 +354,8 @@ def _test_row(t: dict) -> dict:
             out[key] = t.get(key)
     out["excluded"] = list(t.get("excluded") or [])
     out["pairwise"] = list(t.get("pairwise") or [])
+    out["groups"] = list(t.get("groups") or [])
+    out["group_means"] = dict(t.get("group_means") or {})
     out["warning"] = t.get("warning", "")
     return out
 

@@ -114,6 +114,9 @@ def cmd_table(args: argparse.Namespace) -> int:
     bands = parse_bands(args.bands)
     s, design = steered_survey(args, bank, k)
     t = crosstable(s, args.row, args.column, k=k, design=design, bands=bands, where=args.where)
+    from surveytool.report.table_xlsx import posthoc_sentences
+
+    t.notes[:0] = posthoc_sentences(s, t)
     if args.json:
         write_output(args.json, t.to_json())
     if args.output:

@@ -64,6 +64,44 @@ def sentences_of_tests(t) -> list[str]:
     return lines
 
 
+def posthoc_sentences(s, t) -> list[str]:
+    """Which groups differ, by the report's own post-hoc rule (``pairwise_sentence``: Dunn's
+    Holm-adjusted pairs after Kruskal-Wallis, the two groups after Mann-Whitney), for each
+    significant rank test of ``t`` (group means named only where the table shows them)."""
+    from surveytool.report.comparisons import pairwise_sentence
+
+    out = []
+    if t.column is None or t.weighted:
+        return out
+    for row in t.tests.to_dict(orient="records"):
+        if row.get("test") not in ("kruskal", "mannwhitney") or not row["p_value"] < 0.05:
+            continue
+        item = row.get("item") or t.row
+        kind = "number" if t.row_kind in ("number",) else "ordinal"
+        said = pairwise_sentence(
+            s,
+            {
+                **row,
+                "group_means": {int(k): v for k, v in row["group_means"].items()},
+                "group_means_suppressed": _withheld(t, item),
+                "by": t.column,
+                "field": item,
+            },
+            kind,
+        )
+        out.append((f"{row['item_label']}：" if len(t.tests) > 1 else "") + said)
+    return out
+
+
+def _withheld(t, item: str) -> bool:
+    """Whether the table withholds the groups' means of ``item`` (or its cells)."""
+    m = t.means
+    if not m.empty and "mean_suppressed" in m:
+        return bool(m.loc[m["item"] == item, "mean_suppressed"].any())
+    c = t.cells
+    return bool(not c.empty and (c["suppressed"].astype(bool) & (c["n"] > 0)).any())
+
+
 def _title(t) -> str:
     title = t.row_title if not t.column else f"{t.row_title} × {t.column_title}"
     return title + (f"（筛选：{t.where}）" if t.where else "")

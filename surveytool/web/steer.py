@@ -64,7 +64,11 @@ def _build(s, t, bank, args):
         design = unit_design(survey, _populations(t))
     survey, mask = select(survey, where, 5)
     design = design.subset(mask) if design is not None else None
-    return crosstable(survey, row, col, design=design, where=where)
+    from surveytool.report.table_xlsx import posthoc_sentences
+
+    built = crosstable(survey, row, col, design=design, where=where)
+    built.notes[:0] = posthoc_sentences(survey, built)
+    return built
 
 
 @bp.get("/topic/<int:number>/table")
