@@ -5,6 +5,7 @@ Answers are drawn as in bench_analysis.py (bank50.yaml, typed as load_answers ty
 the unit populations are made up (units 甲…戊 of 40,000 to 120,000 people). ``table`` is
 timed on the answers in memory (the store read is the same for every command and is
 measured by bench_ingest_large.py) and end to end through the command on a store.
+The command's own time also holds importing pandas and scipy (about 1.3 s of CPU here).
 Run: python benchmarks/bench_steer.py [--n 100000]
 """
 
@@ -75,6 +76,15 @@ def _end_to_end(bank, frame) -> None:
         cli(["ingest", "--bank", str(HERE / "bank50.yaml"), "--store", str(store), str(data)])
         print(f"  (ingest of the csv {time.perf_counter() - t:.1f} s)")
         del Store
+        from surveytool.analysis import Survey
+        from surveytool.analysis.table import crosstable
+        from surveytool.store import load_answers
+
+        for row, col in (("B2", "B5"), ("B6", "B1")):
+            wall, cpu = time.perf_counter(), time.process_time()
+            crosstable(Survey(load_answers(store, bank), bank), row, col)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            print(f"  read the store + table {row} x {col}: {wall:.2f} s wall, {cpu:.2f} s CPU")
         for argv in (["B2", "B5"], ["B6", "B1"]):
             t = time.perf_counter()
             cli(["table", "--bank", str(HERE / "bank50.yaml"), "--store", str(store), *argv])
