@@ -116,6 +116,8 @@ def write_table(t, path: Path) -> Path:
     ws["A1"].font = Font(bold=True, size=13)
     weighted = "；按各单位人数加权" if t.weighted else ""
     ws.append([f"答卷 {t.n} 份；少于 {t.k} 人的数字不单独列出（记为 <{t.k}）{weighted}。"])
+    if t.column and not t.cells.empty:
+        ws.append([f"各行为“{t.row_title}”的回答，各列为按“{t.column_title}”分的组。"])
     ws.append([])
     if not t.cells.empty:
         _cells_block(ws, t)
@@ -128,7 +130,10 @@ def write_table(t, path: Path) -> Path:
         ws.append([note])
     ws.column_dimensions["A"].width = 36
     for col in "BCDEFGHIJKLMN":
-        ws.column_dimensions[col].width = 16
+        ws.column_dimensions[col].width = 24
+    ws.page_setup.orientation = "landscape"  # printed: every column on one page width
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     return save_atomic(wb, path)
 
 
