@@ -177,9 +177,9 @@ def _plain(v: Any) -> Any:
 
 
 def group_fields(bank: Bank, by: list[str] | None) -> list[Field]:
-    """The fields to break results down by: those named, else every role group/unit field
-    whose question is not marked ``identifying``."""
-    if by:
+    """The fields to break results down by: those named (an empty list: none), else every
+    role group/unit field whose question is not marked ``identifying``."""
+    if by is not None:
         return [bank.field(b) for b in by]
     fields = bank.role_fields("unit") + bank.role_fields("group")
     return [f for f in fields if f.kind == "single" and not bank.question(f.question).identifying]

@@ -77,7 +77,7 @@ def make_unit_reports(
     if s.n == 0:
         raise UsageError(problem("empty_store", store=str(store), action="生成各单位报告"))
     by = [g.id for g in group_fields(bank, None) if g.id != unit.id]
-    whole = for_report(analyse(s, by=by or None, k=k))
+    whole = for_report(analyse(s, by=by, k=k))
     values = s.values(unit.id)
     sizes = {o.code: int((values == o.code).sum()) for o in unit.options}
     out: list[UnitReport] = []
@@ -91,7 +91,7 @@ def make_unit_reports(
             continue
         others = [c for c, m in sizes.items() if c != o.code and m >= k]
         sub = s.subset(values == o.code)
-        results = _scrub(analyse(sub, by=by or None, k=k), unit, o.label)
+        results = _scrub(analyse(sub, by=by, k=k), unit, o.label)
         folder = Path(out_dir) / folder_name(o.label)
         ctx = build_context(sub, for_report(results), _own(collection, n), folder, wave)
         _unit_context(ctx, sub, o.label, whole if len(others) >= 2 else None, results, k)
@@ -152,16 +152,9 @@ def _unit_context(
     table = _comparison(s, own, whole, num, k)
     if table is None:
         return
-    body = [i for i, sec in enumerate(ctx["sections"]) if sec["title"].endswith("调查基本情况")]
-    at = body[0] + 1 if body else 1
-    ctx["sections"].insert(
-        at,
-        {
-            "title": "本单位与全部受访者对比",
-            "blocks": [{"table": table}],
-            "appendix": False,
-        },
-    )
+    for section in ctx["sections"]:  # at the end of 调查基本情况: the numbering stays
+        if section["title"].endswith("调查基本情况"):
+            section["blocks"].append({"table": table})
 
 
 def _comparison(s: Survey, own: Results, whole: Results, num: Numbering, k: int):
