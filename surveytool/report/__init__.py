@@ -45,13 +45,15 @@ def _extras(
     today: date | None,
     k: int,
     link: str | None,
+    where: str | None = None,
 ) -> list[Callable[[Numbering], dict]]:
-    """The optional sections: 回访对比 (two waves) and 整改进展 (a lists file)."""
+    """The optional sections: 回访对比 (two waves, each restricted by ``where``) and 整改进展
+    (a lists file)."""
     from surveytool.report.campaign import progress_section, wave_section
 
     out: list[Callable[[Numbering], dict]] = []
     if waves:
-        a, b = (_survey(snap, bank, w) for w in waves)
+        a, b = (select(_survey(snap, bank, w), where, k)[0] for w in waves)
         out.append(partial(wave_section, a, b, waves, k=k, link=link))
     if lists:
         from surveytool.followup.lists import read_lists
@@ -97,7 +99,7 @@ def make_report(
     wave = waves[1] if waves else wave
     out = Path(out_dir)
     with snapshot(store) as snap:  # one read transaction: every number from the same state
-        extras = _extras(snap, bank, waves, lists, today, k, link)
+        extras = _extras(snap, bank, waves, lists, today, k, link, where)
         survey = _survey(snap, bank, wave)
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
