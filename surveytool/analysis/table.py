@@ -343,7 +343,7 @@ def _test_row(t: dict) -> dict:
     out = dict.fromkeys(TEST_COLUMNS)
     out.update({key: t.get(key) for key in TEST_COLUMNS if key in t})
     kind = t.get("test", "")
-    if kind in ("chi2", "fisher"):
+    if kind in ("chi2", "fisher", "fisher_ffh"):
         out["effect_size"], out["effect"] = t.get("cramers_v"), "cramers_v"
         if kind == "fisher":
             out["odds_ratio"] = t.get("odds_ratio")

@@ -185,7 +185,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
     if args.per_unit:
         return _unit_reports(args, bank, k, formats)
-    populations = unit_populations(args.weights, bank, args.topic) if args.weights else None
+    weights = _report_weights(args, bank)
     paths = make_report(
         args.store,
         bank,
@@ -201,12 +201,30 @@ def cmd_report(args: argparse.Namespace) -> int:
         k=k,
         population=args.population,
         where=args.where,
-        populations=None if args.unweighted or not args.weights else populations,
+        weights=weights,
     )
     echo("已生成调研报告初稿：")
     for kind, path in paths.items():
         echo(f"  {kind}: {path}")
     return 0
+
+
+def _report_weights(args: argparse.Namespace, bank) -> dict[str, int] | None:
+    """The unit populations a report is weighted by: from ``--weights``, or from the
+    campaign given to the report (``--campaign``) when its units have populations; none
+    with ``--unweighted``."""
+    if args.unweighted:
+        return None
+    source = args.weights or getattr(args, "campaign", None)
+    if not source:
+        return None
+    from surveytool.followup.campaign import load_campaign
+
+    if not args.weights and not any(
+        u.population for t in load_campaign(source).topics for u in t.units
+    ):
+        return None  # a campaign without populations: nothing to weight by
+    return unit_populations(source, bank, getattr(args, "topic", None))
 
 
 def _unit_reports(args: argparse.Namespace, bank, k: int, formats) -> int:
@@ -320,7 +338,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
     )
     where_option(p)
-    weights_options(p)
+    p.add_argument(
+        "--weights",
+        metavar="campaign.yaml",
+        help="按调研计划中各单位的人数加权（给了调研计划时报告默认加权；--unweighted 不加权）",
+    )
     p.add_argument(
         "--unweighted", action="store_true", help="给了 --weights 也不加权（报告用未加权的结果）"
     )

@@ -80,7 +80,7 @@ def make_report(
     population: int | None = None,
     targets: dict[str, int] | None = None,
     where: str | None = None,
-    populations: dict[str, int] | None = None,
+    weights: dict[str, int] | None = None,
 ) -> dict[str, Path]:
     """Analyse the store and write the report files; returns format -> path (plus charts).
 
@@ -90,7 +90,7 @@ def make_report(
     problems table says which of them also raised each problem.
 
     ``where`` (the language of ``relevant``) reports on the respondents it selects, and says
-    so in the title and 调查基本情况; ``populations`` (unit name -> people) weights every
+    so in the title and 调查基本情况; ``weights`` (unit name -> people) weights every
     share and mean to the unit populations (:mod:`surveytool.analysis.weights`), said in
     调查基本情况 and the appendix, counts n left unweighted.
     """
@@ -103,7 +103,7 @@ def make_report(
         survey = _survey(snap, bank, wave)
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
-    design = unit_design(survey, populations) if populations else None
+    design = unit_design(survey, weights) if weights else None
     survey, mask = select(survey, where, k)
     design = design.subset(mask) if design is not None else None
     results = analyse(survey, by=by, population=population, targets=targets, k=k, design=design)

@@ -45,10 +45,12 @@ def sentences_of_tests(t) -> list[str]:
                 f"Rao–Scott 校正卡方检验（加权）：F = {row['F']:.3f}，自由度 {row['ndf']:.2f} 与 "
                 f"{row['ddf']:.1f}，{p_text(row['p_value'])}"
             )
-        elif kind in ("chi2", "fisher"):
+        elif kind in ("chi2", "fisher", "fisher_ffh"):
             text = f"Pearson 卡方检验：χ² = {row['chi2']:.3f}，自由度 {int(row['df'])}，"
             if kind == "fisher":
                 text += f"Fisher 精确检验 {p_text(row['p_value'])}，比值比 {row['odds_ratio']:.2f}"
+            elif kind == "fisher_ffh":  # sparse tables larger than 2x2 (once merged with main)
+                text += f"Fisher–Freeman–Halton 精确检验 {p_text(row['p_value'])}"
             else:
                 text += p_text(row["p_value"])
         else:
