@@ -356,6 +356,8 @@ def _test_row(t: dict) -> dict:
     out["pairwise"] = list(t.get("pairwise") or [])
     out["groups"] = list(t.get("groups") or [])
     out["group_means"] = dict(t.get("group_means") or {})
+    if "mean_ranks" in t:  # what the report's post-hoc rule orders groups by (issue 20)
+        out["mean_ranks"] = dict(t.get("mean_ranks") or {})
     out["warning"] = t.get("warning", "")
     return out
 

@@ -85,6 +85,11 @@ def posthoc_sentences(s, t) -> list[str]:
             {
                 **row,
                 "group_means": {int(k): v for k, v in row["group_means"].items()},
+                **(
+                    {"mean_ranks": {int(k): v for k, v in row["mean_ranks"].items()}}
+                    if isinstance(row.get("mean_ranks"), dict)
+                    else {}
+                ),
                 "group_means_suppressed": _withheld(t, item),
                 "by": t.column,
                 "field": item,
