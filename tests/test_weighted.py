@@ -203,3 +203,23 @@ def test_compare_waves_weighted(tmp_path) -> None:
     assert row["w_change"] == pytest.approx(662.287363578 - 629.394845011, rel=REL)
     assert row["w_ci_low"] == pytest.approx(662.287363578 - 629.394845011 - 1.959964 * se, rel=REL)
     assert row["mean_b"] == row["w_mean_b"]
+
+
+def test_the_fast_cell_covariance_equals_the_direct_formula() -> None:
+    # _cell_cov (counts per stratum and cell) against stratified_cov of the n x cells matrix
+    rng = np.random.default_rng(5)
+    units = rng.integers(1, 4, 500).astype(float)
+    d = weights.make_design(
+        units,
+        (Option(1, "甲"), Option(2, "乙"), Option(3, "丙")),
+        {"甲": 900, "乙": 400, "丙": 700},
+    )
+    x, g = rng.integers(1, 4, 500).astype(float), rng.integers(1, 3, 500).astype(float)
+    dom = np.ones(500, dtype=bool)
+    p, v = weights._cell_cov(x, g, [1, 2, 3], [1, 2], dom, d)
+    ind = np.stack([(x == r) & (g == c) for c in (1, 2) for r in (1, 2, 3)], axis=1) * 1.0
+    w = d.weights
+    direct_p = (w[:, None] * ind).sum(axis=0) / w.sum()
+    z = w[:, None] * (ind - direct_p) / w.sum()
+    assert np.allclose(p, direct_p)
+    assert np.allclose(v, weights.stratified_cov(z, d), rtol=1e-10, atol=1e-15)

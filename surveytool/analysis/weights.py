@@ -141,16 +141,30 @@ def stratified_cov(z: np.ndarray, d: Design) -> np.ndarray:
     return out
 
 
-def _stratified_var(z: np.ndarray, d: Design) -> float:
-    """:func:`stratified_cov` for one column, by bincount (fast on 100k respondents)."""
-    ok = d.strata >= 0
-    h = d.strata[ok]
-    s = np.bincount(h, z[ok], minlength=len(d.n_h))
-    q = np.bincount(h, z[ok] ** 2, minlength=len(d.n_h))
+def _factor(d: Design) -> np.ndarray:
+    """(1 − f_h) n_h / (n_h − 1) per stratum (0 for a stratum of one respondent)."""
     n, pop = d.n_h, d.pop_h
     with np.errstate(invalid="ignore", divide="ignore"):
-        part = (1 - n / pop) * n / (n - 1) * (q - s**2 / n)
-    return float(np.where(n >= 2, part, 0.0).sum())
+        return np.where(n >= 2, (1 - n / pop) * n / (n - 1), 0.0)
+
+
+def _stratum_weights(d: Design) -> np.ndarray:
+    """w_h = N_h / n_h per stratum (0 for a stratum without respondents)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(d.n_h > 0, d.pop_h / np.maximum(d.n_h, 1), 0.0)
+
+
+def _sums(y: np.ndarray, domain: np.ndarray, d: Design) -> tuple[np.ndarray, ...]:
+    """Per stratum, over the domain: respondents m_h, Σ y and Σ y² (one bincount each)."""
+    ok = domain & (d.strata >= 0)
+    h = d.strata[ok]
+    yy = y[ok]
+    size = len(d.n_h)
+    return (
+        np.bincount(h, minlength=size).astype(float),
+        np.bincount(h, yy, minlength=size),
+        np.bincount(h, yy * yy, minlength=size),
+    )
 
 
 ESTIMATE_KEYS = ("estimate", "se", "ci_low", "ci_high", "deff", "n_eff", "n", "population")
@@ -159,23 +173,30 @@ ESTIMATE_KEYS = ("estimate", "se", "ci_low", "ci_high", "deff", "n_eff", "n", "p
 def ratio(y: np.ndarray, domain: np.ndarray, d: Design) -> dict[str, float]:
     """The weighted mean of ``y`` over ``domain`` (a share when ``y`` is 0/1) with its SE,
     95% CI, design effect, effective n, respondents ``n`` and estimated people
-    ``population`` (Σ w over the domain); NaN where the domain is empty."""
-    w = d.weights * domain
-    m = int((w > 0).sum())
-    total = float(w.sum())
+    ``population`` (Σ w over the domain); NaN where the domain is empty.
+
+    The weight is constant within a stratum, so the linearised variable's sums per stratum
+    follow from m_h, Σ y and Σ y² there: Σ z = w_h (Σy − r m_h) / T and
+    Σ z² = (w_h / T)² Σ (y − r)² — the module docstring's formula in O(n)."""
+    m_h, sy, syy = _sums(np.nan_to_num(y), domain, d)
+    wh = _stratum_weights(d)
+    m = int(m_h.sum())
+    total = float((wh * m_h).sum())
     out = dict.fromkeys(ESTIMATE_KEYS, float("nan"))
     out["n"], out["population"] = m, total
     if m == 0 or total <= 0:
         return out
-    yy = np.where(domain, y, 0.0)
-    r = float((w * yy).sum() / total)
-    z = w * (yy - r) / total
-    var = _stratified_var(z, d)
+    r = float((wh * sy).sum() / total)
+    dev2 = syy - 2 * r * sy + r * r * m_h  # Σ (y − r)² per stratum
+    s_h = wh * (sy - r * m_h) / total
+    q_h = (wh / total) ** 2 * dev2
+    s2_n = np.where(d.n_h > 0, s_h**2 / np.maximum(d.n_h, 1), 0.0)
+    var = float((_factor(d) * (q_h - s2_n)).sum())
     se = float(np.sqrt(max(var, 0.0)))
     zq = z_value()
     out.update(estimate=r, se=se, ci_low=r - zq * se, ci_high=r + zq * se)
     if m > 1:
-        s2 = float((w * (yy - r) ** 2).sum() / total) * m / (m - 1)
+        s2 = float((wh * dev2).sum() / total) * m / (m - 1)
         vsrs = s2 / m * max(0.0, (total - m) / total)
         out["deff"] = var / vsrs if vsrs > 0 else float("nan")
         out["n_eff"] = m / out["deff"] if out["deff"] > 0 else float("nan")
@@ -217,13 +238,7 @@ def rao_scott(
         out["warning"] = "有效类别少于 2 个，无法检验。"
         return out
     nr, nc = len(rows), len(cols)
-    ind = np.stack([(x == r) & (g == c) for c in cols for r in rows], axis=1).astype(
-        float
-    )  # cells with the row index fastest, as R's interaction()
-    total = w.sum()
-    p = (w[:, None] * ind).sum(axis=0) / total
-    z = w[:, None] * (ind - p) / total
-    v = stratified_cov(z, d)
+    p, v = _cell_cov(x, g, rows, cols, dom, d)
     table = (p * n).reshape(nc, nr).T
     pearson = stats.chi2_contingency(table, correction=False)[0]
     delta = _delta(p, v, nr, nc, n)
@@ -245,6 +260,35 @@ def rao_scott(
         pearson=float(pearson),
     )
     return out
+
+
+def _cell_cov(x, g, rows, cols, dom, d: Design) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted cell proportions (row index fastest, as R's interaction()) and their
+    linearisation covariance, from the counts per stratum and cell (the weight is constant
+    within a stratum): equal to :func:`stratified_cov` of the n × cells matrix of
+    z_i = w_i (e_cell(i) − p) / T, in O(n)."""
+    from surveytool.analysis.compare import _positions
+
+    nr, nc = len(rows), len(cols)
+    ok = dom & (d.strata >= 0)
+    ri = _positions(x[ok], np.array(rows, dtype=float))
+    ci = _positions(g[ok], np.array(cols, dtype=float))
+    size = len(d.n_h)
+    counts = np.bincount(d.strata[ok] * (nr * nc) + ri + nr * ci, minlength=size * nr * nc)
+    counts = counts.reshape(size, nr * nc).astype(float)
+    wh = _stratum_weights(d)
+    total = float((wh[:, None] * counts).sum())
+    p = (wh[:, None] * counts).sum(axis=0) / total
+    factor = _factor(d)
+    v = np.zeros((nr * nc, nr * nc))
+    for h in range(size):
+        if factor[h] == 0:
+            continue
+        nh, mh, a = counts[h], counts[h].sum(), wh[h] / total
+        q = a * a * (np.diag(nh) - np.outer(nh, p) - np.outer(p, nh) + mh * np.outer(p, p))
+        s_h = a * (nh - mh * p)
+        v += factor[h] * (q - np.outer(s_h, s_h) / d.n_h[h])
+    return p, v
 
 
 def _delta(p: np.ndarray, v: np.ndarray, nr: int, nc: int, n: int) -> np.ndarray:
