@@ -36,7 +36,7 @@ def test_two_ingests_at_once(tmp_path: Path) -> None:
         assert "Traceback" not in err
         assert "有效答卷 30 份" in out
     frame = load_answers(tmp_path / "s.db", bank)
-    assert len(frame) == 60 and frame["source"].nunique() == 60
+    assert len(frame) == 60 and frame["_source"].nunique() == 60
     db = sqlite3.connect(tmp_path / "s.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 60

@@ -44,7 +44,7 @@ def frame_with(bank, b6: list[str]) -> pd.DataFrame:
 
     n = len(b6)
     frame = pd.DataFrame(
-        {c: list(range(1, n + 1)) if c == "response_id" else [None] * n for c in META_COLUMNS}
+        {c: list(range(1, n + 1)) if c == "_response_id" else [None] * n for c in META_COLUMNS}
     )
     for f in bank.fields:
         frame[f.id] = pd.Series(b6 if f.id == "B6" else [None] * n, dtype=dtype_of(f))

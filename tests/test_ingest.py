@@ -137,7 +137,7 @@ def test_forms_filled_the_way_people_do(tmp_path: Path, ingest_bank) -> None:
     dup = db.execute("SELECT reason FROM duplicates").fetchone()[0]
     assert dup == problem("duplicate_response", where="文件 01-good.xlsx 工作表“问卷”").message
 
-    a = load_answers(tmp_path / "survey.db", bank).set_index("source")
+    a = load_answers(tmp_path / "survey.db", bank).set_index("_source")
     assert a.loc["02-fullwidth.xlsx", "B3"] == 45
     assert a.loc["03-about.xlsx", "B3"] == 40
     assert a.loc["05-unit.xlsx", "B3"] == 45
@@ -276,7 +276,7 @@ def test_collection_sheet_codes_labels_and_rid_duplicates(tmp_path: Path, ingest
         ).message
     )
     a = load_answers(tmp_path / "s.db", ingest_bank)
-    assert a["rid"].tolist() == ["P001", "P002"]
+    assert a["_rid"].tolist() == ["P001", "P002"]
     assert a["B1"].tolist() == [1, 4]  # "NA" is an option label, not missing
     assert a["B3"].tolist() == [40, 12]
     assert a["B2_1"].tolist() == [4, 4]
@@ -335,7 +335,7 @@ def test_text_in_a_number_column_after_many_rows_is_not_lost(tmp_path: Path, ing
     wb.save(path)
     s = ingest([path], ingest_bank, tmp_path / "s.db")
     assert (s.total("accepted"), s.total("rejected")) == (1499, 1)
-    a = load_answers(tmp_path / "s.db", ingest_bank).set_index("row")
+    a = load_answers(tmp_path / "s.db", ingest_bank).set_index("_row")
     assert a.loc[1503, "B3"] == 40
     db = sqlite3.connect(tmp_path / "s.db")
     (raw,) = db.execute("SELECT raw FROM rejects").fetchone()

@@ -22,7 +22,7 @@ def test_leading_zeros_kept(tmp_path: Path, ingest_bank) -> None:
     wb.save(tmp_path / "b.xlsx")
     ingest([tmp_path / "a.csv", tmp_path / "b.xlsx"], ingest_bank, tmp_path / "s.db")
     a = load_answers(tmp_path / "s.db", ingest_bank).sort_values("B3")
-    assert a["rid"].tolist() == ["007", "0008", "009"]
+    assert a["_rid"].tolist() == ["007", "0008", "009"]
     assert a["B6"].tolist() == ["0123", "00", "0456"]
 
 

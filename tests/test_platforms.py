@@ -75,7 +75,7 @@ def xlsx(path: Path, header: list, rows: list[list]) -> Path:
 def answers(tmp_path: Path, bank, files, **kw) -> pd.DataFrame:
     s = ingest(files, bank, tmp_path / "s.db", **kw)
     assert not s.failed, [p.message for f in s.files for p in f.problems]
-    return load_answers(tmp_path / "s.db", bank).set_index("rid")
+    return load_answers(tmp_path / "s.db", bank).set_index("_rid")
 
 
 TEXT_HEADER = [
@@ -152,7 +152,7 @@ def test_wjx_text_export(tmp_path: Path, bank) -> None:
     assert a.loc["wjx:2", ["B4_1", "B4_4"]].isna().all()  # (跳过): structural, not 0
     assert a.loc["wjx:1", ["B5_1", "B5_2", "B5_3"]].tolist() == [1, 3, 2]
     assert a.loc["wjx:1", "B6"] == "希望减少表格" and pd.isna(a.loc["wjx:3", "B6"])
-    assert set(a["channel"]) == {"wjx"}
+    assert set(a["_channel"]) == {"wjx"}
 
 
 def test_personal_metadata_never_stored(tmp_path: Path, bank) -> None:
@@ -278,7 +278,7 @@ def test_wjx_text_and_code_pair_joined_on_number(tmp_path: Path, bank) -> None:
     s = ingest([inbox], bank, tmp_path / "s.db")
     status = {f.name: f.status for f in s.files}
     assert sorted(status.values()) == ["ingested", "paired"]
-    a = load_answers(tmp_path / "s.db", bank).set_index("rid")
+    a = load_answers(tmp_path / "s.db", bank).set_index("_rid")
     assert len(a) == 3  # not counted twice
     assert a.loc["wjx:2", "B1_other"] == "研究所"  # from the text twin
     assert a.loc["wjx:3", "B1"] == 5  # codes from the code file
@@ -399,7 +399,7 @@ def test_kobo_export_of_our_xlsform(tmp_path: Path, bank) -> None:
     assert a["B1"].tolist() == [1, 6] and a.loc["kobo:uuid-b", "B1_other"] == "研究所"
     assert a.loc["kobo:uuid-a", ["B4_1", "B4_2", "B4_3", "B4_4"]].tolist() == [1, 1, 0, 0]
     assert a.loc["kobo:uuid-a", ["B5_1", "B5_2", "B5_3"]].tolist() == [2, 1, 3]
-    assert a["channel"].tolist() == ["kobo", "kobo"]
+    assert a["_channel"].tolist() == ["kobo", "kobo"]
     # the same export again, re-saved (other bytes): recognised by _uuid, nothing new
     again = [["2026-06-01", *r[1:]] for r in rows]  # other bytes, the same answers
     path2 = xlsx(tmp_path / "in2" / "kobo_export_again.xlsx", header, again)
@@ -451,7 +451,7 @@ def test_two_channels_pool_into_one_store(tmp_path: Path, bank) -> None:
         counts[name] = frequencies(s, bank.field("B1")).set_index("option")["n"]
     assert (counts["pooled"] == counts["excel"] + counts["web"]).all()
     pooled = load_answers(tmp_path / "pooled.db", bank)
-    assert pooled["channel"].value_counts().to_dict() == {"excel": 4, "wjx": 3}
+    assert pooled["_channel"].value_counts().to_dict() == {"excel": 4, "wjx": 3}
 
 
 def test_ambiguous_mapping_refused_until_confirmed(tmp_path: Path, bank) -> None:
@@ -565,7 +565,7 @@ def test_kobo_round_trip_of_a_real_bank(tmp_path: Path) -> None:
         csv.writer(f).writerows(lines)
     s = ingest([path], bank, tmp_path / "s.db")
     assert s.total("accepted") == 25, [p.message for f in s.files for p in f.problems][:5]
-    a = load_answers(tmp_path / "s.db", bank).set_index("rid")
+    a = load_answers(tmp_path / "s.db", bank).set_index("_rid")
     for i, p in enumerate(people):
         row = a.loc[f"kobo:uuid-{i}"]
         for f in bank.fields:

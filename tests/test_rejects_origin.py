@@ -60,14 +60,14 @@ def first_columns(rejects: str | Path) -> list[list[object]]:
 
 def meta(db: Path, bank) -> list[tuple]:
     a = load_answers(db, bank)
-    cols = ["source", "sheet", "row", "corrected_in"]
+    cols = ["_source", "_sheet", "_row", "_corrected_in"]
     return [tuple(None if pd.isna(v) else v for v in r) for r in a[cols].itertuples(index=False)]
 
 
 def sql_sources(db: Path, bank) -> list[tuple]:
     with sqlite3.connect(db) as con:
         return con.execute(
-            f"SELECT source, corrected_in FROM answers_{bank.id} ORDER BY response_id"
+            f"SELECT _source, _corrected_in FROM answers_{bank.id} ORDER BY _response_id"
         ).fetchall()
 
 
@@ -102,9 +102,9 @@ def test_a_corrected_row_names_its_original_file_everywhere(tmp_path: Path, inge
     assert main(["responses", *store, "-o", str(tmp_path / "out.xlsx")]) == 0
     ws = load_workbook(tmp_path / "out.xlsx")["答卷"]
     heads, ids = [c.value for c in ws[1]], [c.value for c in ws[2]]
-    assert heads[ids.index("source")] == "来源文件"
-    assert heads[ids.index("corrected_in")] == "改正文件"
-    got = [(r[ids.index("source")].value, r[ids.index("corrected_in")].value) for r in ws[3:6]]
+    assert heads[ids.index("_source")] == "来源文件"
+    assert heads[ids.index("_corrected_in")] == "改正文件"
+    got = [(r[ids.index("_source")].value, r[ids.index("_corrected_in")].value) for r in ws[3:6]]
     assert got == [  # ws[3:6]: Excel rows 3 to 6
         ("研究院.xlsx", None),
         ("研究院.xlsx", None),
@@ -112,14 +112,14 @@ def test_a_corrected_row_names_its_original_file_everywhere(tmp_path: Path, inge
         ("研究院.xlsx", name),
     ]
     book = load_workbook(tmp_path / "out.xlsx")["编码说明"]
-    assert ["corrected_in", "改正文件", "答卷信息"] in [
+    assert ["_corrected_in", "改正文件", "答卷信息"] in [
         [c.value for c in r[:3]] for r in book.iter_rows()
     ]
 
     assert main(["responses", *store, "-o", str(tmp_path / "out.csv")]) == 0
     with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as f:
         out = list(csv.DictReader(f))
-    assert [(r["source"], r["corrected_in"]) for r in out][2:] == [
+    assert [(r["_source"], r["_corrected_in"]) for r in out][2:] == [
         ("张三.xlsx", name),
         ("研究院.xlsx", name),
     ]
@@ -190,7 +190,7 @@ def test_an_old_store_is_upgraded_by_the_next_ingest(tmp_path: Path, ingest_bank
     with sqlite3.connect(db) as con:  # as the previous version wrote it
         for column in ("origin_file", "origin_sheet", "origin_row"):
             con.execute(f"ALTER TABLE responses DROP COLUMN {column}")
-        con.execute(f"ALTER TABLE answers_{bank.id} DROP COLUMN corrected_in")
+        con.execute(f"ALTER TABLE answers_{bank.id} DROP COLUMN _corrected_in")
         con.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     assert meta(db, bank) == [("研究院.xlsx", SHEET, 2, None)]  # read before any upgrade
 

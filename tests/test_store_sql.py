@@ -21,10 +21,10 @@ from surveytool.store import load_answers
 def assert_sql_equals_store(db: Path, bank) -> None:
     """answers_<bank> (plain SQL) holds exactly load_answers' responses and values."""
     with sqlite3.connect(db) as con:
-        sql = pd.read_sql(f"SELECT * FROM answers_{bank.id} ORDER BY response_id", con)
-    ours = load_answers(db, bank).sort_values("response_id").reset_index(drop=True)
-    assert list(sql["response_id"]) == list(ours["response_id"])
-    assert list(sql["wave"]) == list(ours["wave"])
+        sql = pd.read_sql(f"SELECT * FROM answers_{bank.id} ORDER BY _response_id", con)
+    ours = load_answers(db, bank).sort_values("_response_id").reset_index(drop=True)
+    assert list(sql["_response_id"]) == list(ours["_response_id"])
+    assert list(sql["_wave"]) == list(ours["_wave"])
     for f in bank.fields:
         a = sql[f.id] if f.id in sql else pd.Series([None] * len(sql))
         b = ours[f.id]
@@ -57,7 +57,7 @@ def test_sql_copy_after_ingests_reingests_and_rejects(tmp_path: Path) -> None:
     ingest([tmp_path / "b"], bank, db, wave="回访")
     assert_sql_equals_store(db, bank)
     with sqlite3.connect(db) as con:
-        waves = dict(con.execute(f"SELECT wave, count(*) FROM answers_{bank.id} GROUP BY wave"))
+        waves = dict(con.execute(f"SELECT _wave, count(*) FROM answers_{bank.id} GROUP BY _wave"))
         book = con.execute(
             "SELECT label FROM codebook WHERE bank_id=? AND field='A1' ORDER BY code", (bank.id,)
         ).fetchall()

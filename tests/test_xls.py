@@ -16,7 +16,7 @@ from surveytool.ingest import ingest, load_answers
 from conftest import GOOD, write_bank
 
 XLS = Path(__file__).parent / "data" / "xls"
-META = ["response_id", "source", "sheet", "file", "row"]
+META = ["_response_id", "_source", "_sheet", "file", "_row"]
 
 
 def _answers(files: list[Path], bank, db: Path) -> pd.DataFrame:
@@ -31,7 +31,7 @@ def test_wjx_xls_download_equals_the_xlsx_one(tmp_path: Path) -> None:
     old = _answers([XLS / "123_按文本_平台导入测试_3_3.xls"], bank, tmp_path / "a.db")
     new = xlsx(tmp_path / "123_按文本_平台导入测试_3_3.xlsx", TEXT_HEADER, TEXT_ROWS)
     pd.testing.assert_frame_equal(old, _answers([new], bank, tmp_path / "b.db"))
-    assert old["rid"].tolist() == ["wjx:1", "wjx:2", "wjx:3"]
+    assert old["_rid"].tolist() == ["wjx:1", "wjx:2", "wjx:3"]
     assert old["B1_other"].iloc[1] == "研究所"
 
 
@@ -42,10 +42,10 @@ def test_our_forms_resaved_as_xls(tmp_path: Path, ingest_bank) -> None:
         old, _answers([tmp_path / "new.xlsx"], ingest_bank, tmp_path / "b.db")
     )
     rows = _answers([XLS / "录入表-旧版Excel另存.xls"], ingest_bank, tmp_path / "c.db")
-    assert rows["rid"].tolist() == ["X001", "X002"]
+    assert rows["_rid"].tolist() == ["X001", "X002"]
     assert rows["B1"].tolist() == [1, 2] and rows["B3"].tolist() == [40, 12]
     assert (
-        rows.drop(columns=["rid", "B1", "B3", "unit"])
+        rows.drop(columns=["_rid", "B1", "B3", "_unit"])
         .iloc[0]
-        .equals(old.drop(columns=["rid", "B1", "B3", "unit"]).iloc[0])
+        .equals(old.drop(columns=["_rid", "B1", "B3", "_unit"]).iloc[0])
     )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from surveytool.analysis import compare, constructs, descriptive, text
+from surveytool.analysis import compare, constructs, descriptive, text, weights
 from surveytool.analysis.columns import BASE, P_ADJUSTED, PERCENT, SUPPRESSED, N
 from surveytool.analysis.data import Survey
 from surveytool.analysis.disclosure import (
@@ -27,6 +27,8 @@ from surveytool.analysis.disclosure import (
 )
 from surveytool.analysis.limits import check_k, check_population
 from surveytool.analysis.sampling import margin_of_error
+from surveytool.analysis.weighted import hide_like, weighted_estimates, weighted_tests
+from surveytool.analysis.weights import Design
 from surveytool.bank.model import Bank, Field, Option
 
 DEFAULT_K = 5
@@ -75,6 +77,10 @@ class Results:
     other_texts: dict[str, list[str]] = field(default_factory=dict)
     composites: pd.DataFrame = field(default_factory=pd.DataFrame)
     population: int | None = None  # N of the finite population correction, when given
+    # with a design (analyse(design=…)): weighted shares and means, Rao–Scott tests
+    weighted: pd.DataFrame = field(default_factory=pd.DataFrame)
+    weighted_tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    design: Design | None = None
 
     TABLES = (
         "frequencies",
@@ -104,6 +110,10 @@ class Results:
         for name in self.TABLES:
             out[name] = records(blank_suppressed(getattr(self, name)))
         out["open_examples"] = self.open_examples
+        if self.design is not None:
+            out["weighted"] = records(blank_suppressed(self.weighted))
+            out["weighted_tests"] = records(self.weighted_tests)
+            out["design"] = design_summary(self.design)
         out["other_texts"] = {k: len(v) for k, v in self.other_texts.items()}
         return out
 
@@ -169,9 +179,9 @@ def _plain(v: Any) -> Any:
 
 
 def group_fields(bank: Bank, by: list[str] | None) -> list[Field]:
-    """The fields to break results down by: those named, else every role group/unit field
-    whose question is not marked ``identifying``."""
-    if by:
+    """The fields to break results down by: those named (an empty list: none), else every
+    role group/unit field whose question is not marked ``identifying``."""
+    if by is not None:
         return [bank.field(b) for b in by]
     fields = bank.role_fields("unit") + bank.role_fields("group")
     return [f for f in fields if f.kind == "single" and not bank.question(f.question).identifying]
@@ -192,9 +202,12 @@ def analyse(
     targets: dict[str, int] | None = None,
     populations: dict[str, int] | None = None,
     k: int = DEFAULT_K,
+    design: Design | None = None,
 ) -> Results:
     """Run every analysis on ``s``: see the module docstring and each table's function.
-    Raises UsageError for k < 1 or a population smaller than the answers."""
+    With ``design`` (units as strata, :mod:`weights`), also the weighted estimates and the
+    Rao–Scott tests of the crosstabs. Raises UsageError for k < 1 or a population smaller
+    than the answers."""
     check_k(k, allow_small=True)
     check_population(population, s.n)
     bank = s.bank
@@ -234,7 +247,7 @@ def analyse(
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
     open_kw, examples = _open_answers(s, groups, k)
-    return Results(
+    res = Results(
         bank=bank,
         n=s.n,
         by=[g.id for g in groups],
@@ -257,6 +270,38 @@ def analyse(
         composites=comp,
         population=population,
     )
+    if design is not None:
+        res.design = design
+        res.weighted = hide_like(weighted_estimates(s, design), freq, lik)
+        res.weighted_tests = weighted_tests(s, design, _crossed_pairs(s, groups, k))
+    return res
+
+
+def design_summary(d: Design) -> dict[str, Any]:
+    """What a reader needs to know of the weighting: the people the answering units hold,
+    the units with no answers and their share of all units' people."""
+    return {
+        "population": d.population,
+        "units": int((d.n_h > 0).sum()),
+        "absent": [{"unit": u, "population": n} for u, n in d.absent],
+        "absent_share": d.absent_share,
+        "moe": weights.margin(d),
+    }
+
+
+def _crossed_pairs(s: Survey, groups: list[Field], k: int) -> list[tuple]:
+    """The crosstabs :func:`_crosstabs` tests, as (field, by, groups, codes, kept codes)."""
+    out = []
+    banned = never_crossed(s.bank)
+    for g in groups:
+        gv, options = breakdown(s, g, k)
+        kept = [o.code for o in options if (gv == o.code).sum() >= k]
+        for f in nominal_fields(s.bank):
+            if f.id == g.id or frozenset((f.id, g.id)) in banned:
+                continue
+            opts = f.scale_options if f.kind != "flag" else _FLAG
+            out.append((f.id, g.id, gv, [o.code for o in opts], kept))
+    return out
 
 
 def _hide_dont_know_totals(frame: pd.DataFrame, k: int, key: str = "field") -> pd.DataFrame:

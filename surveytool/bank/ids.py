@@ -3,7 +3,8 @@
 A letter, then letters, digits and underscores, at most 64 characters (SPSS's limit);
 case-sensitive, unique ignoring case (see :class:`surveytool.bank.checks.BankChecker`).
 SPSS's reserved words and the ``relevant`` keywords are refused (``B1 == 1 and in == 2``
-could not be parsed), as are the bookkeeping columns of every table of answers.
+could not be parsed). The store's own columns (wave, unit, source, row…) are named with a
+leading underscore, outside this namespace, so ``unit`` or ``wave`` are ordinary ids.
 """
 
 from __future__ import annotations
@@ -17,20 +18,6 @@ RESERVED_IDS = frozenset(
     {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
     | {"in", "has"}
 )
-# The bookkeeping columns every table of answers carries beside the fields
-# (surveytool.store.answers.META_COLUMNS; a test keeps the two equal).
-RESERVED_COLUMNS = (
-    "response_id",
-    "wave",
-    "bank_version",
-    "source",
-    "sheet",
-    "row",
-    "corrected_in",
-    "rid",
-    "unit",
-    "channel",
-)
 
 
 def id_problem(ident: str) -> tuple[str, dict[str, Any]] | None:
@@ -41,6 +28,4 @@ def id_problem(ident: str) -> tuple[str, dict[str, Any]] | None:
         return "id_too_long", {"value": ident, "length": len(ident), "limit": MAX_ID_LENGTH}
     if ident.lower() in RESERVED_IDS:
         return "reserved_id", {"value": ident}
-    if ident.lower() in RESERVED_COLUMNS:
-        return "reserved_column_id", {"value": ident, "names": "、".join(RESERVED_COLUMNS)}
     return None

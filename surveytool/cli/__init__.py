@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from surveytool import __version__
-from surveytool.cli import banks, campaign, closing, collect, methods, results, web
+from surveytool.cli import banks, campaign, closing, collect, methods, results, steer, web
 from surveytool.cli.common import Parser
 from surveytool.errors import SurveyToolError
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"surveytool {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    for module in (banks, collect, results, campaign, methods, closing, web):
+    for module in (banks, collect, results, steer, campaign, methods, closing, web):
         module.register(sub)
     return parser
 

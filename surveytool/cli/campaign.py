@@ -8,6 +8,7 @@ from pathlib import Path
 
 from surveytool.bank import load_bank
 from surveytool.cli.common import bank_and_store, echo, fraction, parse_today, whole
+from surveytool.cli.steer import where_option
 from surveytool.errors import UsageError, problem
 
 
@@ -189,6 +190,10 @@ def cmd_lists(args: argparse.Namespace) -> int:
         if args.wave:
             raise UsageError(problem("empty_wave", wave=args.wave, store=args.store))
         raise UsageError(problem("empty_store", store=args.store, action="生成问题清单"))
+    if args.where:
+        from surveytool.analysis.subset import select
+
+        s = select(s, args.where, 5)[0]
     found, measured = for_lists(s, for_report(analyse(s, by=args.by)), args.wave)
     from surveytool.report.other_methods import lists_input
 
@@ -310,6 +315,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bank_and_store(p)
     p.add_argument("--wave", default=None, help="只用某一轮次（默认全部）")
     p.add_argument("--by", nargs="+", help="分组字段")
+    where_option(p)
     p.add_argument("--today", help="首次提出日期按哪一天记（默认今天）")
     p.add_argument("-o", "--output", required=True, help="清单文件 .xlsx（已存在时合并更新）")
     p.set_defaults(func=cmd_lists)

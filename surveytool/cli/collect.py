@@ -10,6 +10,7 @@ from pathlib import Path
 from surveytool.bank import load_bank
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.cli.common import bank_and_store, echo
+from surveytool.cli.steer import where_option
 from surveytool.errors import UsageError, problem
 
 
@@ -92,6 +93,11 @@ def cmd_responses(args: argparse.Namespace) -> int:
 
     bank = load_bank(args.bank)
     frame = load_answers(args.store, bank, args.wave)
+    if args.where:
+        from surveytool.analysis import Survey
+        from surveytool.analysis.subset import select
+
+        frame = select(Survey(frame, bank), args.where, 5)[0].frame
     if args.output:
         from surveytool.store.export import pii_columns
 
@@ -156,6 +162,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("responses", help="导出有效答卷 / export clean answers")
     bank_and_store(p)
     p.add_argument("--wave", default=None, help="只导出某一轮次")
+    where_option(p)
     p.add_argument("-o", "--output", help="输出 .xlsx、.csv 或 .sav（含编码说明）")
     p.add_argument("--labels", action="store_true", help="写选项文字而不是代码（.xlsx、.csv）")
     p.add_argument("--include-pii", action="store_true", help="同时导出标为个人信息（pii）的字段")

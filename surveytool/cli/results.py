@@ -17,22 +17,30 @@ from surveytool.cli.common import (
     whole,
     write_output,
 )
+from surveytool.cli.steer import (
+    describe_steering,
+    steered_survey,
+    unit_populations,
+    weights_options,
+    where_option,
+)
 from surveytool.errors import UsageError, problem
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Run the analysis; write JSON; print a readable summary."""
-    from surveytool.analysis import Survey, analyse
-    from surveytool.store import load_answers
+    from surveytool.analysis import analyse
 
     bank = load_bank(args.bank)
     for b in args.by or []:
         check_field(bank, b)
     k = checked_k(args)
-    frame = load_answers(args.store, bank, args.wave)
-    results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=k)
+    s, design = steered_survey(args, bank, k)
+    results = analyse(s, by=args.by, population=args.population, k=k, design=design)
     if args.json:
         write_output(args.json, results.to_json())
+    for line in describe_steering(s, design, args.where):
+        echo(line)
     _print_analysis(results, args)
     return 0
 
@@ -70,7 +78,14 @@ def _print_analysis(r, args: argparse.Namespace) -> None:
         echo("没有可分析的答卷。请先用 surveytool ingest 回收答卷。")
         return
     moe = r.margin_of_error.iloc[0]["moe"]
-    echo(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
+    if r.design is not None:
+        from surveytool.analysis.weights import margin
+
+        echo(
+            f"整体抽样误差（按分层抽样设计计算，95% 置信度，最保守估计）：±{margin(r.design) * 100:.1f}%。"
+        )
+    else:
+        echo(f"整体抽样误差（95% 置信度，最保守估计）：±{moe * 100:.1f}%。")
     for row in r.reliability.to_dict(orient="records"):
         alpha = row["alpha"]
         text = f"{alpha:.3f}" if alpha == alpha else row["note"]
@@ -104,7 +119,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for wave, s in ((a, sa), (b, sb)):
         if s.n == 0:
             raise UsageError(problem("empty_wave", wave=wave, store=args.store))
-    res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, k)
+    if args.where:
+        from surveytool.analysis.subset import select
+
+        sa, sb = select(sa, args.where, k)[0], select(sb, args.where, k)[0]
+        echo(f"筛选条件：{args.where}。")
+    res = compare_waves(sa, sb, args.link)
+    if args.weights:
+        res = _weighted_waves(args, bank, res, sa, sb, k)
+    res = hide_wave_values(res, sa, sb, k)
+    if args.weights:
+        from surveytool.analysis.weighted import WAVE_COLUMNS
+
+        for col in WAVE_COLUMNS:
+            res[col] = res[col].mask(res["values_hidden"])
     if args.json:
         from surveytool.analysis.run import records
 
@@ -127,6 +155,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _weighted_waves(args, bank, res, sa, sb, k: int):
+    """The waves' weighted means (each wave its own stratified sample; --where applied)."""
+    from surveytool.analysis import Survey
+    from surveytool.analysis.subset import where_mask
+    from surveytool.analysis.weighted import weighted_waves
+    from surveytool.analysis.weights import unit_design
+    from surveytool.store.answers import snapshot
+
+    pops = unit_populations(args.weights, bank, args.topic)
+    designs = []
+    with snapshot(args.store) as snap:
+        for wave in args.waves:
+            whole = Survey(snap.answers(bank, wave), bank)
+            d = unit_design(whole, pops)
+            designs.append(d.subset(where_mask(whole, args.where)) if args.where else d)
+    echo("两轮均按各单位人数加权（每轮按本轮各单位的答卷份数计算权数）；检验与结论按未加权数据。")
+    return weighted_waves(res, sa, sb, *designs)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the draft report."""
     from surveytool.report import make_report
@@ -136,6 +183,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_field(bank, b)
     k = checked_k(args)
     formats = tuple(x.strip() for x in args.format.split(",") if x.strip())
+    if args.per_unit:
+        return _unit_reports(args, bank, k, formats)
+    weights = _report_weights(args, bank)
     paths = make_report(
         args.store,
         bank,
@@ -150,6 +200,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         templates=args.templates,
         k=k,
         **_campaign_figures(args),
+        where=args.where,
+        weights=weights,
     )
     echo("已生成调研报告初稿：")
     for kind, path in paths.items():
@@ -173,6 +225,54 @@ def _campaign_figures(args: argparse.Namespace) -> dict:
     if out["population"] is None and topic.units and all(u.population for u in topic.units):
         out["population"] = sum(u.population for u in topic.units)
     return out
+
+
+def _report_weights(args: argparse.Namespace, bank) -> dict[str, int] | None:
+    """The unit populations a report is weighted by: from ``--weights``, or from the
+    campaign given to the report (``--campaign``) when its units have populations; none
+    with ``--unweighted``."""
+    if args.unweighted:
+        return None
+    source = args.weights or getattr(args, "campaign", None)
+    if not source:
+        return None
+    from surveytool.followup.campaign import load_campaign
+
+    if not args.weights and not any(
+        u.population for t in load_campaign(source).topics for u in t.units
+    ):
+        return None  # a campaign without populations: nothing to weight by
+    return unit_populations(source, bank, getattr(args, "topic", None))
+
+
+def _unit_reports(args: argparse.Namespace, bank, k: int, formats) -> int:
+    from surveytool.report.per_unit import make_unit_reports
+
+    for option, value in (
+        ("--waves", args.waves),
+        ("--lists", args.lists),
+        ("--where", args.where),
+    ):
+        if value:
+            raise UsageError(problem("per_unit_with", option=option))
+    done = make_unit_reports(
+        args.store,
+        bank,
+        args.output,
+        wave=args.wave,
+        min_unit=args.min_unit,
+        k=k,
+        formats=formats,
+        templates=args.templates,
+    )
+    made = [u for u in done if u.paths]
+    echo(f"已生成 {len(made)} 个单位的本单位报告（每个单位一个文件夹）：{args.output}")
+    for u in made:
+        echo(f"  {u.unit}（{u.n} 份）：{', '.join(str(p) for p in u.paths.values())}")
+    for u in done:
+        if not u.paths:
+            echo("  " + u.reason)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -206,6 +306,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--population", type=whole("--population", "总体人数"), help="总体规模，用于有限总体校正"
     )
+    where_option(p)
+    weights_options(p)
     k_option(p)
     p.add_argument("--json", metavar="OUT.json", help="把全部结果写入 JSON 文件")
     p.set_defaults(func=cmd_analyze)
@@ -227,6 +329,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="两个轮次，例如 首轮 回访",
     )
     p.add_argument("--link", help="把两轮受访者对应起来的字段（默认：题库中的自编代码题）")
+    where_option(p)
+    weights_options(p)
     k_option(p, "类别")
     p.add_argument("--json", metavar="OUT.json", help="把全部比较结果写入 JSON 文件")
     p.set_defaults(func=cmd_compare)
@@ -256,6 +360,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="调研计划文件 campaign.yaml：按其中各单位的目标份数和调查对象人数给出完成率、应答率，并作有限总体校正",
     )
     p.add_argument("--topic", type=int, default=1, help="调研计划中的选题编号（默认 1）")
+    where_option(p)
+    p.add_argument(
+        "--weights",
+        metavar="campaign.yaml",
+        help="按调研计划中各单位的人数加权（给了调研计划时报告默认加权；--unweighted 不加权）",
+    )
+    p.add_argument(
+        "--unweighted", action="store_true", help="给了 --weights 也不加权（报告用未加权的结果）"
+    )
+    p.add_argument(
+        "--per-unit",
+        action="store_true",
+        help="每个单位生成一份本单位报告（本单位与全部对比，不出现其他单位）",
+    )
+    p.add_argument(
+        "--min-unit",
+        type=whole("--min-unit", "份数", 1),
+        default=30,
+        help="有效答卷不少于这个份数的单位才生成本单位报告（默认 30，不低于 k）",
+    )
     k_option(p)
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
     p.set_defaults(func=cmd_report)

@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from surveytool.bank.ids import RESERVED_COLUMNS
 from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.ingest import header
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 
-META = set(RESERVED_COLUMNS)  # the bookkeeping columns of our exports
+# the bookkeeping variables of our exports (surveytool.store.sav): their plain names, or
+# st_<name> where the bank has a field of that name
+META_LABELS = {"答卷编号", "调查轮次", "来源文件", "改正文件", "问卷编号"}
 
 
 def read_sav(path: Path, shown: str, bank: Bank) -> Table:
@@ -32,7 +33,8 @@ def read_sav(path: Path, shown: str, bank: Bank) -> Table:
         raise fail("file_unreadable", shown, detail=f"不是有效的 SPSS 文件（{exc}）") from None
     labels = meta.column_names_to_labels or {}
     fields = {f.id for f in bank.fields}
-    names = [str(c) for c in frame.columns if str(c) not in META]  # our export's bookkeeping
+    ours = {str(c) for c in frame.columns if str(c) not in fields and labels.get(c) in META_LABELS}
+    names = [str(c) for c in frame.columns if str(c) not in ours]  # our export's bookkeeping
     shown_headers = [c if c in fields else (labels.get(c) or c) for c in names]
     mapping = header.map_ids(shown_headers, names, bank, shown, "SPSS", strict=False)
     rename = {
@@ -44,8 +46,9 @@ def read_sav(path: Path, shown: str, bank: Bank) -> Table:
         raise FileRejectedError(
             [problem("mapping_nothing", file=shown, kind=KIND, platform="SPSS")]
         )
-    if "rid" in frame.columns:
-        rename["rid"] = "_rid"
+    rid = [c for c in ours if labels.get(c) == "问卷编号"]
+    if rid:
+        rename[rid[0]] = "_rid"
     data = frame[list(rename)].rename(columns=rename).astype(object)
     data = data.where(pd.notna(data), None)
     rows = np.arange(1, len(data) + 1)

@@ -13,12 +13,16 @@ from functools import partial
 from pathlib import Path
 
 from surveytool.analysis import DEFAULT_K, Survey, analyse
+from surveytool.analysis.subset import select
+from surveytool.analysis.weighted import as_weighted
+from surveytool.analysis.weights import unit_design
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.report.context import build_context, for_report
 from surveytool.report.numbering import Numbering
 from surveytool.report.other_methods import MethodsReport, load_evidence
 from surveytool.report.render import FORMATS, render
+from surveytool.report.steer import steer_context
 from surveytool.store.answers import Snapshot, snapshot
 
 
@@ -41,13 +45,15 @@ def _extras(
     today: date | None,
     k: int,
     link: str | None,
+    where: str | None = None,
 ) -> list[Callable[[Numbering], dict]]:
-    """The optional sections: 回访对比 (two waves) and 整改进展 (a lists file)."""
+    """The optional sections: 回访对比 (two waves, each restricted by ``where``) and 整改进展
+    (a lists file)."""
     from surveytool.report.campaign import progress_section, wave_section
 
     out: list[Callable[[Numbering], dict]] = []
     if waves:
-        a, b = (_survey(snap, bank, w) for w in waves)
+        a, b = (select(_survey(snap, bank, w), where, k)[0] for w in waves)
         out.append(partial(wave_section, a, b, waves, k=k, link=link))
     if lists:
         from surveytool.followup.lists import read_lists
@@ -72,24 +78,43 @@ def report_context(
     population: int | None = None,
     targets: dict[str, int] | None = None,
     populations: dict[str, int] | None = None,
+    where: str | None = None,
+    weights: dict[str, int] | None = None,
 ) -> dict:
     """The report's document model (see report.context), its charts saved under
-    ``out_dir``/charts: what :func:`make_report` renders and the slides show."""
+    ``out_dir``/charts: what :func:`make_report` renders and the slides show.
+
+    ``where`` (the language of ``relevant``) reports on the respondents it selects, and says
+    so in the title and 调查基本情况; ``weights`` (unit name -> people) weights every
+    share and mean to the unit populations (:mod:`surveytool.analysis.weights`), said in
+    调查基本情况 and the appendix, counts n left unweighted."""
     if wave is not None and waves:
         raise UsageError(problem("wave_and_waves"))
     wave = waves[1] if waves else wave
     out = Path(out_dir)
     with snapshot(store) as snap:  # one read transaction: every number from the same state
-        extras = _extras(snap, bank, waves, lists, today, k, link)
+        extras = _extras(snap, bank, waves, lists, today, k, link, where)
         survey = _survey(snap, bank, wave)
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
-    results = for_report(
-        analyse(survey, by=by, population=population, targets=targets, populations=populations, k=k)
+    design = unit_design(survey, weights) if weights else None
+    survey, mask = select(survey, where, k)
+    design = design.subset(mask) if design is not None else None
+    results = analyse(
+        survey,
+        by=by,
+        population=population,
+        targets=targets,
+        populations=populations,
+        k=k,
+        design=design,
     )
+    results = for_report(as_weighted(results))
     methods = None if evidence.empty else MethodsReport(evidence)
     try:
-        return build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
+        ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
+        steer_context(ctx, survey, where, design)
+        return ctx
     except OSError as exc:
         raise UsageError(
             problem("output_not_writable", path=str(out), detail=os_detail(exc))
@@ -113,6 +138,8 @@ def make_report(
     population: int | None = None,
     targets: dict[str, int] | None = None,
     populations: dict[str, int] | None = None,
+    where: str | None = None,
+    weights: dict[str, int] | None = None,
 ) -> dict[str, Path]:
     """Analyse the store and write the report files; returns format -> path (plus charts).
 
@@ -122,6 +149,11 @@ def make_report(
     problems table says which of them also raised each problem. ``targets`` and
     ``populations`` (by unit name, e.g. from campaign.yaml) add 目标/完成率 and 调查对象/应答率
     to 各单位回收情况; ``population`` applies the finite population correction.
+
+    ``where`` (the language of ``relevant``) reports on the respondents it selects, and says
+    so in the title and 调查基本情况; ``weights`` (unit name -> people) weights every
+    share and mean to the unit populations (:mod:`surveytool.analysis.weights`), said in
+    调查基本情况 and the appendix, counts n left unweighted.
     """
     out = Path(out_dir)
     ctx = report_context(
@@ -138,6 +170,8 @@ def make_report(
         population=population,
         targets=targets,
         populations=populations,
+        where=where,
+        weights=weights,
     )
     try:
         paths = render(ctx, out, formats, templates)

@@ -65,6 +65,7 @@ TEST_NAMES = {
     "chi2": "Pearson 卡方检验",
     "fisher": "Fisher 精确检验",
     "fisher_ffh": "Fisher–Freeman–Halton 精确检验",
+    "rao_scott": "Rao–Scott 校正卡方检验（加权）",
 }
 
 

@@ -13,7 +13,11 @@ from surveytool.errors import IngestError, problem
 from surveytool.store.db import Store, answers_table, decode_table
 from surveytool.store.schema import has_origins
 
-META_COLUMNS = [
+# The store's own columns beside the fields. Their names begin with an underscore, which
+# no field id can (ids begin with a letter: surveytool.bank.ids), so a bank may use ``unit``,
+# ``wave``, ``source`` or ``row`` as question ids (issue 24).
+META_PREFIX = "_"
+META_NAMES = (
     "response_id",
     "wave",
     "bank_version",
@@ -24,7 +28,8 @@ META_COLUMNS = [
     "rid",
     "unit",
     "channel",
-]
+)
+META_COLUMNS = [META_PREFIX + name for name in META_NAMES]
 
 
 def dtype_of(f: Field) -> object:

@@ -20,8 +20,8 @@ rejects      rejected rows with their reasons and raw values (JSON), so they can
 duplicates   rows recognised as duplicates, pointing at the response they repeat.
 answers_<bank id>  the same answers as plain SQL, for tools that cannot read Arrow (DB
              Browser, R's DBI, DuckDB, Stata/SPSS over ODBC): one row per accepted response
-             (response_id, wave, unit, channel, source: the file the answer first came from,
-             corrected_in: the rejects workbook it was corrected in or NULL, then one column
+             (_response_id, _wave, _unit, _channel, _source: the file the answer first came
+             from, _corrected_in: the rejects workbook it was corrected in or NULL, then one column
              per field id: REAL codes and numbers, TEXT for text). Written in the same
              transaction as the batch.
 codebook     bank_id, bank_version, field, question (its text), kind, code, label: what each
@@ -291,7 +291,7 @@ class Store:
         ).fetchone()
         unit = bank.role_fields("unit")
         fields = [f.id for f in bank.fields if f.id in values]
-        columns = ["response_id", "wave", "unit", "channel", "source", "corrected_in", *fields]
+        columns = [*ANSWERS_META, *fields]
         if cells is None:
             cells = sql_matrix([values[f] for f in fields])
         rows = np.empty((len(ids), len(columns)), dtype=object)  # built whole: no row loop
@@ -313,19 +313,21 @@ class Store:
         self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows.tolist())
 
     def ensure_answers_table(self, bank: Bank) -> None:
-        """Create ``answers_<bank id>``, or add the columns it lacks (``corrected_in``, the
-        fields of a newer bank version); inside a write transaction."""
+        """Create ``answers_<bank id>``, or bring an older one up to date (the store's own
+        columns renamed out of the field ids' namespace, ``_corrected_in`` and the fields of
+        a newer bank version added); inside a write transaction."""
         table = answers_table(bank.id)
         have = {r[1] for r in self.db.execute(f"PRAGMA table_info({_q(table)})")}
         if not have:
             self.db.execute(
-                f"CREATE TABLE {_q(table)} (response_id INTEGER PRIMARY KEY "
-                "REFERENCES responses(id), wave TEXT NOT NULL, unit INTEGER, channel TEXT, "
-                "source TEXT, corrected_in TEXT)"
+                f"CREATE TABLE {_q(table)} (_response_id INTEGER PRIMARY KEY "
+                "REFERENCES responses(id), _wave TEXT NOT NULL, _unit INTEGER, _channel TEXT, "
+                "_source TEXT, _corrected_in TEXT)"
             )
-            have = {"response_id", "wave", "unit", "channel", "source", "corrected_in"}
-        if "corrected_in" not in have:
-            self.db.execute(f"ALTER TABLE {_q(table)} ADD COLUMN corrected_in TEXT")
+            have = set(ANSWERS_META)
+        have = rename_meta_columns(self.db, table, have)
+        if "_corrected_in" not in have:
+            self.db.execute(f"ALTER TABLE {_q(table)} ADD COLUMN _corrected_in TEXT")
         for f in bank.fields:
             if f.id not in have:
                 kind = "TEXT" if f.kind in ("text", "other") else "REAL"
@@ -374,6 +376,24 @@ class _Transaction:
         else:
             self.store.db.execute("ROLLBACK")
             self.store._answers_ready.clear()  # the table or codebook may be gone with it
+
+
+# the store's own columns of answers_<bank id>, before the fields; before issue 24 they had
+# no leading underscore (and field ids could not be these names)
+ANSWERS_META = ("_response_id", "_wave", "_unit", "_channel", "_source", "_corrected_in")
+
+
+def rename_meta_columns(db: sqlite3.Connection, table: str, have: set[str]) -> set[str]:
+    """Rename the store's own columns of an ``answers_<bank id>`` table written before they
+    left the field ids' namespace (``wave`` -> ``_wave``…), in place (SQLite's ALTER TABLE
+    RENAME COLUMN keeps every row); a self-contained upgrade step, run by the next write.
+    Returns the table's columns after it."""
+    for new in ANSWERS_META:
+        old = new.removeprefix("_")
+        if old in have and new not in have:
+            db.execute(f"ALTER TABLE {_q(table)} RENAME COLUMN {_q(old)} TO {_q(new)}")
+            have = (have - {old}) | {new}
+    return have
 
 
 def answers_table(bank_id: str) -> str:

@@ -41,28 +41,28 @@ def overlong(frame: pd.DataFrame) -> int:
 
 
 META_HEADERS = {
-    "response_id": "答卷编号",
-    "wave": "调查轮次",
-    "bank_version": "题库版本",
-    "source": "来源文件",
-    "sheet": "工作表",
-    "row": "行",
-    "corrected_in": "改正文件",
-    "rid": "问卷编号",
-    "unit": "单位代码",
-    "channel": "回收渠道",
+    "_response_id": "答卷编号",
+    "_wave": "调查轮次",
+    "_bank_version": "题库版本",
+    "_source": "来源文件",
+    "_sheet": "工作表",
+    "_row": "行",
+    "_corrected_in": "改正文件",
+    "_rid": "问卷编号",
+    "_unit": "单位代码",
+    "_channel": "回收渠道",
 }
 META_NOTES = {
-    "response_id": "数据库中这份答卷的编号",
-    "wave": "调查轮次",
-    "bank_version": "答卷所用的题库版本",
-    "source": "答卷最初所在的文件（在“未通过的答卷”表中改正后回收的答卷，仍为最初的文件）",
-    "sheet": "答卷在来源文件中的工作表",
-    "row": "答卷在来源文件中的行（每人一份的问卷为空）",
-    "corrected_in": "答卷改正后回收时所在的“未通过的答卷”表（rejects-….xlsx）；未经改正的答卷为空",
-    "rid": "问卷编号（填写人、录入人或问卷平台给出的编号）",
-    "unit": "单位代码",
-    "channel": "回收渠道（excel、csv、sav 或问卷平台）",
+    "_response_id": "数据库中这份答卷的编号",
+    "_wave": "调查轮次",
+    "_bank_version": "答卷所用的题库版本",
+    "_source": "答卷最初所在的文件（在“未通过的答卷”表中改正后回收的答卷，仍为最初的文件）",
+    "_sheet": "答卷在来源文件中的工作表",
+    "_row": "答卷在来源文件中的行（每人一份的问卷为空）",
+    "_corrected_in": "答卷改正后回收时所在的“未通过的答卷”表（rejects-….xlsx）；未经改正的答卷为空",
+    "_rid": "问卷编号（填写人、录入人或问卷平台给出的编号）",
+    "_unit": "单位代码",
+    "_channel": "回收渠道（excel、csv、sav 或问卷平台）",
 }
 
 
@@ -201,7 +201,7 @@ def _heading(bank: Bank, column: str) -> str:
 
 def _parts(values: list, columns: list, j: int, text: str) -> list[list[object]]:
     """Rows of 超长回答 for one answer: response id, field, part number, part."""
-    rid = values[columns.index("response_id")] if "response_id" in columns else None
+    rid = values[columns.index("_response_id")] if "_response_id" in columns else None
     return [
         [rid, columns[j], k + 1, text[start : start + PART]]
         for k, start in enumerate(range(0, len(text), PART))

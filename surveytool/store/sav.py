@@ -8,7 +8,19 @@ import pandas as pd
 
 from surveytool.bank.model import Bank
 
-SAV_META = ("response_id", "wave", "source", "corrected_in", "rid")  # bookkeeping variables
+SAV_META = ("_response_id", "_wave", "_source", "_corrected_in", "_rid")  # bookkeeping columns
+
+
+def sav_names(columns, fields: set[str]) -> dict[str, str]:
+    """SPSS variable names of the bookkeeping columns (a name may not begin with "_"): the
+    plain name (``wave``), or ``st_wave`` when the bank has a field of that name."""
+    out = {}
+    for col in columns:
+        name = col.removeprefix("_")
+        while name in fields or name in out.values():
+            name = "st_" + name
+        out[col] = name
+    return out
 
 
 def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
@@ -17,20 +29,21 @@ def write_sav(frame: pd.DataFrame, bank: Bank, path: Path) -> Path:
     import pyreadstat
 
     out: dict[str, pd.Series] = {}  # built whole, then one DataFrame (no fragmentation)
-    for col in SAV_META:
-        if col in frame.columns:
-            out[col] = (
-                frame[col].astype(object).where(frame[col].notna(), None)
-                if col != "response_id"
-                else frame[col].astype(float)
-            )
-    column_labels = {
-        "response_id": "答卷编号",
-        "wave": "调查轮次",
-        "source": "来源文件",
-        "corrected_in": "改正文件",
-        "rid": "问卷编号",
+    names = sav_names([c for c in SAV_META if c in frame.columns], {f.id for f in bank.fields})
+    for col, name in names.items():
+        out[name] = (
+            frame[col].astype(object).where(frame[col].notna(), None)
+            if col != "_response_id"
+            else frame[col].astype(float)
+        )
+    meaning = {
+        "_response_id": "答卷编号",
+        "_wave": "调查轮次",
+        "_source": "来源文件",
+        "_corrected_in": "改正文件",
+        "_rid": "问卷编号",
     }
+    column_labels = {name: meaning[col] for col, name in names.items()}
     value_labels: dict[str, dict[float, str]] = {}
     missing: dict[str, list[float]] = {}
     for f in bank.fields:

@@ -61,11 +61,13 @@ def create_app(site: Site) -> Flask:
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_globals)
     from surveytool.web import api, bankfrom, pages, results
+    from surveytool.web import api, pages, results, steer
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(bankfrom.bp)
+    app.register_blueprint(steer.bp)
     return app
 
 
