@@ -60,8 +60,7 @@ def create_app(site: Site) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.context_processor(_template_globals)
-    from surveytool.web import api, bankfrom, pages, results
-    from surveytool.web import api, pages, results, steer
+    from surveytool.web import api, bankfrom, pages, results, steer
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(results.bp)
