@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from surveytool.bank.ids import MAX_ID_LENGTH, RESERVED_COLUMNS, RESERVED_IDS
+from surveytool.bank.ids import MAX_ID_LENGTH, RESERVED_IDS
 from surveytool.errors import problem
 
 OTHER_WORDS = re.compile(r"其他|其它|请注明|请说明")
@@ -69,7 +69,7 @@ class IdMaker:
     source names: ``年龄`` or ``1st q`` become ``Q…``/``v1st_q``; a clash gets ``_2``."""
 
     def __init__(self) -> None:
-        self.used: set[str] = {w.lower() for w in RESERVED_IDS | set(RESERVED_COLUMNS)}
+        self.used: set[str] = {w.lower() for w in RESERVED_IDS}
 
     def clean(self, name: str, fallback: str) -> str:
         """``name`` made a valid id (not yet reserved)."""

@@ -18,11 +18,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from surveytool.bank.ids import RESERVED_COLUMNS
 from surveytool.bank.importers import Draft, choice_suffixes, mark_missing, note
 from surveytool.bank.model import OTHER_LABEL
 
-BOOKKEEPING = {*RESERVED_COLUMNS, "file", "filter_$"}
+# The bookkeeping variables our own `responses -o x.sav` writes (store.sav.SAV_META without
+# its underscore, or with ``st_`` when the bank has a field of that name), SPSS's filter.
+_OWN = ("response_id", "wave", "source", "corrected_in", "rid")
+BOOKKEEPING = {*_OWN, *(f"st_{n}" for n in _OWN), "file", "filter_$"}
 _STEM = re.compile(r"^(.*?)[：:]\s*(.+)$", re.S)
 _BASE = re.compile(r"^(.+)_(\d+)$")
 
