@@ -102,7 +102,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("user", help="内网模式的账号 / web accounts (add, list, remove, passwd, unlock)")
+    p = sub.add_parser(
+        "user", help="内网模式的账号 / web accounts (add, list, remove, passwd, unlock)"
+    )
     p.add_argument(
         "action",
         choices=["add", "list", "remove", "passwd", "unlock"],
