@@ -158,7 +158,7 @@ def check_login(name: str, password: str) -> auth.User:
         raise WebError(problem("web_login_throttled", seconds=wait))
     try:
         user = auth.verify_bounded(users, name, password)
-    except auth.Busy:
+    except auth.BusyError:
         raise WebError(problem("web_login_busy")) from None
     if user is None:
         throttle().failed(name, address)

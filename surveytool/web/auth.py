@@ -166,15 +166,15 @@ HASHING = threading.BoundedSemaphore(2)
 HASH_WAIT = 10.0  # seconds a login waits for a turn before it is told to try again
 
 
-class Busy(Exception):
+class BusyError(Exception):
     """Too many logins at once: no turn to check a password within :data:`HASH_WAIT`."""
 
 
 def verify_bounded(path: Path, name: str, password: str) -> User | None:
-    """:func:`verify` with at most ``HASHING`` hashes at once (:class:`Busy` when no turn
+    """:func:`verify` with at most ``HASHING`` hashes at once (:class:`BusyError` when no turn
     comes in time)."""
     if not HASHING.acquire(timeout=HASH_WAIT):
-        raise Busy()
+        raise BusyError()
     try:
         return verify(path, name, password)
     finally:

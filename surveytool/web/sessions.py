@@ -11,6 +11,7 @@ server writes it; the CLI revokes through users.json.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -48,10 +49,8 @@ class Sessions:
     def _save(self) -> None:
         text = json.dumps(self._items, ensure_ascii=False)
         write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        try:
+        with contextlib.suppress(OSError):  # Windows: the folder's permissions apply
             self.path.chmod(0o600)
-        except OSError:  # Windows: the folder's permissions apply
-            pass
         self._dirty_at = self.clock()
 
     def _expire(self, now: float) -> bool:
