@@ -253,7 +253,7 @@ MESSAGES: dict[str, str] = {
     "web_unknown_job": "找不到任务“{value}”（服务重启后，之前的任务记录不再保留）。",
     "web_unknown_upload": "找不到待确认的上传文件“{value}”。请重新上传。",
     "web_internal": "服务器处理请求时出错（{detail}）。请把这段文字发给管理员；已上传的文件和数据库没有改动。",
-    "web_bad_body": "请求内容无效（{what}）。登录请发送 JSON 对象 {{\"name\": \"用户名\", \"password\": \"密码\"}}，或表单字段 name 和 password；其他接口的参数见 docs/web.md。",
+    "web_bad_body": '请求内容无效（{what}）。登录请发送 JSON 对象 {{"name": "用户名", "password": "密码"}}，或表单字段 name 和 password；其他接口的参数见 docs/web.md。',
     "web_other_unit": "答卷填写的单位是“{unit}”，联络员账号只能上传本单位（{own}）的答卷，本行未入库。其他单位的答卷请交给该单位联络员或选题负责人上传。",
     "web_login_busy": "同时登录的人太多，请稍等几秒后再试。",
     "user_unlocked": "已解除账号 {name} 的登录限制。",
