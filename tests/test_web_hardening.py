@@ -4,6 +4,7 @@ and per client with a way out for the owner, and bounded password hashing (9).""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import threading
@@ -272,3 +273,76 @@ def test_at_most_two_passwords_are_hashed_at_once(intranet, monkeypatch):
     for t in threads:
         t.join()
     assert peak[0] == auth.HASHING._initial_value == 2
+
+
+# --- items 10 and 11: a liaison's upload ------------------------------------------------------
+
+
+def _upload(client, tok, files):
+    r = client.post(
+        f"/api/ingest?bank={BANK}",
+        data={"files": [(io.BytesIO(data), name) for name, data in files]},
+        headers={"X-CSRF-Token": tok},
+    )
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_a_liaison_uploads_only_their_own_units_answers(intranet):
+    site, app = intranet
+    liaison, owner = app.test_client(), app.test_client()
+    body = _upload(liaison, login(liaison, "liaison"), [(f.name, f.read_bytes()) for f in FORMS])
+    assert (body["accepted"], body["rejected"], body["units"]) == (1, 2, {"广西科技大学": 1})
+    first = {f["name"]: f for f in body["files"]}["问卷-001.xlsx"]
+    want = problem(
+        "web_other_unit",
+        file="问卷-001.xlsx",
+        sheet=None,
+        kind="返回表",
+        unit="柳州市人民医院",
+        own="广西科技大学",
+    ).message.split("：", 1)[-1]
+    assert first["accepted"] == 0 and any(want in p for p in first["problems"])
+    login(owner, "owner")
+    counts = {r["unit"]: r["received"] for r in owner.get("/api/status").get_json()["coverage"]}
+    assert counts["柳州市人民医院"] == 0 and counts["广西科技大学"] == 1
+    log = site.upload_log.read_text(encoding="utf-8-sig")
+    assert "其他单位的答卷未入库（柳州市人民医院 1 份）" in log
+
+
+def _resaved(path) -> bytes:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _seen(body) -> list:
+    """What a liaison's upload result says, without times and generated names."""
+    keys = ("name", "status", "rows", "accepted", "rejected", "duplicates", "problems")
+    return [{k: f[k] for k in keys} for f in body["files"]]
+
+
+def test_a_liaisons_upload_does_not_reveal_other_units_answers(tmp_path):
+    other = FORMS[0]  # 柳州市人民医院's form
+    sent = [("copy.xlsx", other.read_bytes()), ("resaved.xlsx", _resaved(other))]
+    results = []
+    for held in (True, False):
+        site = campaign_site(tmp_path / f"调研{held}", host="0.0.0.0")
+        with_users(site)
+        app = create_app(site)
+        if held:  # the owner has uploaded that form
+            owner = app.test_client()
+            assert (
+                _upload(owner, login(owner, "owner"), [(other.name, other.read_bytes())])[
+                    "accepted"
+                ]
+                == 1
+            )
+        liaison = app.test_client()
+        results.append(_seen(_upload(liaison, login(liaison, "liaison"), sent)))
+    assert results[0] == results[1]
+    assert all(f["duplicates"] == 0 and f["status"] == "ingested" for f in results[0])
+    assert all(f["rejected"] == 1 for f in results[0])

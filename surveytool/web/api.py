@@ -58,7 +58,7 @@ def banks():
 def start_ingest(t, bank, saved, wave: str, options):
     """Queue the ingest of ``saved`` files; the job."""
     title = f"回收 选题{t.topic}：{len(saved)} 个文件"
-    run = work.ingest_job(site(), t, bank, saved, wave, options, who())
+    run = work.ingest_job(site(), t, bank, saved, wave, options, who(), unit())
     return jobs().submit("ingest", title, run, owner=who(), unit=unit())
 
 
