@@ -301,3 +301,74 @@ def beyond_xfd(src: Path, out: Path) -> Path:
     return _on_answer_sheet(
         src, out / "超出最大列.xlsx", lambda d: d.replace(b"</sheetData>", far, 1)
     )
+
+
+# --- issue 23: notes .docx bombs, an edited lists workbook, large method files, wide CSV -----
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOTES_HEAD = [
+    "日期：2026-05-12",
+    "形式：座谈",
+    "单位类型：高等院校",
+    "参加人数：8",
+    "【主题】科研时间",
+]
+
+
+def _docx(out: Path, body: str) -> Path:
+    """A minimal .docx whose document body is ``body`` (WordprocessingML, already escaped)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+    )
+    head = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in _NOTES_HEAD)
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{_W}">'
+        f"<w:body>{head}{body}</w:body></w:document>"
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", content)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("word/document.xml", doc)
+    return out
+
+
+def _cell(text: str, props: str = "") -> str:
+    return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+
+def docx_wide_span(out: Path) -> Path:
+    """One table cell declaring a span of 400,000,000 columns (python-docx: 3.6 GB)."""
+    row = "<w:tr>" + _cell("x", '<w:gridSpan w:val="400000000"/>') + "</w:tr>"
+    return _docx(out / "座谈-跨列炸弹.docx", f"<w:tbl>{row}</w:tbl>")
+
+
+def docx_merged_rows(out: Path, rows: int = 4000) -> Path:
+    """A table of ``rows`` rows, every cell vertically merged into the first row's
+    (python-docx: quadratic, > 110 s at 4,000 rows)."""
+    first = "<w:tr>" + _cell("甲", '<w:vMerge w:val="restart"/>') * 2 + "</w:tr>"
+    rest = ("<w:tr>" + _cell("", "<w:vMerge/>") * 2 + "</w:tr>") * (rows - 1)
+    return _docx(out / "座谈-合并行.docx", f"<w:tbl>{first}{rest}</w:tbl>")
+
+
+def docx_many_paragraphs(out: Path, n: int = 100_000) -> Path:
+    """``n`` paragraphs of varied text, so the file compresses like a real one (~1.4 MB at
+    100,000; python-docx read them all before the count: 94 s)."""
+    import random
+
+    rng = random.Random(23)
+    body = "".join(
+        f"<w:p><w:r><w:t>{rng.randrange(10**12)}{rng.choice('甲乙丙丁')}</w:t></w:r></w:p>"
+        for _ in range(n)
+    )
+    return _docx(out / "座谈-十万段.docx", body)

@@ -21,21 +21,25 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from surveytool.analysis.delphi import BASES, FAMILIARITY, LEVELS, ca_of, cs_of
-from surveytool.analysis.text import half_width, mask
 from surveytool.errors import Problem, problem
 from surveytool.forms.delphi import (
+    BASES,
     COMMENT,
+    FAMILIARITY,
     FEASIBILITY,
     IMPORTANCE,
+    LEVELS,
     MARKER,
     SCALE_TOP,
     SCALE_WORDS,
     SHEET,
     DelphiItem,
+    ca_of,
+    cs_of,
 )
 from surveytool.ingest import method_files
 from surveytool.ingest.table import FileRejectedError
+from surveytool.privacy import half_width, mask
 from surveytool.store import methods as sm
 
 KIND = "咨询表"

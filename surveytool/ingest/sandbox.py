@@ -38,8 +38,10 @@ from surveytool.ingest.table import KIND, FileRejectedError, Table
 def serve(conn: Connection) -> None:
     """The worker: ("bank", bank, expected) sets the bank; ("read", path, options, pair)
     reads a file; ("rows", path) reads a platform export's first sheet as text (for
-    ``surveytool map``); None stops. It tells the caller the memory ceiling of each file
-    (("cap", bytes)), or asks for it (("ask", bytes)) and waits for ("grant",)."""
+    ``surveytool map``); ("call", kind, path, args) runs another reader
+    (:mod:`surveytool.ingest.isolated`); None stops. It tells the caller the memory
+    ceiling of each file (("cap", bytes)), or asks for it (("ask", bytes)) and waits for
+    ("grant",)."""
     import resource
 
     from surveytool.ingest.export_read import export_rows
@@ -69,6 +71,10 @@ def serve(conn: Connection) -> None:
             memory.cap()  # the floor, until the checks know what the reader will allocate
             if msg[0] == "rows":
                 answer: tuple = ("ok", export_rows(msg[1]))
+            elif msg[0] == "call":  # notes, lists, method files (ingest/isolated.py)
+                from surveytool.ingest.isolated import call
+
+                answer = ("ok", call(*msg[1:]))
             else:
                 _, path, options, pair = msg
                 answer = ("ok", read_table(path, bank, expected, options, pair))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from surveytool.analysis.text import half_width, mask
 from surveytool.bank.interview import themes
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
@@ -20,6 +19,7 @@ from surveytool.forms.visit import BASICS, MARKER, PROBLEM_HEADER, SHEET, THEME_
 from surveytool.ingest import method_files
 from surveytool.ingest.notes import resolve_theme
 from surveytool.ingest.table import FileRejectedError
+from surveytool.privacy import half_width, mask
 from surveytool.store import methods as sm
 
 KIND = "走访记录"
