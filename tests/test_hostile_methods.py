@@ -1,0 +1,85 @@
+"""Hostile files beyond returned questionnaires (issue 23, items 1–5): notes .docx bombs, an
+edited 三张清单 workbook bloated by a hidden sheet, Delphi and visit files far larger than
+the method allows, a 问卷星 CSV of 16,000 columns and a garbage .sav. Each is refused with
+our Chinese message or read within 10 s, and the whole process tree (the CLI, or the web
+server, with its reader workers) stays under 1 GiB."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import hostile as h
+import peak
+import pytest
+
+from surveytool.bank import load_bank
+from surveytool.ingest.notes import ingest_notes
+
+BANK = "young_researchers"
+SECONDS = 10
+MIB = 1024
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The CLI run under peak.SCRIPT (memory of it and its reader workers together)."""
+    return subprocess.run(
+        [sys.executable, "-c", peak.SCRIPT, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _no_traceback(res: subprocess.CompletedProcess) -> None:
+    out = res.stdout + res.stderr
+    for word in ("Traceback", "MemoryError", "Error:"):
+        assert word not in out, out[-2000:]
+
+
+# --- item 1: notes .docx ------------------------------------------------------------------
+
+DOCX = {
+    h.docx_wide_span: "横跨 400000000 列",
+    h.docx_merged_rows: None,  # 4,000 merged rows: a legitimate (if odd) table, read
+    h.docx_many_paragraphs: "超过一场记录 5,000 段的上限",
+}
+
+
+@pytest.mark.parametrize("build", list(DOCX), ids=lambda b: b.__name__)
+def test_notes_docx_bombs_refused_or_read_in_time_and_memory(build, tmp_path: Path) -> None:
+    path = build(tmp_path)
+    bank = load_bank(BANK)
+    ingest_notes([tmp_path / "warm.txt"], bank, tmp_path / "warm.db")  # reader worker started
+    start = time.perf_counter()
+    summary = ingest_notes([path], bank, tmp_path / "s.db")
+    seconds = time.perf_counter() - start
+    assert seconds < SECONDS, seconds
+    (result,) = summary.files
+    words = DOCX[build]
+    if words is None:
+        assert result.status == "ingested", [p.message for p in result.problems]
+    else:
+        assert result.status == "failed"
+        assert result.problems[0].message.startswith(f"记录 {path.name}：")
+        assert words in result.problems[0].message, result.problems[0].message
+    res = _cli(tmp_path, "notes", "--bank", BANK, "--store", "cli.db", str(path))
+    _no_traceback(res)
+    assert peak.together_mib(res.stdout) < MIB, peak.together_mib(res.stdout)
+
+
+def test_notes_docx_is_read_in_the_reader_worker(tmp_path: Path, monkeypatch) -> None:
+    """python-docx is never imported to read notes, and the reading happens in a worker."""
+    from surveytool.ingest import isolated
+
+    calls = []
+    real = isolated.run
+    monkeypatch.setattr(isolated, "run", lambda *a: calls.append(a[0]) or real(*a))
+    path = h.docx_merged_rows(tmp_path, rows=10)
+    summary = ingest_notes([path], load_bank(BANK), tmp_path / "s.db")
+    assert summary.files[0].status == "ingested"
+    assert calls == ["docx_lines"]
