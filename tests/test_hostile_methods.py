@@ -83,3 +83,79 @@ def test_notes_docx_is_read_in_the_reader_worker(tmp_path: Path, monkeypatch) ->
     summary = ingest_notes([path], load_bank(BANK), tmp_path / "s.db")
     assert summary.files[0].status == "ingested"
     assert calls == ["docx_lines"]
+
+
+# --- item 2: an edited 三张清单 workbook with a hidden sheet of 3M cells --------------------
+
+
+@pytest.fixture(scope="module")
+def bloated_lists(tmp_path_factory) -> Path:
+    from surveytool.followup.lists import Lists, write_lists
+
+    folder = tmp_path_factory.mktemp("lists")
+    lists = Lists()
+    lists.sheets["问题清单"].append({"编号": "P1", "问题": "报销流程繁琐"})
+    lists.sheets["任务清单"].append({"编号": "P1", "问题": "报销流程繁琐", "状态": "推进中"})
+    return h.lists_hidden_sheet(write_lists(lists, folder / "src.xlsx", BANK), folder)
+
+
+def test_bloated_lists_read_in_time_only_our_sheets(bloated_lists: Path, tmp_path: Path) -> None:
+    from surveytool.followup.lists import read_lists
+
+    start = time.perf_counter()
+    lists = read_lists(bloated_lists)
+    assert time.perf_counter() - start < SECONDS
+    assert [r["问题"] for r in lists.sheets["问题清单"]] == ["报销流程繁琐"]
+    assert lists.sheets["任务清单"][0]["状态"] == "推进中"
+    res = _cli(tmp_path, "track", str(bloated_lists))
+    _no_traceback(res)
+    assert res.returncode == 0, res.stderr
+    assert peak.together_mib(res.stdout) < MIB, peak.together_mib(res.stdout)
+
+
+WEB = """
+import sys, time
+sys.path[:0] = [TESTS]
+import peak
+from pathlib import Path
+from webtools import campaign_site, login, with_users
+from surveytool.web import create_app
+
+together = peak.Together()
+site = campaign_site(Path(sys.argv[1]) / "调研", host="0.0.0.0")
+with_users(site)
+app = create_app(site)
+client = app.test_client()
+tok = login(client, "owner")
+start = time.perf_counter()
+r = client.post(
+    "/topic/1/lists/upload",
+    data={"csrf_token": tok, "files": (open(sys.argv[2], "rb"), "三张清单.xlsx")},
+)
+assert r.status_code == 302, r.get_data(as_text=True)[:500]
+for _ in range(2):
+    assert client.get("/").status_code == 200
+    assert client.get("/topic/1/lists").status_code == 200
+seconds = time.perf_counter() - start
+from surveytool.ingest import pool
+pool.stop_all()
+together.stop()
+print(f"SECONDS={seconds:.1f} PEAK_KIB=0 0 {together.peak} {together.rss}")
+""".replace("TESTS", repr(str(Path(__file__).resolve().parent)))
+
+
+def test_the_web_server_reads_the_bloated_lists_in_1_gib(bloated_lists: Path, tmp_path: Path):
+    """Upload the workbook as the 三张清单 of topic 1, then load 总览 and 三张清单 twice:
+    the server and its reader workers together stay under 1 GiB."""
+    res = subprocess.run(
+        [sys.executable, "-c", WEB, str(tmp_path), str(bloated_lists)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Traceback" not in res.stderr
+    seconds = float(res.stdout.split("SECONDS=")[1].split()[0])
+    assert seconds < 5 * SECONDS, seconds  # one upload and four page loads
+    assert peak.together_mib(res.stdout) < MIB, peak.together_mib(res.stdout)
