@@ -426,3 +426,51 @@ def _col(i: int) -> str:
         i, r = divmod(i - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+DELPHI_ITEMS = "- {id: I1, text: 科研助理配备到位}\n- {id: I2, text: 财务报销一站式办理}\n"
+
+
+def delphi_many_experts(out: Path, n: int = 120_000) -> Path:
+    """A ratings table of ``n`` "experts" (~1.8 MB; the code was quadratic: > 110 s)."""
+    import random
+
+    rng = random.Random(23)
+    lines = ["专家编号,I1,I2"] + [f"E{i},{rng.randint(1, 5)},{rng.randint(1, 5)}" for i in range(n)]
+    path = out / "评分-十二万专家.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def visit_many_observations(bank, out: Path, n: int = 20_000) -> Path:
+    """A visit record form with ``n`` observation rows (~0.5 MB; 50 s, imported whole)."""
+    from openpyxl import load_workbook
+
+    from surveytool.forms.visit import write_visit_form
+
+    path = write_visit_form(bank, out / "走访-两万条.xlsx")
+    wb = load_workbook(path)
+    ws = wb.active
+    for r in range(1, ws.max_row + 1):
+        label = ws.cell(r, 1).value
+        if label in ("走访单位", "走访日期"):
+            ws.cell(r, 2).value = "某单位" if label == "走访单位" else "2026-05-20"
+    top = ws.max_row
+    for i in range(n):
+        ws.cell(top + 1 + i, 2).value = f"第{i}处：墙面有裂缝，需要维修"
+    wb.save(path)
+    return path
+
+
+def wjx_wide_csv(out: Path, columns: int = 16_000, rows: int = 20) -> Path:
+    """A 问卷星 按文本 CSV export with ``columns`` columns (15.3 s, over the 10 s promise)."""
+    head = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
+    head += [f"{i + 1}、第{i + 1}题" for i in range(columns - len(head))]
+    lines = [",".join(head)]
+    for r in range(rows):
+        cells = [str(r + 1), "2026/5/12 10:00:00", "100秒", "微信", "N/A", "1.2.3.4(广西)"]
+        cells += ["A"] * (columns - len(cells))
+        lines.append(",".join(cells))
+    path = out / "123456_按文本_宽表.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
