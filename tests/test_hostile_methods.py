@@ -159,3 +159,111 @@ def test_the_web_server_reads_the_bloated_lists_in_1_gib(bloated_lists: Path, tm
     seconds = float(res.stdout.split("SECONDS=")[1].split()[0])
     assert seconds < 5 * SECONDS, seconds  # one upload and four page loads
     assert peak.together_mib(res.stdout) < MIB, peak.together_mib(res.stdout)
+
+
+# --- item 3: Delphi and visit files far beyond their method ----------------------------------
+
+
+def _cpu_run(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+    """The CLI under peak.SCRIPT and the CPU seconds it and its reader workers used (the
+    machine the tests run on may be shared: CPU time is what the file costs)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res = _cli(tmp_path, *args)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return res, cpu
+
+
+def test_a_delphi_table_of_120000_experts_is_refused_at_once(tmp_path: Path) -> None:
+    from surveytool.errors import problem
+    from surveytool.ingest.delphi import KIND, MAX_EXPERTS
+
+    (tmp_path / "items.yaml").write_text(h.DELPHI_ITEMS, encoding="utf-8")
+    path = h.delphi_many_experts(tmp_path)
+    res, cpu = _cpu_run(
+        tmp_path, "delphi", "ingest", "--items", "items.yaml", "--round", "1", str(path)
+    )
+    _no_traceback(res)
+    want = problem(
+        "delphi_too_many_experts", file=path.name, kind=KIND, count="120,000", limit=MAX_EXPERTS
+    ).message
+    assert want in res.stderr, res.stderr[-1500:]
+    assert "5～50 位专家" in want
+    assert cpu < SECONDS, cpu
+    assert peak.together_mib(res.stdout) < MIB
+
+
+def test_duplicate_expert_codes_are_found_in_linear_time() -> None:
+    from surveytool.forms.delphi import DelphiItem
+    from surveytool.ingest.delphi import _File, _read_table
+
+    items = {"I1": DelphiItem("I1", "条目一")}
+    grid = [["专家编号", "I1"]] + [[f"E{i % 50}", 3] for i in range(100)]
+    f = _File("t.csv", grid, True)
+    _read_table(f, items)
+    assert len(f.problems) == 50  # each code given twice, said once
+
+
+def test_a_visit_record_of_20000_observations_is_refused_at_once(tmp_path: Path) -> None:
+    from surveytool.ingest.visits import MAX_ROWS
+
+    path = h.visit_many_observations(load_bank(BANK), tmp_path)
+    res, cpu = _cpu_run(tmp_path, "visits", "--bank", BANK, "--store", "v.db", str(path))
+    _no_traceback(res)
+    assert f"超过一次走访 {MAX_ROWS} 行的上限" in res.stderr, res.stderr[-1500:]
+    assert cpu < SECONDS, cpu
+    assert peak.together_mib(res.stdout) < MIB
+
+
+# --- item 4: a 问卷星 CSV of 16,000 columns --------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["ingest", "map"])
+def test_a_16000_column_wjx_csv_within_10_s(tmp_path: Path, command: str) -> None:
+    path = h.wjx_wide_csv(tmp_path)
+    args = ["--store", "w.db"] if command == "ingest" else ["-o", "m.yaml"]
+    res, cpu = _cpu_run(tmp_path, command, "--bank", BANK, *args, str(path))
+    _no_traceback(res)
+    assert cpu < SECONDS, cpu
+    assert peak.together_mib(res.stdout) < MIB
+
+
+def test_matching_scores_the_best_two_exactly(tmp_path: Path) -> None:
+    """The pruned search gives the same best two as scoring every bank question."""
+    from surveytool.ingest.platforms import mapping as m
+    from surveytool.ingest.platforms.model import PQuestion
+
+    bank = load_bank(BANK)
+    for q in bank.questions[:12]:
+        pq = PQuestion(number=None, stem=q.text[:-2] + "吗", layout="one")
+        fast = m._candidates(bank, pq)[:2]
+        slow = sorted(
+            (
+                (m.similarity(pq.stem, b.text), b)
+                for b in bank.questions
+                if not (b.pii and b.type == "text")
+            ),
+            key=lambda x: -x[0],
+        )[:2]
+        assert [round(s, 9) for s, _ in fast] == [round(s, 9) for s, _ in slow]
+        assert fast[0][1].id == slow[0][1].id
+
+
+# --- item 5: a garbage .sav -------------------------------------------------------------------
+
+
+def test_a_garbage_sav_is_refused_in_chinese_only(tmp_path: Path) -> None:
+    import re
+
+    from surveytool.ingest import ingest
+
+    path = tmp_path / "数据.sav"
+    path.write_bytes(b"$FL2@(#) not really SPSS" + bytes(range(256)) * 8)
+    summary = ingest([path], load_bank(BANK), tmp_path / "s.db")
+    (message,) = [p.message for p in summary.files[0].problems]
+    detail = re.search(r"不是有效的 SPSS 文件（([^）]*)）", message).group(1)
+    assert detail.startswith("文件内容无法识别"), message
+    assert not re.search(r"[A-Za-z]{3,}", detail.replace(".sav", "").replace("SPSS", "")), detail
+    assert "Invalid" not in message and "unsupported" not in message
