@@ -234,6 +234,8 @@ MESSAGES: dict[str, str] = {
     "visit_empty": "没有任何观察记录或发现的问题。请在“分主题观察”或“发现的问题”中填写后再导入。",
     "store_busy": "数据库“{path}”正被另一个回收任务使用，等待 {seconds} 秒后仍未释放。请等另一个任务结束后再试。",
     "store_not_ours": "“{path}”不是 surveytool 的回收数据库。请换一个文件名，或删除该文件后重试。",
+    "release_too_close": "这次的答卷与第 {number} 次发布的结果（{scope}，{n} 份）只相差 {diff} 份。为防止有人把前后两次结果相减、推出个别受访者的回答，新结果至少要与以前每次发布相差 {k} 份答卷才能发布；再收到 {more} 份答卷后即可更新。在此之前请继续使用第 {number} 次发布的结果。",
+    "release_file_damaged": "发布记录“{path}”已损坏，无法确认以前发布过哪些结果。请从备份恢复该文件；不要删除它，否则无法防止前后两次结果相减推出个别受访者的回答。",
     # --- web app (surveytool serve) and its users ---------------------------------------------
     "web_unknown_bank": "调研计划中没有题库“{value}”。{hint}可用的题库：{banks}。",
     "web_unknown_topic": "调研计划中没有选题“{value}”。计划中的选题有：{topics}。",

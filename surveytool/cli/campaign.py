@@ -156,6 +156,7 @@ def _print_status(campaign, cov, ms, methods) -> None:
 def cmd_lists(args: argparse.Namespace) -> int:
     """Create or update the three lists from the data."""
     from surveytool.analysis import Survey, analyse
+    from surveytool.analysis.run import DEFAULT_K
     from surveytool.followup.lists import make_lists
     from surveytool.report.context import for_report
     from surveytool.report.problems import for_lists
@@ -167,6 +168,9 @@ def cmd_lists(args: argparse.Namespace) -> int:
         if args.wave:
             raise UsageError(problem("empty_wave", wave=args.wave, store=args.store))
         raise UsageError(problem("empty_store", store=args.store, action="生成问题清单"))
+    from surveytool.analysis.releases import publish_answers
+
+    publish_answers(args.store, bank.id, args.wave, s.frame, DEFAULT_K)  # 最新数据 published
     found, measured = for_lists(s, for_report(analyse(s, by=args.by)), args.wave)
     from surveytool.report.other_methods import lists_input
 

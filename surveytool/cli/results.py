@@ -30,6 +30,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         check_field(bank, b)
     k = checked_k(args)
     frame = load_answers(args.store, bank, args.wave)
+    if not frame.empty:
+        from surveytool.analysis.releases import publish_answers
+
+        publish_answers(args.store, bank.id, args.wave, frame, k)  # refused when too close
     results = analyse(Survey(frame, bank), by=args.by, population=args.population, k=k)
     if args.json:
         write_output(args.json, results.to_json())
@@ -104,6 +108,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for wave, s in ((a, sa), (b, sb)):
         if s.n == 0:
             raise UsageError(problem("empty_wave", wave=wave, store=args.store))
+    from surveytool.analysis.releases import publish_answers
+
+    for wave, s in ((a, sa), (b, sb)):
+        publish_answers(args.store, bank.id, wave, s.frame, k)
     res = hide_wave_values(compare_waves(sa, sb, args.link), sa, sb, k)
     if args.json:
         from surveytool.analysis.run import records

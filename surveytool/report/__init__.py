@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from surveytool.analysis import DEFAULT_K, Survey, analyse
+from surveytool.analysis.releases import publish_answers
 from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.report.context import build_context, for_report
@@ -88,6 +89,9 @@ def make_report(
     with snapshot(store) as snap:  # one read transaction: every number from the same state
         extras = _extras(snap, bank, waves, lists, today, k, link)
         survey = _survey(snap, bank, wave)
+        if waves:  # the earlier wave's figures are published too (回访对比)
+            publish_answers(store, bank.id, waves[0], snap.answers(bank, waves[0]), k)
+        publish_answers(store, bank.id, wave, survey.frame, k)  # refused when too close
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
     results = for_report(analyse(survey, by=by, population=population, targets=targets, k=k))

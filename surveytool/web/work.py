@@ -311,13 +311,20 @@ def _survey(site: Site, t: Topic, bank: Bank, wave: str | None, action: str):
 def analyse_into(site: Site, t: Topic, bank: Bank, wave: str | None = None) -> int:
     """``surveytool analyze --json``: the results written where the page reads them;
     returns the number of answers analysed."""
+    import json
+
     from surveytool.analysis import analyse
+    from surveytool.analysis.releases import publish_answers
+    from surveytool.analysis.run import DEFAULT_K
     from surveytool.atomic import write_atomic
 
-    results = analyse(_survey(site, t, bank, wave, "统计分析"))
-    text = results.to_json()
+    survey = _survey(site, t, bank, wave, "统计分析")
+    number = publish_answers(site.store(t), bank.id, wave, survey.frame, DEFAULT_K)
+    data = json.loads(analyse(survey).to_json())
+    data["release"] = number  # the page says which release it shows
+    text = json.dumps(data, ensure_ascii=False, indent=1)
     write_atomic(site.analysis(t), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return results.n
+    return survey.n
 
 
 def analysis_job(site: Site, t: Topic, bank: Bank, wave: str | None) -> Callable[[Job], dict]:
@@ -364,6 +371,11 @@ def compare_job(site: Site, t: Topic, bank: Bank, a: str, b: str) -> Callable[[J
 
     def run(job: Job) -> dict:
         sa, sb = (_survey(site, t, bank, w, "对比") for w in (a, b))
+        from surveytool.analysis.releases import publish_answers
+        from surveytool.analysis.run import DEFAULT_K
+
+        for w, s in ((a, sa), (b, sb)):
+            publish_answers(site.store(t), bank.id, w, s.frame, DEFAULT_K)
         res = hide_wave_values(compare_waves(sa, sb, None), sa, sb, 5)
         rows = [
             {
@@ -388,6 +400,10 @@ def lists_job(site: Site, t: Topic, bank: Bank) -> Callable[[Job], dict]:
 
     def run(job: Job) -> dict:
         s = _survey(site, t, bank, None, "生成问题清单")
+        from surveytool.analysis.releases import publish_answers
+        from surveytool.analysis.run import DEFAULT_K
+
+        publish_answers(site.store(t), bank.id, None, s.frame, DEFAULT_K)
         found, measured = for_lists(s, for_report(analyse(s)), None)
         site.lists(t).parent.mkdir(parents=True, exist_ok=True)
         _, lists = make_lists(found, site.lists(t), bank.id, None, measured)
