@@ -316,7 +316,11 @@ class Writer:
                 continue
             seen = self.by_rid.get(rid) if rid else None
             if seen is not None and seen[2] != h:
-                extra = problem("conflict_rid", rid=rid, where=where(seen))
+                extra = (  # a liaison is not told where another answer came from
+                    problem("conflict_rid", rid=rid, where=where(seen))
+                    if self.only_unit is None
+                    else problem("conflict_rid_hidden", rid=rid)
+                )
                 rejects.append(self._reject(c, i, source, issues, extra))
                 continue
             if seen is not None:
