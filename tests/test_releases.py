@@ -140,3 +140,21 @@ def test_a_release_is_checked_against_every_earlier_one_of_any_wave(tmp_path: Pa
     with pytest.raises(UsageError):  # one answer corrected: two ids differ
         publish(store, "b", "全部轮次", [*range(109), 999], K)
     assert publish(store, "other", "全部轮次", range(101), K) == 3  # another bank's figures
+
+
+def test_audit_checks_the_answers_against_earlier_releases(forms, tmp_path: Path, capsys) -> None:
+    from surveytool.ingest import ingest
+
+    bank, store = load_bank(BANK), tmp_path / "s.db"
+    ingest(forms[:FIRST], bank, store)
+    audit = ["audit", "--bank", BANK, "--store", str(store)]
+    assert main(["analyze", "--bank", BANK, "--store", str(store)]) == 0  # release 1
+    capsys.readouterr()
+    main(audit)  # (the cell audit's own findings on random answers are not this test's)
+    assert "这些答卷就是第 1 次发布的内容" in capsys.readouterr().out
+    ingest(forms[FIRST : FIRST + 1], bank, store)
+    assert main(audit) == 1
+    assert "与第 1 次发布（全部轮次，30 份）只相差 1 份答卷" in capsys.readouterr().out
+    ingest(forms[FIRST + 1 : FIRST + K], bank, store)
+    main(audit)
+    assert "发布检查通过：与以前 1 次发布相比都至少相差 5 份答卷" in capsys.readouterr().out
