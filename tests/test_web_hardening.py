@@ -346,3 +346,19 @@ def test_a_liaisons_upload_does_not_reveal_other_units_answers(tmp_path):
     assert results[0] == results[1]
     assert all(f["duplicates"] == 0 and f["status"] == "ingested" for f in results[0])
     assert all(f["rejected"] == 1 for f in results[0])
+
+
+def test_user_passwd_command_changes_the_password_and_ends_sessions(intranet):
+    site, app = intranet
+    client = app.test_client()
+    login(client, "owner")
+    r = subprocess.run(
+        [sys.executable, "-m", "surveytool", "user", "passwd", "owner", "--dir", str(site.root)],
+        input="password-9\npassword-9\n",
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert client.get("/api/status").status_code == 401
+    assert _try(app, "owner", "password-1").status_code == 401
+    assert _try(app, "owner", "password-9").status_code == 200
