@@ -301,3 +301,176 @@ def beyond_xfd(src: Path, out: Path) -> Path:
     return _on_answer_sheet(
         src, out / "超出最大列.xlsx", lambda d: d.replace(b"</sheetData>", far, 1)
     )
+
+
+# --- issue 23: notes .docx bombs, an edited lists workbook, large method files, wide CSV -----
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOTES_HEAD = [
+    "日期：2026-05-12",
+    "形式：座谈",
+    "单位类型：高等院校",
+    "参加人数：8",
+    "【主题】科研时间",
+]
+
+
+def _docx(out: Path, body: str) -> Path:
+    """A minimal .docx whose document body is ``body`` (WordprocessingML, already escaped)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+    )
+    head = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in _NOTES_HEAD)
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{_W}">'
+        f"<w:body>{head}{body}</w:body></w:document>"
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", content)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("word/document.xml", doc)
+    return out
+
+
+def _cell(text: str, props: str = "") -> str:
+    return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+
+def docx_wide_span(out: Path) -> Path:
+    """One table cell declaring a span of 400,000,000 columns (python-docx: 3.6 GB)."""
+    row = "<w:tr>" + _cell("x", '<w:gridSpan w:val="400000000"/>') + "</w:tr>"
+    return _docx(out / "座谈-跨列炸弹.docx", f"<w:tbl>{row}</w:tbl>")
+
+
+def docx_merged_rows(out: Path, rows: int = 4000) -> Path:
+    """A table of ``rows`` rows, every cell vertically merged into the first row's
+    (python-docx: quadratic, > 110 s at 4,000 rows)."""
+    first = "<w:tr>" + _cell("甲", '<w:vMerge w:val="restart"/>') * 2 + "</w:tr>"
+    rest = ("<w:tr>" + _cell("", "<w:vMerge/>") * 2 + "</w:tr>") * (rows - 1)
+    return _docx(out / "座谈-合并行.docx", f"<w:tbl>{first}{rest}</w:tbl>")
+
+
+def docx_many_paragraphs(out: Path, n: int = 100_000) -> Path:
+    """``n`` paragraphs of varied text, so the file compresses like a real one (~1.4 MB at
+    100,000; python-docx read them all before the count: 94 s)."""
+    import random
+
+    rng = random.Random(23)
+    body = "".join(
+        f"<w:p><w:r><w:t>{rng.randrange(10**12)}{rng.choice('甲乙丙丁')}</w:t></w:r></w:p>"
+        for _ in range(n)
+    )
+    return _docx(out / "座谈-十万段.docx", body)
+
+
+def lists_hidden_sheet(src: Path, out: Path, rows: int = 30_000, cols: int = 100) -> Path:
+    """The lists workbook ``src`` with a hidden sheet of ``rows`` × ``cols`` numbers added
+    (3M cells, ~11 MB: openpyxl in full mode took 30 s and 1.2 GB)."""
+    import random
+
+    rng = random.Random(23)
+    letters = [_col(i) for i in range(cols)]
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns='
+        '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    ]
+    for r in range(1, rows + 1):
+        cells = "".join(f'<c r="{c}{r}"><v>{rng.randrange(1000)}</v></c>' for c in letters)
+        parts.append(f'<row r="{r}">{cells}</row>')
+    parts.append("</sheetData></worksheet>")
+    sheet = "".join(parts).encode()
+
+    def edit(name: str, data: bytes) -> bytes:
+        text = data.decode("utf-8")
+        if name == "xl/workbook.xml":
+            text = text.replace(
+                "</sheets>",
+                '<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships" name="备用" sheetId="99" state="hidden" r:id="rId99"/></sheets>',
+            )
+        elif name == "xl/_rels/workbook.xml.rels":
+            text = text.replace(
+                "</Relationships>",
+                '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+                '2006/relationships/worksheet" Target="worksheets/sheet99.xml"/></Relationships>',
+            )
+        elif name == "[Content_Types].xml":
+            text = text.replace(
+                "</Types>",
+                '<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+            )
+        return text.encode("utf-8") if name.endswith((".xml", ".rels")) else data
+
+    dst = _rewrite(src, out / "三张清单-隐藏大表.xlsx", edit)
+    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet99.xml", sheet)
+    return dst
+
+
+def _col(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+DELPHI_ITEMS = "- {id: I1, text: 科研助理配备到位}\n- {id: I2, text: 财务报销一站式办理}\n"
+
+
+def delphi_many_experts(out: Path, n: int = 120_000) -> Path:
+    """A ratings table of ``n`` "experts" (~1.8 MB; the code was quadratic: > 110 s)."""
+    import random
+
+    rng = random.Random(23)
+    lines = ["专家编号,I1,I2"] + [f"E{i},{rng.randint(1, 5)},{rng.randint(1, 5)}" for i in range(n)]
+    path = out / "评分-十二万专家.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def visit_many_observations(bank, out: Path, n: int = 20_000) -> Path:
+    """A visit record form with ``n`` observation rows (~0.5 MB; 50 s, imported whole)."""
+    from openpyxl import load_workbook
+
+    from surveytool.forms.visit import write_visit_form
+
+    path = write_visit_form(bank, out / "走访-两万条.xlsx")
+    wb = load_workbook(path)
+    ws = wb.active
+    for r in range(1, ws.max_row + 1):
+        label = ws.cell(r, 1).value
+        if label in ("走访单位", "走访日期"):
+            ws.cell(r, 2).value = "某单位" if label == "走访单位" else "2026-05-20"
+    top = ws.max_row
+    for i in range(n):
+        ws.cell(top + 1 + i, 2).value = f"第{i}处：墙面有裂缝，需要维修"
+    wb.save(path)
+    return path
+
+
+def wjx_wide_csv(out: Path, columns: int = 16_000, rows: int = 20) -> Path:
+    """A 问卷星 按文本 CSV export with ``columns`` columns (15.3 s, over the 10 s promise)."""
+    head = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
+    head += [f"{i + 1}、第{i + 1}题" for i in range(columns - len(head))]
+    lines = [",".join(head)]
+    for r in range(rows):
+        cells = [str(r + 1), "2026/5/12 10:00:00", "100秒", "微信", "N/A", "1.2.3.4(广西)"]
+        cells += ["A"] * (columns - len(cells))
+        lines.append(",".join(cells))
+    path = out / "123456_按文本_宽表.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path

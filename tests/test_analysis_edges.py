@@ -12,8 +12,8 @@ import pytest
 
 from surveytool.analysis import Survey, analyse, frequencies, multi_response
 from surveytool.analysis.constructs import composite
-from surveytool.analysis.text import mask
 from surveytool.bank import load_bank
+from surveytool.privacy import mask
 
 from conftest import write_bank
 

@@ -39,6 +39,28 @@ def test_downstream_stages_never_import_ingest() -> None:
             assert not [d for d in deps if d.startswith("surveytool.ingest")], m
 
 
+def test_ingest_never_imports_analysis() -> None:
+    """Data flows one way: ingest masks personal data with surveytool.privacy, the base
+    module every stage uses, never with analysis (issue 23, item 14)."""
+    for m, deps in graph().items():
+        if m.startswith("surveytool.ingest"):
+            assert not [d for d in deps if d.startswith("surveytool.analysis")], m
+
+
+def test_reading_a_notes_file_loads_no_statistics() -> None:
+    """The reader worker and the notes ingest import no scipy (seconds of start-up)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, surveytool.ingest.notes, surveytool.ingest.delphi, "
+        "surveytool.ingest.visits, surveytool.ingest.sandbox; "
+        "print(sorted(m for m in ('scipy', 'surveytool.analysis') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def test_no_import_cycle() -> None:
     g = graph()
     # a package's __init__ re-exporting its own modules is not a cycle

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from surveytool.analysis import text
-from surveytool.analysis.text import count_keywords, mask, tokenize_all
+from surveytool.analysis.text import count_keywords, tokenize_all
+from surveytool.privacy import mask
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from surveytool import privacy
 from surveytool.analysis import Survey, analyse
 from surveytool.analysis import text as tx
 from surveytool.errors import problem
@@ -30,16 +31,16 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("name", list(ADVERSARIAL))
 def test_masking_and_keywords_are_linear(name: str) -> None:
-    tx.mask("预热")  # jieba's dictionary loads once
+    privacy.mask("预热")  # jieba's dictionary loads once
     text = ADVERSARIAL[name]
     start = time.perf_counter()
-    tx.mask(text)
+    privacy.mask(text)
     tx.tokens(text, set())
     assert time.perf_counter() - start < 3  # 9–16 s each before (issue 13, item 4)
 
 
 def test_every_mask_is_named_and_bounded() -> None:
-    assert [m.name for m in tx.MASKS] == [
+    assert [m.name for m in privacy.MASKS] == [
         "email",
         "id18",
         "bank_card",
@@ -49,10 +50,10 @@ def test_every_mask_is_named_and_bounded() -> None:
         "qq",
         "wechat",
     ]
-    for m in tx.MASKS:
+    for m in privacy.MASKS:
         assert "+" not in m.pattern.pattern.replace("%+-", "").replace("\\+", ""), m.name
         assert "*" not in m.pattern.pattern, m.name
-    got = tx.mask("邮箱 zhang.san@example.com，手机 138 1234 5678，身份证 45020219900101123X")
+    got = privacy.mask("邮箱 zhang.san@example.com，手机 138 1234 5678，身份证 45020219900101123X")
     assert got == "邮箱 [邮箱]，手机 [手机号]，身份证 [身份证号]"
 
 

@@ -38,17 +38,16 @@ from surveytool.analysis.delphi_rules import (
     Rule,
     Scale,
 )
+from surveytool.forms.delphi import (  # the profile questions of the form
+    BASES,
+    CA_WEIGHTS,
+    FAMILIARITY,
+    LEVELS,
+    ca_of,
+    cs_of,
+)
 
 SCALE_MAX = 5
-BASES = ("实践经验", "理论分析", "参考国内外文献", "直观感觉")
-LEVELS = ("大", "中", "小")
-CA_WEIGHTS = {
-    "实践经验": (0.5, 0.4, 0.3),
-    "理论分析": (0.3, 0.2, 0.1),
-    "参考国内外文献": (0.1, 0.1, 0.1),
-    "直观感觉": (0.1, 0.1, 0.1),
-}
-FAMILIARITY = {"很熟悉": 1.0, "熟悉": 0.8, "一般": 0.6, "不太熟悉": 0.4, "很不熟悉": 0.2}
 CR_MIN = 0.7
 ITEM_COLUMNS = [
     "item",
@@ -61,19 +60,6 @@ ITEM_COLUMNS = [
     "rank",
     "consensus",
 ]
-
-
-def ca_of(bases: dict[str, str]) -> float | None:
-    """The basis-of-judgement coefficient of one expert: the weights of the level (大/中/小)
-    chosen for each of the four bases, summed; None unless all four were answered."""
-    if any(bases.get(b) not in LEVELS for b in BASES):
-        return None
-    return round(sum(CA_WEIGHTS[b][LEVELS.index(bases[b])] for b in BASES), 10)
-
-
-def cs_of(familiarity: str | None) -> float | None:
-    """The familiarity coefficient of one expert (None when not answered)."""
-    return FAMILIARITY.get(familiarity or "")
 
 
 def authority(experts: pd.DataFrame) -> dict[str, Any]:

@@ -179,6 +179,7 @@ def _print_status(campaign, cov, ms, methods) -> None:
 def cmd_lists(args: argparse.Namespace) -> int:
     """Create or update the three lists from the data."""
     from surveytool.analysis import Survey, analyse
+    from surveytool.analysis.run import DEFAULT_K
     from surveytool.followup.lists import make_lists
     from surveytool.report.context import for_report
     from surveytool.report.problems import for_lists
@@ -193,7 +194,10 @@ def cmd_lists(args: argparse.Namespace) -> int:
     if args.where:
         from surveytool.analysis.subset import select
 
-        s = select(s, args.where, 5)[0]
+        s = select(s, args.where, DEFAULT_K)[0]
+    from surveytool.analysis.releases import publish_answers
+
+    publish_answers(args.store, bank.id, args.wave, s.frame, DEFAULT_K)  # 最新数据 published
     found, measured = for_lists(s, for_report(analyse(s, by=args.by)), args.wave)
     from surveytool.report.other_methods import lists_input
 

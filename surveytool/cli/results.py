@@ -59,16 +59,39 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise UsageError(problem("empty_store", store=args.store, action="做保密检查"))
     published = analyse(Survey(frame, bank), by=args.by, k=args.k).to_dict()
     findings = audit(published, args.k)
+    released = _audit_release(args.store, bank.id, frame, args.k)
     if not findings:
         echo(
             f"保密检查通过：{published['n']} 份答卷的全部统计结果中，没有哪个被隐藏的人数能由其他"
             f"公开的数字推算到少于 {args.k} 人的范围。"
         )
-        return 0
+        return 0 if released else 1
     echo(f"保密检查发现 {len(findings)} 处被隐藏的人数可由其他公开数字推算出来：")
     for f in findings:
         echo(f"  {f.table}，{f.cell}：只能在 {f.low:g}～{f.high:g} 之间")
     return 1
+
+
+def _audit_release(store: str, bank_id: str, frame, k: int) -> bool:
+    """Say how these answers stand against the earlier releases (nothing is recorded);
+    False when publishing them would be refused (too close to an earlier release)."""
+    from surveytool.analysis.releases import check_release, read_releases
+
+    earlier = read_releases(store)
+    same, close = check_release(earlier, bank_id, set(frame["response_id"]), k)
+    if same is not None:
+        echo(f"发布检查：这些答卷就是第 {same} 次发布的内容，可以重新生成同样的结果。")
+        return True
+    if close:
+        for r, diff in close:
+            echo(
+                f"发布检查未通过：与第 {r['number']} 次发布（{r['scope']}，{r['n']} 份）只相差 "
+                f"{diff} 份答卷，两次结果相减可推出这 {diff} 人的回答；至少相差 {k} 份才能发布。"
+            )
+        return False
+    mine = [r for r in earlier if r["bank"] == bank_id]
+    echo(f"发布检查通过：与以前 {len(mine)} 次发布相比都至少相差 {k} 份答卷，可以作为新的发布。")
+    return True
 
 
 def _print_analysis(r, args: argparse.Namespace) -> None:
@@ -124,6 +147,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         sa, sb = select(sa, args.where, k)[0], select(sb, args.where, k)[0]
         echo(f"筛选条件：{args.where}。")
+    from surveytool.analysis.releases import publish_answers
+
+    for wave, s in ((a, sa), (b, sb)):
+        publish_answers(args.store, bank.id, wave, s.frame, k)
     res = compare_waves(sa, sb, args.link)
     if args.weights:
         res = _weighted_waves(args, bank, res, sa, sb, k)

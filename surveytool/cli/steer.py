@@ -65,8 +65,8 @@ def design_for(s, populations: dict[str, int]):
 
 def steered_survey(args: argparse.Namespace, bank, k: int):
     """The answers of ``bank`` in ``args.store`` (``args.wave``), restricted by
-    ``args.where``, with the design of ``args.weights`` (None without it). Returns
-    (survey, design)."""
+    ``args.where``, with the design of ``args.weights`` (None without it), published as a
+    release (refused when too close to an earlier one). Returns (survey, design)."""
     from surveytool.analysis import Survey
     from surveytool.analysis.subset import select
     from surveytool.store import load_answers
@@ -82,6 +82,10 @@ def steered_survey(args: argparse.Namespace, bank, k: int):
     sub, mask = select(s, getattr(args, "where", None), k)
     if design is not None:
         design = design.subset(mask)
+    if sub.n:  # the figures shown are a numbered release (analysis/releases.py)
+        from surveytool.analysis.releases import publish_answers
+
+        publish_answers(args.store, bank.id, args.wave, sub.frame, k)  # refused when too close
     return sub, design
 
 

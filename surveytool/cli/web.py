@@ -1,4 +1,4 @@
-"""The web app: serve, user (add, list, remove)."""
+"""The web app: serve, user (add, list, remove, passwd, unlock)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the campaign folder in a browser until Ctrl+C."""
     from surveytool.web import Site, serve
 
-    site = Site(Path(args.folder).resolve(), args.host, args.port, args.max_upload)
+    site = Site(
+        Path(args.folder).resolve(), args.host, args.port, args.max_upload, args.proxy_header
+    )
     serve(site, open_browser=not args.no_browser, say=echo)
     return 0
 
@@ -47,7 +49,15 @@ def cmd_user(args: argparse.Namespace) -> int:
         raise UsageError(problem("user_bad_name", value=""))
     if args.action == "remove":
         auth.remove_user(path, args.name)
-        echo(f"已删除账号 {args.name}。")
+        echo(f"已删除账号 {args.name}（已登录的会话随之失效）。")
+        return 0
+    if args.action == "unlock":
+        auth.unlock(path, args.name)
+        echo(problem("user_unlocked", name=args.name).message)
+        return 0
+    if args.action == "passwd":
+        auth.set_password(path, args.name, _password())
+        echo(f"已修改账号 {args.name} 的密码（已登录的会话随之失效）。")
         return 0
     if args.role not in auth.ROLES:
         raise UsageError(problem("user_bad_role", value=args.role or ""))
@@ -84,11 +94,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=200,
         help="一次上传的大小上限，单位 MB（默认 200）",
     )
+    p.add_argument(
+        "--proxy-header",
+        metavar="请求头",
+        help="经反向代理访问时，代理写入访问者地址的请求头（如 X-Forwarded-For），"
+        "用于按访问者限制登录失败次数；不经代理时不要设置",
+    )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("user", help="内网模式的账号 / web accounts (add, list, remove)")
+    p = sub.add_parser(
+        "user", help="内网模式的账号 / web accounts (add, list, remove, passwd, unlock)"
+    )
     p.add_argument(
-        "action", choices=["add", "list", "remove"], help="add 添加、list 列出、remove 删除"
+        "action",
+        choices=["add", "list", "remove", "passwd", "unlock"],
+        help="add 添加、list 列出、remove 删除、passwd 改密码、unlock 解除登录限制",
     )
     p.add_argument("name", nargs="?", metavar="用户名")
     p.add_argument(

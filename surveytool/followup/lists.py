@@ -86,23 +86,156 @@ class Lists:
         return next((r for r in self.sheets[sheet] if r.get("编号") == number), None)
 
 
+MAX_LIST_ROWS = 5000  # rows of one sheet (a topic's lists hold dozens of problems)
+MAX_LIST_COLUMNS = 64  # columns read of one sheet (ours and the owner's added ones)
+_READ: dict[str, tuple[tuple, Lists]] = {}  # path -> (mtime, size), the lists read
+
+
 def read_lists(path: str | Path) -> Lists:
-    """A lists workbook as edited by its owner (every column, every row)."""
+    """A lists workbook as edited by its owner (every column, every row), read in the
+    memory-capped reader worker with the checks of any returned workbook (zip, XML, the
+    scanned extent and cell budget), only its three sheets. Kept while the file is unchanged
+    (the web pages ask often). Raises our UsageError (lists_unreadable) for a file that is
+    damaged, bloated, too large or not our lists."""
+    import copy
+
+    from surveytool.ingest import isolated
+    from surveytool.ingest.table import FileRejectedError
+
     p = Path(path)
     try:
-        wb = load_workbook(p, data_only=True)
-    except Exception as exc:  # a damaged or foreign file: one clean message
-        raise UsageError(problem("lists_unreadable", path=str(p), detail=str(exc)[:80])) from None
-    out = Lists()
-    for name in SHEETS:
-        if name not in wb.sheetnames:
-            raise UsageError(problem("lists_unreadable", path=str(p), detail=f"缺少工作表“{name}”"))
-        ws = wb[name]
-        header = [c.value for c in ws[1]]
-        for row in ws.iter_rows(min_row=2, values_only=True):
-            if all(v is None or str(v).strip() == "" for v in row):
-                continue
-            out.sheets[name].append({h: v for h, v in zip(header, row, strict=False) if h})
+        st = p.stat()
+    except OSError as exc:
+        raise UsageError(
+            problem("lists_unreadable", path=str(p), detail=type(exc).__name__)
+        ) from None
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _READ.get(str(p.resolve()))
+    if cached and cached[0] == stamp:
+        return copy.deepcopy(cached[1])
+    try:
+        lists = isolated.run("lists", p)
+    except FileRejectedError as exc:
+        raise UsageError(exc.problems) from None
+    _READ[str(p.resolve())] = (stamp, lists)
+    return copy.deepcopy(lists)
+
+
+MAX_LIST_CELLS = 1_000_000  # scanned area of one of our sheets (20,000 rows x 50 columns)
+MAX_BOOK_PART = 2**20  # workbook.xml and its relationships, read to find our sheets
+
+
+def read_lists_here(path: Path) -> Lists:
+    """:func:`read_lists` in this process (the reader worker calls it): a copy holding only
+    our three sheets (other sheets, hidden or not, are dropped unread) gets the checks of any
+    returned workbook (zip, XML, scanned extent) and a cell budget, then the sheets are
+    streamed (openpyxl read-only), at most :data:`MAX_LIST_ROWS` rows and
+    :data:`MAX_LIST_COLUMNS` columns each. Raises FileRejectedError (ours)."""
+    import tempfile
+
+    from surveytool.ingest import memory
+    from surveytool.ingest.files import inspect_xlsx
+    from surveytool.ingest.table import FileRejectedError
+
+    def refuse(detail: str) -> FileRejectedError:
+        return FileRejectedError([problem("lists_unreadable", path=str(path), detail=detail)])
+
+    memory.cap()  # the floor: three sheets streamed row by row need no more
+    with tempfile.TemporaryDirectory(prefix="surveytool-lists-") as folder:
+        own = Path(folder) / "lists.xlsx"
+        _own_sheets(path, own, refuse)
+        inspection = inspect_xlsx(own)
+        if inspection.reason:
+            raise refuse(inspection.reason)
+        if inspection.cells > MAX_LIST_CELLS:
+            cells, limit = f"{inspection.cells:,}", f"{MAX_LIST_CELLS:,}"
+            raise refuse(f"清单工作表的范围有 {cells} 个单元格，超过 {limit} 个的上限")
+        try:
+            wb = load_workbook(own, read_only=True, data_only=True)
+        except Exception as exc:  # a damaged or foreign file: one clean message
+            raise refuse(type(exc).__name__) from None
+        try:
+            out = Lists()
+            for name in SHEETS:
+                if name not in wb.sheetnames:
+                    raise refuse(f"缺少工作表“{name}”")
+                out.sheets[name] = _sheet_rows(wb[name], name, refuse)
+        finally:
+            wb.close()
+    return out
+
+
+_SHEET_TAG = re.compile(r"<sheet\b[^>]*?/>", re.S)
+_NAME_ATTR = re.compile(r'\bname="([^"]*)"')
+_RID_ATTR = re.compile(r'\br:id="([^"]*)"')
+_DEFINED = re.compile(r"<definedNames>.*?</definedNames>|<definedNames/>", re.S)
+
+
+def _own_sheets(src: Path, dst: Path, refuse) -> None:
+    """Copy the xlsx ``src`` to ``dst`` without the worksheets that are not ours (their
+    parts are never decompressed) and without defined names (which could point at them)."""
+    import shutil
+    import zipfile
+
+    from surveytool.ingest.xlsxcheck import DAMAGED, _size_reason, not_a_zip
+
+    try:
+        with zipfile.ZipFile(src) as z:
+            reason = _size_reason(z.infolist())  # bombs refused before anything is unpacked
+            if reason:
+                raise refuse(reason)
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                raise refuse("缺少工作簿结构（xl/workbook.xml），不是 Excel 工作簿")
+            book, rels = (z.getinfo(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+            if max(book.file_size, rels.file_size) > MAX_BOOK_PART:
+                raise refuse("工作簿结构部件异常大，疑似被修改过的文件")
+            book_xml = z.read(book).decode("utf-8", "replace")
+            rels_xml = z.read(rels).decode("utf-8", "replace")
+            drop, kept = set(), []
+            for tag in _SHEET_TAG.findall(book_xml):
+                name = _NAME_ATTR.search(tag)
+                if name and name.group(1) in SHEETS:
+                    kept.append(tag)
+                    continue
+                rid = _RID_ATTR.search(tag)
+                target = rid and re.search(
+                    rf'<Relationship\b[^>]*\bId="{re.escape(rid.group(1))}"[^>]*/>', rels_xml
+                )
+                if target:
+                    to = re.search(r'Target="/?(?:xl/)?([^"]+)"', target.group(0))
+                    if to:
+                        drop.add("xl/" + to.group(1))
+                book_xml = book_xml.replace(tag, "", 1)
+            book_xml = _DEFINED.sub("", book_xml)
+            with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+                for info in z.infolist():
+                    if info.filename in drop:
+                        continue
+                    if info is book:
+                        out.writestr(info.filename, book_xml.encode("utf-8"))
+                        continue
+                    with z.open(info) as fin, out.open(info.filename, "w") as fout:
+                        shutil.copyfileobj(fin, fout, 1 << 20)
+    except zipfile.BadZipFile:
+        raise refuse(DAMAGED if zipfile.is_zipfile(src) else not_a_zip(src)) from None
+    except (OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+        raise refuse(f"文件无法解压（{type(exc).__name__}）") from None
+
+
+def _sheet_rows(ws, name: str, refuse) -> list[dict[str, Any]]:
+    rows = ws.iter_rows(max_col=MAX_LIST_COLUMNS, values_only=True)
+    header = list(next(rows, ()))
+    out = []
+    too_many = f"工作表“{name}”超过 {MAX_LIST_ROWS:,} 行，不像是一个选题的清单"
+    for i, row in enumerate(rows, start=2):
+        if i > 20 * MAX_LIST_ROWS:  # formatted empty rows are passed over, not without end
+            raise refuse(too_many)
+        if all(v is None or str(v).strip() == "" for v in row):
+            continue
+        if len(out) >= MAX_LIST_ROWS:
+            raise refuse(too_many)
+        out.append({h: v for h, v in zip(header, row, strict=False) if h})
     return out
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from surveytool.analysis.delphi_rules import Scale
 from surveytool.forms import save_atomic
+from surveytool.forms.delphi_scale import Scale
 from surveytool.forms.xlsx import (
     BOX,
     CENTER,
@@ -60,6 +60,32 @@ FEASIBILITY_PREFIX = "可行性"
 COMMENT = "意见或修改建议"
 PREVIOUS_MEAN = "上一轮均值"
 OWN_PREVIOUS = "您上一轮的评分"
+
+# The expert's authority (Cr = (Ca + Cs) / 2): the basis-of-judgement weights by level and the
+# familiarity coefficients, as the profile questions of the form ask them; used by ingest
+# (checking answers) and analysis (the coefficients).
+BASES = ("实践经验", "理论分析", "参考国内外文献", "直观感觉")
+LEVELS = ("大", "中", "小")
+CA_WEIGHTS = {
+    "实践经验": (0.5, 0.4, 0.3),
+    "理论分析": (0.3, 0.2, 0.1),
+    "参考国内外文献": (0.1, 0.1, 0.1),
+    "直观感觉": (0.1, 0.1, 0.1),
+}
+FAMILIARITY = {"很熟悉": 1.0, "熟悉": 0.8, "一般": 0.6, "不太熟悉": 0.4, "很不熟悉": 0.2}
+
+
+def ca_of(bases: dict[str, str]) -> float | None:
+    """The basis-of-judgement coefficient of one expert: the weights of the level (大/中/小)
+    chosen for each of the four bases, summed; None unless all four were answered."""
+    if any(bases.get(b) not in LEVELS for b in BASES):
+        return None
+    return round(sum(CA_WEIGHTS[b][LEVELS.index(bases[b])] for b in BASES), 10)
+
+
+def cs_of(familiarity: str | None) -> float | None:
+    """The familiarity coefficient of one expert (None when not answered)."""
+    return FAMILIARITY.get(familiarity or "")
 
 
 @dataclass(frozen=True)

@@ -19,23 +19,28 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from surveytool.analysis.delphi import BASES, FAMILIARITY, LEVELS, ca_of, cs_of
-from surveytool.analysis.delphi_rules import Scale
-from surveytool.analysis.text import half_width, mask
 from surveytool.errors import Problem, problem
 from surveytool.forms.delphi import (
+    BASES,
     COMMENT,
+    FAMILIARITY,
     FEASIBILITY_PREFIX,
     IMPORTANCE_PREFIX,
+    LEVELS,
     MARKER,
     SHEET,
     DelphiItem,
+    ca_of,
+    cs_of,
 )
+from surveytool.forms.delphi_scale import Scale
 from surveytool.ingest import method_files
 from surveytool.ingest.table import FileRejectedError
+from surveytool.privacy import half_width, mask
 from surveytool.store import methods as sm
 
 KIND = "咨询表"
@@ -52,6 +57,8 @@ PROFILE_COLUMNS = {
     **{f"判断依据：{b}": b for b in BASES},
 }
 Rows = Callable[[Path], tuple[list, list[list]]]
+MAX_EXPERTS = 100  # rows of ratings in one table: a Delphi panel is 5–50 experts
+FORM_EXTRA_ROWS = 60  # rows of an expert form beyond its items (title, profile, notes)
 
 
 def _letter(col: int) -> str:
@@ -240,8 +247,23 @@ def _read_table(f: _File, items: dict[str, DelphiItem]) -> list[sm.ExpertRecord]
         raise FileRejectedError(
             [problem("delphi_not_form", file=f.shown, kind=KIND, example=example)]
         )
+    filled = [
+        r for r in range(2, len(f.grid) + 1) if any(v not in (None, "") for v in f.grid[r - 1])
+    ]
+    if len(filled) > MAX_EXPERTS:  # refused before anything is read of them
+        raise FileRejectedError(
+            [
+                problem(
+                    "delphi_too_many_experts",
+                    file=f.shown,
+                    kind=KIND,
+                    count=f"{len(filled):,}",
+                    limit=MAX_EXPERTS,
+                )
+            ]
+        )
     out = []
-    for r in range(2, len(f.grid) + 1):
+    for r in filled:
         if not any(f.cell(r, c) for c in range(len(f.grid[r - 1]))):
             continue
         record = sm.ExpertRecord(
@@ -251,8 +273,8 @@ def _read_table(f: _File, items: dict[str, DelphiItem]) -> list[sm.ExpertRecord]
         for c, item in item_cols.items():
             record.ratings[item] = (f.rating(r, c), None, None)
         out.append(record)
-    codes = [e.expert for e in out]
-    for code in {c for c in codes if codes.count(c) > 1}:
+    counts = Counter(e.expert for e in out)  # linear (a count per code was quadratic)
+    for code in sorted(c for c, n in counts.items() if n > 1):
         f.problems.append(
             problem("delphi_expert_twice_in_file", file=f.shown, kind=KIND, code=code)
         )
@@ -279,6 +301,20 @@ def read_ratings(
     f = _File(shown, [header, *data], path.suffix.lower() == ".csv", scale or Scale())
     by_id = {i.id: i for i in items}
     marker = next((r for r in range(1, min(len(f.grid), 6) + 1) if f.cell(r, 0) == MARKER), None)
+    if marker and len(f.grid) > len(items) + FORM_EXTRA_ROWS:
+        limit = len(items) + FORM_EXTRA_ROWS
+        raise FileRejectedError(
+            [
+                problem(
+                    "delphi_too_many_rows",
+                    file=shown,
+                    kind=KIND,
+                    count=f"{len(f.grid):,}",
+                    items=len(items),
+                    limit=limit,
+                )
+            ]
+        )
     experts = _read_form(f, by_id, rnd, marker) if marker else _read_table(f, by_id)
     if not f.problems and not any(v[0] is not None for e in experts for v in e.ratings.values()):
         f.problems.append(problem("delphi_no_ratings", file=shown, kind=KIND))

@@ -13,8 +13,9 @@ One file per session, .docx, .txt or .md, as the outline's note-taking sheet lay
 The header holds no names (a line for 主持人, 记录人, 参加人员 or a phone is refused); theme
 headings are 【主题】名称, a Markdown ``#`` heading, a Word heading style, or a numbered line
 (一、（一）) naming a theme. Every paragraph is masked (names, phones, ID numbers…) before it
-is stored. A .docx is a zip: it gets the same zip and XML checks as a returned workbook
-before python-docx reads it.
+is stored. A .docx is a zip: it gets the same zip and XML checks as a returned workbook,
+then its document XML is read as a stream in the memory-capped reader worker, counting
+paragraphs, rows and spans as they come (no python-docx object model).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from surveytool.analysis.text import half_width, mask
 from surveytool.bank.interview import Theme, themes
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
@@ -34,6 +34,7 @@ from surveytool.ingest import method_files
 from surveytool.ingest.normalise import MAX_CHARS
 from surveytool.ingest.table import FileRejectedError
 from surveytool.ingest.xlsxcheck import inspect_xlsx
+from surveytool.privacy import half_width, mask
 from surveytool.store import methods as sm
 
 KIND = "记录"  # how a notes file is named in messages: 记录 座谈-0512.txt：…
@@ -145,32 +146,140 @@ def _docx_check(path: Path, shown: str) -> None:
         raise fail("notes_too_big", shown, size=f"{total / 2**20:.1f}", limit=MAX_DOCX_BYTES >> 20)
 
 
-def _docx_lines(path: Path, shown: str) -> list[Line]:
-    """Paragraphs and table rows in document order (a two-cell row reads as ``键：值``)."""
-    from docx import Document
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MAX_CELLS = 63  # columns of a Word table (Word's own limit): cells in a row, a cell's span
+MAX_PARTS = 20 * MAX_PARAGRAPHS  # paragraphs, rows and cells at any depth (nested tables)
+HEADING_STYLES = ("heading", "标题", "title")
 
+
+def docx_lines(path: Path, shown: str) -> list[Line]:
+    """Paragraphs and table rows in document order (a two-cell row reads as ``键：值``),
+    read from the document's XML as it streams: paragraphs, rows, cells and spans are
+    counted as they come and the file is refused at the first limit passed, before anything
+    is built (no python-docx object model: a span of 400,000,000 columns or thousands of
+    vertically merged rows cost nothing). Run in the reader worker
+    (:func:`read_lines`)."""
     _docx_check(path, shown)
     try:
-        doc = Document(str(path))
-        out: list[Line] = []
-        for child in doc.element.body.iterchildren():
-            if child.tag.endswith("}p"):
-                p = Paragraph(child, doc)
-                style = (p.style.name if p.style is not None else "") or ""
-                heading = style.startswith(("Heading", "标题", "Title"))
-                out.append(Line(f"第 {len(out) + 1} 段", p.text, heading))
-            elif child.tag.endswith("}tbl"):
-                for row in Table(child, doc).rows:
-                    cells = [c.text.strip() for c in row.cells]
-                    text = "：".join(cells[:2]) if len(cells) == 2 else " ".join(cells)
-                    out.append(Line(f"第 {len(out) + 1} 段", text))
+        with zipfile.ZipFile(path) as z:
+            headings = _heading_styles(z)
+            with z.open("word/document.xml") as f:
+                return _DocxReader(shown, headings).read(f)
     except FileRejectedError:
         raise
     except Exception as exc:  # a damaged or foreign part: one clean message
         raise fail("docx_unreadable", shown, detail=type(exc).__name__) from None
+
+
+def _heading_styles(z: zipfile.ZipFile) -> set[str]:
+    """Ids of the paragraph styles whose name is a heading (styles.xml, when there is one)."""
+    import xml.etree.ElementTree as ET
+
+    if "word/styles.xml" not in z.namelist():
+        return set()
+    out = set()
+    with z.open("word/styles.xml") as f:
+        for _, el in ET.iterparse(f):
+            if el.tag == W + "style":
+                name = el.find(W + "name")
+                label = (name.get(W + "val") if name is not None else "") or ""
+                if label.lower().startswith(HEADING_STYLES):
+                    out.add(el.get(W + "styleId") or "")
+                el.clear()
     return out
+
+
+class _DocxReader:
+    """The state of one streaming pass over word/document.xml."""
+
+    def __init__(self, shown: str, headings: set[str]):
+        self.shown, self.headings = shown, headings
+        self.out: list[Line] = []
+        self.parts = 0  # paragraphs, rows and cells seen, at any depth
+        self.paragraphs: list[list[str]] = []  # text runs of the open paragraphs
+        self.styles: list[str] = []
+        self.cells: list[list[str]] = []  # paragraphs of the open cells
+        self.rows: list[list[str]] = []  # cells of the open rows
+
+    def _more(self) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise fail(
+                "docx_unreadable",
+                self.shown,
+                detail=f"段落和表格单元格超过 {MAX_PARTS:,} 个，不像是一场记录",
+            )
+
+    def _line(self, line: Line) -> None:
+        if len(self.out) >= MAX_PARAGRAPHS:  # refused at once, before the rest is read
+            more = f"{MAX_PARAGRAPHS:,} 以上"
+            raise fail("notes_too_many", self.shown, count=more, limit=f"{MAX_PARAGRAPHS:,}")
+        self.out.append(line)
+
+    def _span(self, el) -> None:
+        value = el.get(W + "val") or "1"
+        if not value.isdigit() or int(value) > MAX_CELLS:
+            raise fail(
+                "docx_unreadable",
+                self.shown,
+                detail=f"表格中一个单元格横跨 {value[:12]} 列，超过 Word 表格 {MAX_CELLS} 列的上限",
+            )
+
+    def read(self, f) -> list[Line]:
+        import xml.etree.ElementTree as ET
+
+        for event, el in ET.iterparse(f, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == W + "p":
+                    self._more()
+                    self.paragraphs.append([])
+                    self.styles.append("")
+                elif tag == W + "tr":
+                    self._more()
+                    self.rows.append([])
+                elif tag == W + "tc":
+                    self._more()
+                    self.cells.append([])
+                    if self.rows and len(self.rows[-1]) >= MAX_CELLS:
+                        raise fail(
+                            "docx_unreadable",
+                            self.shown,
+                            detail=f"表格的一行超过 Word 表格 {MAX_CELLS} 列的上限",
+                        )
+                elif tag == W + "gridSpan":
+                    self._span(el)
+                continue
+            self._end(tag, el)
+        return self.out
+
+    def _end(self, tag: str, el) -> None:
+        if tag == W + "t" and self.paragraphs:
+            self.paragraphs[-1].append(el.text or "")
+        elif tag == W + "tab" and self.paragraphs:
+            self.paragraphs[-1].append("\t")
+        elif tag in (W + "br", W + "cr") and self.paragraphs:
+            self.paragraphs[-1].append("\n")
+        elif tag == W + "pStyle" and self.styles:
+            self.styles[-1] = el.get(W + "val") or ""
+        elif tag == W + "p" and self.paragraphs:
+            text, style = "".join(self.paragraphs.pop()), self.styles.pop()
+            if self.cells:
+                self.cells[-1].append(text)
+            elif not self.rows:
+                heading = style in self.headings or style.lower().startswith(HEADING_STYLES)
+                self._line(Line(f"第 {len(self.out) + 1} 段", text, heading))
+        elif tag == W + "tc" and self.cells:
+            text = "\n".join(self.cells.pop())
+            if self.rows:
+                self.rows[-1].append(text.strip())
+        elif tag == W + "tr" and self.rows:
+            cells = self.rows.pop()
+            if not self.rows:  # a row of a nested table is part of its cell, as in Word
+                text = "：".join(cells[:2]) if len(cells) == 2 else " ".join(cells)
+                self._line(Line(f"第 {len(self.out) + 1} 段", text))
+        if tag != W + "body":
+            el.clear()
 
 
 def read_lines(path: Path, shown: str) -> list[Line]:
@@ -179,7 +288,11 @@ def read_lines(path: Path, shown: str) -> list[Line]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise fail("notes_type", shown, suffix=suffix or "（无扩展名）")
-    return _docx_lines(path, shown) if suffix == ".docx" else _text_lines(path, shown)
+    if suffix == ".docx":  # in the memory-capped reader worker (ingest/isolated.py)
+        from surveytool.ingest import isolated
+
+        return isolated.run("docx_lines", path, shown)
+    return _text_lines(path, shown)
 
 
 # --- parsing ---------------------------------------------------------------------------------

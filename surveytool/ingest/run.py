@@ -114,6 +114,7 @@ def ingest(
     wave: str = "首轮",
     progress: Callable[[Progress], None] | None = None,
     options: ReadOptions | None = None,
+    only_unit: str | None = None,
 ) -> IngestSummary:
     """Ingest files and folders into the store; returns what happened to each file.
 
@@ -121,7 +122,10 @@ def ingest(
     one transaction per file. Never raises for a bad returned file: its problems are in the
     summary. Raises IngestError only when the store itself cannot be used. ``options`` says
     how to read platform exports (source, mapping file, 问卷星 encoding); ``progress`` is
-    called as files are done.
+    called as files are done. ``only_unit`` (a liaison's upload: a unit's label as in the
+    bank) refuses every row of another unit, before duplicates are looked for, and reads
+    even files whose bytes are already stored (so the answer never depends on other units'
+    answers being there).
     """
     options = options or ReadOptions()
     paths = fs.discover([Path(t) for t in targets])
@@ -135,7 +139,7 @@ def ingest(
         with store.transaction():  # a store written by an earlier version: brought up to date
             store.upgrade()  # the origin columns of responses
             sync_sql(store, bank)  # answers_<bank> filled in, corrected_in added
-        run = Writer(bank, store, wave)
+        run = Writer(bank, store, wave, only_unit)
         before = store.last_response_id()
         tick = _Ticker(summary, len(paths), progress)
         batch: list[tuple[Path, str, Table, FileResult]] = []
@@ -256,6 +260,8 @@ def _fingerprint(run: Writer, path: Path, result: FileResult, seen: dict[str, st
         )
         return None
     seen[sha] = result.name
+    if run.only_unit is not None:  # decided once read (Writer._known_to_liaison)
+        return sha
     known = run.store.known_source(sha, run.bank.id)
     if known:
         result.status = "known"

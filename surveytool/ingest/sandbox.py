@@ -38,7 +38,8 @@ from surveytool.ingest.table import KIND, FileRejectedError, Table
 def serve(conn: Connection) -> None:
     """The worker: ("bank", bank, expected) sets the bank; ("read", path, options, pair)
     reads a file; ("rows", path) reads a platform export's first sheet as text (for
-    ``surveytool map``); ("sheets", path) every sheet as text (``bank-from``); None stops.
+    ``surveytool map``); ("sheets", path) every sheet as text (``bank-from``); ("call",
+    kind, path, args) runs another reader (:mod:`surveytool.ingest.isolated`); None stops.
     It tells the caller the memory ceiling of each file (("cap", bytes)), or asks for it
     (("ask", bytes)) and waits for ("grant",)."""
     import resource
@@ -72,6 +73,10 @@ def serve(conn: Connection) -> None:
                 answer: tuple = ("ok", export_rows(msg[1]))
             elif msg[0] == "sheets":
                 answer = ("ok", export_sheets(msg[1]))
+            elif msg[0] == "call":  # notes, lists, method files (ingest/isolated.py)
+                from surveytool.ingest.isolated import call
+
+                answer = ("ok", call(*msg[1:]))
             else:
                 _, path, options, pair = msg
                 answer = ("ok", read_table(path, bank, expected, options, pair))

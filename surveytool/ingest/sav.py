@@ -21,6 +21,24 @@ from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 # the bookkeeping variables of our exports (surveytool.store.sav): their plain names, or
 # st_<name> where the bank has a field of that name
 META_LABELS = {"答卷编号", "调查轮次", "来源文件", "改正文件", "问卷编号"}
+# readstat's messages (pyreadstat passes them on in English) -> what we say instead
+SAV_REASONS = {
+    "invalid file": "文件内容无法识别，可能已损坏、未下载完整，或不是 SPSS 保存的 .sav 文件",
+    "unsupported features": "文件使用了本程序不支持的 SPSS 功能，请在 SPSS 中另存为普通 .sav 文件",
+    "unsupported character set": "文件的字符编码无法识别，请在 SPSS 中以 UTF-8 编码另存",
+    "unable to open": "文件无法打开",
+    "unable to read": "文件读取中断，可能未下载完整",
+    "compression": "文件的压缩格式无法识别，请在 SPSS 中另存为不压缩或标准压缩的 .sav 文件",
+    "memory": "文件过大，读取所需的内存超过上限",
+}
+SAV_DEFAULT = "文件内容无法识别，可能已损坏，或不是 SPSS 保存的 .sav 文件"
+
+
+def sav_reason(exc: Exception) -> str:
+    """A Chinese reason for pyreadstat's error (its English text is never shown)."""
+    text = str(exc).lower()
+    found = [reason for key, reason in SAV_REASONS.items() if key in text]
+    return found[0] if found else SAV_DEFAULT
 
 
 def read_sav(path: Path, shown: str, bank: Bank) -> Table:
@@ -30,7 +48,9 @@ def read_sav(path: Path, shown: str, bank: Bank) -> Table:
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
     except Exception as exc:  # pyreadstat raises its own error types for damaged files
-        raise fail("file_unreadable", shown, detail=f"不是有效的 SPSS 文件（{exc}）") from None
+        raise fail(
+            "file_unreadable", shown, detail=f"不是有效的 SPSS 文件（{sav_reason(exc)}）"
+        ) from None
     labels = meta.column_names_to_labels or {}
     fields = {f.id for f in bank.fields}
     ours = {str(c) for c in frame.columns if str(c) not in fields and labels.get(c) in META_LABELS}
@@ -77,9 +97,8 @@ def read_sav_meta(path: Path, shown: str) -> dict:
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as exc:  # pyreadstat raises its own error types for damaged files
-        detail = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
         raise UsageError(
-            problem("sav_unreadable", file=shown, kind="文件", detail=detail)
+            problem("sav_unreadable", file=shown, kind="文件", detail=sav_reason(exc))
         ) from None
     labels = meta.column_names_to_labels or {}
     value_labels = meta.variable_value_labels or {}

@@ -48,6 +48,7 @@ class FileResult:
     warnings: int = 0
     problems: list[Problem] = field(default_factory=list)
     units: Counter = field(default_factory=Counter)
+    other_units: Counter = field(default_factory=Counter)  # rows refused: unit label -> n
 
 
 _MIX = np.uint64(1_000_003)
@@ -89,7 +90,7 @@ class Prepared:
 class Writer:
     """Stores the rows of checked files into one bank/wave of a store."""
 
-    def __init__(self, bank: Bank, store: Store, wave: str):
+    def __init__(self, bank: Bank, store: Store, wave: str, only_unit: str | None = None):
         self.bank, self.store, self.wave = bank, store, wave
         self.seen_upto = store.last_response_id()
         by_hash, by_rid = store.keys(bank.id, wave)
@@ -98,6 +99,11 @@ class Writer:
         self.rejects: list[dict[str, Any]] = []
         units = bank.role_fields("unit")
         self.unit_field = units[0].id if units else None
+        self.unit_labels = {o.code: o.label for o in units[0].options} if units else {}
+        # a liaison's upload: rows of other units are refused before anything else
+        self.only_unit = only_unit
+        codes = [c for c, label in self.unit_labels.items() if label == only_unit]
+        self.own_code = codes[0] if codes else None
 
     def _source(self, path: Path, sha: str, t: Table, rows: int) -> int:
         source = self.store.add_source(
@@ -193,12 +199,14 @@ class Writer:
         in one transaction; updates ``result``."""
         with self.store.transaction():
             if self._known_meanwhile(sha, result):
+                if self.only_unit is not None:
+                    self._known_to_liaison(p, rows, result)
                 return
             source = self._source(path, sha, part, len(rows))
             first = self.store.last_response_id() + 1
             slow = self._candidates(p, rows)
             fast_ids = self._register_fast(p, rows, ~slow)
-            keep, dups, rejects, pending = self._classify(p, rows, slow, source)
+            keep, dups, rejects, pending = self._classify(p, rows, slow, source, result)
             ids = first + np.cumsum(keep) - 1
             fast_ids[:] = ids[~slow]
             for k, entry in pending:
@@ -216,6 +224,43 @@ class Writer:
             )
         self.rejects.extend(r[1] for r in rejects)
 
+    def _foreign(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
+        """Rows not of the liaison's unit (all False without a restriction; all True when
+        the bank has no unit question or the unit is not one of its options)."""
+        if self.only_unit is None:
+            return np.zeros(len(rows), dtype=bool)
+        if self.unit_field is None or self.own_code is None:
+            return np.ones(len(rows), dtype=bool)
+        return ~(p.checked.values[self.unit_field][rows] == self.own_code)
+
+    def _other_unit(self, c: Checked, i: int, result: FileResult) -> Problem:
+        """The refusal of row ``i``: another unit's answer in a liaison's upload."""
+        value = c.values[self.unit_field][i] if self.unit_field else np.nan
+        label = "未填写" if pd.isna(value) else self.unit_labels.get(int(value), str(value))
+        result.other_units[label] += 1
+        shown, sheet, _row = c.table.origin(i)
+        return problem(
+            "web_other_unit", file=shown, sheet=sheet, kind=KIND, unit=label, own=self.only_unit
+        )
+
+    def _known_to_liaison(self, p: Prepared, rows: np.ndarray, result: FileResult) -> None:
+        """A liaison sent bytes already stored. When every row is of their unit, "already
+        ingested" tells them nothing they may not know; otherwise they are told what a new
+        file would get (rows of other units refused; nothing is written either way), so an
+        upload never reveals whether another unit's answers are in the store."""
+        foreign = self._foreign(p, rows)
+        if not foreign.any():
+            return
+        c = p.checked
+        result.status, result.problems[:] = "ingested", []
+        result.rows += len(rows)
+        result.duplicates += int((~foreign).sum())
+        for k in np.flatnonzero(foreign):
+            i = int(rows[k])
+            _, entry = self._reject(c, i, 0, [], self._other_unit(c, i, result))
+            self.rejects.append(entry)
+            result.rejected += 1
+
     def _rids(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
         c = p.checked
         return c.rid[rows] if c.rid is not None else np.full(len(rows), None, dtype=object)
@@ -229,7 +274,8 @@ class Writer:
         hashes = p.hashes[rows]
         h_seen = self.by_hash.isin(hashes) | pd.Series(hashes).duplicated().to_numpy()
         eligible = ~has_rid & (p.counts[rows] >= MIN_ANSWERS)
-        return p.checked.rejected[rows] | rid_seen | (eligible & h_seen)
+        foreign = self._foreign(p, rows)
+        return p.checked.rejected[rows] | rid_seen | (eligible & h_seen) | foreign
 
     def _register_fast(self, p: Prepared, rows: np.ndarray, fast: np.ndarray) -> np.ndarray:
         """Index the rows that are new by construction (one segment per index) before the
@@ -243,7 +289,9 @@ class Writer:
         self.by_rid.add_segment(rids[pos], table, fast_rows[pos], ids, pos, hashes[pos])
         return ids
 
-    def _classify(self, p: Prepared, rows: np.ndarray, slow: np.ndarray, source: int):
+    def _classify(
+        self, p: Prepared, rows: np.ndarray, slow: np.ndarray, source: int, result: FileResult
+    ):
         """(keep mask, duplicates, rejects, entries kept one by one awaiting their id).
 
         Rows outside ``slow`` are new by construction and kept; the others are decided in
@@ -255,16 +303,24 @@ class Writer:
         dups: list[tuple] = []
         rejects: list[tuple] = []
         pending: list[tuple[int, list]] = []
+        foreign = self._foreign(p, rows)
         for k in np.flatnonzero(slow):
             i, h, rid = int(rows[k]), hashes[k], rids[k]
             _, sheet, row = c.table.origin(i)
             issues = p.issues.get(i, [])
+            if foreign[k]:  # before duplicates: nothing said about answers of other units
+                rejects.append(self._reject(c, i, source, [], self._other_unit(c, i, result)))
+                continue
             if c.rejected[i]:
                 rejects.append(self._reject(c, i, source, issues))
                 continue
             seen = self.by_rid.get(rid) if rid else None
             if seen is not None and seen[2] != h:
-                extra = problem("conflict_rid", rid=rid, where=where(seen))
+                extra = (  # a liaison is not told where another answer came from
+                    problem("conflict_rid", rid=rid, where=where(seen))
+                    if self.only_unit is None
+                    else problem("conflict_rid_hidden", rid=rid)
+                )
                 rejects.append(self._reject(c, i, source, issues, extra))
                 continue
             if seen is not None:

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from surveytool.analysis import DEFAULT_K, Survey, analyse
+from surveytool.analysis.releases import publish_answers
 from surveytool.analysis.subset import select
 from surveytool.analysis.weighted import as_weighted
 from surveytool.analysis.weights import unit_design
@@ -95,6 +96,9 @@ def report_context(
     with snapshot(store) as snap:  # one read transaction: every number from the same state
         extras = _extras(snap, bank, waves, lists, today, k, link, where)
         survey = _survey(snap, bank, wave)
+        if waves:  # the earlier wave's figures are published too (回访对比)
+            publish_answers(store, bank.id, waves[0], snap.answers(bank, waves[0]), k)
+        publish_answers(store, bank.id, wave, survey.frame, k)  # refused when too close
         collection = snap.summary(bank, wave)
         evidence = load_evidence(snap.store, bank, k)
     design = unit_design(survey, weights) if weights else None

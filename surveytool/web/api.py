@@ -11,10 +11,13 @@ from surveytool.errors import BankError, problem
 from surveytool.web import auth, uploads, work
 from surveytool.web.context import (
     WebError,
+    client,
     csrf_token,
+    fields,
     jobs,
     require_owner,
     respond,
+    sessions,
     site,
     throttle,
     unit,
@@ -56,7 +59,7 @@ def banks():
 def start_ingest(t, bank, saved, wave: str, options):
     """Queue the ingest of ``saved`` files; the job."""
     title = f"回收 选题{t.topic}：{len(saved)} 个文件"
-    run = work.ingest_job(site(), t, bank, saved, wave, options, who())
+    run = work.ingest_job(site(), t, bank, saved, wave, options, who(), unit())
     return jobs().submit("ingest", title, run, owner=who(), unit=unit())
 
 
@@ -140,34 +143,43 @@ def job_state(job_id: str):
 @bp.post("/login")
 def login():
     """Log in (JSON or form: name, password); returns the CSRF token for later POSTs."""
-    data = request.get_json(silent=True) or request.form
-    name, password = str(data.get("name", ""))[:64], str(data.get("password", ""))[:256]
-    user = check_login(name, password)
+    sent = fields("name", "password")
+    user = check_login(sent["name"][:64], sent["password"])
     return jsonify(
         {"name": user.name, "role": user.role, "unit": user.unit, "csrf_token": csrf_token()}
     )
 
 
 def check_login(name: str, password: str) -> auth.User:
-    """The user, logged into this session; our error (401, or 429 when throttled)."""
-    key = (request.remote_addr or "", name)
-    wait = throttle().wait(key)
+    """The user, logged into a new server-side session; our error (401, or 429 when
+    throttled or too many logins are being checked at once)."""
+    users, address = site().users_file, client()
+    wait = throttle().wait(name, address, auth.entry(users, name).get("unlocked_at", 0.0))
     if wait:
         raise WebError(problem("web_login_throttled", seconds=wait))
-    user = auth.verify(site().users_file, name, password)
+    try:
+        user = auth.verify_bounded(users, name, password)
+    except auth.BusyError:
+        raise WebError(problem("web_login_busy")) from None
     if user is None:
-        throttle().failed(key)
+        throttle().failed(name, address)
         raise WebError(problem("web_login_failed"))
-    throttle().succeeded(key)
-    session.clear()
-    session["user"] = user.name
+    throttle().succeeded(name, address)
+    end_session()
+    session["sid"] = sessions().start(user.name)
     g.user = user
     return user
 
 
+def end_session() -> None:
+    """End this request's server-side session and clear its cookie."""
+    sessions().end(session.get("sid"))
+    session.clear()
+
+
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_session()
     return jsonify({"message": "已退出登录。"})
 
 

@@ -12,8 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from surveytool.errors import SurveyToolError, problem
 from surveytool.web import auth
-from surveytool.web.context import WebError, csrf_token, respond, site
+from surveytool.web.context import WebError, csrf_token, respond, sessions, site
 from surveytool.web.jobs import Jobs
+from surveytool.web.sessions import Sessions
 from surveytool.web.site import LOOPBACK, Site
 
 # HTTP status of each of our codes (anything else a user's input got wrong: 400).
@@ -36,6 +37,8 @@ STATUS = {
     "web_method": 405,
     "web_too_large": 413,
     "web_login_throttled": 429,
+    "web_login_busy": 429,
+    "web_bad_body": 400,
     "web_internal": 500,
 }
 OPEN = ("/login", "/api/login", "/static/")  # reachable before logging in
@@ -54,7 +57,12 @@ def create_app(site: Site) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.json.ensure_ascii = False  # Chinese messages readable in the JSON itself
-    app.extensions["surveytool"] = {"site": site, "jobs": Jobs(), "throttle": auth.Throttle()}
+    app.extensions["surveytool"] = {
+        "site": site,
+        "jobs": Jobs(),
+        "throttle": auth.Throttle(),
+        "sessions": Sessions(site.sessions_file),
+    }
     app.before_request(_guard)
     app.register_error_handler(SurveyToolError, _library_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -74,24 +82,51 @@ def _guard() -> None:
     s = site()
     if not s.intranet and request.host.rsplit(":", 1)[0].strip("[]") not in LOOPBACK:
         raise WebError(problem("web_bad_host", host=request.host[:60], port=s.port))
-    g.user = auth.find_user(s.users_file, session.get("user")) if s.intranet else None
+    g.user = _session_user(s) if s.intranet else None
     if s.intranet and g.user is None and not request.path.startswith(OPEN):
         raise WebError(problem("web_login_required"))
     if request.method == "POST" and not _csrf_ok():
         raise WebError(problem("web_csrf"))
 
 
+def _session_user(s: Site) -> auth.User | None:
+    """The account of this request's server-side session (None: none, ended, expired,
+    revoked, or the account removed)."""
+    name = sessions().user(
+        session.get("sid"), lambda n: auth.entry(s.users_file, n).get("valid_after", 0.0)
+    )
+    return auth.find_user(s.users_file, name) if name else None
+
+
 def _csrf_ok() -> bool:
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
     if sent and "csrf" in session and hmac.compare_digest(sent, session["csrf"]):
         return True
-    # A script (no cookie, no Origin: not a browser acting for a page) calling the API.
+    # A script (no cookie, no Origin, no foreign Referer: not a browser acting for a page of
+    # another site) calling the API.
     return (
         request.path.startswith("/api/")
         and "Cookie" not in request.headers
         and "Origin" not in request.headers
+        and not _foreign_referer()
         and request.headers.get("Sec-Fetch-Site") in (None, "none")
     )
+
+
+def _foreign_referer() -> bool:
+    """True when the request names a page (Referer) that is not on this server: a browser
+    sent it for another site's page, even without an Origin header (older browsers, some
+    form posts)."""
+    from urllib.parse import urlsplit
+
+    referer = request.headers.get("Referer")
+    if referer is None:
+        return False
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return True
+    return parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower()
 
 
 def _template_globals() -> dict:

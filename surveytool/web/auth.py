@@ -1,6 +1,7 @@
 """Intranet-mode accounts: owners see everything, a unit's liaison uploads for and sees the
 coverage of that unit only. Passwords are stored as Argon2id hashes (argon2-cffi) in
-``users.json``; login attempts are rate-limited per address and name."""
+``users.json``; login attempts are rate-limited per account name and per client address, and
+at most two passwords are hashed at once."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def add_user(path: Path, name: str, role: str, unit: str | None, password: str) 
     if name in users:
         raise UsageError(problem("user_exists", name=name))
     user = User(name, role, unit.strip() if role == "liaison" and unit else None)
-    users[name] = {**asdict(user), "hash": _HASHER.hash(password)}
+    users[name] = {**asdict(user), "hash": _HASHER.hash(password), "valid_after": time.time()}
     _write(path, users)
     return user
 
@@ -106,28 +107,103 @@ def find_user(path: Path, name: str | None) -> User | None:
 
 
 class Throttle:
-    """At most ``limit`` failed logins per (address, name) within ``window`` seconds."""
+    """Failed logins: at most ``per_name`` per account name and ``per_client`` per client
+    address (whatever names it tries) within ``window`` seconds; failures before the
+    account's ``unlocked_at`` (``surveytool user unlock``) do not count against it. At most
+    ``keys`` names and clients are remembered (the oldest are forgotten first)."""
 
-    def __init__(self, limit: int = 5, window: float = 300.0):
-        self.limit, self.window = limit, window
+    def __init__(
+        self,
+        per_name: int = 5,
+        per_client: int = 20,
+        window: float = 300.0,
+        keys: int = 10_000,
+        clock=time.time,
+    ):
+        self.per_name, self.per_client, self.window = per_name, per_client, window
+        self.keys, self.clock = keys, clock
         self._fails: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def wait(self, key: tuple[str, str]) -> int:
-        """Seconds until ``key`` may try again (0: now)."""
-        now = time.monotonic()
-        with self._lock:
-            fails = self._fails.get(key, deque())
-            while fails and now - fails[0] > self.window:
-                fails.popleft()
-            if len(fails) < self.limit:
-                return 0
-            return int(self.window - (now - fails[0])) + 1
+    def _left(self, key: tuple[str, str], since: float, limit: int) -> int:
+        now = self.clock()
+        fails = self._fails.get(key)
+        if not fails:
+            return 0
+        while fails and now - fails[0] > self.window:
+            fails.popleft()
+        recent = [f for f in fails if f >= since]
+        if len(recent) < limit:
+            return 0
+        return int(self.window - (now - recent[-limit])) + 1
 
-    def failed(self, key: tuple[str, str]) -> None:
+    def wait(self, name: str, client: str, unlocked_at: float = 0.0) -> int:
+        """Seconds until ``client`` may try ``name`` again (0: now)."""
         with self._lock:
-            self._fails.setdefault(key, deque()).append(time.monotonic())
+            return max(
+                self._left(("name", name), unlocked_at, self.per_name),
+                self._left(("client", client), unlocked_at, self.per_client),
+            )
 
-    def succeeded(self, key: tuple[str, str]) -> None:
+    def failed(self, name: str, client: str) -> None:
+        now = self.clock()
         with self._lock:
-            self._fails.pop(key, None)
+            for key in (("name", name), ("client", client)):
+                fails = self._fails.pop(key, deque())
+                fails.append(now)
+                self._fails[key] = fails  # most recent last: the oldest are forgotten first
+            while len(self._fails) > self.keys:
+                del self._fails[next(iter(self._fails))]
+
+    def succeeded(self, name: str, client: str) -> None:
+        with self._lock:
+            self._fails.pop(("name", name), None)
+
+
+# Argon2 takes ~64 MiB and tens of milliseconds a hash: at most this many at once, so a burst
+# of logins queues instead of filling memory.
+HASHING = threading.BoundedSemaphore(2)
+HASH_WAIT = 10.0  # seconds a login waits for a turn before it is told to try again
+
+
+class BusyError(Exception):
+    """Too many logins at once: no turn to check a password within :data:`HASH_WAIT`."""
+
+
+def verify_bounded(path: Path, name: str, password: str) -> User | None:
+    """:func:`verify` with at most ``HASHING`` hashes at once (:class:`BusyError` when no turn
+    comes in time)."""
+    if not HASHING.acquire(timeout=HASH_WAIT):
+        raise BusyError()
+    try:
+        return verify(path, name, password)
+    finally:
+        HASHING.release()
+
+
+def entry(path: Path, name: str) -> dict:
+    """The stored account ``name`` (its ``valid_after`` and ``unlocked_at`` times), or {}."""
+    return _read(path).get(name) or {}
+
+
+def set_password(path: Path, name: str, password: str) -> None:
+    """A new password for ``name``; every session it has ends (``valid_after``)."""
+    if len(password) < MIN_PASSWORD:
+        raise UsageError(problem("user_password_short", n=MIN_PASSWORD))
+    users = _read(path)
+    if name not in users:
+        names = "、".join(sorted(users)) or "（无）"
+        raise UsageError(problem("user_not_found", name=name, names=names))
+    users[name]["hash"] = _HASHER.hash(password)
+    users[name]["valid_after"] = time.time()
+    _write(path, users)
+
+
+def unlock(path: Path, name: str) -> None:
+    """Lift the login throttle for ``name`` (failures so far no longer count)."""
+    users = _read(path)
+    if name not in users:
+        names = "、".join(sorted(users)) or "（无）"
+        raise UsageError(problem("user_not_found", name=name, names=names))
+    users[name]["unlocked_at"] = time.time()
+    _write(path, users)

@@ -70,23 +70,51 @@ def login():
     """The login form (intranet mode; loopback mode needs none)."""
     if not site().intranet:
         return redirect(url_for("pages.overview"))
-    nxt = request.values.get("next") or "/"
-    nxt = nxt if nxt.startswith("/") and not nxt.startswith("//") else "/"
+    nxt = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("login.html", next=nxt, message=None)
     try:
         api.check_login(request.form.get("name", "")[:64], request.form.get("password", "")[:256])
     except WebError as exc:
-        status = 429 if exc.problems[0].code == "web_login_throttled" else 401
+        status = 429 if exc.problems[0].code in ("web_login_throttled", "web_login_busy") else 401
         return render_template("login.html", next=nxt, message=exc.problems[0].message), status
     return redirect(nxt)
 
 
+SAFE_QUERY = re.compile(r"^[\w\-.=&%]{0,200}$")  # job=…, bank=…: no slashes, no schemes
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after logging in: ``value`` when it is a path of one of our pages
+    (normalised: no scheme, host, backslash, control character or dot segment; matched
+    against the app's routes), else ``/``. A query of plain ``key=value`` pairs is kept."""
+    from urllib.parse import unquote, urlsplit
+
+    from flask import current_app
+    from werkzeug.exceptions import HTTPException
+
+    text = value or "/"
+    if any(c in text for c in "\\\r\n\t\x00") or any(ord(c) < 0x20 for c in unquote(text)):
+        return "/"
+    parts = urlsplit(text)
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if any(seg in (".", "..") for seg in path.split("/")) or "\\" in path:
+        return "/"
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(path, "GET")
+    except HTTPException:
+        return "/"
+    if endpoint == "static" or endpoint.endswith(".login"):
+        return "/"
+    query = parts.query if SAFE_QUERY.match(parts.query) else ""
+    return path + ("?" + query if query else "")
+
+
 @bp.post("/logout")
 def logout():
-    from flask import session
-
-    session.clear()
+    api.end_session()
     return redirect(url_for("pages.login"))
 
 

@@ -68,6 +68,7 @@ class Site:
     host: str = "127.0.0.1"
     port: int = 8765
     max_upload_mb: int = 200
+    proxy_header: str | None = None  # e.g. X-Forwarded-For, set by the reverse proxy only
 
     @property
     def intranet(self) -> bool:
@@ -133,6 +134,10 @@ class Site:
     @property
     def users_file(self) -> Path:
         return self.root / "users.json"
+
+    @property
+    def sessions_file(self) -> Path:
+        return self.root / ".surveytool-sessions.json"
 
     def secret_key(self) -> bytes:
         """The key signing session cookies, kept in DIR so a restart keeps people logged in."""

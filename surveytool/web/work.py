@@ -32,9 +32,17 @@ def records(frame) -> list[dict]:
 
 
 def ingest_job(
-    site: Site, t: Topic, bank: Bank, saved: list[Saved], wave: str, options, user: str
+    site: Site,
+    t: Topic,
+    bank: Bank,
+    saved: list[Saved],
+    wave: str,
+    options,
+    user: str,
+    only_unit: str | None = None,
 ) -> Callable[[Job], dict]:
-    """The job that ingests the saved files (``surveytool ingest``) and reports per file."""
+    """The job that ingests the saved files (``surveytool ingest``) and reports per file;
+    ``only_unit``: a liaison's upload, rows of other units refused."""
     from surveytool.ingest import ingest
 
     def run(job: Job) -> dict:
@@ -48,6 +56,7 @@ def ingest_job(
                 wave=wave,
                 progress=lambda p: job.progress(p.done, p.total, p.name),
                 options=options,
+                only_unit=only_unit,
             )
         result = ingest_result(site, t, saved, summary, user)
         if summary and any(f.accepted for f in summary.files):
@@ -67,6 +76,7 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
     rejects = summary.rejects_file if summary else None
     reasons = name_rejects(Path(rejects), names) if rejects else {}
     files = []
+    others = {f.path: f.other_units for f in summary.files} if summary else {}
     for f in d["files"]:
         s = by_stored.get(Path(f["path"]).name)
         name = s.name if s else f["name"]
@@ -76,7 +86,7 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
         entry["problems"] += reasons.get(name, [])
         files.append(entry)
         if s:
-            _settle(site, t, s, entry, user)
+            _settle(site, t, s, entry, user, others.get(f["path"]))
     for s in saved:
         if s.path is None:
             files.append(
@@ -134,7 +144,7 @@ def name_rejects(path: Path, names: dict[str, str]) -> dict[str, list[str]]:
     return out
 
 
-def _settle(site: Site, t: Topic, s: Saved, entry: dict, user: str) -> None:
+def _settle(site: Site, t: Topic, s: Saved, entry: dict, user: str, other_units=None) -> None:
     status = entry["status"]
     if status in ("failed", "known") and s.path:
         s.path.unlink(missing_ok=True)  # nothing of an unreadable or repeated file is kept
@@ -149,6 +159,9 @@ def _settle(site: Site, t: Topic, s: Saved, entry: dict, user: str) -> None:
         text += "：有效 {accepted}，未通过 {rejected}，重复 {duplicates}".format(**entry)
     elif entry["problems"]:
         text += "：" + entry["problems"][0]
+    if other_units:
+        shown = "、".join(f"{u} {n} 份" for u, n in sorted(other_units.items()))
+        text += f"；其他单位的答卷未入库（{shown}）"
     log(site.upload_log, user, t.topic, s, text)
 
 
@@ -308,13 +321,20 @@ def _survey(site: Site, t: Topic, bank: Bank, wave: str | None, action: str):
 def analyse_into(site: Site, t: Topic, bank: Bank, wave: str | None = None) -> int:
     """``surveytool analyze --json``: the results written where the page reads them;
     returns the number of answers analysed."""
+    import json
+
     from surveytool.analysis import analyse
+    from surveytool.analysis.releases import publish_answers
+    from surveytool.analysis.run import DEFAULT_K
     from surveytool.atomic import write_atomic
 
-    results = analyse(_survey(site, t, bank, wave, "统计分析"))
-    text = results.to_json()
+    survey = _survey(site, t, bank, wave, "统计分析")
+    number = publish_answers(site.store(t), bank.id, wave, survey.frame, DEFAULT_K)
+    data = json.loads(analyse(survey).to_json())
+    data["release"] = number  # the page says which release it shows
+    text = json.dumps(data, ensure_ascii=False, indent=1)
     write_atomic(site.analysis(t), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return results.n
+    return survey.n
 
 
 def analysis_job(site: Site, t: Topic, bank: Bank, wave: str | None) -> Callable[[Job], dict]:
@@ -364,6 +384,11 @@ def compare_job(site: Site, t: Topic, bank: Bank, a: str, b: str) -> Callable[[J
 
     def run(job: Job) -> dict:
         sa, sb = (_survey(site, t, bank, w, "对比") for w in (a, b))
+        from surveytool.analysis.releases import publish_answers
+        from surveytool.analysis.run import DEFAULT_K
+
+        for w, s in ((a, sa), (b, sb)):
+            publish_answers(site.store(t), bank.id, w, s.frame, DEFAULT_K)
         res = hide_wave_values(compare_waves(sa, sb, None), sa, sb, 5)
         rows = [
             {
@@ -388,6 +413,10 @@ def lists_job(site: Site, t: Topic, bank: Bank) -> Callable[[Job], dict]:
 
     def run(job: Job) -> dict:
         s = _survey(site, t, bank, None, "生成问题清单")
+        from surveytool.analysis.releases import publish_answers
+        from surveytool.analysis.run import DEFAULT_K
+
+        publish_answers(site.store(t), bank.id, None, s.frame, DEFAULT_K)
         found, measured = for_lists(s, for_report(analyse(s)), None)
         site.lists(t).parent.mkdir(parents=True, exist_ok=True)
         _, lists = make_lists(found, site.lists(t), bank.id, None, measured)
