@@ -62,7 +62,8 @@ INSTALL_LINES = [
     '>nul 2>nul && set "PY=python"',
     ")",
     "if not defined PY (",
-    "  echo 没有找到 Python 3.11 或 3.12。请先安装 Python（安装时勾选 Add python.exe to PATH），再运行本文件。",
+    "  echo 没有找到 Python 3.11 或 3.12。"
+    "请先安装 Python（安装时勾选 Add python.exe to PATH），再运行本文件。",
     "  pause",
     "  exit /b 1",
     ")",

@@ -177,9 +177,7 @@ def _worker_env(key: bytes) -> dict[str, str]:
     """A worker's environment: ours, the memory settings, the key, and PYTHONPATH leading to
     this copy of surveytool (and keeping the caller's, e.g. the Windows simulation's shim)."""
     env = {**os.environ, **memory.WORKER_ENV, ENV_KEY: key.hex()}
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
