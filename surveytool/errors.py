@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "file_not_found": "找不到文件“{path}”。请检查路径是否正确。",
     "bank_not_found": "找不到题库“{name}”。{hint}",
     "not_a_bank_file": "“{path}”不是题库文件。题库文件应为 .yaml 或 .yml 文件。",
+    "file_in_use": "{name} 正在被其他程序（如 {programs}）打开，请关闭后重试。原来的文件没有改动（{path}）。",
     "output_not_writable": "无法写入“{path}”：{detail}。请检查文件是否正被 Excel/WPS 打开，或换一个保存位置。",
     "unknown_by": "分组字段“{value}”不在题库中。{hint}",
     "bad_by": "分组字段“{value}”不是单选题，不能用于分组。请选择单选题（如单位、年龄段）。",
@@ -419,6 +420,11 @@ class FormError(SurveyToolError):
 
 class IngestError(SurveyToolError):
     """Raised when returned files cannot be ingested at all (e.g. the store is locked)."""
+
+
+class FileInUseError(SurveyToolError):
+    """Raised when an output file cannot be replaced because another program holds it open
+    (on Windows, Word, Excel and WPS lock the file they show); the earlier file is intact."""
 
 
 class UsageError(SurveyToolError):

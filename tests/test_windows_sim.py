@@ -243,3 +243,96 @@ def test_a_hung_worker_costs_only_its_file(
     expected = problem("file_reader_timeout", file=stuck.name, kind=KIND, seconds=seconds)
     assert [p.message for p in got[1][1].problems] == [expected.message]
     assert watched and all(limit for limit in watched)
+
+
+# --- a file held open by Word, Excel or WPS (issue 21, item 2) -----------------------------
+
+
+def held_open(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Replacing an existing file named one of ``names`` fails as on Windows while Word,
+    Excel or WPS has it open (WinError 32, a sharing violation, is a PermissionError)."""
+    replace = Path.replace
+
+    def refuse(self: Path, target):
+        if Path(target).name in names and Path(target).exists():
+            raise PermissionError(13, "另一个程序正在使用此文件，进程无法访问。", str(target))
+        return replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", refuse)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    from surveytool.ingest import ingest
+
+    from webtools import FORMS
+
+    path = tmp_path_factory.mktemp("held") / "s.db"
+    ingest(FORMS, load_bank(BANK), path)
+    return path
+
+
+CASES = {
+    # command -> the file it writes that a user has open
+    "report": (["report", "--bank", BANK, "--store", "{db}", "-o", "{out}"], "*.docx"),
+    "lists": (
+        ["lists", "--bank", BANK, "--store", "{db}", "-o", "{out}/三张清单.xlsx"],
+        "三张清单.xlsx",
+    ),
+    "xlsx": (
+        ["responses", "--bank", BANK, "--store", "{db}", "-o", "{out}/全部答卷.xlsx"],
+        "全部答卷.xlsx",
+    ),
+    "csv": (
+        ["responses", "--bank", BANK, "--store", "{db}", "-o", "{out}/全部答卷.csv"],
+        "全部答卷.csv",
+    ),
+    "sav": (
+        ["responses", "--bank", BANK, "--store", "{db}", "-o", "{out}/全部答卷.sav"],
+        "全部答卷.sav",
+    ),
+    "form": (["form", BANK, "-o", "{out}/问卷.xlsx"], "问卷.xlsx"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_file_held_open_is_said_and_kept(
+    case: str, store: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from surveytool.atomic import in_use
+    from surveytool.cli import main
+
+    args, pattern = CASES[case]
+    args = [a.format(db=store, out=tmp_path / "out") for a in args]
+    assert main(args) == 0, capsys.readouterr().err
+    (target,) = (tmp_path / "out").glob(pattern)
+    before = target.read_bytes()
+    capsys.readouterr()
+    held_open(monkeypatch, target.name)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == in_use(target).message
+    assert f"{target.name} 正在被其他程序（如 " in err and "打开，请关闭后重试" in err
+    assert target.read_bytes() == before
+    assert not list(target.parent.glob(".~*"))  # no temporary file left behind
+
+
+def test_the_web_app_says_the_same_in_json(tmp_path: Path, monkeypatch) -> None:
+    from test_web import upload
+
+    from surveytool.atomic import in_use
+
+    from webtools import FORMS, campaign_site, client_for
+
+    site = campaign_site(tmp_path / "调研")
+    client, tok = client_for(site)
+    assert upload(client, tok, FORMS).status_code == 200
+    r = client.post(f"/api/report?bank={BANK}", headers={"X-CSRF-Token": tok})
+    assert r.status_code == 200, r.get_json()
+    (docx,) = site.root.rglob("*.docx")
+    before = docx.read_bytes()
+    held_open(monkeypatch, docx.name)
+    r = client.post(f"/api/report?bank={BANK}", headers={"X-CSRF-Token": tok})
+    assert r.status_code == 400  # a failed job, as for any of our messages
+    assert r.get_json()["message"] == in_use(docx).message
+    assert docx.read_bytes() == before
