@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from surveytool.errors import FileInUseError, Problem, problem
+from surveytool.filenames import long_path
 
 STALE_SECONDS = 3600
 # the programs a user most likely has a file of this kind open in
@@ -35,7 +36,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` with a temporary path beside ``path``, then rename it to ``path``
     (with the usual permissions); returns ``path``. Raises FileInUseError when ``path``
     exists and cannot be replaced (held open by another program); other OSErrors propagate."""
-    target = Path(path)
+    shown = Path(path)
+    target = long_path(shown)  # the \\?\ form beyond 260 characters on Windows
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=".~", suffix=target.suffix, dir=target.parent)
@@ -45,19 +47,19 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         Path(tmp).chmod(0o666 & ~umask)  # mkstemp makes 0600
-        _replace(Path(tmp), target)
+        _replace(Path(tmp), target, shown)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return target
+    return shown
 
 
-def _replace(tmp: Path, target: Path) -> None:
+def _replace(tmp: Path, target: Path, shown: Path) -> None:
     try:
         tmp.replace(target)
     except PermissionError as exc:
         if not target.exists():
             raise
-        raise FileInUseError(in_use(target)) from exc
+        raise FileInUseError(in_use(shown)) from exc
 
 
 def in_use(target: Path) -> Problem:

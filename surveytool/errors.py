@@ -391,12 +391,20 @@ _OS_ERRORS = {
     errno.EISDIR: "这是一个文件夹",
     errno.ENOTDIR: "路径中有一段不是文件夹",
     errno.EBUSY: "文件正被其他程序占用",
+    errno.ENAMETOOLONG: "路径或文件名太长",
+}
+# Windows error codes with no errno of their own (Python gives them as EINVAL or ENOENT)
+_WIN_ERRORS = {
+    32: "文件正被其他程序（如 Word、Excel、WPS）打开",  # ERROR_SHARING_VIOLATION
+    33: "文件正被其他程序（如 Word、Excel、WPS）打开",  # ERROR_LOCK_VIOLATION
+    206: "路径太长（Windows 默认不超过 260 个字符），请把文件夹移到较短的路径下",
 }
 
 
 def os_detail(exc: OSError) -> str:
     """An operating-system error in Chinese words (its English text when unknown)."""
-    return _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+    win = _WIN_ERRORS.get(getattr(exc, "winerror", None) or 0)
+    return win or _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 class SurveyToolError(Exception):
