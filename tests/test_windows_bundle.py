@@ -61,7 +61,7 @@ def test_install_bat_installs_offline_into_a_venv_beside_it() -> None:
     text = "\n".join(bundle.INSTALL_LINES)
     assert '-m venv "%ENV%"' in text and f'set "ENV=%~dp0{bundle.ENV_DIR}"' in text
     assert '--no-index --find-links "%WHEELS%"' in text
-    assert "py -%%V" in text and "(3.12 3.11)" in text
+    assert "call :try py -3.12" in text and "call :try py -3.11" in text
 
 
 def test_start_bat_serves_the_picked_or_default_folder() -> None:

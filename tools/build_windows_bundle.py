@@ -54,13 +54,9 @@ INSTALL_LINES = [
     'set "WHEELS=%~dp0wheels"',
     'set "ENV=%~dp0' + ENV_DIR + '"',
     'set "PY="',
-    "for %%V in (3.12 3.11) do (",
-    '  if not defined PY py -%%V -c "import sys" >nul 2>nul && set "PY=py -%%V"',
-    ")",
-    "if not defined PY (",
-    '  python -c "import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))" '
-    '>nul 2>nul && set "PY=python"',
-    ")",
+    "call :try py -3.12",
+    "call :try py -3.11",
+    "call :try python",
     "if not defined PY (",
     "  echo 没有找到 Python 3.11 或 3.12。"
     "请先安装 Python（安装时勾选 Add python.exe to PATH），再运行本文件。",
@@ -81,6 +77,12 @@ INSTALL_LINES = [
     "echo 安装没有完成，请把本窗口的内容截图发给维护人员。",
     "pause",
     "exit /b 1",
+    "rem PY becomes the first command given that runs Python 3.11 or 3.12 (errorlevel 0)",
+    ":try",
+    "if defined PY exit /b 0",
+    '%* -c "import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))" >nul 2>nul',
+    'if not errorlevel 1 set "PY=%*"',
+    "exit /b 0",
 ]
 
 START_LINES = [
