@@ -18,7 +18,7 @@ bundle = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(bundle)
 
 BATS = {bundle.INSTALL_BAT: bundle.INSTALL_LINES, bundle.START_BAT: bundle.START_LINES}
-PATH_VARS = re.compile(r"%~dp0|%~1|%(?:ENV|WHEELS|TOOL|DIR)%")
+PATH_VARS = re.compile(r"%~dp0|%~1|%%~fD|%(?:ENV|WHEELS|TOOL|DIR)%")
 
 
 @pytest.mark.parametrize("name", BATS)
@@ -28,7 +28,7 @@ def test_bat_is_crlf_and_gbk(name: str) -> None:
     assert b"\n" not in data.replace(b"\r\n", b"")  # no bare LF (cmd misreads labels then)
     text = data.decode("gbk")
     assert text.splitlines() == BATS[name]
-    assert "chcp" not in text  # Python writes Chinese through the Unicode console API
+    assert text.splitlines()[1] == "chcp 936 >nul"  # the rest read as GBK on any Windows
 
 
 @pytest.mark.parametrize("name", BATS)
@@ -67,8 +67,9 @@ def test_install_bat_installs_offline_into_a_venv_beside_it() -> None:
 def test_start_bat_serves_the_picked_or_default_folder() -> None:
     text = "\n".join(bundle.START_LINES)
     assert 'set "DIR=%~1"' in text  # a folder dropped on the .bat
-    assert 'set /p "DIR="' in text  # or typed
-    assert f'set "DIR=%~dp0{bundle.DEFAULT_FOLDER}"' in text  # or the default 调研
+    assert "set /p" not in text  # wine and cmd differ there; a typed path is cmd-parsed
+    assert f'if exist "%%~fD\\{bundle.MARKER}" set "DIR=%%~fD"' in text  # the default 调研
+    assert f'set "DIR=%~dp0{bundle.DEFAULT_FOLDER}"' in text  # (deleted: made again)
     assert '"%TOOL%" serve "%DIR%"' in text
 
 
@@ -96,3 +97,13 @@ def test_only_windows_or_pure_wheels_pass(tmp_path: Path) -> None:
     (tmp_path / "x-1.0-cp311-cp311-manylinux_2_28_x86_64.whl").touch()
     with pytest.raises(RuntimeError, match="not for win_amd64"):
         bundle._check_pure(tmp_path)
+
+
+@pytest.mark.parametrize("name", BATS)
+def test_chinese_only_in_what_is_shown(name: str) -> None:
+    """Only echo and rem lines hold Chinese (and the fallback for a deleted default folder):
+    paths and commands never depend on how a code page decodes the file."""
+    for line in BATS[name]:
+        if any(ord(c) > 0x7F for c in line):
+            shown = line.lstrip().startswith(("echo ", "rem "))
+            assert shown or line == f'if not defined DIR set "DIR=%~dp0{bundle.DEFAULT_FOLDER}"'

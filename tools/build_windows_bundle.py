@@ -7,16 +7,23 @@ The zip holds
   ``pip download --platform win_amd64 --only-binary=:all: --python-version …``;
 - ``安装.bat``: creates a virtual environment ``surveytool-env`` next to itself and installs
   from ``wheels/`` with ``--no-index --find-links`` (no network needed);
-- ``启动调研工作台.bat``: runs ``surveytool serve`` on a folder the user drags onto it or types,
-  or on a default ``调研`` folder beside the bundle;
+- ``启动调研工作台.bat``: runs ``surveytool serve`` on a folder the user drags onto it, or on
+  a default ``调研`` folder beside the bundle (no typed input: ``set /p`` is where cmd
+  implementations differ, and a typed path would be parsed by cmd);
 - ``使用说明.txt``.
 
 The .bat files are CRLF and encoded in GBK (cp936, the code page of a Chinese Windows
-console), and every byte of their Chinese text is ≥ 0x80: under any code page cmd.exe never
-sees a ``^ | & < > %`` in it, so the lines parse the same everywhere. Their logic is ASCII and
-takes every path from ``%~dp0`` (the .bat's own folder, which cmd holds as Unicode), always
-quoted, so a folder such as ``D:\\调研 工具\\`` works. No ``chcp``: Python writes Chinese to
-the console through the Unicode console API whatever the code page.
+console); their second line, ``chcp 936``, makes cmd.exe read the rest as GBK on a Windows
+set to another language too (cmd decodes each line as it reaches it, with the console's code
+page then; the window is the .bat's own). Every byte of their Chinese text is ≥ 0x80, so
+even before that line cmd never sees a ``^ | & < > %`` in it. Their logic takes every path
+from ``%~dp0`` (the .bat's own folder, which cmd holds as Unicode) or ``%~1`` (a folder
+dropped on it), always quoted, so a folder such as ``D:\\调研 工具 (2026)\\`` works. Python
+writes Chinese to the console through the Unicode console API whatever the code page.
+
+Checked under wine 8 (cmd.exe, a stand-in py.exe logging its arguments): from
+``C:\\调研 工具 (测试)\\`` with the console in cp936 and in cp437, both files pass every
+path intact (also a dropped ``C:\\我的 资料 (2026) & 备份\\调研``) and show their messages.
 
 Run ``python tools/build_windows_bundle.py`` (needs PyPI or a mirror, a few hundred MB);
 ``--verify`` then checks that the wheelhouse resolves completely for win_amd64 on each
@@ -40,6 +47,7 @@ PYTHONS = ("3.11", "3.12")
 PLATFORM = "win_amd64"
 ENV_DIR = "surveytool-env"
 DEFAULT_FOLDER = "调研"
+MARKER = ".surveytool-default"  # in the default folder, so the .bat finds it without its name
 INSTALL_BAT = "安装.bat"
 # Dependencies published on PyPI as a source archive only: pure Python, so the wheel built
 # here (py3-none-any) is the same on Windows.
@@ -48,6 +56,7 @@ START_BAT = "启动调研工作台.bat"
 
 INSTALL_LINES = [
     "@echo off",
+    "chcp 936 >nul",
     "setlocal",
     "rem surveytool 离线安装：在本文件夹中建立运行环境，不需要联网",
     'cd /d "%~dp0"',
@@ -87,8 +96,10 @@ INSTALL_LINES = [
 
 START_LINES = [
     "@echo off",
+    "chcp 936 >nul",
     "setlocal",
-    "rem 启动调研工作台：把调研文件夹拖到本文件上，或运行后输入文件夹；直接回车使用默认文件夹",
+    "rem 启动调研工作台：双击使用本文件夹下的“调研”文件夹；"
+    "把其他文件夹拖到本文件上则使用那个文件夹",
     'cd /d "%~dp0"',
     'set "TOOL=%~dp0' + ENV_DIR + '\\Scripts\\surveytool.exe"',
     'if not exist "%TOOL%" (',
@@ -97,11 +108,12 @@ START_LINES = [
     "  exit /b 1",
     ")",
     'set "DIR=%~1"',
-    "if not defined DIR (",
-    "  echo 调研文件夹（直接回车使用本文件夹下的“" + DEFAULT_FOLDER + "”）：",
-    '  set /p "DIR="',
-    ")",
+    "rem the default folder found by its marker: no Chinese in logic, whatever the code page",
+    'if not defined DIR for /d %%D in (*) do if exist "%%~fD\\' + MARKER + '" set "DIR=%%~fD"',
     'if not defined DIR set "DIR=%~dp0' + DEFAULT_FOLDER + '"',
+    "echo 要使用其他调研文件夹，请关闭本窗口，把那个文件夹拖到“"
+    + START_BAT.removesuffix(".bat")
+    + "”上。",
     'if not exist "%DIR%" mkdir "%DIR%"',
     '"%TOOL%" serve "%DIR%"',
     "pause",
@@ -113,8 +125,8 @@ GUIDE = f"""surveytool 离线安装包（Windows 64 位）
    没有外网时，请信息中心或同事用 U 盘拷来 Python 安装程序。
 2. 把本压缩包解压到任意文件夹（路径中有中文、空格都可以），双击“{INSTALL_BAT}”。
    安装不需要联网，约需 1–3 分钟，完成后本文件夹中多出 {ENV_DIR} 文件夹。
-3. 双击“{START_BAT}”：把调研文件夹拖到它上面，或在窗口中输入文件夹；直接回车时使用
-   本文件夹下的“{DEFAULT_FOLDER}”文件夹。浏览器会打开调研工作台。关闭窗口即停止。
+3. 双击“{START_BAT}”，使用本文件夹下的“{DEFAULT_FOLDER}”文件夹；要用其他文件夹，把那个
+   文件夹拖到“{START_BAT}”上。浏览器会打开调研工作台。关闭窗口即停止。
 4. 命令行：{ENV_DIR}\\Scripts\\surveytool.exe（用法见 README）。
 """
 
@@ -183,6 +195,8 @@ def build(out_dir: Path) -> Path:
         _run(download_command(wheel, wheels, python))
     (stage / INSTALL_BAT).write_bytes(bat_text(INSTALL_LINES))
     (stage / START_BAT).write_bytes(bat_text(START_LINES))
+    (stage / DEFAULT_FOLDER).mkdir()
+    (stage / DEFAULT_FOLDER / MARKER).write_text("surveytool: the default folder of the bundle\r\n")
     (stage / "使用说明.txt").write_bytes(GUIDE.replace("\n", "\r\n").encode("utf-8-sig"))
     target = out_dir / f"{name}.zip"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
