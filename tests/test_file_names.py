@@ -251,3 +251,21 @@ def test_a_gbk_console_or_redirected_output_never_stops_a_run(tmp_path: Path, in
     assert "Traceback" not in err
     assert "有效答卷 1 份" in out
     assert "\\U0001f600" in out  # the emoji, escaped
+
+
+def test_a_non_utf8_name_is_read_through_a_copy_where_links_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows lets few users make symbolic links: readable() then copies the file."""
+    from surveytool.ingest.files import readable
+
+    path = tmp_path / gbk(GBK_FORM)
+    path.write_bytes(b"PK-form")
+
+    def refuse(self, target) -> None:
+        raise OSError(1314, "客户端没有所需的特权。")  # ERROR_PRIVILEGE_NOT_HELD
+
+    monkeypatch.setattr(Path, "symlink_to", refuse)
+    with readable(path) as p:
+        assert p.name == GBK_FORM and p.read_bytes() == b"PK-form"
+    assert not p.exists()

@@ -336,3 +336,36 @@ def test_the_web_app_says_the_same_in_json(tmp_path: Path, monkeypatch) -> None:
     assert r.status_code == 400  # a failed job, as for any of our messages
     assert r.get_json()["message"] == in_use(docx).message
     assert docx.read_bytes() == before
+
+
+def test_a_worker_that_never_listens_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that exits before it listens (here: at start-up, from its sitecustomize)
+    gives a closed connection: each file is rejected as a crashed reader, nothing hangs."""
+    from surveytool.errors import problem
+    from surveytool.ingest.options import ReadOptions
+    from surveytool.ingest.read import Expected
+    from surveytool.ingest.sandbox import SafeReader
+    from surveytool.ingest.table import KIND, FileRejectedError
+
+    dead = tmp_path / "shim"
+    dead.mkdir()
+    (dead / "sitecustomize.py").write_text("import os\nos._exit(3)\n", encoding="utf-8")
+    pool.stop_all()
+    monkeypatch.setenv("PYTHONPATH", str(dead))
+    monkeypatch.setenv(pool.ENV_READERS, "1")
+    bank = load_bank(BANK)
+    paths = [tmp_path / "a.xlsx", tmp_path / "b.xlsx"]
+    for p in paths:
+        FormFiller(bank).fill({}, p)
+    try:
+        with SafeReader(bank, Expected(bank), files=1) as reader:
+            got = list(reader.read_all([(p, ReadOptions(), None, p.name) for p in paths]))
+    finally:
+        pool.stop_all()
+    detail = "文件可能已损坏或内容异常"
+    for (key, outcome), p in zip(got, paths, strict=True):
+        assert key == p.name and isinstance(outcome, FileRejectedError)
+        expected = problem("file_reader_crashed", file=p.name, kind=KIND, detail=detail)
+        assert [x.message for x in outcome.problems] == [expected.message]
