@@ -369,3 +369,52 @@ def test_a_worker_that_never_listens_costs_only_its_file(
         assert key == p.name and isinstance(outcome, FileRejectedError)
         expected = problem("file_reader_crashed", file=p.name, kind=KIND, detail=detail)
         assert [x.message for x in outcome.problems] == [expected.message]
+
+
+WEB_UPLOAD = """
+import json, sys
+from pathlib import Path
+from test_web import upload
+from webtools import FORMS, campaign_site, client_for
+from hostile import zip_bomb
+site = campaign_site(Path(sys.argv[1]))
+client, tok = client_for(site)
+bomb = zip_bomb(FORMS[0], Path(sys.argv[1]).parent)
+r = upload(client, tok, [*FORMS, bomb])
+print(json.dumps({"status": r.status_code, "json": r.get_json()}, ensure_ascii=False))
+"""
+
+
+def _web_upload(tmp: Path, shim: Path | None) -> dict:
+    tmp.mkdir()
+    res = subprocess.run(
+        [sys.executable, "-c", WEB_UPLOAD, str(tmp / "调研")],
+        env=env_for(shim),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.splitlines()[-1])
+
+
+def _without_paths(value):
+    """The upload's answer with what differs between two runs (times, paths, ids) left out."""
+    if isinstance(value, dict):
+        skip = ("time", "url", "path", "store", "id", "job", "seconds", "saved", "rejects")
+        return {k: _without_paths(v) for k, v in value.items() if not k.startswith(skip)}
+    if isinstance(value, list):
+        return [_without_paths(v) for v in value]
+    return value
+
+
+def test_the_web_upload_is_the_same_without_resource_and_fcntl(shim: Path, tmp_path) -> None:
+    """The web app's upload, run by a server process (and its workers) without ``resource``
+    and ``fcntl``: the three sample forms accepted, the zip bomb refused, as on Linux."""
+    linux = _web_upload(tmp_path / "linux", None)
+    windows = _web_upload(tmp_path / "windows", shim)
+    assert linux["status"] == windows["status"] == 200, windows
+    assert _without_paths(windows["json"]) == _without_paths(linux["json"])
+    text = json.dumps(windows["json"], ensure_ascii=False)
+    assert "疑似压缩炸弹" in text
