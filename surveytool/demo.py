@@ -19,6 +19,7 @@ from surveytool.analysis import Survey, analyse
 from surveytool.bank import load_bank
 from surveytool.bank.model import Bank
 from surveytool.demo_methods import FOLDER, run_delphi, run_methods
+from surveytool.filenames import safe_name
 from surveytool.followup.lists import Lists, make_lists, write_lists
 from surveytool.forms.fill import FormFiller
 from surveytool.ingest import IngestSummary, ingest
@@ -87,7 +88,7 @@ def write_returns(bank: Bank, answers: list[dict[str, Any]], folder: Path) -> li
     labels = {o.code: o.label for o in unit.options} if unit else {}
     paths = []
     for i, a in enumerate(answers, start=1):
-        sub = labels.get(a.get(UNIT_FIELD), "其他").replace("（请注明）", "")
+        sub = safe_name(labels.get(a.get(UNIT_FIELD), "其他").replace("（请注明）", ""))
         paths.append(filler.fill(a, folder / sub / f"问卷-{i:03d}.xlsx"))
     return paths
 

@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "file_not_found": "找不到文件“{path}”。请检查路径是否正确。",
     "bank_not_found": "找不到题库“{name}”。{hint}",
     "not_a_bank_file": "“{path}”不是题库文件。题库文件应为 .yaml 或 .yml 文件。",
+    "file_in_use": "{name} 正在被其他程序（如 {programs}）打开，请关闭后重试。原来的文件没有改动（{path}）。",
     "output_not_writable": "无法写入“{path}”：{detail}。请检查文件是否正被 Excel/WPS 打开，或换一个保存位置。",
     "unknown_by": "分组字段“{value}”不在题库中。{hint}",
     "bad_by": "分组字段“{value}”不是单选题，不能用于分组。请选择单选题（如单位、年龄段）。",
@@ -458,12 +459,20 @@ _OS_ERRORS = {
     errno.EISDIR: "这是一个文件夹",
     errno.ENOTDIR: "路径中有一段不是文件夹",
     errno.EBUSY: "文件正被其他程序占用",
+    errno.ENAMETOOLONG: "路径或文件名太长",
+}
+# Windows error codes with no errno of their own (Python gives them as EINVAL or ENOENT)
+_WIN_ERRORS = {
+    32: "文件正被其他程序（如 Word、Excel、WPS）打开",  # ERROR_SHARING_VIOLATION
+    33: "文件正被其他程序（如 Word、Excel、WPS）打开",  # ERROR_LOCK_VIOLATION
+    206: "路径太长（Windows 默认不超过 260 个字符），请把文件夹移到较短的路径下",
 }
 
 
 def os_detail(exc: OSError) -> str:
     """An operating-system error in Chinese words (its English text when unknown)."""
-    return _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+    win = _WIN_ERRORS.get(getattr(exc, "winerror", None) or 0)
+    return win or _OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 class SurveyToolError(Exception):
@@ -487,6 +496,11 @@ class FormError(SurveyToolError):
 
 class IngestError(SurveyToolError):
     """Raised when returned files cannot be ingested at all (e.g. the store is locked)."""
+
+
+class FileInUseError(SurveyToolError):
+    """Raised when an output file cannot be replaced because another program holds it open
+    (on Windows, Word, Excel and WPS lock the file they show); the earlier file is intact."""
 
 
 class UsageError(SurveyToolError):

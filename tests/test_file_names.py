@@ -94,3 +94,178 @@ def test_json_and_store_hold_the_shown_names(folder: Path, tmp_path: Path) -> No
     db = sqlite3.connect(tmp_path / "s.db")
     stored = {name for (name,) in db.execute("SELECT name FROM sources")}
     assert stored == {"\\x1b[31m红色\\x1b[0m.xlsx", GBK_CSV, GBK_FORM}
+
+
+# --- names we generate, valid on Windows (issue 21, item 3) ---------------------------------
+
+HOSTILE_LABELS = [
+    "高校/科研院所",
+    "医院:三甲?",
+    "CON",
+    "nul.xlsx",
+    "企业*<一>",
+    "com1 ",
+    "末尾点.",
+    "",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("高校/科研院所", "高校_科研院所"),
+        ('a<b>c:d"e\\f|g?h*i', "a_b_c_d_e_f_g_h_i"),
+        ("CON", "_CON"),
+        ("nul.xlsx", "_nul.xlsx"),
+        ("Com1", "_Com1"),
+        ("LPT9.txt", "_LPT9.txt"),
+        ("aux .docx", "_aux.docx"),
+        ("CONSOLE", "CONSOLE"),
+        ("末尾点. . ", "末尾点"),
+        ("", "_"),
+        ("...", "_"),
+        ("x\x1by\tz", "x_y_z"),
+    ],
+)
+def test_safe_name(text: str, expected: str) -> None:
+    from surveytool.filenames import safe_name, valid_on_windows
+
+    assert safe_name(text) == expected
+    assert valid_on_windows(safe_name(text))
+
+
+def test_safe_name_bounds_the_length_and_keeps_the_extension() -> None:
+    from surveytool.filenames import NAME_MAX, safe_name
+
+    name = safe_name("很长的单位名称" * 40 + ".xlsx")
+    assert len(name) == NAME_MAX and name.endswith(".xlsx")
+    assert safe_name("版本1.2 说明") == "版本1.2 说明"  # not an extension: kept as text
+
+
+def test_any_text_becomes_a_valid_name() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from surveytool.filenames import NAME_MAX, safe_name, valid_on_windows
+
+    @given(st.text(max_size=300))
+    def check(text: str) -> None:
+        name = safe_name(text)
+        assert valid_on_windows(name), (text, name)
+        assert len(name) <= NAME_MAX
+
+    check()
+
+
+def test_demo_unit_folders_are_valid_on_windows(tmp_path: Path) -> None:
+    """The demo writes one folder per unit, named by the bank's unit labels (which a user
+    may edit): each label Windows refuses still gives a folder, one level deep."""
+    import dataclasses
+
+    from surveytool.bank import load_bank
+    from surveytool.demo import UNIT_FIELD, write_returns
+    from surveytool.filenames import valid_on_windows
+
+    bank = load_bank("young_researchers")
+    unit = bank.field(UNIT_FIELD)
+    options = tuple(
+        dataclasses.replace(o, label=HOSTILE_LABELS[i % len(HOSTILE_LABELS)])
+        for i, o in enumerate(unit.options)
+    )
+    saved = unit.options
+    object.__setattr__(unit, "options", options)  # the bank is frozen (and cached)
+    try:
+        paths = write_returns(bank, [{UNIT_FIELD: o.code} for o in options], tmp_path)
+    finally:
+        object.__setattr__(unit, "options", saved)
+    assert len(paths) == len(options)
+    for p in paths:
+        assert p.parent.parent == tmp_path, p  # one folder per unit, no sub-folders from "/"
+        assert valid_on_windows(p.parent.name), p.parent.name
+
+
+def test_fixed_pattern_names_are_valid_on_windows(tmp_path: Path) -> None:
+    """Names built from a bank id (``[a-z0-9_]+``, so ``con`` or ``nul`` may occur), a topic
+    number or the time: the web app's downloads, stores, inbox uploads, rejects workbooks."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from surveytool.bank import load_bank
+    from surveytool.filenames import safe_name, valid_on_windows
+    from surveytool.ingest.rejects import write_rejects
+    from surveytool.web.site import generated_name
+
+    @given(st.from_regex(r"\A[a-z0-9_]{1,40}\Z"), st.integers(1, 99))
+    def check(bank_id: str, topic: int) -> None:
+        for name in (
+            f"{bank_id}-调研问卷.xlsx",
+            f"{bank_id}-调研报告初稿.docx",
+            f"{bank_id}-三张清单.xlsx",
+            f"选题{topic}.db",
+            f"选题{topic}-三张清单.xlsx",
+        ):
+            assert valid_on_windows(safe_name(name)), name
+        assert valid_on_windows(safe_name(bank_id)), bank_id
+
+    check()
+    assert valid_on_windows(generated_name(".xlsx"))
+    bank = load_bank("young_researchers")
+    rejects = write_rejects([], bank, tmp_path)
+    assert valid_on_windows(rejects.name), rejects.name
+
+
+def test_paths_typed_with_backslashes_and_long_paths() -> None:
+    from surveytool.filenames import extended, typed_path
+
+    assert typed_path("数据\\选题1.db") == Path("数据", "选题1.db")
+    assert typed_path("数据/选题1.db") == Path("数据", "选题1.db")
+    short = "C:\\调研\\报告\\report.docx"
+    assert extended(short) == short
+    deep = "C:\\" + "\\".join(["很长的文件夹名称" * 4] * 10) + "\\report.docx"
+    assert len(deep) > 260
+    assert extended(deep) == "\\\\?\\" + deep
+    unc = "\\\\server\\share\\" + "x" * 300
+    assert extended(unc) == "\\\\?\\UNC\\server\\share\\" + "x" * 300
+    assert extended("\\\\?\\" + deep) == "\\\\?\\" + deep
+
+
+def test_campaign_store_typed_with_backslashes(tmp_path: Path) -> None:
+    from surveytool.followup.campaign import Campaign, Topic
+
+    campaign = Campaign("计划", 2026, [], path=tmp_path / "campaign.yaml")
+    topic = Topic(1, "选题", "young_researchers", "", "数据\\选题1.db", ())
+    assert campaign.store_of(topic) == tmp_path / "数据" / "选题1.db"
+
+
+def test_a_gbk_console_or_redirected_output_never_stops_a_run(tmp_path: Path, ingest_bank) -> None:
+    """Chinese Windows writes redirected output (and old consoles) in GBK (cp936): a name
+    with a character GBK lacks is shown escaped, the run goes on."""
+    FormFiller(ingest_bank).fill(GOOD, tmp_path / "回收" / "问卷😀𠮷.xlsx")
+    FormFiller(ingest_bank).fill(GOOD, tmp_path / "回收" / "副本😀.xlsx")  # named in a message
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}
+    cmd = [sys.executable, "-m", "surveytool", "ingest", "--bank"]
+    cmd += [str(tmp_path / "ingest_demo.yaml"), "--store", str(tmp_path / "s.db")]
+    res = subprocess.run([*cmd, str(tmp_path / "回收")], capture_output=True, env=env, check=False)
+    out, err = res.stdout.decode("gbk"), res.stderr.decode("gbk")
+    assert res.returncode == 0, out + err
+    assert "Traceback" not in err
+    assert "有效答卷 1 份" in out
+    assert "\\U0001f600" in out  # the emoji, escaped
+
+
+def test_a_non_utf8_name_is_read_through_a_copy_where_links_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows lets few users make symbolic links: readable() then copies the file."""
+    from surveytool.ingest.files import readable
+
+    path = tmp_path / gbk(GBK_FORM)
+    path.write_bytes(b"PK-form")
+
+    def refuse(self, target) -> None:
+        raise OSError(1314, "客户端没有所需的特权。")  # ERROR_PRIVILEGE_NOT_HELD
+
+    monkeypatch.setattr(Path, "symlink_to", refuse)
+    with readable(path) as p:
+        assert p.name == GBK_FORM and p.read_bytes() == b"PK-form"
+    assert not p.exists()

@@ -14,6 +14,7 @@ from surveytool.bank.build import Collector, suggest
 from surveytool.bank.loader import builtin_ids, resolve_bank
 from surveytool.bank.yamlio import LineList, LineMap, duplicate_problems, read_yaml
 from surveytool.errors import BankError, problem
+from surveytool.filenames import typed_path
 
 # The seed's dates (§四 实施步骤), month-day.
 DEFAULT_MILESTONES = [
@@ -78,7 +79,7 @@ class Campaign:
     def store_of(self, t: Topic) -> Path:
         """The topic's store path (relative paths are relative to the campaign file)."""
         name = t.store or f"选题{t.topic}.db"
-        p = Path(name)
+        p = typed_path(name)
         return p if p.is_absolute() or self.path is None else self.path.parent / p
 
     def lists_of(self, t: Topic) -> Path:
@@ -144,7 +145,8 @@ def _bank_ref(c: Collector, m: LineMap, base: Path) -> str:
     if not text:
         return ""
     looks_like_path = text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text
-    ref = str(base / text) if looks_like_path and not Path(text).is_absolute() else text
+    typed = typed_path(text)  # campaign files travel between Windows PCs: `\` separates
+    ref = str(base / typed) if looks_like_path and not typed.is_absolute() else text
     try:
         resolve_bank(ref)
     except BankError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,8 +80,8 @@ def disguised_as_excel(path: Path) -> str | None:
 def readable(path: Path) -> Iterator[Path]:
     """``path`` itself, or — when its name is not valid UTF-8, which some readers refuse
     (fastexcel: "source must be a string or bytes") — a symbolic link to it named by
-    :func:`display_name` (so 问卷星's 按序号 is still in the name) in a temporary folder,
-    removed afterwards."""
+    :func:`display_name` (so 问卷星's 按序号 is still in the name) in a temporary folder
+    (a copy where links are not allowed, as for most Windows users), removed afterwards."""
     try:
         str(path).encode("utf-8")
         plain = True
@@ -90,8 +91,11 @@ def readable(path: Path) -> Iterator[Path]:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="surveytool-") as tmp:
-        link = Path(tmp) / display_name(path.name).replace("/", "_")
-        link.symlink_to(path.resolve())
+        link = Path(tmp) / display_name(path.name).replace("/", "_").replace("\\", "_")
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:  # Windows: symbolic links need a privilege most users lack
+            shutil.copyfile(path, link)
         yield link
 
 

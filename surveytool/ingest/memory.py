@@ -10,9 +10,20 @@ MemoryError, and the Rust reader aborts the worker (the caller then says why). M
 a 100,000 × 100 collection sheet (10 million cells) grows the worker by about 670 MiB; a
 sparse sheet of 10 million cells (two cells at its corners) by about 460 MiB.
 
-Outside the worker (a notebook calling read_table directly) nothing is capped, nor on
-systems without Linux's /proc and its enforced RLIMIT_AS (macOS accepts the limit but does
-not enforce it; Windows has none). The worker starts with
+How the ceiling holds depends on the system (see SECURITY.md):
+
+- Linux: the worker sets RLIMIT_AS itself (:func:`cap`); an allocation beyond it fails at once.
+- Windows (no ``resource`` module), macOS (accepts RLIMIT_AS but does not enforce it), or
+  wherever ``resource`` cannot be imported: the worker reports its ceiling as an absolute
+  figure of :func:`usage` and the caller's watchdog (:mod:`surveytool.ingest.pool`) measures
+  the worker every :data:`WATCH_SECONDS` and ends it once it is past that figure. The file is
+  then rejected as too large; an allocation faster than the sampling may overshoot briefly.
+
+:func:`usage` is the same quantity on both sides: virtual size on Linux (what RLIMIT_AS
+counts), committed private memory on Windows (psutil's ``vms`` there, what a Job Object's
+process memory limit counts), resident size on macOS (where ``vms`` counts reserved
+address space in the hundreds of GiB). Outside the worker (a notebook calling read_table
+directly) nothing is capped. The worker starts with
 ``ARROW_DEFAULT_MEMORY_POOL=system`` and ``MALLOC_ARENA_MAX=2``, so that what it allocates
 shows in its address space (Arrow's mimalloc reserves 1 GiB up front; each glibc arena 64
 MiB).
@@ -21,8 +32,13 @@ MiB).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psutil
 
 MIB = 2**20
 FLOOR = 384 * MIB
@@ -32,18 +48,20 @@ CEILING = 1536 * MIB
 LARGE = FLOOR + 64 * MIB  # a larger ceiling waits for the caller's leave (ingest/pool.py)
 ENV_CEILING = "SURVEYTOOL_READER_MIB"
 WORKER_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2"}
+WATCH_SECONDS = 0.02  # how often the caller's watchdog measures a worker without RLIMIT_AS
 
-_STATUS = Path("/proc/self/status")
 _enabled = False
 _room: int | None = None
-_tell: Callable[[int], None] | None = None
+_tell: Callable[[int, int | None], None] | None = None
 
 
-def enable(tell: Callable[[int], None] | None = None) -> None:
+def enable(tell: Callable[[int, int | None], None] | None = None) -> None:
     """Called once by the worker: from now on :func:`cap` sets a ceiling and first passes it
-    to ``tell``. The worker sends it to the caller, who can then say why a reader died, and,
-    for a ceiling above :data:`LARGE`, waits for the caller's leave (so that the workers
-    together stay within a budget; see :mod:`surveytool.ingest.pool`)."""
+    to ``tell`` as (budget, watch): ``watch`` is None when the worker enforces the ceiling
+    itself (RLIMIT_AS), else the :func:`usage` figure past which the caller must end it. The
+    worker sends both to the caller, who can then say why a reader died, and, for a ceiling
+    above :data:`LARGE`, waits for the caller's leave (so that the workers together stay
+    within a budget; see :mod:`surveytool.ingest.pool`)."""
     global _enabled, _tell
     _enabled = True
     _tell = tell
@@ -63,21 +81,23 @@ def budget(cells: int = 0, size: int = 0) -> int:
 
 
 def cap(cells: int = 0, size: int = 0) -> int | None:
-    """Cap the worker's address space at its current size plus :func:`budget`; returns the
-    budget in bytes (None when not in the worker or not supported)."""
+    """Cap the worker's memory at its current :func:`usage` plus :func:`budget` (itself on
+    Linux, through the caller's watchdog elsewhere); returns the budget in bytes (None when
+    not in the worker)."""
     global _room
-    if not _enabled or not _STATUS.exists():
+    if not _enabled:
         return None
-    import resource
-
     room = budget(cells, size)
+    limits = rlimit()
+    base = usage()
     if _tell is not None:
-        _tell(room)
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = _address_space() + room
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        _tell(room, None if limits else base + room)
+    if limits is not None:
+        _, hard = limits.getrlimit(limits.RLIMIT_AS)
+        limit = usage() + room
+        if hard != limits.RLIM_INFINITY:
+            limit = min(limit, hard)
+        limits.setrlimit(limits.RLIMIT_AS, (limit, hard))
     _room = room
     return room
 
@@ -90,21 +110,34 @@ def current() -> int | None:
 def release() -> None:
     """Lift the cap (back to the hard limit) after a file."""
     global _room
-    if not _enabled or not _STATUS.exists():
+    if not _enabled:
         return
-    import resource
-
     _room = None
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    limits = rlimit()
+    if limits is not None:
+        _, hard = limits.getrlimit(limits.RLIMIT_AS)
+        limits.setrlimit(limits.RLIMIT_AS, (hard, hard))
 
 
-def _address_space() -> int:
-    """This process's virtual memory size in bytes."""
-    for line in _STATUS.read_text().splitlines():
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    return 0
+def rlimit() -> ModuleType | None:
+    """The ``resource`` module where RLIMIT_AS is enforced (Linux), else None (Windows has
+    no such module; macOS accepts the limit and ignores it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
+def usage(pid: int | None = None) -> int:
+    """Bytes of memory process ``pid`` (default: this one) holds, as its ceiling counts them:
+    virtual size on Linux, committed private bytes on Windows, resident size elsewhere."""
+    info: Any = psutil.Process(pid).memory_info()
+    if sys.platform.startswith("linux") or sys.platform == "win32":
+        return int(info.vms)
+    return int(info.rss)
 
 
 def precheck(path: Path, shown: str, suffix: str, extra_bytes: int = 0) -> None:

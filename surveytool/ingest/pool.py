@@ -2,7 +2,11 @@
 the order the files were given.
 
 Every worker is a fresh interpreter (``python -m surveytool.ingest.sandbox``, see there why
-not multiprocessing) talking over a socket pair; its stdout and stderr go to a log file, so
+not multiprocessing) that listens at an address chosen here (a Unix socket in a private
+folder; a named pipe on Windows) for one connection proving a key only this process and the
+worker know (multiprocessing's HMAC handshake, before anything is unpickled). The same code
+runs on every system: no descriptor is handed over at start (``pass_fds`` is POSIX-only).
+Its stdout and stderr go to a log file, so
 a reader's crash report never reaches the user's terminal. Workers are kept between
 ingests (their start-up, ~1 s of imports, is paid once per process) and stopped at exit.
 
@@ -20,6 +24,11 @@ granted to the workers together stay within :func:`pool_budget` (``SURVEYTOOL_PO
 default :data:`BUDGET_MIB`) — or when no other worker holds one, so that a file too large
 to share is still read, alone, with its full ceiling. The wait does not count against the
 worker's time limit.
+
+Where the worker cannot cap its own memory (Windows, macOS: see :mod:`surveytool.ingest.memory`)
+it reports its ceiling as a figure of :func:`memory.usage`, and a watchdog thread here measures
+it every :data:`memory.WATCH_SECONDS` and ends it past that figure: the file is rejected as
+too large, like one that met RLIMIT_AS on Linux.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import socket
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -36,9 +45,13 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing import AuthenticationError
+from multiprocessing import connection as mpc
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from surveytool.errors import problem
 from surveytool.ingest import files as fs
@@ -48,12 +61,15 @@ from surveytool.ingest.table import KIND, FileRejectedError
 BASE_SECONDS = 120  # per file, plus PER_MB_SECONDS per MB of the file
 PER_MB_SECONDS = 20
 START_SECONDS = 120  # the worker's imports
+LISTEN_SECONDS = 120  # a worker not listening by then is lost; one not called by then exits
 AHEAD = 64  # files sent to one worker before it has answered the first
 AHEAD_BYTES = 32 * 2**20  # ... and, beyond one file per worker, at most this many bytes
 ENV_READERS = "SURVEYTOOL_READERS"  # how many workers (default: one per core)
 BUDGET_MIB = 850  # the large ceilings granted at once, together: 1 GiB less the caller's share
 ENV_BUDGET = "SURVEYTOOL_POOL_MIB"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding surveytool/
+ENV_KEY = "SURVEYTOOL_READER_KEY"  # the worker's key (hex), in its environment only
+FAMILY = "AF_PIPE" if sys.platform == "win32" else "AF_UNIX"
 
 
 def pool_size() -> int:
@@ -91,25 +107,44 @@ class _Worker:
     def __init__(self) -> None:
         fd, self.log = tempfile.mkstemp(prefix="surveytool-reader-", suffix=".log")
         os.close(fd)
-        ours, theirs = socket.socketpair()
-        env = {**os.environ, **memory.WORKER_ENV}
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])]
-        )
+        self.address = mpc.arbitrary_address(FAMILY)
+        self.key = secrets.token_bytes(32)
         with Path(self.log).open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "surveytool.ingest.sandbox", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),),
+                [sys.executable, "-m", "surveytool.ingest.sandbox", self.address],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                env=env,
+                env=_worker_env(self.key),
             )
-        theirs.close()
-        self.conn = Connection(ours.detach())
+        # connected while the worker imports (about a second) and the caller goes on
+        self._conn: Connection | None = None
+        self._connecting = threading.Thread(target=self._connect, daemon=True)
+        self._connecting.start()
         self.bank_token: int | None = None
         self.sent: deque[Job] = deque()
+        self.watch: int | None = None  # the usage() past which the watchdog ends it
+        self.over: int | None = None  # the usage() at which the watchdog ended it
         self.reading(0.0)
+
+    @property
+    def conn(self) -> Connection:
+        """The connection to the worker (one that reads as closed if it never listened)."""
+        self._connecting.join()
+        assert self._conn is not None
+        return self._conn
+
+    def _connect(self) -> None:
+        """Connect to the worker once it listens (it imports first); a worker that exits or
+        does not listen within LISTEN_SECONDS gets a closed connection: its file is lost."""
+        deadline = time.monotonic() + LISTEN_SECONDS
+        while self.alive() and time.monotonic() < deadline:
+            try:
+                self._conn = mpc.Client(self.address, FAMILY, authkey=self.key)
+                return
+            except (OSError, EOFError, AuthenticationError):
+                time.sleep(0.01)
+        self._conn = _closed()
 
     def reading(self, now: float) -> None:
         """The first job of ``sent`` (if any) becomes the one being read, from ``now``."""
@@ -117,11 +152,13 @@ class _Worker:
         self.room: int | None = None  # the memory ceiling the worker set for it
         self.asked: float | None = None  # since when it waits for leave to raise its ceiling
         self.granted = False  # it was given leave: its room counts against the budget
+        self.watch = None
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def stop(self, gently: bool = True) -> None:
+        _WATCHED.discard(self)
         if gently and self.alive():
             try:
                 self.conn.send(None)
@@ -132,7 +169,58 @@ class _Worker:
             self.proc.kill()
             self.proc.wait(5)
         self.conn.close()
-        Path(self.log).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # Windows: still open by a dying worker
+            Path(self.log).unlink(missing_ok=True)
+
+
+def _worker_env(key: bytes) -> dict[str, str]:
+    """A worker's environment: ours, the memory settings, the key, and PYTHONPATH leading to
+    this copy of surveytool (and keeping the caller's, e.g. the Windows simulation's shim)."""
+    env = {**os.environ, **memory.WORKER_ENV, ENV_KEY: key.hex()}
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def _closed() -> Connection:
+    """A connection whose other end is closed: sending fails, receiving reads its end."""
+    ours, theirs = mpc.Pipe()
+    theirs.close()
+    return ours
+
+
+# Workers whose ceiling the watchdog holds (those that cannot cap themselves).
+_WATCHED: set[_Worker] = set()
+_WATCHDOG: list[threading.Thread] = []
+
+
+def watch(w: _Worker, limit: int | None) -> None:
+    """Hold worker ``w`` to ``limit`` bytes of :func:`memory.usage` (None: it caps itself)."""
+    w.watch = limit
+    if limit is None:
+        return
+    _WATCHED.add(w)
+    with _LOCK:
+        if not _WATCHDOG:
+            _WATCHDOG.append(threading.Thread(target=_watchdog, daemon=True, name="reader-watch"))
+            _WATCHDOG[0].start()
+
+
+def _watchdog() -> None:
+    """Measure the watched workers every WATCH_SECONDS; end one past its limit."""
+    while True:
+        time.sleep(memory.WATCH_SECONDS)
+        for w in list(_WATCHED):
+            limit = w.watch
+            if limit is None or not w.alive():
+                continue
+            try:
+                used = memory.usage(w.proc.pid)
+            except psutil.Error:  # it just ended
+                continue
+            if used > limit:
+                w.over = used
+                with contextlib.suppress(OSError):
+                    w.proc.kill()
 
 
 # Idle workers, shared by every ingest of this process; a worker in use belongs to one
@@ -226,10 +314,11 @@ class Reads:
         return None
 
     def _send(self, w: _Worker, job: Job) -> None:
-        if w.bank_token != self.token and self.setup is not None:
-            w.conn.send(self.setup)
-            w.bank_token = self.token
-        w.conn.send(job.msg)
+        with contextlib.suppress(OSError):  # it died: its end of file is read next (_receive)
+            if w.bank_token != self.token and self.setup is not None:
+                w.conn.send(self.setup)
+                w.bank_token = self.token
+            w.conn.send(job.msg)
         if not w.sent:
             w.reading(time.monotonic())
         w.sent.append(job)
@@ -258,11 +347,11 @@ class Reads:
             try:
                 answer = w.conn.recv()
             except (EOFError, OSError):
-                detail = _why(w.sent[0].path, w.room)
-                self._lost(w, problem("file_reader_crashed", **_about(w.sent[0]), detail=detail))
+                self._lost(w, _death(w))
                 continue
             if answer[0] in ("cap", "ask"):  # the ceiling for the file it reads (memory.cap)
                 w.room = answer[1]
+                watch(w, answer[2] if len(answer) > 2 else None)
                 w.asked = time.monotonic() if answer[0] == "ask" else None  # it waits
                 continue
             job = w.sent.popleft()
@@ -358,6 +447,15 @@ def _outcome(job: Job, answer: tuple) -> Any:
     if kind == "rejected":
         return FileRejectedError(value)
     return FileRejectedError([problem("file_reader_failed", **_about(job), detail=value)])
+
+
+def _death(w: _Worker) -> Any:
+    """Why worker ``w`` died on its file: ended by the watchdog past its ceiling (as if it
+    had met RLIMIT_AS), or crashed (:func:`_why`)."""
+    job = w.sent[0]
+    if w.over and w.room:
+        return problem("file_too_big", **_about(job), mib=f"{w.room // memory.MIB:,}")
+    return problem("file_reader_crashed", **_about(job), detail=_why(job.path, w.room))
 
 
 def _why(path: Path, room: int | None = None) -> str:

@@ -13,17 +13,21 @@ the batch goes on. This module is also the worker's program (:func:`serve`).
 
 A fresh interpreter rather than multiprocessing: fork would copy the parent's threads'
 locks and its open database, and spawn/forkserver re-run the caller's ``__main__`` (which
-fails from a notebook cell or stdin).
+fails from a notebook cell or stdin). The worker listens at an address the caller chose
+(a Unix socket; a named pipe on Windows) for one connection proving the caller's key.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from multiprocessing.connection import Connection
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +46,17 @@ def serve(conn: Connection) -> None:
     kind, path, args) runs another reader (:mod:`surveytool.ingest.isolated`); None stops.
     It tells the caller the memory ceiling of each file (("cap", bytes)), or asks for it
     (("ask", bytes)) and waits for ("grant",)."""
-    import resource
-
     from surveytool.ingest.export_read import export_rows, export_sheets
     from surveytool.ingest.read import read_table
 
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file
+    quiet_crashes()
     inbox: deque = deque()  # files sent while it waited for a grant
 
-    def tell(room: int) -> None:
+    def tell(room: int, watch: int | None) -> None:
         if room <= memory.LARGE:
-            conn.send(("cap", room))
+            conn.send(("cap", room, watch))
             return
-        conn.send(("ask", room))
+        conn.send(("ask", room, watch))
         while (msg := _recv(conn)) != ("grant",):
             inbox.append(msg)
 
@@ -89,6 +91,35 @@ def serve(conn: Connection) -> None:
         finally:
             memory.release()
         conn.send(answer)
+
+
+def quiet_crashes() -> None:
+    """A reader that aborts leaves no trace but its exit: no core file (POSIX), no Windows
+    error-reporting dialog waiting for a click (which would hold the worker until its time
+    runs out)."""
+    try:
+        import resource
+    except ImportError:
+        resource = None  # Windows
+    if resource is not None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform == "win32":
+        import ctypes
+
+        # SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX
+        ctypes.windll.kernel32.SetErrorMode(0x0001 | 0x0002 | 0x8000)  # type: ignore[attr-defined]
+
+
+def listen(address: str, key: bytes, seconds: float) -> Connection:
+    """The caller's connection at ``address`` (it must prove ``key``); exits when none
+    comes within ``seconds`` (the caller is gone)."""
+    timer = threading.Timer(seconds, os._exit, (0,))
+    timer.daemon = True
+    timer.start()
+    with Listener(address, authkey=key) as listener:
+        conn = listener.accept()
+    timer.cancel()
+    return conn
 
 
 def _recv(conn: Connection) -> Any:
@@ -176,5 +207,15 @@ _Worker = pool._Worker  # the worker process (measured by tests/peak.py)
 _stop_worker = pool.stop_all  # stop the idle workers (the tests' and benchmarks' name)
 
 
+def main(address: str) -> None:
+    """The worker's program: wait at ``address`` for the caller, then :func:`serve` it."""
+    key = bytes.fromhex(os.environ.pop(pool.ENV_KEY, ""))
+    try:
+        conn = listen(address, key, pool.LISTEN_SECONDS)
+    except (OSError, EOFError, AuthenticationError):  # not our caller
+        return
+    serve(conn)
+
+
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1])))
+    main(sys.argv[1])

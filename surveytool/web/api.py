@@ -8,6 +8,7 @@ from flask import Blueprint, g, jsonify, request, send_file, session
 
 from surveytool.bank import bank_paths, builtin_dir
 from surveytool.errors import BankError, problem
+from surveytool.filenames import safe_name
 from surveytool.web import auth, uploads, work
 from surveytool.web.context import (
     WebError,
@@ -116,7 +117,7 @@ def report():
     path = site().reports(t) / f"report.{fmt}"
     if not path.is_file():
         raise WebError(problem("web_no_report", topic=t.topic, format=fmt))
-    name = f"{bank.id}-{'成果交流' if fmt == 'pptx' else '调研报告初稿'}.{fmt}"
+    name = safe_name(f"{bank.id}-{'成果交流' if fmt == 'pptx' else '调研报告初稿'}.{fmt}")
     return send_file(path, mimetype=MIME[fmt], as_attachment=True, download_name=name)
 
 

@@ -27,6 +27,7 @@ STATUS = {
     "web_no_report": 404,
     "web_no_lists": 404,
     "web_no_campaign": 409,
+    "file_in_use": 409,
     "empty_store": 409,
     "empty_wave": 409,
     "web_login_required": 401,

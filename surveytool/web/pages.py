@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Blueprint, g, redirect, render_template, request, send_file, url_for
 
 from surveytool.errors import BankError, SurveyToolError, problem
+from surveytool.filenames import safe_name
 from surveytool.web import api, uploads, work
 from surveytool.web.context import WebError, jobs, require_owner, site, unit, who
 from surveytool.web.site import check_choice, check_wave
@@ -153,7 +154,7 @@ def form(number: int, layout: str):
     t = site().topic(number)
     bank = site().bank(t)
     layout = check_choice(layout, tuple(LAYOUTS), "表格样式")
-    name = f"{bank.id}-{LAYOUTS[layout]}.xlsx"
+    name = safe_name(f"{bank.id}-{LAYOUTS[layout]}.xlsx")
     with tempfile.TemporaryDirectory(prefix="surveytool-form-") as folder:
         out = Path(folder) / name
         if layout == "xlsform":

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 
 from surveytool.errors import UsageError, problem
+from surveytool.filenames import safe_name
 from surveytool.report.context import alpha_judgement
 from surveytool.web import api, uploads, work
 from surveytool.web.context import WebError, jobs, require_owner, site, who
@@ -161,7 +162,9 @@ def lists_file(number: int):
     s, t, bank = _topic(number, LISTS)
     if not s.lists(t).is_file():
         raise WebError(problem("web_no_lists", topic=t.topic))
-    return send_file(s.lists(t), as_attachment=True, download_name=f"{bank.id}-三张清单.xlsx")
+    return send_file(
+        s.lists(t), as_attachment=True, download_name=safe_name(f"{bank.id}-三张清单.xlsx")
+    )
 
 
 @bp.post("/topic/<int:number>/lists/upload")
