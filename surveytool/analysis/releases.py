@@ -28,6 +28,9 @@ from pathlib import Path
 
 from surveytool.atomic import write_atomic
 from surveytool.errors import UsageError, problem
+from surveytool.store.answers import META_PREFIX
+
+ID_COLUMN = META_PREFIX + "response_id"  # the store's own id column of load_answers
 
 _LOCK = threading.Lock()
 
@@ -116,8 +119,25 @@ def publish_answers(store: str | Path, bank_id: str, wave: str | None, frame, k:
     """:func:`publish` for the answers of ``frame`` (``load_answers`` of ``wave``, all
     waves when None)."""
     scope = f"轮次“{wave}”" if wave else "全部轮次"
-    ids = frame["response_id"] if "response_id" in frame.columns else []
-    return publish(store, bank_id, scope, ids, k)
+    return publish(store, bank_id, scope, response_ids(frame), k)
 
 
-__all__ = ["check_release", "publish", "publish_answers", "read_releases", "releases_file"]
+def response_ids(frame) -> list[int]:
+    """The store's response ids of ``frame`` (a ``load_answers`` frame): its own column
+    ``_response_id``. A frame with answers but without that column is a programming error
+    (a release of nothing would protect nothing), so it raises ValueError."""
+    if ID_COLUMN in frame.columns:
+        return [int(i) for i in frame[ID_COLUMN]]
+    if len(frame):
+        raise ValueError(f"answers without {ID_COLUMN}: cannot record the release")
+    return []
+
+
+__all__ = [
+    "check_release",
+    "publish",
+    "publish_answers",
+    "read_releases",
+    "releases_file",
+    "response_ids",
+]

@@ -75,10 +75,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def _audit_release(store: str, bank_id: str, frame, k: int) -> bool:
     """Say how these answers stand against the earlier releases (nothing is recorded);
     False when publishing them would be refused (too close to an earlier release)."""
-    from surveytool.analysis.releases import check_release, read_releases
+    from surveytool.analysis.releases import check_release, read_releases, response_ids
 
     earlier = read_releases(store)
-    same, close = check_release(earlier, bank_id, set(frame["response_id"]), k)
+    same, close = check_release(earlier, bank_id, set(response_ids(frame)), k)
     if same is not None:
         echo(f"发布检查：这些答卷就是第 {same} 次发布的内容，可以重新生成同样的结果。")
         return True

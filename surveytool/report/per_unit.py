@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from surveytool.analysis import Survey, analyse
+from surveytool.analysis.releases import publish_answers
 from surveytool.analysis.run import Results, group_fields
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import UsageError, problem
@@ -76,6 +77,7 @@ def make_unit_reports(
         collection = snap.summary(bank, wave)
     if s.n == 0:
         raise UsageError(problem("empty_store", store=str(store), action="生成各单位报告"))
+    publish_answers(store, bank.id, wave, s.frame, k)  # 全部 is a release (refused when too close)
     by = [g.id for g in group_fields(bank, None) if g.id != unit.id]
     whole = for_report(analyse(s, by=by, k=k))
     values = s.values(unit.id)
@@ -91,6 +93,7 @@ def make_unit_reports(
             continue
         others = [c for c, m in sizes.items() if c != o.code and m >= k]
         sub = s.subset(values == o.code)
+        publish_answers(store, bank.id, wave, sub.frame, k)  # 本单位 too: no unit's n+1 vs n
         results = _scrub(analyse(sub, by=by, k=k), unit, o.label)
         folder = Path(out_dir) / folder_name(o.label)
         ctx = build_context(sub, for_report(results), _own(collection, n), folder, wave)

@@ -45,7 +45,7 @@ def _populations(t) -> dict[str, int]:
 
 def _build(s, t, bank, args):
     """The table the form asks for (UsageError in Chinese for a bad request)."""
-    from surveytool.analysis import Survey
+    from surveytool.analysis import DEFAULT_K, Survey
     from surveytool.analysis.subset import select
     from surveytool.analysis.table import crosstable
     from surveytool.analysis.weights import unit_design
@@ -62,9 +62,12 @@ def _build(s, t, bank, args):
     design = None
     if args.get("weighted") and _populations(t):
         design = unit_design(survey, _populations(t))
-    survey, mask = select(survey, where, 5)
+    survey, mask = select(survey, where, DEFAULT_K)
     design = design.subset(mask) if design is not None else None
+    from surveytool.analysis.releases import publish_answers
     from surveytool.report.table_xlsx import posthoc_sentences
+
+    publish_answers(store, bank.id, None, survey.frame, DEFAULT_K)  # refused when too close
 
     built = crosstable(survey, row, col, design=design, where=where)
     built.notes[:0] = posthoc_sentences(survey, built)
