@@ -30,10 +30,10 @@ def repeated_codes(
     column = '"' + fid.replace('"', '""') + '"'
     table = '"' + answers_table(bank.id).replace('"', '""') + '"'
     rows = store.db.execute(
-        f"SELECT a.response_id, trim(a.{column}), s.name, coalesce(r.origin_file, s.name), "
+        f"SELECT a._response_id, trim(a.{column}), s.name, coalesce(r.origin_file, s.name), "
         f"coalesce(r.origin_sheet, s.sheet), coalesce(r.origin_row, r.row) FROM {table} a "
-        "JOIN responses r ON r.id = a.response_id JOIN sources s ON s.id = r.source_id "
-        f"WHERE a.wave = ? AND trim(coalesce(a.{column}, '')) <> '' ORDER BY a.response_id",
+        "JOIN responses r ON r.id = a._response_id JOIN sources s ON s.id = r.source_id "
+        f"WHERE a._wave = ? AND trim(coalesce(a.{column}, '')) <> '' ORDER BY a._response_id",
         (wave,),
     ).fetchall()
     first: dict[str, tuple[str, str | None, int | None]] = {}
