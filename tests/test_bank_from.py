@@ -144,7 +144,7 @@ def test_wjx_synthetic_pair_matrix_rank_number_text(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     assert main(["ingest", str(t), str(c), "--bank", str(out), "--store", str(db),
                  "--mapping", str(mapping_path(out))]) == 0  # fmt: skip
-    a = load_answers(db, bank).set_index("rid")
+    a = load_answers(db, bank).set_index("_rid")
     assert a.loc["wjx:1", ["Q5_1", "Q5_2", "Q5_3"]].tolist() == [1, 3, 2]
     assert a.loc["wjx:2", "Q1_other"] == "研究所"
     assert a["Q3"].tolist()[0] == 40
@@ -432,7 +432,7 @@ def test_tencent_export(tmp_path, capsys) -> None:
     db = tmp_path / "s.db"
     assert main(["ingest", str(path), "--bank", str(out), "--store", str(db),
                  "--mapping", str(mapping_path(out))]) == 0  # fmt: skip
-    a = load_answers(db, bank).set_index("rid")
+    a = load_answers(db, bank).set_index("_rid")
     assert a["Q1"].tolist() == [1, 4] and a.loc["tencent:102", "Q1_other"] == "研究所"
     assert a["Q2_1"].tolist() == [4, 5] and a.loc["tencent:102", "Q4_other"] == "迎检"
     dump = out.read_text("utf-8") + mapping_path(out).read_text("utf-8")

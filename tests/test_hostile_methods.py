@@ -197,11 +197,12 @@ def test_a_delphi_table_of_120000_experts_is_refused_at_once(tmp_path: Path) -> 
 
 def test_duplicate_expert_codes_are_found_in_linear_time() -> None:
     from surveytool.forms.delphi import DelphiItem
+    from surveytool.forms.delphi_scale import Scale
     from surveytool.ingest.delphi import _File, _read_table
 
     items = {"I1": DelphiItem("I1", "条目一")}
     grid = [["专家编号", "I1"]] + [[f"E{i % 50}", 3] for i in range(100)]
-    f = _File("t.csv", grid, True)
+    f = _File("t.csv", grid, True, Scale())
     _read_table(f, items)
     assert len(f.problems) == 50  # each code given twice, said once
 

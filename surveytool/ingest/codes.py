@@ -28,7 +28,11 @@ def repeated_codes(
         return []
     fid = fields[0]
     column = '"' + fid.replace('"', '""') + '"'
-    table = '"' + answers_table(bank.id).replace('"', '""') + '"'
+    name = answers_table(bank.id)
+    exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    if store.db.execute(exists, (name,)).fetchone() is None:
+        return []  # nothing of this bank stored yet (every row so far rejected)
+    table = '"' + name.replace('"', '""') + '"'
     rows = store.db.execute(
         f"SELECT a._response_id, trim(a.{column}), s.name, coalesce(r.origin_file, s.name), "
         f"coalesce(r.origin_sheet, s.sheet), coalesce(r.origin_row, r.row) FROM {table} a "
