@@ -113,6 +113,8 @@ def ingest(
     wave: str = "首轮",
     progress: Callable[[Progress], None] | None = None,
     options: ReadOptions | None = None,
+    collected: tuple[str, str] | None = None,
+    keep_identical: bool = False,
 ) -> IngestSummary:
     """Ingest files and folders into the store; returns what happened to each file.
 
@@ -120,7 +122,10 @@ def ingest(
     one transaction per file. Never raises for a bad returned file: its problems are in the
     summary. Raises IngestError only when the store itself cannot be used. ``options`` says
     how to read platform exports (source, mapping file, 问卷星 encoding); ``progress`` is
-    called as files are done.
+    called as files are done. ``collected`` (first, last ISO date) is when answers without
+    a submission date of their own were collected (paper returns typed in); without it,
+    the day each file was last saved. ``keep_identical`` keeps answers identical to an
+    earlier one from another person, whatever the odds (see writer.coincidence).
     """
     options = options or ReadOptions()
     paths = fs.discover([Path(t) for t in targets])
@@ -134,7 +139,7 @@ def ingest(
         with store.transaction():  # a store written by an earlier version: brought up to date
             store.upgrade()  # the origin columns of responses
             sync_sql(store, bank)  # answers_<bank> filled in, corrected_in added
-        run = Writer(bank, store, wave)
+        run = Writer(bank, store, wave, collected, keep_identical)
         tick = _Ticker(summary, len(paths), progress)
         batch: list[tuple[Path, str, Table, FileResult]] = []
         for (path, sha, result), outcome in reader.read_all(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +89,16 @@ class Prepared:
 class Writer:
     """Stores the rows of checked files into one bank/wave of a store."""
 
-    def __init__(self, bank: Bank, store: Store, wave: str):
+    def __init__(
+        self,
+        bank: Bank,
+        store: Store,
+        wave: str,
+        collected: tuple[str, str] | None = None,
+        keep_identical: bool = False,
+    ):
         self.bank, self.store, self.wave = bank, store, wave
+        self.collected, self.keep_identical = collected, keep_identical
         self.seen_upto = store.last_response_id()
         by_hash, by_rid = store.keys(bank.id, wave)
         self.by_hash, self.by_rid = SeenIndex(by_hash), SeenIndex(by_rid)
@@ -161,7 +169,7 @@ class Writer:
                 return
             source = self._source(path, sha, t, 1)
             self.store.add_rejects(
-                [(source, self.bank.id, self.wave, t.sheet, None, reasons, "{}")]
+                [(source, self.bank.id, self.wave, t.sheet, None, reasons, "{}", None, None, None)]
             )
             self.store.set_counts(source, 0, 1, 0, 0)
         self.rejects.append(
@@ -203,7 +211,7 @@ class Writer:
             fast_ids[:] = ids[~slow]
             for k, entry in pending:
                 entry[0] = int(ids[k])
-            self._store(part, p, rows, keep, source, result)
+            self._store(part, p, rows, keep, source, result, file_day(path))
             self.store.add_duplicates(
                 (source, sheet, row, index.get(key)[0], msg) for sheet, row, index, key, msg in dups
             )
@@ -292,6 +300,7 @@ class Writer:
         keep: np.ndarray,
         source: int,
         result: FileResult,
+        day: str,
     ) -> None:
         c = p.checked
         kept = rows[keep]
@@ -319,6 +328,7 @@ class Writer:
             strict=True,
         )
         self.store.add_responses((*r, *o) for r, o in zip(records, firsts, strict=True))
+        self.store.set_collected(first, self._collected(c.table, kept, day))
         self.store.add_answer_rows(
             self.bank,
             version,
@@ -339,6 +349,14 @@ class Writer:
         result.accepted += n
         result.warnings += len(warnings)
 
+    def _collected(self, table: Table, kept: np.ndarray, day: str) -> list[tuple]:
+        """(from, to) collection dates of rows ``kept``: the date each answer was submitted
+        when the file says (a platform export), else the run's ``collected`` range (paper
+        returns typed in), else the day the returned file was last saved."""
+        own = table.collected_dates(kept)
+        span = self.collected or (day, day)
+        return [(d, d) if d else span for d in own]
+
     def _reject(
         self, c: Checked, i: int, source: int, issues: list[Issue], extra: Problem | None = None
     ) -> tuple[tuple, dict[str, Any]]:
@@ -348,9 +366,11 @@ class Writer:
         reasons = "\n".join(p.message for p in problems)
         shown, sheet, row = c.table.origin(i)
         raw = {k: _raw(v) for k, v in c.table.frame.iloc[i].items() if not nz.is_blank(v)}
-        record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
         # a row of a rejects workbook rejected again: the new workbook names its first file
-        first = c.table.first_origin(i) or (shown, sheet, row)
+        known = c.table.first_origin(i)
+        first = known or (shown, sheet, row)
+        record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
+        record += tuple(known) if known else (None, None, None)
         return record, {
             "file": first[0],
             "sheet": first[1],
@@ -358,6 +378,12 @@ class Writer:
             "reasons": reasons,
             "raw": raw,
         }
+
+
+def file_day(path: Path) -> str:
+    """The day ``path`` was last saved (its modification time, local time), ISO format: when
+    a returned form with no date of its own was collected."""
+    return date.fromtimestamp(path.stat().st_mtime).isoformat()
 
 
 def _count_units(result: FileResult, units: np.ndarray | None, n: int) -> None:

@@ -58,13 +58,21 @@ def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | 
     """调查基本情况: when, how many, error, returns per unit and who answered (in words)."""
     bank = s.bank
     period = _period(collection.get("first", ""), collection.get("last", ""))
+    if collection.get("first") and not collection.get("dated", True):
+        period += "（部分答卷没有回收日期，按导入数据库的日期计）"
     moe = r.margin_of_error.iloc[0]["moe"]
     text = [
         f"本次调查使用《{bank.title}》（第 {bank.version} 版）"
         + (f"，为“{wave}”调查" if wave else "")
         + f"，回收时间为 {period}。"
         f"共回收答卷文件 {collection['files']} 个，有效答卷 {collection['accepted']} 份；"
-        f"未通过校验 {collection['rejected']} 份，识别并剔除重复答卷 {collection['duplicates']} 份。"
+        f"未通过校验 {collection['rejected']} 份"
+        + (
+            f"（另有 {collection['corrected']} 份未通过的答卷改正后重新回收，已计入有效答卷）"
+            if collection.get("corrected")
+            else ""
+        )
+        + f"，识别并剔除重复答卷 {collection['duplicates']} 份。"
     ]
     waves = collection.get("waves", [])
     if wave is None and len(waves) > 1:

@@ -257,12 +257,30 @@ class Store:
         )
 
     def add_rejects(self, rows: Iterable[tuple]) -> None:
-        """Insert rejects: (source, bank, wave, sheet, row, reasons, raw json)."""
+        """Insert rejects: (source, bank, wave, sheet, row, reasons, raw json, origin file,
+        origin sheet, origin row) — the origin None unless the row is from a rejects
+        workbook, where it names the place the answer first came from."""
         self.db.executemany(
-            "INSERT INTO rejects (source_id, bank_id, wave, sheet, row, reasons, raw) "
-            "VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO rejects (source_id, bank_id, wave, sheet, row, reasons, raw, "
+            "origin_file, origin_sheet, origin_row) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+
+    def set_collected(self, first_id: int, dates: list[tuple[str | None, str | None]]) -> None:
+        """Record when responses ``first_id``, ``first_id + 1``, … were collected:
+        (from, to) ISO dates each (equal for a known day). Runs of equal dates are set with
+        one statement each."""
+        start = 0
+        for k in range(1, len(dates) + 1):
+            if k == len(dates) or dates[k] != dates[start]:
+                lo, hi = dates[start]
+                if lo is not None:
+                    self.db.execute(
+                        "UPDATE responses SET collected_from=?, collected_to=? "
+                        "WHERE id BETWEEN ? AND ?",
+                        (lo, hi, first_id + start, first_id + k - 1),
+                    )
+                start = k
 
     def add_answer_rows(
         self,
