@@ -60,9 +60,11 @@ def _break_at(text: str, width: int) -> int:
         if text[width] in CLOSING:  # a closing mark would start the next line: take it along
             return width + 1
         cut = width
-        while cut > width // 2 and (text[cut - 1] + text[cut]).isascii() and (
-            text[cut - 1] + text[cut]
-        ).isalnum():
+        while (
+            cut > width // 2
+            and (text[cut - 1] + text[cut]).isascii()
+            and (text[cut - 1] + text[cut]).isalnum()
+        ):
             cut -= 1  # never split a number or a Latin word
         return cut
     if opened > 0:
@@ -264,7 +266,10 @@ def likert_diverging(
     ax.set_xlabel(wrap(f"比例（%）；{ends}", 60), fontsize=8)
     handles = [Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))]
     if mixed:
-        handles = [Patch(facecolor=WARM[0], label="问题一端"), Patch(facecolor=COOL[0], label="另一端")]
+        handles = [
+            Patch(facecolor=WARM[0], label="问题一端"),
+            Patch(facecolor=COOL[0], label="另一端"),
+        ]
         handles += [Patch(facecolor=NEUTRAL, label=labels[int(mid)])] if len(codes) % 2 else []
     fig.legend(
         handles=handles,

@@ -21,9 +21,13 @@ DATE_COLUMNS = {
 }
 _YMD = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DMY = re.compile(r"^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4})")
-_MONTHS = {m: k for k, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-)}
+_MONTHS = {
+    m: k
+    for k, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
