@@ -6,8 +6,8 @@ import warnings
 
 import matplotlib.colors
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
 from matplotlib import font_manager
 
 from surveytool.charts import figures, save

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from test_platforms import TENCENT, TEXT_HEADER, TEXT_ROWS, xlsx
+from test_platforms import BANK, TENCENT, TEXT_HEADER, TEXT_ROWS, xlsx
 from test_rejects_origin import table
 
 from surveytool.bank import load_bank
@@ -21,9 +21,7 @@ from surveytool.ingest import ingest
 from surveytool.ingest.platforms.dates import day
 from surveytool.store.answers import collection_summary
 
-from conftest import GOOD
-from test_platforms import BANK
-from conftest import write_bank
+from conftest import GOOD, write_bank
 
 
 def span(db: Path, bank) -> tuple[str, str, bool]:
