@@ -104,4 +104,4 @@ def test_a_store_with_undated_answers_says_so(tmp_path: Path, ingest_bank) -> No
     with sqlite3.connect(db) as con:  # as stored before version 3
         con.execute("UPDATE responses SET collected_from=NULL, collected_to=NULL")
     first, last, dated = span(db, bank)
-    assert not dated and first == datetime.now().date().isoformat()
+    assert not dated and first == last == datetime.now().date().isoformat()
