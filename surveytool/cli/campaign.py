@@ -206,6 +206,10 @@ def cmd_track(args: argparse.Namespace) -> int:
         echo(
             f"  超期：{item['编号']} {item['问题']}（{item['责任单位']}，时限 {item['完成时限']}）"
         )
+    for item in progress.reopened:  # 防止纸上解决: never silently
+        echo(
+            f"  需复核：{item['编号']} {item['问题']}——{str(item['数据支持']).removeprefix('是；')}"
+        )
     for item in progress.bad_deadlines:
         echo(f"  无法识别的时限：{item['编号']}“{item['完成时限']}”，请改为日期（如 2026-08-31）")
     if args.campaign:

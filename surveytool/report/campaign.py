@@ -245,6 +245,12 @@ def _progress_text(p: Progress) -> str:
     text += f"14 天内到期 {len(p.due_soon)} 项。" if p.due_soon else "14 天内没有到期的问题。"
     if p.no_deadline:
         text += f"另有 {p.no_deadline} 项尚未确定完成时限。"
+    if p.reopened:
+        heads = "、".join(f"“{_head(i['问题'])}”" for i in p.reopened)
+        text += (
+            f"需要注意：{heads}等 {len(p.reopened)} 项已标为已销号，但最新数据仍显示该问题"
+            "（见问题清单“数据支持”一列），应复核整改是否落实，防止纸上解决。"
+        )
     if p.unsupported:
         text += (
             f"有 {p.unsupported} 项问题在最新数据中已不再达到提出标准（问题清单“数据支持”一列标为“否”），"

@@ -21,6 +21,7 @@ import pandas as pd
 
 from surveytool.analysis import Results, Survey
 from surveytool.bank.model import OTHER_LABEL
+from surveytool.followup.lists import closed_note
 from surveytool.report import sentences as say
 from surveytool.report.comparisons import comparisons, tests_table
 from surveytool.report.findings import findings
@@ -262,6 +263,7 @@ def problem_blocks(
     rows = []
     for i, p in enumerate(problems, start=1):
         head = p.phrase + ("△" if p.near else "") if p.phrase else p.title
+        head += f"（{p.closed}）" if p.closed else ""
         rows.append([str(i), head, p.basis or p.evidence, *([sources[i - 1]] if sources else [])])
     header = ["序号", "问题", "数据依据", *(["其他方法印证"] if sources else [])]
     wave = problems[0].wave
@@ -310,6 +312,18 @@ def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
     return f"{what}于{when}回收有效问卷 {r.n} 份{where}。主要结论和问题如下。"
 
 
+def mark_closed(problems: list[Problem], closed: dict[str, float | None]) -> list[Problem]:
+    """``problems`` with those marked 已销号 in the lists saying so (防止纸上解决)."""
+    return [
+        replace(
+            p, closed=closed_note(p.wave, p.figure or f"{p.share:.1f}%", p.share, closed[p.key])
+        )
+        if p.key in closed
+        else p
+        for p in problems
+    ]
+
+
 def build_context(
     s: Survey,
     r: Results,
@@ -319,14 +333,17 @@ def build_context(
     write_charts: bool = True,
     extras: Sequence[Callable[[Numbering], dict]] = (),
     methods: MethodsReport | None = None,
+    closed: dict[str, float | None] | None = None,
 ) -> dict:
     """Everything a template needs, as plain data (see the module docstring). ``extras``
     build the optional sections after 存在的主要问题 (回访对比, 整改进展), each given the
     numbering of tables and figures; a section may carry ``conclusions`` for the summary.
     ``methods`` (the seed's other methods) adds the column 其他方法印证 to the problems and
-    its sections (座谈访谈主要观点, 专家咨询结果) before the extras."""
+    its sections (座谈访谈主要观点, 专家咨询结果) before the extras. ``closed`` gives, by
+    problem key, the problems marked 已销号 in the lists (with their share when first
+    raised, or None): a problem the data still show says so wherever it is named."""
     num = Numbering(out_dir, write_charts)
-    problems = candidate_problems(s, r, wave)
+    problems = mark_closed(candidate_problems(s, r, wave), closed or {})
     body: list[dict] = [
         {"title": "一、调查基本情况", "blocks": basics(s, r, collection, num, wave)}
     ]
