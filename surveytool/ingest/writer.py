@@ -4,7 +4,10 @@ One transaction per file. Duplicate rules, within a bank and wave:
 - same respondent code (``_rid`` / 问卷编号) and the same answers: a duplicate;
 - same respondent code, different answers: a conflict, rejected for the user to resolve;
 - no respondent code and exactly the same answers as an earlier response (with at least
-  :data:`MIN_ANSWERS` answers, so two near-empty returns are not merged): a duplicate.
+  :data:`MIN_ANSWERS` answers, so two near-empty returns are not merged): a duplicate only
+  when two people answering alike is implausible (:mod:`surveytool.ingest.coincidence`),
+  and never with ``keep_identical``; each merge is listed with both places, each identical
+  answer kept is listed too.
 The content hash is a 64-bit hash over the clean values of every field (see
 :func:`content_hashes`).
 """
@@ -25,8 +28,9 @@ from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
 from surveytool.ingest import normalise as nz
 from surveytool.ingest.files import display_name
+from surveytool.ingest.coincidence import Odds
 from surveytool.ingest.seen import SeenIndex, where
-from surveytool.ingest.table import KIND, Table
+from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
 from surveytool.store.db import Store, answers_arrow, dumps, encode_table, sql_matrix
 
@@ -100,6 +104,8 @@ class Writer:
         self.bank, self.store, self.wave = bank, store, wave
         self.collected, self.keep_identical = collected, keep_identical
         self.seen_upto = store.last_response_id()
+        self.odds = Odds(bank, store.db, wave, self.seen_upto)
+        self.identical_notes: list[Problem] = []  # of the file being written
         by_hash, by_rid = store.keys(bank.id, wave)
         self.by_hash, self.by_rid = SeenIndex(by_hash), SeenIndex(by_rid)
         self.own_sources: set[int] = set()
@@ -185,6 +191,7 @@ class Writer:
         for x in c.issues:
             by_row.setdefault(x.row, []).append(x)
         arrow = answers_arrow({f.id: c.values[f.id] for f in self.bank.fields})
+        self.odds.add_batch({f.id: c.values[f.id] for f in self.bank.fields})
         return Prepared(
             c,
             content_hashes(columns),
@@ -205,6 +212,7 @@ class Writer:
             source = self._source(path, sha, part, len(rows))
             first = self.store.last_response_id() + 1
             slow = self._candidates(p, rows)
+            self.identical_notes = []
             fast_ids = self._register_fast(p, rows, ~slow)
             keep, dups, rejects, pending = self._classify(p, rows, slow, source)
             ids = first + np.cumsum(keep) - 1
@@ -217,12 +225,33 @@ class Writer:
             )
             self.store.add_rejects(r[0] for r in rejects)
             result.rows += len(rows)
+            result.problems.extend(self.identical_notes)
             result.duplicates += len(dups)
             result.rejected += len(rejects)
             self.store.set_counts(
                 source, result.accepted, result.rejected, result.duplicates, result.warnings
             )
         self.rejects.extend(r[1] for r in rejects)
+
+    def _identical(self, p: Prepared, i: int, seen: list) -> tuple[bool, Problem]:
+        """(merge?, the note saying so) for row ``i``, identical to ``seen`` (an earlier
+        response without respondent code): merged when the coincidence is implausible."""
+        c = p.checked
+        answers = {f.id: c.values[f.id][i] for f in self.bank.fields}
+        merge, expected = self.odds.implausible(answers)
+        shown, sheet, row = c.table.origin(i)
+        values = {
+            "file": shown,
+            "here": where_text(shown, sheet, row),
+            "where": where(seen),
+            "count": int(p.counts[i]),
+            "odds": _odds_text(expected),
+        }
+        if merge and not self.keep_identical:
+            return True, problem("identical_merged", **values)
+        return False, problem(
+            "identical_kept_forced" if merge else "identical_kept", **values
+        )
 
     def _rids(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
         c = p.checked
@@ -263,6 +292,7 @@ class Writer:
         dups: list[tuple] = []
         rejects: list[tuple] = []
         pending: list[tuple[int, list]] = []
+        notes: list[Problem] = self.identical_notes
         for k in np.flatnonzero(slow):
             i, h, rid = int(rows[k]), hashes[k], rids[k]
             _, sheet, row = c.table.origin(i)
@@ -281,9 +311,11 @@ class Writer:
                 continue
             seen = self.by_hash.get(h) if not rid and p.counts[i] >= MIN_ANSWERS else None
             if seen is not None:
-                msg = problem("duplicate_response", where=where(seen)).message
-                dups.append((sheet, row, self.by_hash, h, msg))
-                continue
+                merged, note = self._identical(p, i, seen)
+                notes.append(note)
+                if merged:
+                    dups.append((sheet, row, self.by_hash, h, note.message))
+                    continue
             entry = [None, (c.table, i), h]
             pending.append((int(k), entry))
             if rid:
@@ -378,6 +410,13 @@ class Writer:
             "reasons": reasons,
             "raw": raw,
         }
+
+
+def _odds_text(expected: float) -> str:
+    """The expected number of chance coincidences, in words: ``约 0.002``, ``远小于 0.0001``."""
+    if expected < 1e-4:
+        return "远小于 0.0001"
+    return f"约 {expected:.2g}" if expected < 10 else "大于 10"
 
 
 def file_day(path: Path) -> str:
