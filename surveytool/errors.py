@@ -173,7 +173,7 @@ MESSAGES: dict[str, str] = {
     "skipped_answered": "按跳题规则本题应跳过（{rule}），但填写了“{value}”。该回答未计入统计。",
     "other_without_option": "填写了“其他”的说明“{value}”，但没有选择“其他”选项。",
     "duplicate_response": "与{where}的答卷内容完全相同，按重复答卷处理，不重复计入。",
-    "identical_merged": "{here}与{where}的答卷完全相同（共答 {count} 题）。按各题答案的分布，不同的人答得完全一样几乎不可能（全轮预期巧合次数{odds}），按同一人的重复答卷合并，不重复计入。如确是不同的人，请加 --keep-identical 重新回收 {file}。",
+    "identical_merged": "{here}与{where}的答卷完全相同（共答 {count} 题）。按各题答案的分布，不同的人答得完全一样几乎不可能（全轮预期巧合次数{odds}），按同一人的重复答卷合并，不重复计入。如确是不同的人，请加 --keep-identical 重新回收 {name}。",
     "identical_kept": "{here}与{where}的答卷完全相同（共答 {count} 题），但按各题答案的分布，不同的人答得一样并不罕见（全轮预期巧合次数{odds}），两份都计入。如确是同一人重复提交，请删去其中一份。",
     "identical_kept_forced": "{here}与{where}的答卷完全相同（共答 {count} 题），按 --keep-identical 两份都计入；按各题答案的分布，不同的人答得完全一样几乎不可能（全轮预期巧合次数{odds}），请确认确是不同的人。",
     "duplicate_rid": "问卷编号“{rid}”与{where}相同且答案一致，按重复答卷处理，不重复计入。",

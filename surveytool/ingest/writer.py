@@ -241,7 +241,7 @@ class Writer:
         merge, expected = self.odds.implausible(answers)
         shown, sheet, row = c.table.origin(i)
         values = {
-            "file": shown,
+            "name": shown,
             "here": where_text(shown, sheet, row),
             "where": where(seen),
             "count": int(p.counts[i]),
@@ -249,9 +249,7 @@ class Writer:
         }
         if merge and not self.keep_identical:
             return True, problem("identical_merged", **values)
-        return False, problem(
-            "identical_kept_forced" if merge else "identical_kept", **values
-        )
+        return False, problem("identical_kept_forced" if merge else "identical_kept", **values)
 
     def _rids(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
         c = p.checked
