@@ -336,8 +336,8 @@ def test_a_closed_problem_still_shown_by_the_later_wave_is_never_silent(
     (数据支持 and a shaded row), by ``lists``, by ``track`` and in the report."""
     from openpyxl import load_workbook
 
-    from surveytool.forms.fill import FormFiller
     from surveytool.followup.lists import REVIEW_FILL
+    from surveytool.forms.fill import FormFiller
 
     from conftest import GOOD
 

@@ -92,13 +92,13 @@ class Odds:
         have = {r[1] for r in self.db.execute(f'PRAGMA table_info("{table}")')}
         if not have:
             return
-        where = 'FROM "{t}" WHERE wave=? AND response_id <= ?'.format(t=table)
+        where = f'FROM "{table}" WHERE wave=? AND response_id <= ?'
         args = (self.wave, self.upto)
         self.n += int(self.db.execute(f"SELECT count(*) {where}", args).fetchone()[0])
         for f in self.fields:
             if f.id not in have:
                 continue
-            for v, c in self.db.execute(  # noqa: S608 (quoted field ids of the bank)
+            for v, c in self.db.execute(
                 f'SELECT "{f.id}", count(*) {where} AND "{f.id}" IS NOT NULL GROUP BY 1', args
             ):
                 if _answered(v):

@@ -27,8 +27,8 @@ import pyarrow as pa
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
 from surveytool.ingest import normalise as nz
-from surveytool.ingest.files import display_name
 from surveytool.ingest.coincidence import Odds
+from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
