@@ -5,12 +5,17 @@ when a coincidence is implausible. Under the hypothesis that the respondents ans
 independently, each like the people who answered this bank and wave so far, the chance that
 someone gives the answers ``x`` is
 
-    P(x) = ∏ over the questions x answered of  (c_j(x_j) + 1) / (n_j + K_j)
+    P(x) = ∏ over the questions of  (c_q(x_q) + 1) / (n + K_q)
 
-where ``c_j(v)`` counts the earlier answers ``v`` to field ``j``, ``n_j`` its answers and
-``K_j`` its possible values (its options; for numbers and text the distinct values seen,
-plus one) — the relative frequency with add-one (Laplace) smoothing, so an answer seen
-rarely or never is not taken as impossible. Among ``N`` respondents there are N(N − 1)/2
+where ``x_q`` is the answer to question ``q`` — all its fields taken together (a battery's
+items, a multiple choice's picks, a ranking), since a person's answers within one question
+hang together — and no answer is an answer too (a suggestion in one's own words is rare
+because most people write none); ``c_q(v)`` counts the other ``n`` respondents who answered
+``v`` and ``K_q`` its possible answers (a one-field choice: its options and no answer; else
+the distinct answers seen, plus one): the relative frequency with add-one (Laplace)
+smoothing, so an answer seen rarely or never is not taken as impossible. Questions are taken
+as independent of each other. The more questions answered, and the more spread their
+answers, the smaller P(x). Among ``N`` respondents there are N(N − 1)/2
 pairs, and the expected number of pairs who coincide on some pattern at most as likely as
 ``x`` is at most N(N − 1)/2 · P(x). Merging only when
 
@@ -37,28 +42,28 @@ CHOICE_KINDS = {"single", "likert"}
 
 
 def _key(v: Any) -> Any:
-    """An answer as a counting key: numbers as floats (SQLite's 4 and numpy's 4.0 alike)."""
+    """An answer as a counting key: numbers as floats (SQLite's 4 and numpy's 4.0 alike),
+    no answer as None."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, str):
+        return v if v.strip() else None
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return float(v)
+        x = float(v)
+        return None if math.isnan(x) else x
     return v
 
 
-def _answered(v: Any) -> bool:
-    if v is None:
-        return False
-    if isinstance(v, float) and math.isnan(v):
-        return False
-    return not (isinstance(v, str) and not v.strip())
-
-
 class Odds:
-    """Answer counts of a bank/wave (the store's answers up to a response id, and the
-    batches of this run), for :meth:`log10_chance` and :meth:`implausible`."""
+    """Answer counts of a bank/wave by question (the store's answers up to a response id,
+    and the batches of this run), for :meth:`log10_chance` and :meth:`implausible`."""
 
     def __init__(self, bank: Bank, db: sqlite3.Connection, wave: str, upto: int):
         self.bank, self.db, self.wave, self.upto = bank, db, wave, upto
-        self.fields: list[Field] = list(bank.fields)
-        self.counts: dict[str, Counter] = {f.id: Counter() for f in self.fields}
+        self.groups: dict[str, list[Field]] = {}
+        for f in bank.fields:
+            self.groups.setdefault(f.question, []).append(f)
+        self.counts: dict[str, Counter] = {q: Counter() for q in self.groups}
         self.n = 0  # respondents counted
         self.batches: list[dict[str, np.ndarray]] = []
         self.loaded = False
@@ -75,16 +80,10 @@ class Odds:
         for values in self.batches[self.counted :]:
             rows = len(next(iter(values.values()))) if values else 0
             self.n += rows
-            for f in self.fields:
-                col = values.get(f.id)
-                if col is None:
-                    continue
-                if col.dtype.kind == "f":  # codes and numbers: counted in C
-                    codes, counts = np.unique(col[~np.isnan(col)], return_counts=True)
-                    found = zip(codes.tolist(), counts.tolist(), strict=True)
-                    self.counts[f.id].update(dict(found))
-                else:
-                    self.counts[f.id].update(_key(v) for v in col.tolist() if _answered(v))
+            for q, fields in self.groups.items():
+                cols = [values[f.id].tolist() if f.id in values else [None] * rows for f in fields]
+                answers = (tuple(_key(v) for v in row) for row in zip(*cols, strict=True))
+                self.counts[q].update(answers)
         self.counted = len(self.batches)
 
     def _load_store(self) -> None:
@@ -95,29 +94,27 @@ class Odds:
         where = f'FROM "{table}" WHERE wave=? AND response_id <= ?'
         args = (self.wave, self.upto)
         self.n += int(self.db.execute(f"SELECT count(*) {where}", args).fetchone()[0])
-        for f in self.fields:
-            if f.id not in have:
-                continue
-            for v, c in self.db.execute(
-                f'SELECT "{f.id}", count(*) {where} AND "{f.id}" IS NOT NULL GROUP BY 1', args
+        for q, fields in self.groups.items():
+            cols = [f'"{f.id}"' if f.id in have else "NULL" for f in fields]
+            listed = ", ".join(cols)
+            for *row, c in self.db.execute(
+                f"SELECT {listed}, count(*) {where} GROUP BY {listed}", args
             ):
-                if _answered(v):
-                    self.counts[f.id][_key(v)] += int(c)
+                self.counts[q][tuple(_key(v) for v in row)] += int(c)
 
     def log10_chance(self, answers: dict[str, Any]) -> float:
         """log10 P(x) of ``answers`` (field id -> value), leaving this respondent's own
         answers out of the counts (they were counted with their batch)."""
         self._load()
         total = 0.0
-        for f in self.fields:
-            v = answers.get(f.id)
-            if not _answered(v):
-                continue
-            seen = self.counts[f.id]
-            k = _key(v)
-            c = max(seen.get(k, 0) - 1, 0)
-            n = max(sum(seen.values()) - 1, 0)
-            size = len(f.options) if f.kind in CHOICE_KINDS and f.options else len(seen) + 1
+        for q, fields in self.groups.items():
+            answer = tuple(_key(answers.get(f.id)) for f in fields)
+            seen = self.counts[q]
+            c = max(seen.get(answer, 0) - 1, 0)
+            n = max(self.n - 1, 0)
+            one = fields[0]
+            choice = len(fields) == 1 and one.kind in CHOICE_KINDS and one.options
+            size = len(one.options) + 1 if choice else len(seen) + 1  # + 1: no answer
             total += math.log10((c + 1) / (n + max(size, 2)))
         return total
 
