@@ -143,9 +143,10 @@ def test_the_chance_of_a_pattern_by_hand(tmp_path: Path) -> None:
     odds.add_batch(batch)
     x = dict(zip(HEADER[:-1], map(float, rows[0]), strict=False))
     # x's answer to each question among the 4 respondents (itself left out): 2 of 3, and
-    # Q5 (no answer) 3 of 3. Possible answers: Q1, a battery taken whole, the 2 seen + 1;
-    # Q2, Q3: 3 options + no answer; Q4: 2 + 1; Q5, text: the 1 seen (none) + 1
-    by_hand = (3 / 6) * (3 / 7) ** 2 * (3 / 6) * (4 / 5)
+    # Q5 (no answer) 3 of 3. Answers taken possible: the seen + 1, at least 5, at most all:
+    # Q1, a battery taken whole: 5; Q2, Q3: 3 options + no answer = 4; Q4: 2 + 1 = 3;
+    # Q5, text: 5
+    by_hand = (3 / 8) * (3 / 7) ** 2 * (3 / 6) * (4 / 8)
     assert math.isclose(10 ** odds.log10_chance(x), by_hand, rel_tol=1e-12)
     merge, expected = odds.implausible(x)
     assert math.isclose(expected, by_hand * 3, rel_tol=1e-12)  # 3 = 3 · 2 / 2 pairs

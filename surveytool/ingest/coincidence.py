@@ -11,11 +11,12 @@ where ``x_q`` is the answer to question ``q`` — all its fields taken together 
 items, a multiple choice's picks, a ranking), since a person's answers within one question
 hang together — and no answer is an answer too (a suggestion in one's own words is rare
 because most people write none); ``c_q(v)`` counts the other ``n`` respondents who answered
-``v`` and ``K_q`` its possible answers (a one-field choice: its options and no answer; else
-the distinct answers seen, plus one): the relative frequency with add-one (Laplace)
-smoothing, so an answer seen rarely or never is not taken as impossible. Questions are taken
-as independent of each other. The more questions answered, and the more spread their
-answers, the smaller P(x). Among ``N`` respondents there are N(N − 1)/2
+``v`` and ``K_q`` the number of answers it is taken to have: the distinct answers seen
+plus one, at least 5 (:data:`MIN_SIZE`: with few answers yet, nothing is known about their
+spread), at most all it could have (:func:`answer_space`) — the relative frequency with
+add-one (Laplace) smoothing, so an answer seen rarely or never is not taken as impossible.
+Questions are taken as independent of each other. The more questions answered, and the
+more spread their answers, the smaller P(x). Among ``N`` respondents there are N(N − 1)/2
 pairs, and the expected number of pairs who coincide on some pattern at most as likely as
 ``x`` is at most N(N − 1)/2 · P(x). Merging only when
 
@@ -39,6 +40,8 @@ from surveytool.bank.model import Bank, Field
 
 ALPHA = 0.01  # the accepted chance of merging two genuine respondents in a wave
 CHOICE_KINDS = {"single", "likert"}
+MIN_SIZE = 5  # with few answers seen, a question is taken to have at least 5 answers
+UNLIMITED = 1e12
 
 
 def _key(v: Any) -> Any:
@@ -54,6 +57,25 @@ def _key(v: Any) -> Any:
     return v
 
 
+def answer_space(fields: list[Field]) -> float:
+    """How many answers a question has (no answer among them), capped at 1e12: each
+    choice field's options + 1, a flag's 3 (yes, no, none), a whole number's range + 1,
+    a rank's options + 1; text and unbounded numbers count as unlimited."""
+    size = 1.0
+    for f in fields:
+        if f.kind in CHOICE_KINDS and f.options:
+            size *= len(f.options) + 1
+        elif f.kind == "flag":
+            size *= 3
+        elif f.kind == "number" and f.integer and f.min is not None and f.max is not None:
+            size *= f.max - f.min + 2
+        elif f.kind == "rank":
+            size *= len(fields) + 2
+        else:
+            size = UNLIMITED
+    return min(size, UNLIMITED)
+
+
 class Odds:
     """Answer counts of a bank/wave by question (the store's answers up to a response id,
     and the batches of this run), for :meth:`log10_chance` and :meth:`implausible`."""
@@ -64,6 +86,7 @@ class Odds:
         for f in bank.fields:
             self.groups.setdefault(f.question, []).append(f)
         self.counts: dict[str, Counter] = {q: Counter() for q in self.groups}
+        self.sizes = {q: answer_space(fields) for q, fields in self.groups.items()}
         self.n = 0  # respondents counted
         self.batches: list[dict[str, np.ndarray]] = []
         self.loaded = False
@@ -112,9 +135,7 @@ class Odds:
             seen = self.counts[q]
             c = max(seen.get(answer, 0) - 1, 0)
             n = max(self.n - 1, 0)
-            one = fields[0]
-            choice = len(fields) == 1 and one.kind in CHOICE_KINDS and one.options
-            size = len(one.options) + 1 if choice else len(seen) + 1  # + 1: no answer
+            size = min(self.sizes[q], max(len(seen) + 1, MIN_SIZE))
             total += math.log10((c + 1) / (n + max(size, 2)))
         return total
 
