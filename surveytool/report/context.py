@@ -269,7 +269,10 @@ def problem_blocks(
     wave = problems[0].wave
     note = f"注：数据依据为{f'“{wave}”调查' if wave else '本次调查'}的人数，题目原文见附录二；△ 接近判定线；规则见附录一。"
     if sources:
-        note += "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数。"
+        note += (
+            "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数；"
+            "某一单位（类别）的问题只计与该单位（类别）的座谈和察看，其他单位谈到同一主题的另计为“同一主题”，不作印证。"
+        )
     return [{"para": intro}, {"table": num.table("存在的主要问题", header, rows, note)}]
 
 
