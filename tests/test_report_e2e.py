@@ -402,3 +402,24 @@ def test_demo_planted_personal_data_is_masked_everywhere(demo: Path) -> None:
     for text in texts:
         for planted in PLANTED:
             assert planted not in text, planted
+
+
+def test_demo_report_dates_and_bad_news_are_true(demo: Path) -> None:
+    """Issue 22 items 1-3 on the demo: 回收时间 is when the 回访 forms came back (their
+    simulated November days), not the day they were loaded; the closed-but-still-shown
+    problem says so in the 摘要; the 摘要 gives the respondents' own verdict beside the
+    improvement, with the figures of 八、回访对比."""
+    from surveytool.demo import NOVEMBER_RETURNS
+
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    first, last = NOVEMBER_RETURNS
+    period = f"{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月{last.day}日"
+    summary = md.split("## 摘要")[1].split("## 一、")[0]
+    assert f"“回访”调查于{period}回收有效问卷" in summary
+    assert f"回收时间为 {period}" in md
+    assert "已销号，但“回访”数据仍显示该问题（80.3%，较提出时的 71.4% 上升），需复核" in summary
+    own = re.search(r"受访者自己的感受：[^\n]*", summary)
+    assert own and "45.0%" in own[0] and "15.0%" in own[0] and "加重" in own[0]
+    assert "有所改善" in summary and "不一致" in own[0]  # reconciled, not left side by side
+    waves = md.split("## 八、回访对比")[1].split("## 九、")[0]
+    assert own[0].removeprefix("受访者自己的感受：")[:60] in waves  # the same figures

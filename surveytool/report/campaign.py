@@ -182,7 +182,10 @@ def wave_section(
                     "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
                 }
             )
-    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves)}
+    own = own_verdict_text(own_verdict(b, k), shown)
+    if own:
+        blocks.append({"para": own})
+    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves, own)}
 
 
 def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
@@ -217,8 +220,10 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
     )
 
 
-def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
-    """The follow-up's verdicts for the summary: constructs that changed significantly."""
+def _conclusions(shown: pd.DataFrame, waves: tuple[str, str], own: str) -> list[str]:
+    """The follow-up's verdicts for the summary (既报喜又报忧): constructs that changed
+    significantly, either way; the items that worsened significantly; and ``own``, the
+    respondents' own verdict, with what reconciles it with the scores."""
     wa, wb = waves
     out = []
     cons = shown[(shown["kind"] == "construct") & shown["verdict"].isin(["improved", "worsened"])]
@@ -228,9 +233,72 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
             f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
             f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"
         )
-    if not out and not shown.empty:
+    if cons.empty and not shown.empty:
         out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上显著的变化。")
+    worse = shown[(shown["kind"] != "construct") & (shown["verdict"] == "worsened")]
+    if not worse.empty:
+        names = "、".join(f"“{x}”" for x in worse["label"].head(3))
+        more = f"等 {len(worse)} 项" if len(worse) > 3 else ""
+        out.append(f"同时，{names}{more}较“{wa}”明显变差（差异经检验显著）。")
+    if own:
+        out.append(own)
     return out
+
+
+OWN_VERDICT_SCALES = ("change5",)  # 明显加重 … 明显减轻: the follow-up block's Z2
+
+
+def own_verdict(b: Survey, k: int) -> dict | None:
+    """The respondents' own verdict on change (the follow-up block's question on a change
+    scale): {question, valid, worse, better (percent of valid), worse_labels,
+    better_labels}; None when the bank has none or fewer than ``k`` answered it."""
+    q = next(
+        (
+            q
+            for q in b.bank.questions
+            if q.type == "single" and q.scale in OWN_VERDICT_SCALES and q.problem_when
+        ),
+        None,
+    )
+    if q is None:
+        return None
+    fr = frequencies(b, b.bank.field(q.id))
+    fr = fr[~fr["dont_know"].astype(bool)].sort_values("option")
+    valid = int(fr["valid"].iloc[0]) if len(fr) else 0
+    if valid < k or len(fr) < 4:
+        return None
+    low, high = fr.head(2), fr.tail(2)
+    worse, better = (low, high) if q.problem_when == "low" else (high, low)
+    return {
+        "question": q.text,
+        "valid": valid,
+        "worse": 100 * float(worse["n"].sum()) / valid,
+        "better": 100 * float(better["n"].sum()) / valid,
+        "worse_labels": list(worse["label"]),
+        "better_labels": list(better["label"]),
+    }
+
+
+def own_verdict_text(v: dict | None, shown: pd.DataFrame) -> str:
+    """The respondents' own verdict in words, reconciled with the scores when they
+    disagree; empty when there is none."""
+    if v is None:
+        return ""
+    worse, better = ("”或“".join(v["worse_labels"]), "”或“".join(v["better_labels"]))
+    text = (
+        f"受访者自己的感受：此前填写过问卷、回答了此题的 {v['valid']} 人中，"
+        f"{say.pct(v['worse'])} 认为上次调查反映的问题“{worse}”，{say.pct(v['better'])} 认为“{better}”。"
+    )
+    cons = shown[shown["kind"] == "construct"]
+    improved = bool((cons["verdict"] == "improved").any())
+    worsened = bool((cons["verdict"] == "worsened").any())
+    if (improved and v["worse"] > v["better"]) or (worsened and v["better"] > v["worse"]):
+        text += (
+            "这与上述维度得分的变化方向不一致：维度得分比较的是两轮受访者对具体事项的评价，"
+            "此题问的是参加过上次调查的受访者对上次反映的问题的总体感受。两者都应如实报告，"
+            "并结合座谈、走访核实原因后再下结论。"
+        )
+    return text
 
 
 def _progress_text(p: Progress) -> str:
