@@ -36,13 +36,22 @@ def wrap(text: str, width: int = WRAP) -> str:
     or quotes: a line that would end inside （…） or “…” ends before the opening mark (or, if
     the bracket is longer than a line, after its closing one)."""
     text = str(text)
+    if len(text) <= width:
+        return text
+    lines = -(-len(text) // width)
+    balanced = _wrap_lines(text, max(width // 2, -(-len(text) // lines)))
+    # balanced lines (no last line of one or two characters), unless brackets make them more
+    return "\n".join(balanced if len(balanced) <= lines else _wrap_lines(text, width))
+
+
+def _wrap_lines(text: str, width: int) -> list[str]:
     lines: list[str] = []
     while len(text) > width:
         cut = _break_at(text, width)
         lines.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     lines.append(text)
-    return "\n".join(x for x in lines if x) or text
+    return [x for x in lines if x] or [text]
 
 
 def _break_at(text: str, width: int) -> int:
@@ -260,10 +269,10 @@ def likert_diverging(
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
     ends = f"左侧为“{labels[0]}”一端，右侧为“{labels[-1]}”一端"
     if mixed:
-        ends = "从左到右依次为" + "、".join(f"“{x}”" for x in labels)
+        ends = "从左到右依次为" + "、".join(labels)
     if problem_end:
         ends += "；暖色为各题项的问题一端" if mixed else "；暖色为问题一端"
-    ax.set_xlabel(wrap(f"比例（%）；{ends}", 60), fontsize=8)
+    ax.set_xlabel(wrap(f"比例（%）；{ends}", 40), fontsize=8)
     handles = [Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))]
     if mixed:
         handles = [
