@@ -131,6 +131,16 @@ def test_a_resaved_copy_of_a_longer_form_is_merged_and_listed(tmp_path: Path) ->
     merge, expected = odds.implausible(dict(zip(header, own, strict=True)))
     assert merge and expected < ALPHA
 
+    # undone after the fact: the merged file itself, ingested again with --keep-identical
+    assert main(["ingest", str(again), *store, "--keep-identical"]) == 0
+    assert len(load_answers(db, bank)) == 201
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM duplicates").fetchone() == (0,)
+        assert con.execute("SELECT sum(duplicates) FROM sources").fetchone() == (0,)
+    again_twice = ingest([again], bank, db, keep_identical=True)  # nothing more to undo
+    assert [f.status for f in again_twice.files] == ["known"]
+    assert len(load_answers(db, bank)) == 201
+
 
 def test_the_chance_of_a_pattern_by_hand(tmp_path: Path) -> None:
     """P(x) of an answer pattern, worked by hand from the counts (add-one smoothing)."""

@@ -221,6 +221,7 @@ def wjx_pairs(paths: list[Path]) -> dict[Path, Path]:
 
 
 REJECTED_FORM = "form_fields_lost"  # a respondent form whose answers cannot be located
+KEPT_AGAIN = "#keep-identical"  # after the sha256 of a file whose merged rows are kept now
 
 
 def _fingerprint(run: Writer, path: Path, result: FileResult, seen: dict[str, str]) -> str | None:
@@ -239,6 +240,11 @@ def _fingerprint(run: Writer, path: Path, result: FileResult, seen: dict[str, st
         return None
     seen[sha] = result.name
     known = run.store.known_source(sha, run.bank.id)
+    if known and run.keep_identical:  # rows merged as another person's: kept after all
+        source, places = run.store.identical_merges(sha, run.bank.id, run.wave)
+        if places:
+            result.reopen_source, result.reopen = source, places
+            return sha + KEPT_AGAIN  # a source of its own: only the rows kept now
     if known:
         result.status = "known"
         result.problems.append(
@@ -275,6 +281,9 @@ def _flush(run: Writer, batch: list[tuple[Path, str, Table, FileResult]], tick) 
     start = 0
     for path, sha, table, result in batch:
         end = start + len(table.frame)
-        run.write(path, sha, table, prepared, np.arange(start, end), result)
+        rows = np.arange(start, end)
+        if result.reopen:  # only the rows merged before are read again
+            rows = np.array([i for i in rows if table.origin(i - start)[1:] in result.reopen])
+        run.write(path, sha, table, prepared, rows.astype(int), result)
         start = end
         tick(result)

@@ -52,6 +52,10 @@ class FileResult:
     warnings: int = 0
     problems: list[Problem] = field(default_factory=list)
     units: Counter = field(default_factory=Counter)
+    # ingest --keep-identical of a file read before: the source whose merges are undone and
+    # the (sheet, row) of the merged rows, the only ones read again
+    reopen_source: int | None = None
+    reopen: set[tuple[str, int | None]] = field(default_factory=set)
 
 
 _MIX = np.uint64(1_000_003)
@@ -204,7 +208,7 @@ class Writer:
     def write(
         self, path: Path, sha: str, part: Table, p: Prepared, rows: np.ndarray, result: FileResult
     ) -> None:
-        """Store rows ``rows`` (consecutive) of the prepared batch ``p`` — the file ``part`` —
+        """Store rows ``rows`` (in order) of the prepared batch ``p`` — the file ``part`` —
         in one transaction; updates ``result``."""
         with self.store.transaction():
             if self._known_meanwhile(sha, result):
@@ -220,6 +224,9 @@ class Writer:
             for k, entry in pending:
                 entry[0] = int(ids[k])
             self._store(part, p, rows, keep, source, result, file_day(path))
+            if result.reopen_source is not None:  # merged before, kept now: merge undone
+                places = [p.checked.table.origin(int(i))[1:] for i in rows[keep]]
+                self.store.undo_merges(result.reopen_source, places)
             self.store.add_duplicates(
                 (source, sheet, row, index.get(key)[0], msg) for sheet, row, index, key, msg in dups
             )

@@ -160,6 +160,32 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def identical_merges(
+        self, sha: str, bank_id: str, wave: str
+    ) -> tuple[int | None, set[tuple[str, int | None]]]:
+        """(source id, {(sheet, row)}) of the rows of an ingested file that were merged as
+        identical to another person's answers (the 重复 whose reason offers
+        --keep-identical), for ``ingest --keep-identical`` to keep them after all."""
+        rows = self.db.execute(
+            "SELECT s.id, d.sheet, d.row FROM duplicates d JOIN sources s ON s.id = d.source_id "
+            "WHERE s.sha256=? AND s.bank_id=? AND s.wave=? AND d.reason LIKE ?",
+            (sha, bank_id, wave, f"%{KEEP_IDENTICAL}%"),
+        ).fetchall()
+        return (rows[0][0] if rows else None), {(sheet, row) for _, sheet, row in rows}
+
+    def undo_merges(self, source: int, places: list[tuple[str, int | None]]) -> None:
+        """Forget the merges of ``places`` (sheet, row) of ``source``: kept after all."""
+        for sheet, row in places:
+            self.db.execute(
+                "DELETE FROM duplicates WHERE source_id=? AND sheet=? AND row IS ?",
+                (source, sheet, row),
+            )
+        self.db.execute(
+            "UPDATE sources SET duplicates = (SELECT count(*) FROM duplicates WHERE source_id=?) "
+            "WHERE id=?",
+            (source, source),
+        )
+
     def keys(self, bank_id: str, wave: str) -> tuple[dict[str, list], dict[str, list]]:
         """Existing content hashes and respondent codes of a bank/wave ->
         [response id, (file, sheet, row), hash]."""
@@ -392,6 +418,9 @@ class _Transaction:
         else:
             self.store.db.execute("ROLLBACK")
             self.store._answers_ready.clear()  # the table or codebook may be gone with it
+
+
+KEEP_IDENTICAL = "--keep-identical"  # named in the reason of a merge it can undo
 
 
 def answers_table(bank_id: str) -> str:
