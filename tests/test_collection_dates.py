@@ -105,3 +105,24 @@ def test_a_store_with_undated_answers_says_so(tmp_path: Path, ingest_bank) -> No
         con.execute("UPDATE responses SET collected_from=NULL, collected_to=NULL")
     first, last, dated = span(db, bank)
     assert not dated and first == last == datetime.now().date().isoformat()
+
+
+def test_kobo_end_then_today_gives_the_date(tmp_path: Path) -> None:
+    bank = load_bank(write_bank(tmp_path, BANK, "platform_demo.yaml"))
+    header = ["start", "end", "today", "section_B/B1", "section_B/B3", "_uuid"]
+    rows = [
+        [
+            "2026-11-20T09:00:00.000+08:00",
+            "2026-11-21T10:03:11.000+08:00",
+            "2026-11-21",
+            "1",
+            "40",
+            "a",
+        ],
+        ["2026-11-22T09:00:00.000+08:00", None, "2026-11-22", "2", "35", "b"],
+    ]
+    s = ingest([xlsx(tmp_path / "in" / "kobo_export.xlsx", header, rows)], bank, tmp_path / "s.db")
+    # the first row by its end, the second (no end) by its today
+    assert stored_dates(tmp_path / "s.db") == [("2026-11-21",) * 2, ("2026-11-22",) * 2]
+    notes = [p.message for p in s.files[0].problems]
+    assert any("“end”“today”列只保留日期" in n for n in notes)

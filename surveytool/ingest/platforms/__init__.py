@@ -95,8 +95,8 @@ def parse(
             "end",
             "_submission_time",
         }
-    dated = dates.date_column(platform, meta)
-    ignored = [h for h in meta if h in personal and h != dated]
+    dated = dates.date_columns(platform, meta)
+    ignored = [h for h in meta if h in personal and h not in dated]
     id_col = next((c for c in ID_COLUMNS.get(platform, ()) if c in meta), None)
     return PlatformExport(
         platform,
@@ -206,10 +206,13 @@ def to_table(
     table = Table(
         shown, export.sheet, export.platform, frame, rows, conv.refs, notes, channel=export.platform
     )
-    dated = dates.date_column(export.platform, export.meta)
-    if dated is not None:
-        table.collected = dates.days(conv.cells(export.meta[dated]))
-        table.problems.append(problem("platform_date_kept", file=shown, kind=KIND, column=dated))
+    dated = dates.date_columns(export.platform, export.meta)
+    if dated:
+        table.collected = dates.first_days([conv.cells(export.meta[c]) for c in dated])
+        shown_columns = "”“".join(dated)
+        table.problems.append(
+            problem("platform_date_kept", file=shown, kind=KIND, column=shown_columns)
+        )
     return table
 
 

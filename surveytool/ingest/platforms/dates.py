@@ -31,9 +31,23 @@ _MONTHS = {
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
+def date_columns(platform: str, meta: dict[str, int]) -> list[str]:
+    """The metadata columns an export's submission dates are read from, first choice first
+    (a row without the first takes the next)."""
+    return [c for c in DATE_COLUMNS.get(platform, ()) if c in meta]
+
+
 def date_column(platform: str, meta: dict[str, int]) -> str | None:
-    """The metadata column an export's submission dates are read from, or None."""
-    return next((c for c in DATE_COLUMNS.get(platform, ()) if c in meta), None)
+    """The first of :func:`date_columns`, or None."""
+    return next(iter(date_columns(platform, meta)), None)
+
+
+def first_days(columns: list[list[Any]]) -> np.ndarray:
+    """Per row, the :func:`day` of the first of ``columns`` that holds a date."""
+    out = np.empty(len(columns[0]) if columns else 0, dtype=object)
+    for i, values in enumerate(zip(*columns, strict=True)):
+        out[i] = next((d for d in map(day, values) if d), None)
+    return out
 
 
 def day(value: Any) -> str | None:
@@ -54,13 +68,6 @@ def day(value: Any) -> str | None:
     if m and m[2].lower() in _MONTHS:
         return _iso(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
     return None
-
-
-def days(values: list[Any]) -> np.ndarray:
-    """:func:`day` of each value, as an object array."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = [day(v) for v in values]
-    return out
 
 
 def _serial(x: float) -> str | None:
