@@ -37,11 +37,6 @@ def date_columns(platform: str, meta: dict[str, int]) -> list[str]:
     return [c for c in DATE_COLUMNS.get(platform, ()) if c in meta]
 
 
-def date_column(platform: str, meta: dict[str, int]) -> str | None:
-    """The first of :func:`date_columns`, or None."""
-    return next(iter(date_columns(platform, meta)), None)
-
-
 def first_days(columns: list[list[Any]]) -> np.ndarray:
     """Per row, the :func:`day` of the first of ``columns`` that holds a date."""
     out = np.empty(len(columns[0]) if columns else 0, dtype=object)
