@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib import font_manager
 
-from surveytool.charts import figures, save
+from surveytool.charts import figures, labels, save
 from surveytool.charts.fonts import chinese_font, use_chinese_font
 
 
@@ -215,12 +215,12 @@ def test_a_battery_without_reversed_items_keeps_its_answer_legend() -> None:
     ],
 )
 def test_labels_wrap_without_breaking_a_bracket(text: str) -> None:
-    lines = figures.wrap(text, 10).split("\n")
+    lines = labels.wrap(text, 10).split("\n")
     assert "".join(lines) == text
     for line in lines:
         depth = 0
         for ch in line:
-            depth += ch in figures.OPENING
-            depth -= ch in figures.CLOSING
+            depth += ch in labels.OPENING
+            depth -= ch in labels.CLOSING
             assert depth >= 0, lines  # no line opens with the rest of a bracket
         assert depth == 0, lines  # and none ends inside one
