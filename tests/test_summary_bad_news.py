@@ -56,3 +56,7 @@ def test_the_respondents_verdict_is_reconciled_when_it_disagrees() -> None:
     agreeing = own_verdict_text({**verdict, "worse": 10.0, "better": 50.0}, res)
     assert "不一致" not in agreeing
     assert own_verdict_text(None, res) == ""
+    brief = own_verdict_text(verdict, res, brief=True)
+    assert brief.startswith(
+        "但受访者自己的感受不同：此前填写过问卷的 160 人中，45.0% 认为上次反映的问题“加重”"
+    )

@@ -215,11 +215,9 @@ def likert_diverging(
     ax.set_xlim(-100, 100)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
     ends = f"左侧为“{labels[0]}”一端，右侧为“{labels[-1]}”一端"
-    if mixed:
-        ends = "从左到右依次为" + "、".join(labels)
     if problem_end:
         ends += "；暖色为各题项的问题一端" if mixed else "；暖色为问题一端"
-    ax.set_xlabel(wrap(f"比例（%）；{ends}", 40), fontsize=8)
+    ax.set_xlabel(wrap(f"比例（%）；{ends}", 60), fontsize=8)
     handles = [Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))]
     if mixed:
         handles = [

@@ -185,7 +185,8 @@ def wave_section(
     own = own_verdict_text(own_verdict(b, k), shown)
     if own:
         blocks.append({"para": own})
-    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves, own)}
+    brief = own_verdict_text(own_verdict(b, k), shown, brief=True)
+    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves, brief)}
 
 
 def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
@@ -245,6 +246,23 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str], own: str) -> list[
     return out
 
 
+def _disagree(v: dict, shown: pd.DataFrame) -> bool:
+    cons = shown[shown["kind"] == "construct"]
+    improved = bool((cons["verdict"] == "improved").any())
+    worsened = bool((cons["verdict"] == "worsened").any())
+    return (improved and v["worse"] > v["better"]) or (worsened and v["better"] > v["worse"])
+
+
+def _brief_verdict(v: dict, shown: pd.DataFrame) -> str:
+    """``但受访者自己的感受不同：此前填写过问卷的 160 人中，45.0% 认为上次反映的问题加重，15.0% 认为减轻（见第八部分）。``"""
+    head = "但受访者自己的感受不同" if _disagree(v, shown) else "受访者自己的感受"
+    return (
+        f"{head}：此前填写过问卷的 {v['valid']} 人中，{say.pct(v['worse'])} 认为上次反映的问题"
+        f"“{v['worse_labels'][-1].removeprefix('有所')}”，{say.pct(v['better'])} 认为"
+        f"“{v['better_labels'][0].removeprefix('有所')}”，须结合座谈、走访核实。"
+    )
+
+
 OWN_VERDICT_SCALES = ("change5",)  # 明显加重 … 明显减轻: the follow-up block's Z2
 
 
@@ -267,8 +285,8 @@ def own_verdict(b: Survey, k: int) -> dict | None:
     valid = int(fr["valid"].iloc[0]) if len(fr) else 0
     if valid < k or len(fr) < 4:
         return None
-    low, high = fr.head(2), fr.tail(2)
-    worse, better = (low, high) if q.problem_when == "low" else (high, low)
+    low, high = fr.head(2), fr.tail(2).iloc[::-1]  # each end: its extreme first
+    worse, better = (low, high.iloc[::-1]) if q.problem_when == "low" else (high, low.iloc[::-1])
     return {
         "question": q.text,
         "valid": valid,
@@ -279,20 +297,19 @@ def own_verdict(b: Survey, k: int) -> dict | None:
     }
 
 
-def own_verdict_text(v: dict | None, shown: pd.DataFrame) -> str:
+def own_verdict_text(v: dict | None, shown: pd.DataFrame, brief: bool = False) -> str:
     """The respondents' own verdict in words, reconciled with the scores when they
-    disagree; empty when there is none."""
+    disagree (``brief``: in a sentence, for the 摘要); empty when there is none."""
     if v is None:
         return ""
+    if brief:
+        return _brief_verdict(v, shown)
     worse, better = ("”或“".join(v["worse_labels"]), "”或“".join(v["better_labels"]))
     text = (
         f"受访者自己的感受：此前填写过问卷、回答了此题的 {v['valid']} 人中，"
         f"{say.pct(v['worse'])} 认为上次调查反映的问题“{worse}”，{say.pct(v['better'])} 认为“{better}”。"
     )
-    cons = shown[shown["kind"] == "construct"]
-    improved = bool((cons["verdict"] == "improved").any())
-    worsened = bool((cons["verdict"] == "worsened").any())
-    if (improved and v["worse"] > v["better"]) or (worsened and v["better"] > v["worse"]):
+    if _disagree(v, shown):
         text += (
             "这与上述维度得分的变化方向不一致：维度得分比较的是两轮受访者对具体事项的评价，"
             "此题问的是参加过上次调查的受访者对上次反映的问题的总体感受。两者都应如实报告，"
