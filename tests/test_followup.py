@@ -386,7 +386,7 @@ def test_a_closed_problem_still_shown_by_the_later_wave_is_never_silent(
     assert main(report) == 0
     md = (tmp_path / "rep" / "report.md").read_text("utf-8")
     summary = md.split("## 一、")[0]
-    assert said in summary  # the 摘要 names it where the problem is listed
-    problems = md.split("## 五、")[1]
-    assert said in problems
-    assert "已标为已销号，但最新数据仍显示该问题" in md  # 整改进展
+    assert "已销号但数据仍显示，较提出时的 75.0% 上升，需复核" in summary  # where it is listed
+    problems = md.split("## 五、")[1].split("## 六、")[0]
+    assert "※ 已销号但数据仍显示，需复核" in problems and "※ |" in problems
+    assert "已销号，但最新数据仍显示该问题，需复核整改是否落实" in md  # 整改进展

@@ -56,12 +56,12 @@ def test_a_group_problem_is_corroborated_only_by_its_own_group() -> None:
     ev = evidence(["高等院校", "医院"], [("柳州市人民医院", "医院")])
     got = raised(ev, {"key": KEY, "phrase": PHRASE})
     assert (got.sessions, got.visits, got.theme_sessions, got.theme_visits) == (0, 0, 2, 1)
-    assert got.text() == "同一主题（其他单位）座谈 2 场、实地 1 次"
+    assert got.text() == "同一主题座谈 2 场、实地 1 次"
     assert "座谈" not in got.names() and "实地" not in got.names()
 
     ev = evidence(["医院"], [("柳州市工人医院", "医院"), ("广西大学", "高等院校")])
     got = raised(ev, {"key": KEY, "phrase": PHRASE})
-    assert got.text() == "实地 1 次；同一主题（其他单位）座谈 1 场、实地 1 次"
+    assert got.text() == "实地 1 次；同一主题座谈 1 场、实地 1 次"
     assert got.names() == ["实地"]
 
 
@@ -69,7 +69,7 @@ def test_a_unit_type_problem_is_corroborated_by_sessions_of_that_type() -> None:
     key = "group:制度约束:B1:2"  # B1 = 单位类型, 2 = 医院
     ev = evidence(["高等院校", "医院", "医院"], [])
     got = raised(ev, {"key": key, "phrase": "“医院”的制度约束问题更为突出"})
-    assert got.text() == "座谈 2 场；同一主题（其他单位）座谈 1 场"
+    assert got.text() == "座谈 2 场；同一主题座谈 1 场"
 
 
 def test_a_problem_of_everyone_counts_every_session_of_its_theme() -> None:

@@ -77,14 +77,19 @@ CLOSED = "已销号"
 REVIEW_FILL = "FCE4D6"  # a row to review: closed in the lists, still shown by the data
 
 
-def closed_note(wave: str | None, figure: str, now: float, then: float | None) -> str:
+def closed_note(
+    wave: str | None, figure: str, now: float, then: float | None, brief: bool = False
+) -> str:
     """What the report, ``track`` and the lists say of a problem marked 已销号 that the
-    latest data still show: ``已销号，但回访数据仍显示该问题（80.3%，较提出时的 71.4% 上升）``."""
+    latest data still show: ``已销号，但“回访”数据仍显示该问题（80.3%，较提出时的 71.4%
+    上升），需复核``; ``brief`` (beside the figure already) leaves the figure out."""
     trend = ""
     if then is not None and then == then:
         way = "上升" if now > then + 0.05 else "下降" if now < then - 0.05 else "持平"
         trend = f"，较提出时的 {then:.1f}% {way}"
     data = f"“{wave}”数据" if wave else "最新数据"
+    if brief:  # beside the figure and wave: ``已销号但数据仍显示，较提出时的 71.4% 上升，需复核``
+        return f"已销号但数据仍显示{trend}，需复核"
     return f"已销号，但{data}仍显示该问题（{figure}{trend}），需复核"
 
 

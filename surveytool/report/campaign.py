@@ -182,9 +182,8 @@ def wave_section(
                     "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
                 }
             )
-    own = own_verdict_text(own_verdict(b, k), shown)
-    if own:
-        blocks.append({"para": own})
+    # the verdict's figures are in 主要发现 (its question's sentence); the 摘要 sets them
+    # beside the scores, reconciled (a paragraph here too ran the body past 15 pages)
     brief = own_verdict_text(own_verdict(b, k), shown, brief=True)
     return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves, brief)}
 
@@ -259,7 +258,8 @@ def _brief_verdict(v: dict, shown: pd.DataFrame) -> str:
     return (
         f"{head}：此前填写过问卷的 {v['valid']} 人中，{say.pct(v['worse'])} 认为上次反映的问题"
         f"“{v['worse_labels'][-1].removeprefix('有所')}”，{say.pct(v['better'])} 认为"
-        f"“{v['better_labels'][0].removeprefix('有所')}”，须结合座谈、走访核实。"
+        f"“{v['better_labels'][0].removeprefix('有所')}”"
+        + ("，须结合座谈、走访核实。" if _disagree(v, shown) else "。")
     )
 
 
@@ -306,16 +306,15 @@ def own_verdict_text(v: dict | None, shown: pd.DataFrame, brief: bool = False) -
         return _brief_verdict(v, shown)
     worse, better = ("”或“".join(v["worse_labels"]), "”或“".join(v["better_labels"]))
     text = (
-        f"受访者自己的感受：此前填写过问卷、回答了此题的 {v['valid']} 人中，"
-        f"{say.pct(v['worse'])} 认为上次调查反映的问题“{worse}”，{say.pct(v['better'])} 认为“{better}”。"
+        f"受访者自己的感受：此前填写过问卷的 {v['valid']} 人中，"
+        f"{say.pct(v['worse'])} 认为上次调查反映的问题“{worse}”，{say.pct(v['better'])} 认为“{better}”"
     )
     if _disagree(v, shown):
-        text += (
-            "这与上述维度得分的变化方向不一致：维度得分比较的是两轮受访者对具体事项的评价，"
-            "此题问的是参加过上次调查的受访者对上次反映的问题的总体感受。两者都应如实报告，"
-            "并结合座谈、走访核实原因后再下结论。"
+        return (
+            text
+            + "，与维度得分的变化方向不一致（两者问的对象和内容不同），应结合座谈、走访核实原因。"
         )
-    return text
+    return text + "。"
 
 
 def _progress_text(p: Progress) -> str:
@@ -332,10 +331,7 @@ def _progress_text(p: Progress) -> str:
         text += f"另有 {p.no_deadline} 项尚未确定完成时限。"
     if p.reopened:
         heads = "、".join(f"“{_head(i['问题'])}”" for i in p.reopened)
-        text += (
-            f"需要注意：{heads}等 {len(p.reopened)} 项已标为已销号，但最新数据仍显示该问题"
-            "（见问题清单“数据支持”一列），应复核整改是否落实，防止纸上解决。"
-        )
+        text += f"其中{heads}已销号，但最新数据仍显示该问题，需复核整改是否落实。"
     if p.unsupported:
         text += (
             f"有 {p.unsupported} 项问题在最新数据中已不再达到提出标准（问题清单“数据支持”一列标为“否”），"

@@ -48,11 +48,17 @@ def _cn_date(iso: str) -> str:
 
 
 def _period(first: str, last: str) -> str:
+    """``2026年11月16日至27日`` (the year and month not repeated), or one day."""
     if not first:
         return "（无回收记录）"
     if first == last:
         return _cn_date(first)
-    return f"{_cn_date(first)}至{_cn_date(last)}"
+    end = _cn_date(last)
+    if first[:4] == last[:4]:
+        end = end.split("年", 1)[1]
+        if first[:7] == last[:7]:
+            end = end.split("月", 1)[1]
+    return f"{_cn_date(first)}至{end}"
 
 
 def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | None) -> list[dict]:
@@ -263,16 +269,15 @@ def problem_blocks(
     rows = []
     for i, p in enumerate(problems, start=1):
         head = p.phrase + ("△" if p.near else "") if p.phrase else p.title
-        head += f"（{p.closed}）" if p.closed else ""
+        head += "※" if p.closed else ""  # said in full in the 摘要 and 整改进展
         rows.append([str(i), head, p.basis or p.evidence, *([sources[i - 1]] if sources else [])])
     header = ["序号", "问题", "数据依据", *(["其他方法印证"] if sources else [])]
     wave = problems[0].wave
     note = f"注：数据依据为{f'“{wave}”调查' if wave else '本次调查'}的人数，题目原文见附录二；△ 接近判定线；规则见附录一。"
+    if any(p.closed for p in problems):
+        note += "※ 已销号但数据仍显示，需复核。"
     if sources:
-        note += (
-            "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数；"
-            "某一单位（类别）的问题只计与该单位（类别）的座谈和察看，其他单位谈到同一主题的另计为“同一主题”，不作印证。"
-        )
+        note += "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数（单位的问题只计该单位的）。"
     return [{"para": intro}, {"table": num.table("存在的主要问题", header, rows, note)}]
 
 
@@ -319,7 +324,7 @@ def mark_closed(problems: list[Problem], closed: dict[str, float | None]) -> lis
     """``problems`` with those marked 已销号 in the lists saying so (防止纸上解决)."""
     return [
         replace(
-            p, closed=closed_note(p.wave, p.figure or f"{p.share:.1f}%", p.share, closed[p.key])
+            p, closed=closed_note(p.wave, p.figure, p.share, closed[p.key], brief=bool(p.figure))
         )
         if p.key in closed
         else p

@@ -111,7 +111,7 @@ class Raised:
         if self.theme_sessions or self.theme_visits:
             other = [f"座谈 {self.theme_sessions} 场"] if self.theme_sessions else []
             other += [f"实地 {self.theme_visits} 次"] if self.theme_visits else []
-            parts.append(f"同一主题（其他单位）{'、'.join(other)}")
+            parts.append(f"同一主题{'、'.join(other)}")
         return "；".join(parts) or "—"
 
 

@@ -81,12 +81,12 @@ class Problem:
     def brief(self) -> str:
         """For the summary: the phrase with its figure and wave, e.g. ``学术交流机会偏少（53.3%，
         回访）``; the whole title when there is no phrase; then what :attr:`closed` says."""
-        closed = f"——{self.closed}" if self.closed else ""
         if not self.phrase or not self.figure:
-            return self.title + closed
+            return self.title + (f"——{self.closed}" if self.closed else "")
         near = "，接近判定线" if self.near else ""
         wave = f"，{self.wave}" if self.wave else ""
-        return f"{self.phrase}（{self.figure}{wave}{near}）{closed}"
+        closed = f"；{self.closed}" if self.closed else ""
+        return f"{self.phrase}（{self.figure}{wave}{near}{closed}）"
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near
