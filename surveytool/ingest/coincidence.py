@@ -23,8 +23,10 @@ pairs, and the expected number of pairs who coincide on some pattern at most as 
     N(N − 1)/2 · P(x) < ALPHA  (0.01)
 
 therefore merges two genuine respondents, in a whole wave, with a probability of at most 1%.
-A re-saved copy of a long form (dozens of answers) is far below the line; in a poll of 8
-five-point questions, P(x) is rarely below 1e-6 and 200 people's matching answers are kept.
+A re-saved copy of a form of a dozen questions or more is far below the line; in a poll of
+8 questions (a five-item battery and three choices) answered alike by many of 200 people,
+all are kept (tests/test_identical_answers.py: 200 of 200 for seeds 22–28, where merging
+every identical pair kept 143–159).
 """
 
 from __future__ import annotations
