@@ -9,9 +9,10 @@ empty required question), a form re-saved with the same answers, and an exact co
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ FIRST, SECOND = "首轮", "回访"
 LISTS = "三张清单.xlsx"
 DEMO_JUNE = date(2026, 6, 30)  # the lists are first drawn when the June report is written
 DEMO_TODAY = date(2026, 11, 30)  # the demo's "today": the follow-up wave is in
+JUNE_RETURNS = (date(2026, 5, 18), date(2026, 6, 12))  # when the first wave came back
+NOVEMBER_RETURNS = (date(2026, 11, 16), date(2026, 11, 27))  # and the follow-up
 EASED = {"行政负担": -0.8}  # the follow-up's real change (latent SD units)
 DEMO_UNITS = ("人事人才科", "政策法规科", "高新技术科")  # example responsible units
 
@@ -113,6 +116,18 @@ def messy_returns(bank: Bank, sim: Simulator, folder: Path, clean: list[Path]) -
     return len(typed) + 2 + 2 + 1
 
 
+def date_returns(folder: Path, first: date, last: date) -> None:
+    """Give the simulated returns under ``folder`` the days they came back (their files'
+    modification times, spread evenly from ``first`` to ``last`` in name order): ingest
+    dates a returned form by its file, so the report's 回收时间 is the simulated one."""
+    paths = sorted(folder.rglob("*.xlsx"))
+    span = (last - first).days
+    for i, path in enumerate(paths):
+        day = first + timedelta(days=span * i // max(len(paths) - 1, 1))
+        stamp = datetime(day.year, day.month, day.day, 10).timestamp()
+        os.utime(path, (stamp, stamp))
+
+
 def _resave(path: Path) -> None:
     """Re-save a form as Excel or WPS would: same answers, different bytes."""
     from openpyxl import load_workbook
@@ -181,6 +196,7 @@ def _first_wave(
     returns = out / "回收的问卷"
     clean = write_returns(bank, sim.respondents(n), returns)
     extra = messy_returns(bank, sim, returns, clean)
+    date_returns(returns, *JUNE_RETURNS)
     say(f"    已生成 {len(clean) + extra} 份回收问卷：{returns}")
     say(
         "2/5 首轮回收入库；座谈、实地察看和两轮专家咨询；按统计结果生成三张清单"
@@ -213,6 +229,7 @@ def _follow_up(
     )
     follow = out / "回访问卷"
     write_returns(bank, later.respondents(n), follow)
+    date_returns(follow, *NOVEMBER_RETURNS)
     store, lists = out / "survey.db", out / LISTS
     follow_summary = _ingest(say, follow, bank, store, SECOND)
     say("4/5 按回访数据更新三张清单（已填写的内容保留，新问题追加，不再被数据支持的问题标注）……")

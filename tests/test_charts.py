@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import warnings
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib import font_manager
 
-from surveytool.charts import figures, save
+from surveytool.charts import figures, labels, save
 from surveytool.charts.fonts import chinese_font, use_chinese_font
 
 
@@ -154,3 +156,71 @@ def test_likert_hidden_cells_share_their_width_and_are_hatched() -> None:
     assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["非常不同意", "不同意"]
     assert not any(p.get_hatch() for p in fig.legends[0].get_patches())
     assert "斜线部分" in ax.get_title(loc="left")
+
+
+def _battery(dists: dict[str, list[float]]) -> pd.DataFrame:
+    labels = ["非常不同意", "不同意", "一般", "同意", "非常同意"]
+    return pd.DataFrame(
+        {"field": fid, "option": code, "label": lab, "percent": p, "valid": 100}
+        for fid, dist in dists.items()
+        for code, (lab, p) in enumerate(zip(labels, dist, strict=True), start=1)
+    )
+
+
+def test_a_reversed_item_is_coloured_by_its_own_problem_end() -> None:
+    """Issue 22 item 6: in a battery whose problem end is 'low' (disagreeing is the
+    problem), an item worded the other way round ('…存在较多障碍') has its problem at
+    'agree': its 同意 side is drawn warm, the others' 不同意 side; the caption still says
+    暖色为问题一端, and the legend names colours, not answers."""
+    freq = _battery({"X1": [10, 20, 30, 25, 15], "X2": [5, 14, 20, 40, 21]})
+    fig = figures.likert_diverging(
+        freq, [("X1", "说法一"), ("X2", "存在较多障碍")], "量表", "low", reversed_items={"X2"}
+    )
+    ax = fig.axes[0]
+
+    def colours(y: float) -> list[str]:
+        bars = sorted(
+            (p for p in ax.patches if np.isclose(p.get_y() + p.get_height() / 2, y)),
+            key=lambda p: p.get_x(),
+        )
+        return [matplotlib.colors.to_hex(p.get_facecolor()) for p in bars]
+
+    warm = {c.lower() for c in figures.WARM}
+    cool = {c.lower() for c in figures.COOL}
+    x1, x2 = colours(1), colours(0)  # X1 on top
+    assert set(x1[:2]) <= warm and set(x1[3:]) <= cool
+    assert set(x2[:2]) <= cool and set(x2[3:]) <= warm  # its problem end: 同意
+    assert x2[4] == figures.WARM[0].lower()  # 非常同意: the darkest warm
+    assert "暖色为各题项的问题一端" in ax.get_xlabel()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["问题一端", "另一端", "一般"]
+    assert "（反向表述）" not in " ".join(t.get_text() for t in ax.get_yticklabels())
+
+
+def test_a_battery_without_reversed_items_keeps_its_answer_legend() -> None:
+    freq = _battery({"X1": [10, 20, 30, 25, 15]})
+    fig = figures.likert_diverging(freq, [("X1", "说法一")], "量表", "low", reversed_items=())
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["非常不同意", "不同意", "一般", "同意", "非常同意"]
+    assert fig.axes[0].get_xlabel().endswith("暖色为问题一端")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在本单位开展跨学科合作（含跨院系、跨单位）存在较多障碍",
+        "科研经费报销（差旅、劳务）手续繁琐",
+        "我认为“放管服”改革落实到位",
+        "（反向表述）" * 4,
+    ],
+)
+def test_labels_wrap_without_breaking_a_bracket(text: str) -> None:
+    lines = labels.wrap(text, 10).split("\n")
+    assert "".join(lines) == text
+    for line in lines:
+        depth = 0
+        for ch in line:
+            depth += ch in labels.OPENING
+            depth -= ch in labels.CLOSING
+            assert depth >= 0, lines  # no line opens with the rest of a bracket
+        assert depth == 0, lines  # and none ends inside one

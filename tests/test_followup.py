@@ -326,3 +326,67 @@ def test_lists_print_on_a4_landscape_with_whole_rows(tmp_path: Path) -> None:
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
     short, tall = ws.row_dimensions[2].height, ws.row_dimensions[5].height
     assert short >= 18 and tall >= 15 * text_lines("依据" * 80, ws.column_dimensions["C"].width)
+
+
+def test_a_closed_problem_still_shown_by_the_later_wave_is_never_silent(
+    tmp_path: Path, ingest_bank, capsys
+) -> None:
+    """Issue 22 item 2 (防止纸上解决): a problem marked 已销号 that the follow-up shows more
+    often than when it was raised (30 of 40 agree, then 40 of 40) is flagged in the lists
+    (数据支持 and a shaded row), by ``lists``, by ``track`` and in the report."""
+    from openpyxl import load_workbook
+
+    from surveytool.followup.lists import REVIEW_FILL
+    from surveytool.forms.fill import FormFiller
+
+    from conftest import GOOD
+
+    text = (
+        (tmp_path / "ingest_demo.yaml")
+        .read_text("utf-8")
+        .replace("construct: 行政负担\n", "construct: 行政负担\n        problem_when: high\n")
+    )
+    bank_file = str(write_bank(tmp_path, text, "problems.yaml"))
+    f = FormFiller(ingest_bank)
+    for i in range(40):
+        f.fill({**GOOD, "B2_1": 5 if i < 30 else 1, "B3": 10 + i}, tmp_path / "june" / f"{i}.xlsx")
+        f.fill({**GOOD, "B2_1": 5, "B3": 30 + i}, tmp_path / "nov" / f"{i}.xlsx")
+    store = ["--bank", bank_file, "--store", str(tmp_path / "s.db")]
+    lists = str(tmp_path / "l.xlsx")
+    assert main(["ingest", *store, "--wave", "首轮", str(tmp_path / "june")]) == 0
+    assert main(["lists", *store, "--wave", "首轮", "-o", lists, "--today", "2026-06-30"]) == 0
+    wb = load_workbook(lists)
+    titles = [c.value for c in wb["问题清单"]["B"]]
+    at = next(i for i, t in enumerate(titles, 1) if "“项目申报材料过多”" in str(t))
+    assert titles[at - 1].startswith("75.0% 的受访者认同")
+    number = wb["问题清单"][f"A{at}"].value
+    assert wb["任务清单"][f"A{at}"].value == number
+    wb["任务清单"][f"E{at}"], wb["任务清单"][f"F{at}"] = "已销号", date(2026, 8, 25)
+    wb.save(lists)
+    assert main(["ingest", *store, "--wave", "回访", str(tmp_path / "nov")]) == 0
+    capsys.readouterr()
+    assert main(["lists", *store, "--wave", "回访", "-o", lists, "--today", "2026-11-30"]) == 0
+    said = "已销号，但“回访”数据仍显示该问题（100.0%，较提出时的 75.0% 上升），需复核"
+    assert f"需复核：{number} " in capsys.readouterr().out
+    rows = read_lists(lists).sheets["问题清单"]
+    row = rows[at - 2]
+    assert row["数据支持"] == f"是；{said}"
+    assert [r["数据支持"] for r in rows if r is not row] == ["是"] * (len(rows) - 1)
+    ws = load_workbook(lists)["问题清单"]
+    assert {c.fill.fgColor.rgb[-6:] for c in ws[at]} == {REVIEW_FILL}  # flagged for review
+    others = [r for r in range(2, ws.max_row + 1) if r != at]
+    assert all(ws[f"A{r}"].fill.fgColor.rgb[-6:] != REVIEW_FILL for r in others)
+
+    assert main(["track", lists, "--today", "2026-11-30"]) == 0
+    assert f"需复核：{number} {row['问题']}——{said}" in capsys.readouterr().out
+    assert [x["编号"] for x in track(read_lists(lists), date(2026, 11, 30)).reopened] == [number]
+
+    report = ["report", *store, "--format", "md", "-o", str(tmp_path / "rep")]
+    report += ["--waves", "首轮", "回访", "--lists", lists, "--today", "2026-11-30"]
+    assert main(report) == 0
+    md = (tmp_path / "rep" / "report.md").read_text("utf-8")
+    summary = md.split("## 一、")[0]
+    assert "已销号但数据仍显示，较提出时的 75.0% 上升，需复核" in summary  # where it is listed
+    problems = md.split("## 五、")[1].split("## 六、")[0]
+    assert "※ 已销号但数据仍显示，需复核" in problems and "※ |" in problems
+    assert "已销号，但最新数据仍显示该问题，需复核整改是否落实" in md  # 整改进展

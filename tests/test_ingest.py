@@ -50,12 +50,27 @@ def resave(src: Path, dst: Path, edit=None) -> Path:
     return dst
 
 
+OWN = {
+    "B1": 2,
+    "B2_1": 1,
+    "B2_2": 5,
+    "B3": 77,
+    "B4_1": 0,
+    "B4_3": 1,
+    "B5_1": 2,
+    "B5_2": 1,
+    "B6": "科研助理太少，希望按项目配备",
+}
+
+
 def test_forms_filled_the_way_people_do(tmp_path: Path, ingest_bank) -> None:
     bank = ingest_bank
     inbox = tmp_path / "inbox"
     f = FormFiller(bank)
     cells = f.cells
-    good = fill(f, inbox, "01-good.xlsx", {})
+    # one person's own answers (not the GOOD most forms here share): a re-saved copy of
+    # them cannot be a coincidence, while two forms of GOOD could be two people (issue 22)
+    good = fill(f, inbox, "01-good.xlsx", OWN)
     fill(f, inbox, "02-fullwidth.xlsx", {"B1": 2, "B3": None}, raw={"B3": "４５"})
     fill(f, inbox, "03-about.xlsx", {"B1": 2, "B3": None, "B2_1": 5}, raw={"B3": "约40"})
     fill(f, inbox, "04-range.xlsx", {"B3": None}, raw={"B3": "30-40"})
@@ -135,7 +150,13 @@ def test_forms_filled_the_way_people_do(tmp_path: Path, ingest_bank) -> None:
     relocated = [p.code for r in s.files if r.name == "09-row-inserted.xlsx" for p in r.problems]
     assert relocated == ["form_relocated"]
     dup = db.execute("SELECT reason FROM duplicates").fetchone()[0]
-    assert dup == problem("duplicate_response", where="文件 01-good.xlsx 工作表“问卷”").message
+    here, there = "文件 08-resaved.xlsx 工作表“问卷”", "文件 01-good.xlsx 工作表“问卷”"
+    merged = problem(
+        "identical_merged", here=here, where=there, count=11, odds="约 0.0001", name="x"
+    ).message
+    assert dup.startswith(merged.split("（共答")[0]) and "按同一人的重复答卷合并" in dup
+    listed = [p.message for r in s.files if r.name == "08-resaved.xlsx" for p in r.problems]
+    assert listed == [dup]  # the merge is listed for the owner, with both files
 
     a = load_answers(tmp_path / "survey.db", bank).set_index("_source")
     assert a.loc["02-fullwidth.xlsx", "B3"] == 45
@@ -144,7 +165,7 @@ def test_forms_filled_the_way_people_do(tmp_path: Path, ingest_bank) -> None:
     assert a.loc["07-skipped.xlsx", "B1"] == 3  # the label "None" is a real option
     assert a.loc[["07-skipped.xlsx"], ["B4_1", "B4_2"]].isna().all(axis=None)  # set aside
     assert a.loc["09-row-inserted.xlsx", "B2_1"] == 1
-    assert a.loc["01-good.xlsx", "B6"] == "希望减少表格"
+    assert a.loc["01-good.xlsx", "B6"] == OWN["B6"]
     assert str(a["B3"].dtype) == "Int64" and str(a["B6"].dtype) == "string"
     assert isinstance(a["B2_1"].dtype, __import__("pandas").CategoricalDtype)
 

@@ -190,6 +190,9 @@ def test_an_old_store_is_upgraded_by_the_next_ingest(tmp_path: Path, ingest_bank
     with sqlite3.connect(db) as con:  # as the previous version wrote it
         for column in ("origin_file", "origin_sheet", "origin_row"):
             con.execute(f"ALTER TABLE responses DROP COLUMN {column}")
+            con.execute(f"ALTER TABLE rejects DROP COLUMN {column}")  # version 3's
+        for column in ("collected_from", "collected_to"):  # version 3's
+            con.execute(f"ALTER TABLE responses DROP COLUMN {column}")
         con.execute(f"ALTER TABLE answers_{bank.id} DROP COLUMN _corrected_in")
         con.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     assert meta(db, bank) == [("研究院.xlsx", SHEET, 2, None)]  # read before any upgrade
@@ -198,8 +201,11 @@ def test_an_old_store_is_upgraded_by_the_next_ingest(tmp_path: Path, ingest_bank
     assert ingest([rejects], bank, db).total("accepted") == 1
     with sqlite3.connect(db) as con:
         columns = {r[1] for r in con.execute("PRAGMA table_info(responses)")}
+        rejected = {r[1] for r in con.execute("PRAGMA table_info(rejects)")}
         version = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    assert {"origin_file", "origin_sheet", "origin_row"} <= columns and version == ("2",)
+    assert {"origin_file", "origin_sheet", "origin_row"} <= columns and version == ("3",)
+    assert {"collected_from", "collected_to"} <= columns
+    assert {"origin_file", "origin_sheet", "origin_row"} <= rejected
     expected = [("研究院.xlsx", SHEET, 2, None), ("研究院.xlsx", SHEET, 3, Path(rejects).name)]
     assert meta(db, bank) == expected
     assert sql_sources(db, bank) == [("研究院.xlsx", None), ("研究院.xlsx", Path(rejects).name)]
@@ -231,3 +237,24 @@ def test_origin_cells(cells: tuple, expected: tuple | None) -> None:
     from surveytool.ingest.origin import origin
 
     assert origin(*cells) == expected
+
+
+def test_a_corrected_answer_is_counted_once_in_the_collection(tmp_path: Path, ingest_bank) -> None:
+    """Issue 22 item 8: an answer rejected, fixed wrongly, then fixed and accepted is one
+    valid answer, not also 未通过 (once per ingest it went through)."""
+    from surveytool.store.answers import collection_summary
+
+    bank, db = ingest_bank, tmp_path / "s.db"
+    path = table(tmp_path / "in" / "研究院.xlsx", bank, [{"B3": 10}, {"B1": "医院", "B3": 11}])
+    first = ingest([path], bank, db).rejects_file
+    got = collection_summary(db, bank)
+    assert (got["accepted"], got["rejected"], got["corrected"]) == (1, 1, 0)
+    fix(first, {2: {"B1": "诊所"}})  # still wrong: the same answer rejected again
+    second = ingest([first], bank, db).rejects_file
+    got = collection_summary(db, bank)
+    assert (got["accepted"], got["rejected"], got["corrected"]) == (1, 1, 0)
+    fix(second, {2: {"B1": 2}})
+    ingest([second], bank, db)
+    got = collection_summary(db, bank)
+    assert (got["accepted"], got["rejected"], got["corrected"]) == (2, 0, 1)
+    assert got["rejected_rows"] == 2  # what each ingest rejected, kept for the record

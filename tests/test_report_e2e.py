@@ -402,3 +402,29 @@ def test_demo_planted_personal_data_is_masked_everywhere(demo: Path) -> None:
     for text in texts:
         for planted in PLANTED:
             assert planted not in text, planted
+
+
+def test_demo_report_dates_and_bad_news_are_true(demo: Path) -> None:
+    """Issue 22 items 1-3 on the demo: 回收时间 is when the 回访 forms came back (their
+    simulated November days), not the day they were loaded; the closed-but-still-shown
+    problem says so in the 摘要; the 摘要 gives the respondents' own verdict beside the
+    improvement, reconciled, with the figures of 二、主要发现."""
+    from surveytool.demo import NOVEMBER_RETURNS
+
+    md = (demo / "报告" / "report.md").read_text(encoding="utf-8")
+    first, last = NOVEMBER_RETURNS
+    assert (first.year, first.month) == (last.year, last.month)
+    period = f"{first.year}年{first.month}月{first.day}日至{last.day}日"
+    summary = md.split("## 摘要")[1].split("## 一、")[0]
+    assert f"“回访”调查于{period}回收有效问卷" in summary
+    assert f"回收时间为 {period}" in md
+    assert (
+        "申报指南发布不够及时（80.3%，回访；已销号但数据仍显示，较提出时的 71.4% 上升，需复核）"
+        in summary
+    )
+    own = re.search(r"但受访者自己的感受不同：[^\n]*", summary)  # beside 有所改善
+    assert own and "160 人中，45.0% 认为上次反映的问题“加重”，15.0% 认为“减轻”" in own[0]
+    assert "有所改善" in summary
+    assert "须结合座谈、走访核实" in own[0]  # reconciled, not left side by side
+    findings = md.split("## 二、")[1].split("## 三、")[0]  # the same figures in the body
+    assert "“明显加重”或“有所加重”的占 45.0%" in findings and "“明显减轻”的占 15.0%" in findings

@@ -9,8 +9,7 @@ nothing global leaks between charts.
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from surveytool.charts.fonts import use_chinese_font
+from surveytool.charts.labels import wrap
 
 ACCENT = "#2F5597"
 GREY = "#A6A6A6"
@@ -27,11 +27,6 @@ WARM = ("#8C2D04", "#E6550D")  # the problem end of a scale: dark, light
 COOL = ("#08519C", "#6BAED6")  # the other end: dark, light
 CALM = ("#01665E", "#5AB4AC")  # an end of a scale with no problem direction
 NEUTRAL = "#BDBDBD"
-
-
-def wrap(text: str, width: int = WRAP) -> str:
-    """Wrap a (Chinese) label to lines of ``width`` characters."""
-    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=True)) or str(text)
 
 
 def _figure(n_bars: int, width: float = 6.4, per_bar: float = 0.42) -> tuple[Figure, object]:
@@ -157,13 +152,18 @@ def likert_diverging(
     items: Sequence[tuple[str, str]],
     title: str,
     problem_end: str | None = None,
+    reversed_items: Collection[str] = (),
 ) -> Figure:
     """Diverging stacked bars of a likert battery, neutral category centred on 0.
 
     ``freq`` holds the frequencies of the items (rows per item x option, ``percent`` of
     valid); ``items`` gives (field id, label) in display order (top first). Colours carry
-    meaning: the ``problem_end`` of the scale ('high' or 'low') is warm, the other end cool;
-    with no problem direction both ends are calm. Answers counted as 不清楚 are left out.
+    meaning: each item's problem end is warm, the other end cool — the battery's
+    ``problem_end`` ('high' or 'low'), the opposite end for the field ids in
+    ``reversed_items`` (worded the other way round); with no problem direction both ends
+    are calm. When the items' problem ends differ, the legend names the colours (问题一端 /
+    另一端) and the axis label the order of the answers, since no one colour is one answer.
+    Answers counted as 不清楚 are left out.
     Hidden (small) cells of an item are drawn hatched, sharing their combined width equally,
     so that no segment's width tells its count."""
     if "dont_know" in freq:
@@ -172,10 +172,13 @@ def likert_diverging(
     codes = sorted(freq["option"].unique())
     labels = [freq[freq["option"] == c]["label"].iloc[0] for c in codes]
     colors = scale_colors(len(codes), problem_end)
+    flipped = scale_colors(len(codes), _other_end(problem_end))
+    mixed = bool(problem_end) and any(fid in reversed_items for fid, _ in items)
     mid = (len(codes) - 1) / 2
     y = np.arange(len(items))[::-1]
     hidden = freq["suppressed"] if "suppressed" in freq else pd.Series(False, index=freq.index)
     for yi, (fid, _) in zip(y, items, strict=True):
+        shade = flipped if problem_end and fid in reversed_items else colors
         rows = freq[freq["field"] == fid].set_index("option")
         pct = rows["percent"].reindex(codes).fillna(0)
         secret = hidden[freq["field"] == fid].set_axis(rows.index).reindex(codes).fillna(False)
@@ -190,7 +193,7 @@ def likert_diverging(
                 yi,
                 w,
                 left=left,
-                color=colors[j],
+                color=shade[j],
                 height=0.62,
                 edgecolor="white",
                 linewidth=0.5,
@@ -213,13 +216,20 @@ def likert_diverging(
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
     ends = f"左侧为“{labels[0]}”一端，右侧为“{labels[-1]}”一端"
     if problem_end:
-        ends += "；暖色为问题一端"
-    ax.set_xlabel(f"比例（%）；{ends}", fontsize=8)
+        ends += "；暖色为各题项的问题一端" if mixed else "；暖色为问题一端"
+    ax.set_xlabel(wrap(f"比例（%）；{ends}", 60), fontsize=8)
+    handles = [Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))]
+    if mixed:
+        handles = [
+            Patch(facecolor=WARM[0], label="问题一端"),
+            Patch(facecolor=COOL[0], label="另一端"),
+        ]
+        handles += [Patch(facecolor=NEUTRAL, label=labels[int(mid)])] if len(codes) % 2 else []
     fig.legend(
-        handles=[Patch(facecolor=colors[j], label=labels[j]) for j in range(len(codes))],
+        handles=handles,
         loc="lower center",
         bbox_to_anchor=(0.5, 0.0),
-        ncols=len(codes),
+        ncols=len(handles),
         fontsize=7.5,
         frameon=False,
         handlelength=1.2,
@@ -231,6 +241,10 @@ def likert_diverging(
         note += "斜线部分为人数较少而隐藏的类别，按合计平均画出。"
     _title(ax, title, note, legend_rows=1)
     return fig
+
+
+def _other_end(end: str | None) -> str | None:
+    return {"high": "low", "low": "high"}.get(end or "")
 
 
 def scale_colors(k: int, problem_end: str | None = None) -> list[str]:

@@ -180,7 +180,7 @@ def cmd_lists(args: argparse.Namespace) -> int:
     """Create or update the three lists from the data."""
     from surveytool.analysis import Survey, analyse
     from surveytool.analysis.run import DEFAULT_K
-    from surveytool.followup.lists import make_lists
+    from surveytool.followup.lists import make_lists, still_seen
     from surveytool.report.context import for_report
     from surveytool.report.problems import for_lists
     from surveytool.store import load_answers
@@ -212,6 +212,8 @@ def cmd_lists(args: argparse.Namespace) -> int:
         f"{'已更新' if existed else '已生成'}三张清单：{path}（共 {len(rows)} 个问题，"
         f"其中数据已不再支持 {gone} 个）。请在“责任清单”“任务清单”中填写责任单位、措施和时限。"
     )
+    for r in (r for r in rows if still_seen(r)):  # 防止纸上解决: said, and the row is shaded
+        echo(f"需复核：{r['编号']} {r['问题']}——{str(r['数据支持']).removeprefix('是；')}")
     return 0
 
 
@@ -236,6 +238,10 @@ def cmd_track(args: argparse.Namespace) -> int:
     for item in progress.overdue:
         echo(
             f"  超期：{item['编号']} {item['问题']}（{item['责任单位']}，时限 {item['完成时限']}）"
+        )
+    for item in progress.reopened:  # 防止纸上解决: never silently
+        echo(
+            f"  需复核：{item['编号']} {item['问题']}——{str(item['数据支持']).removeprefix('是；')}"
         )
     for item in progress.bad_deadlines:
         echo(f"  无法识别的时限：{item['编号']}“{item['完成时限']}”，请改为日期（如 2026-08-31）")

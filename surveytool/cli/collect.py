@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from surveytool.bank import load_bank
@@ -26,12 +27,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from surveytool.cli.progress import ProgressBar
 
     bar = None if args.json else ProgressBar()  # on a terminal only
-    summary = ingest(args.files, bank, args.store, wave=args.wave, progress=bar, options=options)
+    collected = collected_range(args.collected) if args.collected else None
+    summary = ingest(
+        args.files,
+        bank,
+        args.store,
+        wave=args.wave,
+        progress=bar,
+        options=options,
+        collected=collected,
+        keep_identical=args.keep_identical,
+    )
     if args.json:
         echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
     return 1 if summary.failed else 0
+
+
+def collected_range(text: str) -> tuple[str, str]:
+    """``2026-11-20..2026-11-28`` (or one date) -> (first, last) ISO dates; raises
+    UsageError for anything else, or a range that ends before it starts."""
+    parts = [p.strip() for p in text.split("..")]
+    try:
+        days = [date.fromisoformat(p) for p in parts]
+    except ValueError:
+        days = []
+    if len(days) not in (1, 2) or days[-1] < days[0]:
+        raise UsageError(problem("bad_collected", value=text))
+    return days[0].isoformat(), days[-1].isoformat()
 
 
 def _print_summary(summary) -> None:
@@ -133,6 +157,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     bank_and_store(p)
     p.add_argument("--wave", default="首轮", help="调查轮次（默认“首轮”；回访可用“回访”）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总")
+    p.add_argument(
+        "--collected",
+        metavar="起..止",
+        help="纸质问卷的回收日期，如 2026-11-20..2026-11-28（平台导出自带提交日期；"
+        "不写时按文件的保存日期）",
+    )
+    p.add_argument(
+        "--keep-identical",
+        action="store_true",
+        help="不合并来自不同人的相同答卷（默认只在巧合极不可能时按重复合并，并逐一列出）",
+    )
     p.add_argument(
         "--source",
         default="auto",

@@ -45,6 +45,7 @@ SHEETS = {
         "来源",
         "专家评分",
         "_key",
+        "_share",
     ],
     "责任清单": ["编号", "问题", "责任单位", "责任人", "备注"],
     "任务清单": ["编号", "问题", "整改措施", "完成时限", "状态", "销号日期", "备注"],
@@ -54,7 +55,7 @@ WIDTHS = {
     "问题": 40,
     "数据依据": 50,
     "最新数据": 40,
-    "数据支持": 10,
+    "数据支持": 24,  # wide enough for 已销号，但…需复核 (issue 22)
     "首次提出": 12,
     "备注": 24,
     "责任单位": 18,
@@ -66,11 +67,50 @@ WIDTHS = {
     "来源": 14,
     "专家评分": 22,
     "_key": 4,
+    "_share": 4,
 }
 SOURCES = ("问卷", "座谈", "专家", "实地")  # the methods, in the order 来源 lists them
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 DATA_COLUMNS = {"最新数据", "数据支持"}  # refreshed from the data on every run
 SAME = "与提出时相同"
+CLOSED = "已销号"
+REVIEW_FILL = "FCE4D6"  # a row to review: closed in the lists, still shown by the data
+
+
+def closed_note(
+    wave: str | None, figure: str, now: float, then: float | None, brief: bool = False
+) -> str:
+    """What the report, ``track`` and the lists say of a problem marked 已销号 that the
+    latest data still show: ``已销号，但“回访”数据仍显示该问题（80.3%，较提出时的 71.4%
+    上升），需复核``; ``brief`` (beside the figure already) leaves the figure out."""
+    trend = ""
+    if then is not None and then == then:
+        way = "上升" if now > then + 0.05 else "下降" if now < then - 0.05 else "持平"
+        trend = f"，较提出时的 {then:.1f}% {way}"
+    data = f"“{wave}”数据" if wave else "最新数据"
+    if brief:  # beside the figure and wave: ``已销号但数据仍显示，较提出时的 71.4% 上升，需复核``
+        return f"已销号但数据仍显示{trend}，需复核"
+    return f"已销号，但{data}仍显示该问题（{figure}{trend}），需复核"
+
+
+def closed_rows(lists: Lists) -> dict[str, dict[str, Any]]:
+    """The 问题清单 rows whose task is 已销号, by 编号."""
+    tasks = lists.sheets["任务清单"]
+    closed = {r.get("编号") for r in tasks if str(r.get("状态") or "").strip() == CLOSED}
+    return {r["编号"]: r for r in lists.sheets["问题清单"] if r.get("编号") in closed}
+
+
+def still_seen(row: dict[str, Any]) -> bool:
+    """Whether a 问题清单 row is marked closed-but-still-shown (see :func:`merge`)."""
+    return CLOSED in str(row.get("数据支持") or "") and str(row.get("数据支持")).startswith("是")
+
+
+def share_of(v: Any) -> float | None:
+    """The share a problem was first raised at, as the hidden ``_share`` cell holds it."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
@@ -293,12 +333,18 @@ def merge(
     by_key = {r.get("_key"): r for r in issues if r.get("_key")}
     current = {p["key"]: p for p in problems}
     measured = measured or {}
+    closed = closed_rows(out)
     for r in issues:  # existing problems: refresh or mark as no longer supported
         key = r.get("_key")
         if key in current:
-            latest = _latest(current[key])
+            p = current[key]
+            latest = _latest(p)
             r["最新数据"] = SAME if latest in str(r.get("问题") or "") else latest
             r["数据支持"] = "是"
+            if r.get("编号") in closed and p.get("figure"):  # 防止纸上解决: said, not hidden
+                then = share_of(r.get("_share"))
+                note = closed_note(p.get("wave"), p["figure"], p["share"], then)
+                r["数据支持"] = f"是；{note}"
             r["来源"] = merge_sources(r.get("来源"), current[key].get("sources", ["问卷"]))
         elif key:
             r["数据支持"] = f"否（{today.isoformat()} 起数据不再支持）"
@@ -320,6 +366,7 @@ def merge(
                 "来源": merge_sources(None, p.get("sources", ["问卷"])),
                 "专家评分": None,
                 "_key": p["key"],
+                "_share": p.get("share"),
             }
         )
     _evidence(issues, evidence or {})
@@ -354,12 +401,16 @@ def write_lists(lists: Lists, path: str | Path, bank_id: str) -> Path:
         ws.append(header)
         for c in ws[1]:
             c.font, c.fill = bold, head_fill
+        review = PatternFill("solid", fgColor=REVIEW_FILL)
         for r in lists.sheets[name]:
             ws.append([_cell(r.get(h)) for h in header])
+            if name == "问题清单" and still_seen(r):  # flagged for review
+                for c in ws[ws.max_row]:
+                    c.fill = review
         for i, h in enumerate(header, start=1):
             letter = ws.cell(1, i).column_letter
             ws.column_dimensions[letter].width = WIDTHS.get(h, 14)
-            if h == "_key":
+            if h.startswith("_"):
                 ws.column_dimensions[letter].hidden = True
             for cell in ws[letter][1:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from surveytool.followup.lists import STATUSES, Lists
+from surveytool.followup.lists import STATUSES, Lists, closed_rows, still_seen
 
 SOON_DAYS = 14
 NO_UNIT = "（未指定责任单位）"
@@ -48,6 +48,7 @@ class Progress:
     unsupported: int = 0
     no_deadline: int = 0  # open items (not 已销号) without a 完成时限
     by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reopened: list[dict] = field(default_factory=list)  # 已销号, yet the latest data show it
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -61,6 +62,7 @@ class Progress:
             "bad_deadlines": self.bad_deadlines,
             "unsupported": self.unsupported,
             "no_deadline": self.no_deadline,
+            "reopened": self.reopened,
             "by_unit": self.by_unit.to_dict(orient="records"),
         }
 
@@ -75,6 +77,11 @@ def track(lists: Lists, today: date | None = None, soon_days: int = SOON_DAYS) -
     unsupported = sum(
         str(r.get("数据支持") or "").startswith("否") for r in lists.sheets["问题清单"]
     )
+    reopened = [
+        {"编号": r.get("编号"), "问题": r.get("问题"), "数据支持": r.get("数据支持")}
+        for r in closed_rows(lists).values()
+        if still_seen(r)
+    ]
     rows = []
     overdue, soon, bad = [], [], []
     no_deadline = 0
@@ -119,6 +126,7 @@ def track(lists: Lists, today: date | None = None, soon_days: int = SOON_DAYS) -
         unsupported,
         no_deadline,
         _by_unit(frame),
+        reopened,
     )
 
 

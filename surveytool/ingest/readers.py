@@ -269,6 +269,8 @@ def _drop_blank_tail(t: Table) -> Table:
         t.rows = t.rows[~blank]
         if t.corrected_from is not None:
             t.corrected_from = t.corrected_from[~blank]
+        if t.collected is not None:
+            t.collected = t.collected[~blank]
     return t
 
 

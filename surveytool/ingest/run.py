@@ -115,6 +115,8 @@ def ingest(
     progress: Callable[[Progress], None] | None = None,
     options: ReadOptions | None = None,
     only_unit: str | None = None,
+    collected: tuple[str, str] | None = None,
+    keep_identical: bool = False,
 ) -> IngestSummary:
     """Ingest files and folders into the store; returns what happened to each file.
 
@@ -126,6 +128,10 @@ def ingest(
     bank) refuses every row of another unit, before duplicates are looked for, and reads
     even files whose bytes are already stored (so the answer never depends on other units'
     answers being there).
+    ``collected`` (first, last ISO date) is when answers without
+    a submission date of their own were collected (paper returns typed in); without it,
+    the day each file was last saved. ``keep_identical`` keeps answers identical to an
+    earlier one from another person, whatever the odds (see writer.coincidence).
     """
     options = options or ReadOptions()
     paths = fs.discover([Path(t) for t in targets])
@@ -139,7 +145,9 @@ def ingest(
         with store.transaction():  # a store written by an earlier version: brought up to date
             store.upgrade()  # the origin columns of responses
             sync_sql(store, bank)  # answers_<bank> filled in, corrected_in added
-        run = Writer(bank, store, wave, only_unit)
+        run = Writer(
+            bank, store, wave, only_unit, collected=collected, keep_identical=keep_identical
+        )
         before = store.last_response_id()
         tick = _Ticker(summary, len(paths), progress)
         batch: list[tuple[Path, str, Table, FileResult]] = []
@@ -243,6 +251,7 @@ def wjx_pairs(paths: list[Path]) -> dict[Path, Path]:
 
 
 REJECTED_FORM = "form_fields_lost"  # a respondent form whose answers cannot be located
+KEPT_AGAIN = "#keep-identical"  # after the sha256 of a file whose merged rows are kept now
 
 
 def _fingerprint(run: Writer, path: Path, result: FileResult, seen: dict[str, str]) -> str | None:
@@ -263,6 +272,11 @@ def _fingerprint(run: Writer, path: Path, result: FileResult, seen: dict[str, st
     if run.only_unit is not None:  # decided once read (Writer._known_to_liaison)
         return sha
     known = run.store.known_source(sha, run.bank.id)
+    if known and run.keep_identical:  # rows merged as another person's: kept after all
+        source, places = run.store.identical_merges(sha, run.bank.id, run.wave)
+        if places:
+            result.reopen_source, result.reopen = source, places
+            return sha + KEPT_AGAIN  # a source of its own: only the rows kept now
     if known:
         result.status = "known"
         result.problems.append(
@@ -299,6 +313,9 @@ def _flush(run: Writer, batch: list[tuple[Path, str, Table, FileResult]], tick) 
     start = 0
     for path, sha, table, result in batch:
         end = start + len(table.frame)
-        run.write(path, sha, table, prepared, np.arange(start, end), result)
+        rows = np.arange(start, end)
+        if result.reopen:  # only the rows merged before are read again
+            rows = np.array([i for i in rows if table.origin(i - start)[1:] in result.reopen])
+        run.write(path, sha, table, prepared, rows.astype(int), result)
         start = end
         tick(result)

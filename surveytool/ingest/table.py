@@ -50,6 +50,7 @@ class Table:
     part_of: np.ndarray | None = None  # batch row -> index into parts
     local: np.ndarray | None = None  # batch row -> row within its part
     corrected_from: np.ndarray | None = None  # object array: (file, sheet, row) or None
+    collected: np.ndarray | None = None  # object array: ISO date each row was submitted, or None
 
     def cell(self, fid: str, i: int) -> str | None:
         """The cell reference of field ``fid`` on frame row ``i`` (None if not in the file)."""
@@ -85,6 +86,19 @@ class Table:
         if self.corrected_from is None:
             return [None] * len(idx)
         return list(self.corrected_from[idx])
+
+    def collected_dates(self, idx: np.ndarray) -> list[str | None]:
+        """The ISO date each of frame rows ``idx`` was submitted, where the file says (a
+        platform export's submission time, the date only); None elsewhere."""
+        if self.parts:
+            assert self.part_of is not None and self.local is not None
+            return [
+                self.parts[self.part_of[i]].collected_dates(np.array([self.local[i]]))[0]
+                for i in idx
+            ]
+        if self.collected is None:
+            return [None] * len(idx)
+        return list(self.collected[idx])
 
     def origins(self, idx: np.ndarray) -> tuple[list[str], list[int | None]]:
         """Sheets and Excel rows of frame rows ``idx`` (vectorised :meth:`origin`)."""

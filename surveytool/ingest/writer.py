@@ -4,7 +4,10 @@ One transaction per file. Duplicate rules, within a bank and wave:
 - same respondent code (``_rid`` / 问卷编号) and the same answers: a duplicate;
 - same respondent code, different answers: a conflict, rejected for the user to resolve;
 - no respondent code and exactly the same answers as an earlier response (with at least
-  :data:`MIN_ANSWERS` answers, so two near-empty returns are not merged): a duplicate.
+  :data:`MIN_ANSWERS` answers, so two near-empty returns are not merged): a duplicate only
+  when two people answering alike is implausible (:mod:`surveytool.ingest.coincidence`),
+  and never with ``keep_identical``; each merge is listed with both places, each identical
+  answer kept is listed too.
 The content hash is a 64-bit hash over the clean values of every field (see
 :func:`content_hashes`).
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +27,10 @@ import pyarrow as pa
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
 from surveytool.ingest import normalise as nz
+from surveytool.ingest.coincidence import Odds
 from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
-from surveytool.ingest.table import KIND, Table
+from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
 from surveytool.store.db import Store, answers_arrow, dumps, encode_table, sql_matrix
 
@@ -49,6 +53,10 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     units: Counter = field(default_factory=Counter)
     other_units: Counter = field(default_factory=Counter)  # rows refused: unit label -> n
+    # ingest --keep-identical of a file read before: the source whose merges are undone and
+    # the (sheet, row) of the merged rows, the only ones read again
+    reopen_source: int | None = None
+    reopen: set[tuple[str, int | None]] = field(default_factory=set)
 
 
 _MIX = np.uint64(1_000_003)
@@ -90,9 +98,20 @@ class Prepared:
 class Writer:
     """Stores the rows of checked files into one bank/wave of a store."""
 
-    def __init__(self, bank: Bank, store: Store, wave: str, only_unit: str | None = None):
+    def __init__(
+        self,
+        bank: Bank,
+        store: Store,
+        wave: str,
+        only_unit: str | None = None,
+        collected: tuple[str, str] | None = None,
+        keep_identical: bool = False,
+    ):
         self.bank, self.store, self.wave = bank, store, wave
+        self.collected, self.keep_identical = collected, keep_identical
         self.seen_upto = store.last_response_id()
+        self.odds = Odds(bank, store.db, wave, self.seen_upto)
+        self.identical_notes: list[Problem] = []  # of the file being written
         by_hash, by_rid = store.keys(bank.id, wave)
         self.by_hash, self.by_rid = SeenIndex(by_hash), SeenIndex(by_rid)
         self.own_sources: set[int] = set()
@@ -167,7 +186,7 @@ class Writer:
                 return
             source = self._source(path, sha, t, 1)
             self.store.add_rejects(
-                [(source, self.bank.id, self.wave, t.sheet, None, reasons, "{}")]
+                [(source, self.bank.id, self.wave, t.sheet, None, reasons, "{}", None, None, None)]
             )
             self.store.set_counts(source, 0, 1, 0, 0)
         self.rejects.append(
@@ -183,6 +202,7 @@ class Writer:
         for x in c.issues:
             by_row.setdefault(x.row, []).append(x)
         arrow = answers_arrow({f.id: c.values[f.id] for f in self.bank.fields})
+        self.odds.add_batch({f.id: c.values[f.id] for f in self.bank.fields})
         return Prepared(
             c,
             content_hashes(columns),
@@ -195,7 +215,7 @@ class Writer:
     def write(
         self, path: Path, sha: str, part: Table, p: Prepared, rows: np.ndarray, result: FileResult
     ) -> None:
-        """Store rows ``rows`` (consecutive) of the prepared batch ``p`` — the file ``part`` —
+        """Store rows ``rows`` (in order) of the prepared batch ``p`` — the file ``part`` —
         in one transaction; updates ``result``."""
         with self.store.transaction():
             if self._known_meanwhile(sha, result):
@@ -205,18 +225,23 @@ class Writer:
             source = self._source(path, sha, part, len(rows))
             first = self.store.last_response_id() + 1
             slow = self._candidates(p, rows)
+            self.identical_notes = []
             fast_ids = self._register_fast(p, rows, ~slow)
             keep, dups, rejects, pending = self._classify(p, rows, slow, source, result)
             ids = first + np.cumsum(keep) - 1
             fast_ids[:] = ids[~slow]
             for k, entry in pending:
                 entry[0] = int(ids[k])
-            self._store(part, p, rows, keep, source, result)
+            self._store(part, p, rows, keep, source, result, file_day(path))
+            if result.reopen_source is not None:  # merged before, kept now: merge undone
+                places = [p.checked.table.origin(int(i))[1:] for i in rows[keep]]
+                self.store.undo_merges(result.reopen_source, places)
             self.store.add_duplicates(
                 (source, sheet, row, index.get(key)[0], msg) for sheet, row, index, key, msg in dups
             )
             self.store.add_rejects(r[0] for r in rejects)
             result.rows += len(rows)
+            result.problems.extend(self.identical_notes)
             result.duplicates += len(dups)
             result.rejected += len(rejects)
             self.store.set_counts(
@@ -261,6 +286,24 @@ class Writer:
             self.rejects.append(entry)
             result.rejected += 1
 
+    def _identical(self, p: Prepared, i: int, seen: list) -> tuple[bool, Problem]:
+        """(merge?, the note saying so) for row ``i``, identical to ``seen`` (an earlier
+        response without respondent code): merged when the coincidence is implausible."""
+        c = p.checked
+        answers = {f.id: c.values[f.id][i] for f in self.bank.fields}
+        merge, expected = self.odds.implausible(answers)
+        shown, sheet, row = c.table.origin(i)
+        values = {
+            "name": shown,
+            "here": where_text(shown, sheet, row),
+            "where": where(seen),
+            "count": int(p.counts[i]),
+            "odds": _odds_text(expected),
+        }
+        if merge and not self.keep_identical:
+            return True, problem("identical_merged", **values)
+        return False, problem("identical_kept_forced" if merge else "identical_kept", **values)
+
     def _rids(self, p: Prepared, rows: np.ndarray) -> np.ndarray:
         c = p.checked
         return c.rid[rows] if c.rid is not None else np.full(len(rows), None, dtype=object)
@@ -304,6 +347,7 @@ class Writer:
         rejects: list[tuple] = []
         pending: list[tuple[int, list]] = []
         foreign = self._foreign(p, rows)
+        notes: list[Problem] = self.identical_notes
         for k in np.flatnonzero(slow):
             i, h, rid = int(rows[k]), hashes[k], rids[k]
             _, sheet, row = c.table.origin(i)
@@ -329,9 +373,11 @@ class Writer:
                 continue
             seen = self.by_hash.get(h) if not rid and p.counts[i] >= MIN_ANSWERS else None
             if seen is not None:
-                msg = problem("duplicate_response", where=where(seen)).message
-                dups.append((sheet, row, self.by_hash, h, msg))
-                continue
+                merged, note = self._identical(p, i, seen)
+                notes.append(note)
+                if merged:
+                    dups.append((sheet, row, self.by_hash, h, note.message))
+                    continue
             entry = [None, (c.table, i), h]
             pending.append((int(k), entry))
             if rid:
@@ -348,6 +394,7 @@ class Writer:
         keep: np.ndarray,
         source: int,
         result: FileResult,
+        day: str,
     ) -> None:
         c = p.checked
         kept = rows[keep]
@@ -375,6 +422,7 @@ class Writer:
             strict=True,
         )
         self.store.add_responses((*r, *o) for r, o in zip(records, firsts, strict=True))
+        self.store.set_collected(first, self._collected(c.table, kept, day))
         self.store.add_answer_rows(
             self.bank,
             version,
@@ -395,6 +443,14 @@ class Writer:
         result.accepted += n
         result.warnings += len(warnings)
 
+    def _collected(self, table: Table, kept: np.ndarray, day: str) -> list[tuple]:
+        """(from, to) collection dates of rows ``kept``: the date each answer was submitted
+        when the file says (a platform export), else the run's ``collected`` range (paper
+        returns typed in), else the day the returned file was last saved."""
+        own = table.collected_dates(kept)
+        span = self.collected or (day, day)
+        return [(d, d) if d else span for d in own]
+
     def _reject(
         self, c: Checked, i: int, source: int, issues: list[Issue], extra: Problem | None = None
     ) -> tuple[tuple, dict[str, Any]]:
@@ -404,9 +460,11 @@ class Writer:
         reasons = "\n".join(p.message for p in problems)
         shown, sheet, row = c.table.origin(i)
         raw = {k: _raw(v) for k, v in c.table.frame.iloc[i].items() if not nz.is_blank(v)}
-        record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
         # a row of a rejects workbook rejected again: the new workbook names its first file
-        first = c.table.first_origin(i) or (shown, sheet, row)
+        known = c.table.first_origin(i)
+        first = known or (shown, sheet, row)
+        record = (source, self.bank.id, self.wave, sheet, row, reasons, dumps(raw))
+        record += tuple(known) if known else (None, None, None)
         return record, {
             "file": first[0],
             "sheet": first[1],
@@ -414,6 +472,19 @@ class Writer:
             "reasons": reasons,
             "raw": raw,
         }
+
+
+def _odds_text(expected: float) -> str:
+    """The expected number of chance coincidences, in words: ``约 0.002``, ``远小于 0.0001``."""
+    if expected < 1e-4:
+        return "远小于 0.0001"
+    return f"约 {expected:.2g}" if expected < 10 else "大于 10"
+
+
+def file_day(path: Path) -> str:
+    """The day ``path`` was last saved (its modification time, local time), ISO format: when
+    a returned form with no date of its own was collected."""
+    return date.fromtimestamp(path.stat().st_mtime).isoformat()
 
 
 def _count_units(result: FileResult, units: np.ndarray | None, n: int) -> None:

@@ -64,6 +64,18 @@ def _extras(
     return out
 
 
+def closed_problems(lists: str | Path) -> dict[str, float | None]:
+    """By problem key, the problems marked 已销号 in the lists file, with the share they
+    were first raised at (None when the lists do not say)."""
+    from surveytool.followup.lists import closed_rows, read_lists, share_of
+
+    return {
+        str(r["_key"]): share_of(r.get("_share"))
+        for r in closed_rows(read_lists(lists)).values()
+        if r.get("_key")
+    }
+
+
 def report_context(
     store: str | Path,
     bank: Bank,
@@ -116,7 +128,16 @@ def report_context(
     results = for_report(as_weighted(results))
     methods = None if evidence.empty else MethodsReport(evidence)
     try:
-        ctx = build_context(survey, results, collection, out, wave, extras=extras, methods=methods)
+        ctx = build_context(
+            survey,
+            results,
+            collection,
+            out,
+            wave,
+            extras=extras,
+            methods=methods,
+            closed=closed_problems(lists) if lists else None,
+        )
         steer_context(ctx, survey, where, design)
         return ctx
     except OSError as exc:

@@ -206,7 +206,10 @@ def wave_section(
                     "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
                 }
             )
-    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves)}
+    # the verdict's figures are in 主要发现 (its question's sentence); the 摘要 sets them
+    # beside the scores, reconciled (a paragraph here too ran the body past 15 pages)
+    brief = own_verdict_text(own_verdict(b, k), shown, brief=True)
+    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves, brief)}
 
 
 def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
@@ -253,8 +256,10 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
     )
 
 
-def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
-    """The follow-up's verdicts for the summary: constructs that changed significantly."""
+def _conclusions(shown: pd.DataFrame, waves: tuple[str, str], own: str) -> list[str]:
+    """The follow-up's verdicts for the summary (既报喜又报忧): constructs that changed
+    significantly, either way; the items that worsened significantly; and ``own``, the
+    respondents' own verdict, with what reconciles it with the scores."""
     wa, wb = waves
     out = []
     cons = shown[(shown["kind"] == "construct") & shown["verdict"].isin(["improved", "worsened"])]
@@ -272,9 +277,88 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
             f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
             f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"
         )
-    if not out and not shown.empty:
+    if cons.empty and not shown.empty:
         out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上显著的变化。")
+    worse = shown[(shown["kind"] != "construct") & (shown["verdict"] == "worsened")]
+    if not worse.empty:
+        names = "、".join(f"“{x}”" for x in worse["label"].head(3))
+        more = f"等 {len(worse)} 项" if len(worse) > 3 else ""
+        out.append(f"同时，{names}{more}较“{wa}”明显变差（差异经检验显著）。")
+    if own:
+        out.append(own)
     return out
+
+
+def _disagree(v: dict, shown: pd.DataFrame) -> bool:
+    cons = shown[shown["kind"] == "construct"]
+    improved = bool((cons["verdict"] == "improved").any())
+    worsened = bool((cons["verdict"] == "worsened").any())
+    return (improved and v["worse"] > v["better"]) or (worsened and v["better"] > v["worse"])
+
+
+def _brief_verdict(v: dict, shown: pd.DataFrame) -> str:
+    """``但受访者自己的感受不同：此前填写过问卷的 160 人中，45.0% 认为上次反映的问题加重，15.0% 认为减轻（见第八部分）。``"""
+    head = "但受访者自己的感受不同" if _disagree(v, shown) else "受访者自己的感受"
+    return (
+        f"{head}：此前填写过问卷的 {v['valid']} 人中，{say.pct(v['worse'])} 认为上次反映的问题"
+        f"“{v['worse_labels'][-1].removeprefix('有所')}”，{say.pct(v['better'])} 认为"
+        f"“{v['better_labels'][0].removeprefix('有所')}”"
+        + ("，须结合座谈、走访核实。" if _disagree(v, shown) else "。")
+    )
+
+
+OWN_VERDICT_SCALES = ("change5",)  # 明显加重 … 明显减轻: the follow-up block's Z2
+
+
+def own_verdict(b: Survey, k: int) -> dict | None:
+    """The respondents' own verdict on change (the follow-up block's question on a change
+    scale): {question, valid, worse, better (percent of valid), worse_labels,
+    better_labels}; None when the bank has none or fewer than ``k`` answered it."""
+    q = next(
+        (
+            q
+            for q in b.bank.questions
+            if q.type == "single" and q.scale in OWN_VERDICT_SCALES and q.problem_when
+        ),
+        None,
+    )
+    if q is None:
+        return None
+    fr = frequencies(b, b.bank.field(q.id))
+    fr = fr[~fr["dont_know"].astype(bool)].sort_values("option")
+    valid = int(fr["valid"].iloc[0]) if len(fr) else 0
+    if valid < k or len(fr) < 4:
+        return None
+    low, high = fr.head(2), fr.tail(2).iloc[::-1]  # each end: its extreme first
+    worse, better = (low, high.iloc[::-1]) if q.problem_when == "low" else (high, low.iloc[::-1])
+    return {
+        "question": q.text,
+        "valid": valid,
+        "worse": 100 * float(worse["n"].sum()) / valid,
+        "better": 100 * float(better["n"].sum()) / valid,
+        "worse_labels": list(worse["label"]),
+        "better_labels": list(better["label"]),
+    }
+
+
+def own_verdict_text(v: dict | None, shown: pd.DataFrame, brief: bool = False) -> str:
+    """The respondents' own verdict in words, reconciled with the scores when they
+    disagree (``brief``: in a sentence, for the 摘要); empty when there is none."""
+    if v is None:
+        return ""
+    if brief:
+        return _brief_verdict(v, shown)
+    worse, better = ("”或“".join(v["worse_labels"]), "”或“".join(v["better_labels"]))
+    text = (
+        f"受访者自己的感受：此前填写过问卷的 {v['valid']} 人中，"
+        f"{say.pct(v['worse'])} 认为上次调查反映的问题“{worse}”，{say.pct(v['better'])} 认为“{better}”"
+    )
+    if _disagree(v, shown):
+        return (
+            text
+            + "，与维度得分的变化方向不一致（两者问的对象和内容不同），应结合座谈、走访核实原因。"
+        )
+    return text + "。"
 
 
 def _progress_text(p: Progress) -> str:
@@ -289,6 +373,9 @@ def _progress_text(p: Progress) -> str:
     text += f"14 天内到期 {len(p.due_soon)} 项。" if p.due_soon else "14 天内没有到期的问题。"
     if p.no_deadline:
         text += f"另有 {p.no_deadline} 项尚未确定完成时限。"
+    if p.reopened:
+        heads = "、".join(f"“{_head(i['问题'])}”" for i in p.reopened)
+        text += f"其中{heads}已销号，但最新数据仍显示该问题，需复核整改是否落实。"
     if p.unsupported:
         text += (
             f"有 {p.unsupported} 项问题在最新数据中已不再达到提出标准（问题清单“数据支持”一列标为“否”），"

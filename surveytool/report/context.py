@@ -21,6 +21,7 @@ import pandas as pd
 
 from surveytool.analysis import Results, Survey
 from surveytool.bank.model import OTHER_LABEL
+from surveytool.followup.lists import closed_note
 from surveytool.report import sentences as say
 from surveytool.report.comparisons import comparisons, tests_table
 from surveytool.report.findings import findings
@@ -47,24 +48,38 @@ def _cn_date(iso: str) -> str:
 
 
 def _period(first: str, last: str) -> str:
+    """``2026年11月16日至27日`` (the year and month not repeated), or one day."""
     if not first:
         return "（无回收记录）"
     if first == last:
         return _cn_date(first)
-    return f"{_cn_date(first)}至{_cn_date(last)}"
+    end = _cn_date(last)
+    if first[:4] == last[:4]:
+        end = end.split("年", 1)[1]
+        if first[:7] == last[:7]:
+            end = end.split("月", 1)[1]
+    return f"{_cn_date(first)}至{end}"
 
 
 def basics(s: Survey, r: Results, collection: dict, num: Numbering, wave: str | None) -> list[dict]:
     """调查基本情况: when, how many, error, returns per unit and who answered (in words)."""
     bank = s.bank
     period = _period(collection.get("first", ""), collection.get("last", ""))
+    if collection.get("first") and not collection.get("dated", True):
+        period += "（部分答卷没有回收日期，按导入数据库的日期计）"
     moe = r.margin_of_error.iloc[0]["moe"]
     text = [
         f"本次调查使用《{bank.title}》（第 {bank.version} 版）"
         + (f"，为“{wave}”调查" if wave else "")
         + f"，回收时间为 {period}。"
         f"共回收答卷文件 {collection['files']} 个，有效答卷 {collection['accepted']} 份；"
-        f"未通过校验 {collection['rejected']} 份，识别并剔除重复答卷 {collection['duplicates']} 份。"
+        f"未通过校验 {collection['rejected']} 份"
+        + (
+            f"（另有 {collection['corrected']} 份未通过的答卷改正后重新回收，已计入有效答卷）"
+            if collection.get("corrected")
+            else ""
+        )
+        + f"，识别并剔除重复答卷 {collection['duplicates']} 份。"
     ]
     waves = collection.get("waves", [])
     if wave is None and len(waves) > 1:
@@ -270,12 +285,15 @@ def problem_blocks(
     rows = []
     for i, p in enumerate(problems, start=1):
         head = p.phrase + ("△" if p.near else "") if p.phrase else p.title
+        head += "※" if p.closed else ""  # said in full in the 摘要 and 整改进展
         rows.append([str(i), head, p.basis or p.evidence, *([sources[i - 1]] if sources else [])])
     header = ["序号", "问题", "数据依据", *(["其他方法印证"] if sources else [])]
     wave = problems[0].wave
     note = f"注：数据依据为{f'“{wave}”调查' if wave else '本次调查'}的人数，题目原文见附录二；△ 接近判定线；规则见附录一。"
+    if any(p.closed for p in problems):
+        note += "※ 已销号但数据仍显示，需复核。"
     if sources:
-        note += "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数。"
+        note += "其他方法印证：座谈访谈提及场次、专家评分均值、实地察看发现次数（单位的问题只计该单位的）。"
     return [{"para": intro}, {"table": num.table("存在的主要问题", header, rows, note)}]
 
 
@@ -350,6 +368,18 @@ def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
     return f"{what}于{when}回收有效问卷 {r.n} 份{where}。主要结论和问题如下。"
 
 
+def mark_closed(problems: list[Problem], closed: dict[str, float | None]) -> list[Problem]:
+    """``problems`` with those marked 已销号 in the lists saying so (防止纸上解决)."""
+    return [
+        replace(
+            p, closed=closed_note(p.wave, p.figure, p.share, closed[p.key], brief=bool(p.figure))
+        )
+        if p.key in closed
+        else p
+        for p in problems
+    ]
+
+
 def build_context(
     s: Survey,
     r: Results,
@@ -359,14 +389,17 @@ def build_context(
     write_charts: bool = True,
     extras: Sequence[Callable[[Numbering], dict]] = (),
     methods: MethodsReport | None = None,
+    closed: dict[str, float | None] | None = None,
 ) -> dict:
     """Everything a template needs, as plain data (see the module docstring). ``extras``
     build the optional sections after 存在的主要问题 (回访对比, 整改进展), each given the
     numbering of tables and figures; a section may carry ``conclusions`` for the summary.
     ``methods`` (the seed's other methods) adds the column 其他方法印证 to the problems and
-    its sections (座谈访谈主要观点, 专家咨询结果) before the extras."""
+    its sections (座谈访谈主要观点, 专家咨询结果) before the extras. ``closed`` gives, by
+    problem key, the problems marked 已销号 in the lists (with their share when first
+    raised, or None): a problem the data still show says so wherever it is named."""
     num = Numbering(out_dir, write_charts)
-    problems = candidate_problems(s, r, wave)
+    problems = mark_closed(candidate_problems(s, r, wave), closed or {})
     body: list[dict] = [
         {"title": "一、调查基本情况", "blocks": basics(s, r, collection, num, wave)}
     ]

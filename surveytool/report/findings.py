@@ -233,8 +233,11 @@ def key_figure(s: Survey, r: Results, q: Question, num: Numbering) -> dict | Non
         f = r.frequencies[r.frequencies["field"].isin(ids)]
         if f.empty or int(f["valid"].max()) < r.k:
             return None
-        items = [(i.id, i.text + ("（反向表述）" if i.reverse else "")) for i in q.items]
-        fig = figures.likert_diverging(f, items, q.text, problem_end=q.problem_when)
+        items = [(i.id, i.text) for i in q.items]  # analyst notes stay off the chart
+        reverse = {i.id for i in q.items if i.reverse}
+        fig = figures.likert_diverging(
+            f, items, q.text, problem_end=q.problem_when, reversed_items=reverse
+        )
         return num.figure(fig, q.text)
     return None
 

@@ -87,11 +87,16 @@ def load_evidence(store: Store, bank: Bank, k: int, rule: ConsensusRule | None =
 
 @dataclass(frozen=True)
 class Raised:
-    """Which other methods raised one problem: sessions, the experts' row, visits."""
+    """Which other methods raised one problem: sessions, the experts' row, visits. For a
+    problem of one group (a unit, a unit type), ``sessions`` and ``visits`` count only those
+    of that group; ``theme_sessions`` and ``theme_visits`` the others that raised its theme,
+    which do not corroborate it."""
 
     sessions: int
     rated: dict | None
     visits: int
+    theme_sessions: int = 0
+    theme_visits: int = 0
 
     def names(self) -> list[str]:
         """The 来源 words: 座谈, 专家, 实地."""
@@ -112,6 +117,10 @@ class Raised:
             parts.append(f"专家 {self.rated['mean']:.1f} 分{agreed}")
         if self.visits:
             parts.append(f"实地 {self.visits} 次")
+        if self.theme_sessions or self.theme_visits:
+            other = [f"座谈 {self.theme_sessions} 场"] if self.theme_sessions else []
+            other += [f"实地 {self.theme_visits} 次"] if self.theme_visits else []
+            parts.append(f"同一主题{'、'.join(other)}")
         return "；".join(parts) or "—"
 
 
@@ -119,9 +128,50 @@ def raised(ev: Evidence, p, rated: dict[str, dict] | None = None) -> Raised:
     """Which other methods raised problem ``p`` (``key``, ``phrase``, ``title``)."""
     rated = _delphi_by_key(ev) if rated is None else rated
     key, phrase = _get(p, "key"), _get(p, "phrase") or _get(p, "title")
-    sessions = len(raised_in(key, phrase, ev.notes.coded, ev.bank, ev.words)) if ev.notes else 0
-    visits = len(seen_in(key, phrase, ev.seen, ev.bank, ev.words)) if not ev.seen.empty else 0
-    return Raised(sessions, rated.get(key), visits)
+    sessions = raised_in(key, phrase, ev.notes.coded, ev.bank, ev.words) if ev.notes else set()
+    visits = seen_in(key, phrase, ev.seen, ev.bank, ev.words) if not ev.seen.empty else set()
+    group = group_label(key, ev.bank)
+    if group is None:
+        return Raised(len(sessions), rated.get(key), len(visits))
+    own_sessions = _of_group(ev.notes.sessions, "session", sessions, group) if ev.notes else set()
+    own_visits = _of_group(ev.visits, "visit", visits, group)
+    return Raised(
+        len(own_sessions),
+        rated.get(key),
+        len(own_visits),
+        len(sessions - own_sessions),
+        len(visits - own_visits),
+    )
+
+
+def group_label(key: str, bank: Bank) -> str | None:
+    """The group a problem concerns (``group:<construct>:<field>:<code>``: the option's
+    label, e.g. 柳州市工人医院 or 医院); None for a problem of everyone."""
+    kind, _, rest = key.partition(":")
+    parts = rest.split(":")
+    if kind != "group" or len(parts) < 3:
+        return None
+    try:
+        options = {o.code: o.label for o in bank.field(parts[1]).options}
+        return options.get(int(parts[2]))
+    except (KeyError, ValueError):
+        return None
+
+
+def _same(a: object, b: str) -> bool:
+    return isinstance(a, str) and a.strip() != "" and a.strip() == b.strip()
+
+
+def _of_group(frame: pd.DataFrame, id_column: str, ids: set[int], group: str) -> set[int]:
+    """Those of ``ids`` (sessions or visits) held with the group: their unit, or unit type,
+    is the group's label."""
+    if frame is None or frame.empty or not ids:
+        return set()
+    out = set()
+    for row in frame[frame[id_column].isin(ids)].to_dict(orient="records"):
+        if _same(row.get("unit"), group) or _same(row.get("unit_type"), group):
+            out.add(int(row[id_column]))
+    return out
 
 
 def sources(ev: Evidence, problems: list) -> list[str]:

@@ -65,6 +65,7 @@ class Problem:
     near: bool = False  # the interval reaches below the threshold
     figure: str = ""  # the one figure, as shown (53.3%, 50% 及以上, or a group's mean)
     basis: str = ""  # the evidence in short, for the report's table (the figure, the count)
+    closed: str = ""  # 已销号 in the lists though the data still show it (see closed_note)
 
     @property
     def source(self) -> str:
@@ -83,12 +84,13 @@ class Problem:
     @property
     def brief(self) -> str:
         """For the summary: the phrase with its figure and wave, e.g. ``学术交流机会偏少（53.3%，
-        回访）``; the whole title when there is no phrase."""
+        回访）``; the whole title when there is no phrase; then what :attr:`closed` says."""
         if not self.phrase or not self.figure:
-            return self.title
+            return self.title + (f"——{self.closed}" if self.closed else "")
         near = "，接近判定线" if self.near else ""
         wave = f"，{self.wave}" if self.wave else ""
-        return f"{self.phrase}（{self.figure}{wave}{near}）"
+        closed = f"；{self.closed}" if self.closed else ""
+        return f"{self.phrase}（{self.figure}{wave}{near}{closed}）"
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near
@@ -101,6 +103,8 @@ class Problem:
             "evidence": self.evidence,
             "wave": self.wave,
             "near": self.near,
+            "share": self.share,
+            "figure": self.figure,
         }
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
 from surveytool.store.db import Store, answers_table, decode_table
-from surveytool.store.schema import has_origins
+from surveytool.store.schema import has_collected, has_origins
 
 # The store's own columns beside the fields. Their names begin with an underscore, which
 # no field id can (ids begin with a letter: surveytool.bank.ids), so a bank may use ``unit``,
@@ -186,6 +186,60 @@ def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -
         return snap.summary(bank, wave)
 
 
+def _open_rejects(s: Store, bank: Bank, wave: str | None) -> tuple[int, int]:
+    """(rejected answers never accepted since, rejected answers corrected and accepted later).
+
+    Each rejected answer counts once, at the place it first came from: a row of a rejects
+    workbook rejected again is the same answer, and one accepted after correction (its
+    origin names the place) is counted among the valid answers, not the rejected."""
+    cond, args = ("AND s.wave=?", [bank.id, wave]) if wave is not None else ("", [bank.id])
+    first = (
+        "coalesce(j.origin_file, s.name), "
+        "CASE WHEN j.origin_file IS NULL THEN j.sheet ELSE j.origin_sheet END, "
+        "CASE WHEN j.origin_file IS NULL THEN j.row ELSE j.origin_row END"
+        if has_collected(s.db)  # version 3: the first origin of a row rejected again
+        else "s.name, j.sheet, j.row"
+    )
+    places = set(
+        s.db.execute(
+            f"SELECT {first} FROM rejects j JOIN sources s "
+            f"ON s.id = j.source_id WHERE s.bank_id=? {cond}",
+            args,
+        ).fetchall()
+    )
+    if not places or not has_origins(s.db):
+        return len(places), 0
+    accepted = set(
+        s.db.execute(
+            "SELECT r.origin_file, r.origin_sheet, r.origin_row FROM responses r JOIN sources s "
+            f"ON s.id = r.source_id WHERE r.origin_file IS NOT NULL AND s.bank_id=? {cond}",
+            args,
+        ).fetchall()
+    )
+    corrected = len(places & accepted)
+    return len(places) - corrected, corrected
+
+
+def _collected_span(
+    s: Store, bank: Bank, wave: str | None, first: str | None, last: str | None
+) -> tuple[str | None, str | None, bool]:
+    """(first, last, dated): the first and last day answers were collected, from each
+    answer's collection dates (dated True); when some answers were stored before dates
+    were kept, the first and last ingest (dated False)."""
+    if not has_collected(s.db):
+        return first, last, False
+    cond, args = ("AND s.wave=?", [bank.id, wave]) if wave is not None else ("", [bank.id])
+    lo, hi, unknown = s.db.execute(
+        "SELECT min(r.collected_from), max(r.collected_to), "
+        "coalesce(sum(r.collected_from IS NULL), 0) FROM responses r "
+        f"JOIN sources s ON s.id = r.source_id WHERE s.bank_id=? {cond}",
+        args,
+    ).fetchone()
+    if lo is None or unknown:  # some answers were stored without dates: ingest days, as before
+        return first, last, False
+    return lo, hi, True
+
+
 def _summary(s: Store, bank: Bank, wave: str | None) -> dict:
     sql = (
         "SELECT count(*), coalesce(sum(accepted),0), coalesce(sum(rejected),0), "
@@ -197,6 +251,8 @@ def _summary(s: Store, bank: Bank, wave: str | None) -> dict:
         sql += " AND wave=?"
         args.append(wave)
     files, acc, rej, dup, first, last = s.db.execute(sql, args).fetchone()
+    still, corrected = _open_rejects(s, bank, wave)
+    first, last, dated = _collected_span(s, bank, wave, first, last)
     channels = dict(
         s.db.execute(
             "SELECT channel, sum(accepted) FROM sources WHERE bank_id=?"
@@ -216,10 +272,13 @@ def _summary(s: Store, bank: Bank, wave: str | None) -> dict:
     return {
         "files": files,
         "accepted": acc,
-        "rejected": rej,
+        "rejected": still,
+        "rejected_rows": rej,
+        "corrected": corrected,
         "duplicates": dup,
         "first": (first or "")[:10],
         "last": (last or "")[:10],
         "channels": channels,
         "waves": waves,
+        "dated": dated,
     }

@@ -160,6 +160,32 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def identical_merges(
+        self, sha: str, bank_id: str, wave: str
+    ) -> tuple[int | None, set[tuple[str, int | None]]]:
+        """(source id, {(sheet, row)}) of the rows of an ingested file that were merged as
+        identical to another person's answers (the 重复 whose reason offers
+        --keep-identical), for ``ingest --keep-identical`` to keep them after all."""
+        rows = self.db.execute(
+            "SELECT s.id, d.sheet, d.row FROM duplicates d JOIN sources s ON s.id = d.source_id "
+            "WHERE s.sha256=? AND s.bank_id=? AND s.wave=? AND d.reason LIKE ?",
+            (sha, bank_id, wave, f"%{KEEP_IDENTICAL}%"),
+        ).fetchall()
+        return (rows[0][0] if rows else None), {(sheet, row) for _, sheet, row in rows}
+
+    def undo_merges(self, source: int, places: list[tuple[str, int | None]]) -> None:
+        """Forget the merges of ``places`` (sheet, row) of ``source``: kept after all."""
+        for sheet, row in places:
+            self.db.execute(
+                "DELETE FROM duplicates WHERE source_id=? AND sheet=? AND row IS ?",
+                (source, sheet, row),
+            )
+        self.db.execute(
+            "UPDATE sources SET duplicates = (SELECT count(*) FROM duplicates WHERE source_id=?) "
+            "WHERE id=?",
+            (source, source),
+        )
+
     def keys(self, bank_id: str, wave: str) -> tuple[dict[str, list], dict[str, list]]:
         """Existing content hashes and respondent codes of a bank/wave ->
         [response id, (file, sheet, row), hash]."""
@@ -257,12 +283,30 @@ class Store:
         )
 
     def add_rejects(self, rows: Iterable[tuple]) -> None:
-        """Insert rejects: (source, bank, wave, sheet, row, reasons, raw json)."""
+        """Insert rejects: (source, bank, wave, sheet, row, reasons, raw json, origin file,
+        origin sheet, origin row) — the origin None unless the row is from a rejects
+        workbook, where it names the place the answer first came from."""
         self.db.executemany(
-            "INSERT INTO rejects (source_id, bank_id, wave, sheet, row, reasons, raw) "
-            "VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO rejects (source_id, bank_id, wave, sheet, row, reasons, raw, "
+            "origin_file, origin_sheet, origin_row) VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+
+    def set_collected(self, first_id: int, dates: list[tuple[str | None, str | None]]) -> None:
+        """Record when responses ``first_id``, ``first_id + 1``, … were collected:
+        (from, to) ISO dates each (equal for a known day). Runs of equal dates are set with
+        one statement each."""
+        start = 0
+        for k in range(1, len(dates) + 1):
+            if k == len(dates) or dates[k] != dates[start]:
+                lo, hi = dates[start]
+                if lo is not None:
+                    self.db.execute(
+                        "UPDATE responses SET collected_from=?, collected_to=? "
+                        "WHERE id BETWEEN ? AND ?",
+                        (lo, hi, first_id + start, first_id + k - 1),
+                    )
+                start = k
 
     def add_answer_rows(
         self,
@@ -394,6 +438,9 @@ def rename_meta_columns(db: sqlite3.Connection, table: str, have: set[str]) -> s
             db.execute(f"ALTER TABLE {_q(table)} RENAME COLUMN {_q(old)} TO {_q(new)}")
             have = (have - {old}) | {new}
     return have
+
+
+KEEP_IDENTICAL = "--keep-identical"  # named in the reason of a merge it can undo
 
 
 def answers_table(bank_id: str) -> str:

@@ -5,6 +5,16 @@ Version 2 added where a corrected answer first came from: ``responses.origin_fil
 行 columns of the rejects workbook the answer was corrected in (NULL for every other
 answer, and for answers stored before version 2). :func:`upgrade` adds them to an older
 store; readers use :func:`located` so they read either.
+
+Version 3 added when each answer was collected and where each rejected answer first came
+from (:data:`COLLECTED_COLUMNS`, :data:`REJECT_ORIGIN_COLUMNS`, added by
+:func:`add_collection_columns` to new and old stores alike): ``responses.collected_from`` /
+``collected_to`` hold the ISO date the answer was submitted (问卷星 提交答卷时间, 腾讯问卷
+结束答题时间, Kobo ``end``/``today`` — the date only, never the time of day), else the
+range given on ingest for paper returns, else the date of the returned file; NULL for
+answers stored before version 3. ``rejects.origin_file`` / ``origin_sheet`` /
+``origin_row`` name the place a row of a rejects workbook rejected again first came from
+(NULL otherwise), so each rejected answer is counted once.
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ import sqlite3
 from surveytool.store.method_schema import METHOD_SCHEMA
 
 APPLICATION_ID = 0x53555256  # "SURV"
-SCHEMA_VERSION = 2  # 2: responses.origin_file / origin_sheet / origin_row
+SCHEMA_VERSION = 3  # 2: responses.origin_*; 3: responses.collected_*, rejects.origin_*
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,6 +109,30 @@ CREATE TABLE IF NOT EXISTS duplicates (
 
 
 ORIGIN_COLUMNS = (("origin_file", "TEXT"), ("origin_sheet", "TEXT"), ("origin_row", "INTEGER"))
+COLLECTED_COLUMNS = (("collected_from", "TEXT"), ("collected_to", "TEXT"))
+REJECT_ORIGIN_COLUMNS = ORIGIN_COLUMNS
+
+
+def _add_missing(db: sqlite3.Connection, table: str, columns: tuple) -> bool:
+    """Add each of ``columns`` (name, type) that ``table`` lacks; True when one was added."""
+    have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+    missing = [(name, kind) for name, kind in columns if name not in have]
+    for name, kind in missing:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    return bool(missing)
+
+
+def add_collection_columns(db: sqlite3.Connection) -> bool:
+    """Version 3, in place and idempotent: the collection dates of ``responses`` and the
+    first origin of ``rejects`` (see the module docstring). True when a column was added."""
+    dates = _add_missing(db, "responses", COLLECTED_COLUMNS)
+    return _add_missing(db, "rejects", REJECT_ORIGIN_COLUMNS) or dates
+
+
+def has_collected(db: sqlite3.Connection) -> bool:
+    """True when ``responses`` has the collection dates (a store of version 3 or later)."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(responses)")}
+    return all(name in have for name, _ in COLLECTED_COLUMNS)
 
 
 def create(db: sqlite3.Connection) -> None:
@@ -108,6 +142,7 @@ def create(db: sqlite3.Connection) -> None:
     for statement in (SCHEMA + METHOD_SCHEMA).split(";"):
         if statement.strip():
             db.execute(statement)
+    add_collection_columns(db)
     db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
@@ -125,13 +160,14 @@ def upgrade(db: sqlite3.Connection) -> bool:
     missing = [(name, kind) for name, kind in ORIGIN_COLUMNS if name not in have]
     for name, kind in missing:
         db.execute(f"ALTER TABLE responses ADD COLUMN {name} {kind}")
+    added = add_collection_columns(db)
     row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     stored = int(row[0]) if row and str(row[0]).isdigit() else 0
     if stored < SCHEMA_VERSION:
         db.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
-    return bool(missing) or stored < SCHEMA_VERSION
+    return bool(missing) or added or stored < SCHEMA_VERSION
 
 
 def located(db: sqlite3.Connection) -> str:

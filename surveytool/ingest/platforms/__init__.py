@@ -3,7 +3,9 @@
 :func:`detect` tells a platform from a header row; :func:`parse` builds a
 :class:`PlatformExport`; :func:`to_table` maps it to the bank (or uses the user's mapping file)
 and converts it into a :class:`~surveytool.ingest.table.Table` that ingest validates like any
-other. Personal metadata (IP, UA, 昵称, 用户标识, submit times) is never carried over.
+other. Personal metadata (IP, UA, 昵称, 用户标识, times of day) is never carried over; of
+the submission time only the date is kept, as the day the answer was collected
+(:mod:`~surveytool.ingest.platforms.dates`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from surveytool.bank.model import Bank
 from surveytool.errors import problem
 from surveytool.ingest.files import display_name
 from surveytool.ingest.normalise import is_blank
+from surveytool.ingest.platforms import dates
 from surveytool.ingest.platforms import headers as hd
 from surveytool.ingest.platforms.convert import Converter, missing
 from surveytool.ingest.platforms.mapping import QMap, apply_mapping_file, match_export
@@ -92,7 +95,8 @@ def parse(
             "end",
             "_submission_time",
         }
-    ignored = [h for h in meta if h in personal]
+    dated = dates.date_columns(platform, meta)
+    ignored = [h for h in meta if h in personal and h not in dated]
     id_col = next((c for c in ID_COLUMNS.get(platform, ()) if c in meta), None)
     return PlatformExport(
         platform,
@@ -199,9 +203,17 @@ def to_table(
         ids = conv.cells(export.meta[export.id_column])
         frame["_rid"] = [None if is_blank(v) else f"{export.platform}:{_plain(v)}" for v in ids]
     rows = np.arange(export.first_row, export.first_row + len(export.rows))
-    return Table(
+    table = Table(
         shown, export.sheet, export.platform, frame, rows, conv.refs, notes, channel=export.platform
     )
+    dated = dates.date_columns(export.platform, export.meta)
+    if dated:
+        table.collected = dates.first_days([conv.cells(export.meta[c]) for c in dated])
+        shown_columns = "”“".join(dated)
+        table.problems.append(
+            problem("platform_date_kept", file=shown, kind=KIND, column=shown_columns)
+        )
+    return table
 
 
 def _merge_pair(
