@@ -10,6 +10,8 @@ travels with its result.
 
 from __future__ import annotations
 
+import re
+
 from surveytool.analysis import Results, Survey
 from surveytool.bank.model import OTHER_LABEL
 from surveytool.report import sentences as say
@@ -183,8 +185,18 @@ def _rank_table(s: Survey, rows, num: Numbering) -> dict:
     )
 
 
+SHORT_TESTS = {
+    "kruskal": "Kruskal–Wallis",
+    "mannwhitney": "Mann–Whitney U",
+    "chi2": "卡方",
+    "fisher": "Fisher 精确",
+}
+
+
 def tests_table(s: Survey, r: Results) -> dict:
-    """附录: every test of the run, labelled by question text and grouping, not by codes."""
+    """附录: every test of the run, labelled by question text and grouping, not by codes.
+    With one grouping (the usual case) the grouping is named in the caption instead of a
+    column, so the figures keep room on the page."""
     rows = []
     gt = r.group_tests
     for row in gt.sort_values("p_adjusted").to_dict(orient="records") if not gt.empty else []:
@@ -197,23 +209,23 @@ def tests_table(s: Survey, r: Results) -> dict:
         if c["test"]:
             c = {**c, "statistic": c["chi2"], "effect_size": c["cramers_v"]}
             rows.append(_test_row(f"“{field_label(s, c['row'])}”", by_text(s, c["column"]), c))
+    header = ["指标", "分组", "检验", "统计量", "p", "校正后 p", "效应量", "人数", "说明"]
+    caption = "附表　全部分组检验结果"
+    groupings = {row[1] for row in rows}
+    if len(groupings) == 1:
+        caption += f"（按{groupings.pop()}分组）"
+        header.pop(1)
+        rows = [[row[0], *row[2:]] for row in rows]
+    if not any(row[-1] for row in rows):
+        header.pop()
+        rows = [row[:-1] for row in rows]
     return {
-        "caption": "附表　全部分组检验结果",
-        "header": [
-            "比较的指标",
-            "分组",
-            "检验",
-            "统计量",
-            "p",
-            "校正后 p",
-            "效应量",
-            "人数",
-            "说明",
-        ],
+        "caption": caption,
+        "header": header,
         "rows": rows,
         "note": "注：先列等级检验，再列卡方检验，各按校正后 p 值排序；校正采用 Benjamini–Hochberg 方法，"
-        "覆盖同一次分析的全部检验。效应量：Kruskal–Wallis 为 ε²，Mann–Whitney 为秩二列相关，"
-        "卡方为 Cramér's V，Fisher 精确检验为比值比。",
+        "覆盖同一次分析的全部检验。效应量：Kruskal–Wallis 检验为 ε²，Mann–Whitney U 检验为秩二列相关，"
+        "卡方检验为 Cramér's V，Fisher 精确检验为比值比。",
     }
 
 
@@ -222,14 +234,21 @@ def _test_row(what: str, by: str, row: dict) -> list[str]:
     return [
         what,
         by,
-        say.TEST_NAMES.get(row["test"], row["test"]),
+        SHORT_TESTS.get(row["test"], row["test"]),
         "—" if fisher else f"{row['statistic']:.2f}",
         say.p_text(row["p_value"]).removeprefix("p "),
         say.p_text(row["p_adjusted"]).removeprefix("p "),
         f"{row['odds_ratio']:.2f}" if fisher else f"{row['effect_size']:.3f}",
         str(int(row["n"])),
-        str(row.get("warning") or ""),
+        _short_warning(str(row.get("warning") or "")),
     ]
+
+
+def _short_warning(text: str) -> str:
+    """The chi-square caution in a few words for the appendix's narrow column: 「17% 的单元格
+    期望频数小于 5（最小 3.6），卡方检验结果仅供参考。」 -> 「期望频数<5 的格 17%，仅供参考」."""
+    m = re.match(r"(\d+%) 的单元格期望频数小于 5", text)
+    return f"期望频数<5 的格 {m.group(1)}，仅供参考" if m else text
 
 
 __all__ = ["comparisons", "direction", "pairwise_sentence", "tests_table"]

@@ -302,6 +302,12 @@ def _overview(s: Survey, r: Results, collection: dict, wave: str | None) -> str:
     return f"{what}于{when}回收有效问卷 {r.n} 份{where}。主要结论和问题如下。"
 
 
+DRAFT_NOTICE = (
+    "本报告为自动生成的初稿：表格和图中的数字来自回收的问卷，文字为按统计结果起草的描述，"
+    "请结合实际情况核实、修改，并补充原因分析和对策建议。"
+)
+
+
 def build_context(
     s: Survey,
     r: Results,
@@ -347,6 +353,7 @@ def build_context(
     return {
         "title": report_title(s.bank.title),
         "subtitle": f"（根据 {r.n} 份有效问卷自动生成的初稿，请核实、修改后使用）",
+        "notice": DRAFT_NOTICE,
         "date": date.today().strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月"),
         "n": r.n,
         "k": r.k,
