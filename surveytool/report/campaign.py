@@ -60,7 +60,7 @@ def _count_text(res: pd.DataFrame) -> str:
     n_con = int((res["kind"] == "construct").sum())
     return (
         f"共比较 {len(res)} 项（{n_con} 个维度得分、{len(res) - n_con} 个题项），"
-        f"经 Benjamini–Hochberg 多重比较校正后：{'，'.join(parts)}。"
+        f"按统计上可靠的变化计（已考虑同时比较多项带来的偶然差异）：{'，'.join(parts)}。"
         "“未检出变化”不等于确实没有变化，只说明在现有样本量下变化不足以被检出。"
     )
 
@@ -79,18 +79,16 @@ def _construct_table(
             f"{r['mean_a']:.2f}",
             f"{r['mean_b']:.2f}",
             f"{r['change']:+.2f}",
-            p_text(r["p_adjusted"]).removeprefix("p ") if r["test"] else "—",
-            f"{r['effect_size']:.2f}" if r["test"] else "—",
             VERDICT_SHORT[r["verdict"]],
         ]
         for r in rows.to_dict(orient="records")
     ]
     return num.table(
         "各维度平均得分的两轮对比",
-        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "效应量", "结论"],
+        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "结论"],
         body,
         f"注：维度得分为 1～{scale:g} 分的平均分；是否“改善”按题库中标注的问题方向判断"
-        "（例如负担类维度得分下降为改善）；效应量为秩二列相关（配对时为配对秩二列相关）。",
+        "（例如负担类维度得分下降为改善）；“未检出变化”指变化在统计上不可靠。检验结果见附录。",
     )
 
 
@@ -163,26 +161,68 @@ def wave_section(
         blocks.append({"table": _construct_table(cons, waves, num, scale)})
         for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records"):
             blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
-            blocks.append({"note": say.wave_note(r)})
         same = cons[cons["verdict"] == "no_change"]["field"].tolist()
         if same:
             names = "".join(f"“{x}”" for x in same)
             blocks.append(
-                {
-                    "para": f"{names}维度得分在两轮之间未检出统计上显著的变化（检验结果见表中校正后 p 值）。"
-                }
+                {"para": f"{names}维度得分在两轮之间未检出统计上可靠的变化（检验结果见附录）。"}
             )
-    items = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
+    changed = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
+    # a row whose figures are all withheld says only a verdict: left out of the body
+    items = changed[~changed["values_hidden"].astype(bool)]
     if not items.empty:
         top = items.sort_values("p_adjusted", kind="stable")
         blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
         if len(items) > MAX_ITEMS:
-            blocks.append(
-                {
-                    "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
-                }
-            )
-    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves)}
+            blocks.append({"note": f"另有 {len(items) - MAX_ITEMS} 项有统计上可靠的变化，见附录。"})
+    if len(changed) > len(items):
+        blocks.append(
+            {
+                "note": f"另有 {len(changed) - len(items)} 项有统计上可靠的变化，但其数值可能据以"
+                "倒推出人数很少的类别，不在正文列出。"
+            }
+        )
+    return {
+        "title": "回访对比",
+        "blocks": blocks,
+        "conclusions": _conclusions(shown, waves),
+        "appendix": {"title": "两轮对比检验结果", "blocks": [{"table": wave_tests_table(shown)}]},
+    }
+
+
+def wave_tests_table(shown: pd.DataFrame) -> dict:
+    """附录: the test behind every comparison of the two waves (statistics withheld where
+    they would give a small category away)."""
+    rows = []
+    for r in shown.sort_values("p_adjusted", kind="stable").to_dict(orient="records"):
+        if not r["test"]:
+            continue
+        hidden = bool(r.get("values_hidden"))
+
+        def figure(x: float, fmt: str, hidden: bool = hidden) -> str:
+            return "—" if hidden or x != x else fmt.format(x)
+
+        rows.append(
+            [
+                f"“{r['label']}”维度得分" if r["kind"] == "construct" else r["label"],
+                say.WAVE_TESTS[r["test"]],
+                figure(r["statistic"], "{:.2f}"),
+                "—" if hidden else p_text(r["p_value"]).removeprefix("p "),
+                "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
+                figure(r["effect_size"], "{:.2f}"),
+                str(int(r["n"])),
+                VERDICT_SHORT[r["verdict"]],
+            ]
+        )
+    return {
+        "caption": "附表　两轮对比全部检验结果",
+        "header": ["指标", "检验", "统计量", "p", "校正后 p", "效应量", "人数", "结论"],
+        "rows": rows,
+        "note": "注：按校正后 p 值排序；校正采用 Benjamini–Hochberg 方法，覆盖两轮对比的全部检验；"
+        "效应量：Mann–Whitney U 检验为秩二列相关，Wilcoxon 检验为配对秩二列相关，"
+        "卡方检验为 φ 系数，McNemar 检验为不一致配对的比值比。"
+        "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
+    }
 
 
 def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
@@ -204,16 +244,14 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
                 show(r["mean_a"]),
                 show(r["mean_b"]),
                 "上升" if r.get("moved", r["change"]) > 0 else "下降",
-                "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
                 VERDICT_SHORT[r["verdict"]],
             ]
         )
     return num.table(
         "有显著变化的题项",
-        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "校正后 p", "结论"],
+        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", "变化", "结论"],
         body,
-        "注：量表和数字题为平均分，是否类题目为选择比例；“改善”“变差”按题库标明的问题方向判断。"
-        "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
+        "注：量表和数字题为平均分，是否类题目为选择比例；“改善”“变差”按题库标明的问题方向判断。",
     )
 
 

@@ -120,13 +120,13 @@ def comparisons(s: Survey, r: Results, num: Numbering) -> list[dict]:
     )
     if not n_sig:
         intro += (
-            "经多重比较校正后，没有发现统计上显著的组间差异。"
+            "没有发现统计上可靠的组间差异（已考虑同时比较多项带来的偶然差异）。"
             "这不代表各组完全相同，只说明在现有样本量下未能检出差异。"
         )
         return [{"para": intro}]
     intro += (
-        f"经 Benjamini–Hochberg 多重比较校正后，有 {n_sig} 项差异显著。下面按效应量从大到小"
-        f"列出最多 {MAX_COMPARISONS} 项等级检验结果，全部检验结果见附录。"
+        f"其中 {n_sig} 项差异在统计上可靠（已考虑同时比较多项带来的偶然差异）。下面按差异从大到小"
+        f"列出最多 {MAX_COMPARISONS} 项，全部检验结果见附录三。"
     )
     blocks: list[dict] = [{"para": intro}]
     ordered = sig.sort_values("effect_size", ascending=False).head(MAX_COMPARISONS)
@@ -142,22 +142,18 @@ def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
     with each test's caveat (sparse cells, groups left out)."""
     body = []
     for c in rows.to_dict(orient="records"):
-        fisher = c["test"] == "fisher"
         body.append(
             [
                 f"“{field_label(s, c['row'])}”",
-                say.TEST_NAMES.get(c["test"], c["test"]),
-                say.p_text(c["p_adjusted"]).removeprefix("p "),
-                f"OR = {c['odds_ratio']:.2f}" if fisher else f"V = {c['cramers_v']:.2f}",
-                str(c.get("warning") or ""),
+                "结果仅供参考（部分组人数较少）" if c.get("warning") else "",
             ]
         )
     by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["column"]))
     return num.table(
         f"回答分布因{by}不同而有显著差异的分类题",
-        ["题目（选项）", "检验", "校正后 p", "效应量", "说明"],
+        ["题目（选项）", "说明"],
         body,
-        "注：分类题只检验回答分布是否不同，不指认哪一组更好或更差；效应量 V 为 Cramér's V，OR 为比值比。",
+        "注：分类题只说明各组的回答分布不同，不指认哪一组更好或更差；检验方法和结果见附录三。",
     )
 
 
@@ -170,18 +166,15 @@ def _rank_table(s: Survey, rows, num: Numbering) -> dict:
             [
                 subject(s, row["field"], row["kind"]),
                 pairwise_sentence(s, row, row["kind"]).removesuffix("。"),
-                say.p_text(row["p_adjusted"]).removeprefix("p "),
-                f"{row['effect_size']:.2f}",
             ]
         )
     by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["by"]))
     return num.table(
         f"按{by}分组的主要差异",
-        ["比较的指标", "差异所在（括号内为组平均分）", "校正后 p", "效应量"],
+        ["比较的指标", "差异所在（括号内为组平均分）"],
         body,
-        "注：等级检验（三组及以上为 Kruskal–Wallis 检验，两组为 Mann–Whitney U 检验），按效应量从大到小排列；"
-        "“差异所在”只列两两比较（Dunn 检验，Holm 校正）显著的组；效应量：Kruskal–Wallis 为 ε²，"
-        "Mann–Whitney 为秩二列相关。检验统计量、人数等全部结果见附录三。",
+        "注：按差异大小排列；“差异所在”只列两两之间差异也在统计上可靠的组。"
+        "检验方法、统计量和人数见附录三。",
     )
 
 

@@ -345,6 +345,9 @@ def build_context(
         _overview(s, r, collection, wave), facts_by_section, problems, wave_points
     )
     appendix = _appendix(s, r, out_dir, write_charts)
+    for i, part in enumerate((x["appendix"] for x in extra if x.get("appendix")), start=4):
+        appendix.append({"heading": f"附录{say.cn(i)}　{part['title']}", "level": 2})
+        appendix.extend(part["blocks"])
     sections = [
         {"title": "摘要", "blocks": summary, "appendix": False},
         *({**b, "appendix": False} for b in body),

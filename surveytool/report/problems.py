@@ -78,13 +78,12 @@ class Problem:
 
     @property
     def brief(self) -> str:
-        """For the summary: the phrase with its figure and wave, e.g. ``学术交流机会偏少（53.3%，
-        回访）``; the whole title when there is no phrase."""
+        """For the summary: the phrase with its figure, wave and base, e.g. ``学术交流机会偏少
+        （53.3%，回访 300 人作答）``; the whole title when there is no phrase."""
         if not self.phrase or not self.figure:
             return self.title
         near = "，接近判定线" if self.near else ""
-        wave = f"，{self.wave}" if self.wave else ""
-        return f"{self.phrase}（{self.figure}{wave}{near}）"
+        return f"{self.phrase}（{self.figure}，{self.wave or ''}{self.n} 人作答{near}）"
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near
@@ -358,7 +357,7 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
         n=int(row["n"]),
         wave=wave,
         figure=shown_mean,
-        basis=f"{statement}（校正后 p < 0.05）",
+        basis=f"{statement}（差异在统计上可靠）",
         evidence=f"按{say.by_noun(s.bank.question(g.question).text)}分组比较“{construct}”维度得分"
         f"（1～5 分，分数越{'高' if direction == 'high' else '低'}问题越突出）：“{name}”{statement}"
         f"（{test}，多重比较校正后 p < 0.05）{_wave_said(wave)}。",

@@ -102,17 +102,49 @@ WAVE_TESTS = {
 }
 
 
-def wave_note(row: dict) -> str:
-    """The test behind a wave comparison, for a footnote."""
-    if not row.get("test"):
-        return "未检验（没有可比较的回答或回答没有变化）。"
-    if row.get("values_hidden"):
-        return f"{WAVE_TESTS[row['test']]}；为保护个人，检验统计量和 p 值不予报告（某一轮有少于 5 人的类别）。"
-    return (
-        f"{WAVE_TESTS[row['test']]}，统计量 {row['statistic']:.2f}，{p_text(row['p_value'])}"
-        f"（BH 校正后 {p_text(row['p_adjusted'])}），效应量 {row['effect_size']:.2f}，"
-        f"n = {int(row['n'])}。"
-    )
+_TOPIC_STEPS = (
+    (r"[（(][^）)]*[）)]", ""),  # asides: （可多选）, （截至填表时）
+    (r"^([^？?]*)[？?].*$", r"\1"),  # the question, not a following instruction
+    (r"[？?：:。；\s]+$", ""),
+    (r"^请(根据[^，]*，)?对(以下)?(.+?)(作出(判断|评价)|表明.*程度)$", r"\3"),
+    (r"^总体(而言|来看|上)，", ""),
+    (r"^(以下)?(.+?)中，您?(.+?)的是哪[几一二三四五]?[项个种]$", r"\3的\2"),
+    (r"^在(.+?)中，", r"\1中"),
+    (r"以下各", "各"),
+    (r"以下", "各"),
+    (r"给您带来的", "带来的"),
+    (r"^您认为", ""),
+    (r"您(所在的?|目前的?|的)?", ""),
+    (r"贵(单位|企业|机构|载体|院|校)", r"所在\1"),
+    (r"^([^，]{2,6})，(?=[^，]*$)", r"\1"),
+    (r"^对", ""),
+    (r"有哪些(\w{1,2})$", r"的\1"),
+    (r"(约为|约占|为|是|有|包括)?(多少\w{0,2}|百分之几|哪些|哪几项|哪[一二三]项|什么)$", ""),
+    (r"(程度)?如何$", r"\1"),
+    (r"^(关于[^，]+)，对各说法的同意程度$", r"\1"),
+    (r"^与(.+?)相比，(.+)$", r"\2（与\1相比）"),
+)
+GENERIC_TOPICS = {"说法", "各说法", "各项", "情况"}  # nothing to name: callers say something else
+
+
+def topic(text: str) -> str:
+    """A question's wording as a topic a report can name without quoting the form: the
+    respondent (您) and the question's ending taken out, e.g. 「您对…工作以下方面的满意程度
+    如何？」 -> 「…工作各方面的满意程度」, 「请对您的生活保障情况作出判断」 -> 「生活保障情况」,
+    「您未与柳州企业开展科研合作的主要原因是什么？（最多选三项）」 -> 「未与柳州企业开展科研合作的
+    主要原因」."""
+    t = text.strip()
+    for pattern, repl in _TOPIC_STEPS:
+        t = re.sub(pattern, repl, t)
+    t = t.strip("，, ")
+    return "" if t in GENERIC_TOPICS else t
+
+
+def about(text: str, fallback: str = "") -> str:
+    """「关于{topic}」, the way a report opens a sentence on a question (``fallback``, e.g.
+    the section's title, when the wording names nothing but 说法)."""
+    t = topic(text) or fallback
+    return t if t.startswith("关于") else f"关于{t}"
 
 
 def by_noun(text: str) -> str:
