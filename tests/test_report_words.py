@@ -3,6 +3,7 @@ notice in every format (issue 22, items 9-12)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -94,3 +95,187 @@ def test_no_figure_of_the_appendix_is_split_across_lines_in_the_pdf(tmp_path: Pa
     broken = [v for r in rows for v in (*r[3:8], r[1]) if not any(v in line for line in lines)]
     assert not broken, (broken[:10], joined[:2000])
     assert DRAFT_NOTICE[:20] in text.replace("\n", "")
+
+
+# --- item 9: no software, no 您, no test statistics in the body; bases in the summary -----
+
+BANK = """\
+id: words
+version: 1
+title: 测试问卷
+description: 用于测试。
+include: [scales]
+sections:
+  - id: B
+    title: 基本情况
+    questions:
+      - {id: B1, type: single, text: 您所在的单位, options: {1: 甲大学, 2: 乙医院, 3: 丙学院}, role: unit}
+  - id: C
+    title: 环境
+    questions:
+      - id: C1
+        type: likert
+        problem_when: low
+        text: 您对柳州市科技计划项目申报工作以下方面的满意程度如何？
+        scale: agree5
+        construct: 创新环境
+        items:
+          C1_1: {text: 我有较多机会参加学术交流活动, problem: 学术交流机会偏少}
+          C1_2: {text: 团队合作氛围良好, problem: 团队合作氛围欠佳}
+      - id: C2
+        type: multi
+        problem_when: high
+        text: 您认为目前最突出的负担是哪几项？（最多选三项）
+        options:
+          1: {label: 报销, problem: 报销负担重}
+          2: {label: 会议, problem: 会议负担重}
+          3: {label: 目前没有明显的负担, none: true}
+        exclusive: [3]
+      - id: C4
+        type: single
+        text: 近三年（截至填表时），您是否与柳州的企业开展过科研合作？
+        options: {1: 有, 2: 没有}
+"""
+
+
+def _words_context(tmp_path: Path) -> dict:
+    import pandas as pd
+
+    from surveytool.analysis import Survey, analyse
+    from surveytool.bank import load_bank
+    from surveytool.report.context import build_context, for_report
+
+    from conftest import write_bank
+
+    bank = load_bank(write_bank(tmp_path, BANK))
+    rows = []
+    for i in range(90):  # 甲 low on C1 (a significant group difference), the rest middling
+        unit = 1 + i % 3
+        low = unit == 1
+        rows.append(
+            {
+                "B1": unit,
+                "C1_1": 1 if low else 2 + i % 4,
+                "C1_2": 1 + (i % 2) if low else 3 + i % 3,
+                "C2_1": 1 if i % 3 else 0,
+                "C2_2": i % 2,
+                "C2_3": 0,
+                "C4": 1 + (i % 5 > 0),
+            }
+        )
+    cols = [f.id for f in bank.fields if f.kind not in ("text", "other")]
+    s = Survey(pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], dtype=float), bank)
+    r = for_report(analyse(s))
+    collection = {"files": 90, "accepted": 90, "rejected": 0, "duplicates": 0}
+    return build_context(s, r, collection, tmp_path, write_charts=False)
+
+
+def _texts(blocks: list[dict]) -> list[str]:
+    out = []
+    for b in blocks:
+        for key in ("para", "note", "heading", "quote"):
+            if key in b:
+                out.append(str(b[key]))
+        out.extend(str(i) for i in b.get("items", []))
+        if "table" in b:
+            t = b["table"]
+            out += [t["caption"], t["note"], *t["header"]]
+            out += [str(c) for row in t["rows"] for c in row]
+    return out
+
+
+def test_the_body_names_no_software_no_you_and_no_test_statistics(tmp_path: Path) -> None:
+    ctx = _words_context(tmp_path)
+    body = [t for sec in ctx["sections"] if not sec["appendix"] for t in _texts(sec["blocks"])]
+    body_text = "\n".join(body)
+    assert "分组比较" in body_text and "统计上可靠" in body_text  # a difference was found
+    for word in ("surveytool", "您", "Benjamini", "校正后 p", "效应量", "统计量", "问题一端"):
+        assert word not in body_text, (word, [t for t in body if word in t][:3])
+    appendix = "\n".join(
+        t for sec in ctx["sections"] if sec["appendix"] for t in _texts(sec["blocks"])
+    )
+    assert "校正后 p" in appendix and "效应量" in appendix  # the statistics are kept there
+
+
+def test_every_share_in_the_summary_says_its_base(tmp_path: Path) -> None:
+    ctx = _words_context(tmp_path)
+    summary = next(sec for sec in ctx["sections"] if sec["title"] == "摘要")
+    points = [str(i) for b in summary["blocks"] for i in b.get("items", [])]
+    shares = [p for p in points if "%" in p]
+    assert shares
+    for (
+        p
+    ) in shares:  # 「关于…（75 人作答），大多数（80.0%）…」, 「…偏少（53.3%，回访 300 人作答）」
+        assert len(re.findall(r"\d+ 人作答", p)) >= 1, p
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "您对柳州市科技计划项目申报和评审工作以下方面的满意程度如何？",
+            "柳州市科技计划项目申报和评审工作各方面的满意程度",
+        ),
+        ("请对您的生活保障情况作出判断", "生活保障情况"),
+        (
+            "您未与柳州企业开展科研合作的主要原因是什么？（最多选三项）",
+            "未与柳州企业开展科研合作的主要原因",
+        ),
+        (
+            "以下支持措施中，您最希望得到的是哪三项？请按重要程度排序（1 = 最重要）",
+            "最希望得到的支持措施",
+        ),
+        ("以下各项事务给您带来的负担程度如何？", "各项事务带来的负担程度"),
+        ("请根据您的实际感受，对以下说法作出判断", ""),
+    ],
+)
+def test_a_question_is_named_by_its_topic(text: str, expected: str) -> None:
+    from surveytool.report.sentences import topic
+
+    assert topic(text) == expected
+
+
+def test_no_bank_question_is_named_with_you() -> None:
+    from surveytool.bank import load_bank
+    from surveytool.report.sentences import topic
+
+    root = Path(__file__).resolve().parents[1] / "questionnaires"
+    for path in sorted(root.glob("*.yaml")):
+        try:
+            bank = load_bank(path)
+        except Exception:  # shared blocks are not banks of their own
+            continue
+        for q in (q for sec in bank.sections for q in sec.questions):
+            assert not re.search("[您你]", topic(q.text)), (path.name, q.id, topic(q.text))
+
+
+# --- item 11: no row of verdicts without figures ------------------------------------------
+
+
+def test_a_changed_item_whose_figures_are_withheld_is_left_out_of_the_body_table() -> None:
+    import pandas as pd
+
+    from surveytool.report.campaign import _item_change_table, with_figures
+    from surveytool.report.numbering import Numbering
+
+    changed = pd.DataFrame(
+        {
+            "label": [
+                "填报各类表格材料占用了我较多的科研时间",
+                "我能够保证有整块的时间专注于科研工作",
+            ],
+            "kind": ["likert", "likert"],
+            "mean_a": [3.75, float("nan")],
+            "mean_b": [3.05, float("nan")],
+            "change": [-0.70, float("nan")],
+            "moved": [-1.0, 1.0],
+            "p_adjusted": [0.0001, float("nan")],
+            "verdict": ["improved", "improved"],
+            "values_hidden": [False, True],
+        }
+    )
+    shown = with_figures(changed)
+    table = _item_change_table(shown, ("首轮", "回访"), Numbering(Path("."), write_charts=False))
+    assert [row[0] for row in table["rows"]] == ["填报各类表格材料占用了我较多的科研时间"]
+    for row in table["rows"]:  # every row has its figures
+        assert row[1] != "—" and row[2] != "—", row

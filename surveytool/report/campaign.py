@@ -168,8 +168,7 @@ def wave_section(
                 {"para": f"{names}维度得分在两轮之间未检出统计上可靠的变化（检验结果见附录）。"}
             )
     changed = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
-    # a row whose figures are all withheld says only a verdict: left out of the body
-    items = changed[~changed["values_hidden"].astype(bool)]
+    items = with_figures(changed)
     if not items.empty:
         top = items.sort_values("p_adjusted", kind="stable")
         blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
@@ -188,6 +187,14 @@ def wave_section(
         "conclusions": _conclusions(shown, waves),
         "appendix": {"title": "两轮对比检验结果", "blocks": [{"table": wave_tests_table(shown)}]},
     }
+
+
+def with_figures(changed: pd.DataFrame) -> pd.DataFrame:
+    """The changed items the body may show: a row whose figures are all withheld (small
+    categories) would say only a verdict, 「— | — | 上升 | 改善」, and is left out."""
+    if changed.empty or "values_hidden" not in changed:
+        return changed
+    return changed[~changed["values_hidden"].astype(bool)]
 
 
 def wave_tests_table(shown: pd.DataFrame) -> dict:

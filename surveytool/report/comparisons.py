@@ -41,6 +41,25 @@ def subject(s: Survey, name: str, kind: str) -> str:
     return f"“{field_label(s, name)}”"
 
 
+def body_subject(s: Survey, name: str, kind: str) -> str:
+    """What was compared, as the body names it: a question's wording said as its topic
+    (never the form's 您), an item's statement or an option as they are."""
+    if kind == "construct":
+        return subject(s, name, kind)
+    return f"“{body_label(s, name)}”"
+
+
+def body_label(s: Survey, fid: str) -> str:
+    """A field's label with the question's wording said as its topic (sentences.topic):
+    「您认为目前最突出的负担是哪几项？（最多选三项）：报销」 -> 「目前最突出的负担：报销」."""
+    label = field_label(s, fid)
+    q = s.bank.question(s.bank.field(fid).question)
+    if label.startswith(q.text):
+        named = say.topic(q.text) or q.text
+        return named + label[len(q.text) :]
+    return label
+
+
 def field_label(s: Survey, fid: str) -> str:
     """A field's label as a report shows it (其他（请注明） said as 其他)."""
     return s.bank.field(fid).label.replace(OTHER_LABEL, say.REPORT_OTHER)
@@ -144,7 +163,7 @@ def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
     for c in rows.to_dict(orient="records"):
         body.append(
             [
-                f"“{field_label(s, c['row'])}”",
+                f"“{body_label(s, c['row'])}”",
                 "结果仅供参考（部分组人数较少）" if c.get("warning") else "",
             ]
         )
@@ -164,7 +183,7 @@ def _rank_table(s: Survey, rows, num: Numbering) -> dict:
     for row in rows.to_dict(orient="records"):
         body.append(
             [
-                subject(s, row["field"], row["kind"]),
+                body_subject(s, row["field"], row["kind"]),
                 pairwise_sentence(s, row, row["kind"]).removesuffix("。"),
             ]
         )
@@ -174,7 +193,7 @@ def _rank_table(s: Survey, rows, num: Numbering) -> dict:
         ["比较的指标", "差异所在（括号内为组平均分）"],
         body,
         "注：按差异大小排列；“差异所在”只列两两之间差异也在统计上可靠的组。"
-        "检验方法、统计量和人数见附录三。",
+        "检验方法和结果见附录三。",
     )
 
 
