@@ -275,7 +275,7 @@ def test_a_changed_item_whose_figures_are_withheld_is_left_out_of_the_body_table
         }
     )
     shown = with_figures(changed)
-    table = _item_change_table(shown, ("首轮", "回访"), Numbering(Path("."), write_charts=False))
+    table = _item_change_table(shown, ("首轮", "回访"), Numbering(Path(), write_charts=False))
     assert [row[0] for row in table["rows"]] == ["填报各类表格材料占用了我较多的科研时间"]
     for row in table["rows"]:  # every row has its figures
         assert row[1] != "—" and row[2] != "—", row
