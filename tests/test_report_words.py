@@ -279,3 +279,34 @@ def test_a_changed_item_whose_figures_are_withheld_is_left_out_of_the_body_table
     assert [row[0] for row in table["rows"]] == ["填报各类表格材料占用了我较多的科研时间"]
     for row in table["rows"]:  # every row has its figures
         assert row[1] != "—" and row[2] != "—", row
+
+
+# --- item 10: keywords that say something, each with the phrase it comes from --------------
+
+
+def test_keywords_rank_by_distinctiveness_and_drop_the_parts_of_one_phrase() -> None:
+    from surveytool.analysis import text
+
+    answers = (
+        ["希望设立青年科技人才专项，给予更多主持项目的机会"] * 28
+        + ["希望减少各类表格填报，推行一表通和数据共享"] * 23
+        + ["没有问题，我们目前进行得很好"] * 30
+    )
+    kw = text.keywords(answers, top=8)
+    words = kw["keyword"].tolist()
+    # jieba's IDF: 青年科技人才 is absent (median 11.95) while 机会 5.02, 给予 6.15, 主持 6.40,
+    # 专项 7.64; all six come from the same 28 answers, so only the most distinctive is shown
+    assert words[0] == "青年科技人才"
+    for said_nothing in ("机会", "给予", "主持", "专项", "设立", "没有", "我们", "目前", "进行"):
+        assert said_nothing not in words, words
+    assert kw.loc[0, "n"] == 28
+    assert kw.loc[0, "example"] == "希望设立青年科技人才专项"
+
+
+def test_a_keyword_example_is_masked_and_placeholders_are_no_keywords() -> None:
+    from surveytool.analysis import text
+
+    answers = ["报销流程请联系张伟主任13812345678"] * 6
+    kw = text.keywords(answers, top=5)
+    assert "手机号" not in kw["keyword"].tolist()
+    assert all("138" not in e and "张伟" not in e for e in kw["example"]), kw

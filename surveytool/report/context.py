@@ -207,6 +207,17 @@ def reliability_sentence(r: Results) -> str:
     return f"各维度量表的内部一致性{word}（Cronbach's α 为 {span}，见附录）。"
 
 
+def _keyword(row: dict) -> str:
+    """「“青年科技人才”（28 人，如“希望设立青年科技人才专项”）」."""
+    example = row.get("example")
+    said = (
+        f"，如“{example}”"
+        if isinstance(example, str) and example and example != row["keyword"]
+        else ""
+    )
+    return f"“{row['keyword']}”（{row['n']} 人{said}）"
+
+
 def open_answers(s: Survey, r: Results) -> list[dict]:
     """开放题意见归纳: keywords and masked representative answers per open question."""
     blocks: list[dict] = []
@@ -225,10 +236,12 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
             blocks.append({"para": f"本题填写人数少于 {r.k} 人，不作归纳。"})
             continue
         kw = kw[~kw["suppressed"].astype(bool)].head(8)  # keywords of fewer than k people out
-        words = "、".join(f"“{w}”（{n} 人）" for w, n in zip(kw["keyword"], kw["n"], strict=True))
+        words = "；".join(_keyword(row) for row in kw.to_dict(orient="records"))
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
         said = (
-            f"出现最多的关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"
+            f"较有代表性的关键词（按提及人数和词语的独特程度排列）有：{words}。"
+            if words
+            else f"没有被 {r.k} 人以上共同提到的关键词。"
         )
         blocks.append({"para": f"共 {answers} 人填写了本题{sampled}。{said}代表性意见如下："})
         blocks.extend({"quote": e} for e in examples)
