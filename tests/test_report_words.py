@@ -310,3 +310,33 @@ def test_a_keyword_example_is_masked_and_placeholders_are_no_keywords() -> None:
     kw = text.keywords(answers, top=5)
     assert "手机号" not in kw["keyword"].tolist()
     assert all("138" not in e and "张伟" not in e for e in kw["example"]), kw
+
+
+# --- item 13: one minimum base for the report and the lists --------------------------------
+
+
+def test_no_problem_is_raised_below_the_minimum_base(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from surveytool.analysis import Survey, analyse
+    from surveytool.analysis.limits import MIN_PROBLEM_BASE
+    from surveytool.bank import load_bank
+    from surveytool.report.context import for_report
+    from surveytool.report.problems import candidate_problems, for_lists
+
+    from conftest import write_bank
+
+    bank = load_bank(write_bank(tmp_path, BANK))
+    cols = [f.id for f in bank.fields if f.kind not in ("text", "other")]
+
+    def problems(n: int) -> tuple[list, list]:
+        rows = [{"B1": 1, "C1_1": 1, "C1_2": 1, "C2_1": 1, "C2_2": 0, "C2_3": 0}] * n
+        s = Survey(pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], dtype=float), bank)
+        r = for_report(analyse(s))
+        return candidate_problems(s, r), for_lists(s, r, None)[0]
+
+    few, few_lists = problems(5)  # the web's 生成三张清单 after six uploads: 21 problems at n = 5
+    assert few == [] and few_lists == []
+    enough, enough_lists = problems(MIN_PROBLEM_BASE)
+    assert {p.key for p in enough} >= {"item:C1_1", "item:C1_2", "option:C2:1"}
+    assert len(enough_lists) == len(enough)

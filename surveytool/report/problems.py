@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from surveytool.analysis import Results, Survey
 from surveytool.analysis.descriptive import wilson
+from surveytool.analysis.limits import MIN_PROBLEM_BASE
 from surveytool.bank.model import Item, Option, Question
 from surveytool.report import sentences as say
 
@@ -44,6 +45,8 @@ RULE = [
     "按单位等分组比较某一维度得分，经多重比较校正后组间差异显著，且问题一端的组与至少一个其他组的"
     "两两比较（Dunn 检验，Holm 校正）也显著时，列为该组的问题。",
     "每个问题只引用一个数字，题目和数据依据中的数字相同，并注明所依据的调查轮次和作答人数。",
+    f"作答人数少于 {MIN_PROBLEM_BASE} 人的题目不提出问题（人数太少，比例的抽样误差超过 ±20 个百分点）；"
+    "报告和三张清单用同一规则。",
 ]
 
 
@@ -366,12 +369,14 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
 
 def candidate_problems(s: Survey, r: Results, wave: str | None = None) -> list[Problem]:
     """Problems by the rule above: clear ones by share, then those near the line, then group
-    problems; one per phrase (the first, strongest, kept)."""
-    found = _scaled(s, r, wave) + _options(s, r, wave)
+    problems; one per phrase (the first, strongest, kept); none from fewer than
+    MIN_PROBLEM_BASE answers (the report and the lists both come here)."""
+    found = [p for p in _scaled(s, r, wave) + _options(s, r, wave) if p.n >= MIN_PROBLEM_BASE]
     clear = sorted((p for p in found if not p.near), key=lambda p: -p.share)
     near = sorted((p for p in found if p.near), key=lambda p: -p.share)
     out, phrases = [], set()
-    for p in [*clear, *near, *_groups(s, r, wave)]:
+    groups = [p for p in _groups(s, r, wave) if p.n >= MIN_PROBLEM_BASE]
+    for p in [*clear, *near, *groups]:
         if p.phrase and p.phrase in phrases:
             continue
         phrases.add(p.phrase)
