@@ -268,7 +268,7 @@ def test_lists_command_from_a_store(tmp_path: Path, ingest_bank, capsys) -> None
     # one figure, the same in the title and the evidence (the bank has no problem phrases:
     # the title is the statement alone)
     assert rows and rows[0]["问题"] == "100.0% 的受访者认同“项目申报材料过多”（n = 20）"
-    assert "12 人（100.0%）" in rows[0]["数据依据"]
+    assert "20 人（100.0%）" in rows[0]["数据依据"]
 
     # the lists in the report: 整改进展, and a damaged lists file refused in Chinese
     report = ["report", "--bank", str(bank_file), "--store", str(tmp_path / "s.db")]
