@@ -99,7 +99,8 @@ def test_constant_likert_item_gives_a_note_not_nan(bank) -> None:
     r = analyse(Survey(frame(rows), bank))
     rel = r.reliability.iloc[0]
     assert np.isnan(rel["alpha"])
-    assert rel["note"] == "题项 B3_1 的回答完全相同（方差为 0），信度系数无意义，未计算。"
+    label = bank.field("B3_1").label  # the item as people read it, not its id
+    assert rel["note"] == f"题项“{label}”的回答完全相同（方差为 0），信度系数无意义，未计算。"
     assert r.to_dict()["reliability"][0]["alpha"] is None
 
 

@@ -141,7 +141,7 @@ def _note(complete: np.ndarray, fields: list[Field], alpha: float) -> str:
         return "只有 1 个题项，无法计算信度系数。"
     if len(complete) < 2:
         return "完整回答全部题项的受访者少于 2 人，无法计算信度系数。"
-    constant = [f.id for f, v in zip(fields, complete.var(axis=0), strict=True) if v == 0]
+    constant = [f"“{f.label}”" for f, v in zip(fields, complete.var(axis=0), strict=True) if v == 0]
     if constant:
-        return f"题项 {'、'.join(constant)} 的回答完全相同（方差为 0），信度系数无意义，未计算。"
+        return f"题项{'、'.join(constant)}的回答完全相同（方差为 0），信度系数无意义，未计算。"
     return "总分方差为 0，信度系数无意义，未计算。"

@@ -160,15 +160,15 @@ def profile_table(s: Survey, r: Results, num: Numbering) -> dict | None:
 
 
 def alpha_judgement(n: int | None, alpha: float | None, note: str | None = None) -> str:
-    """What a reader may conclude from Cronbach's alpha: the analysis' note when it has one
-    (e.g. a zero-variance item), nothing below :data:`ALPHA_MIN_N` complete answers
-    (``完整作答不足 30 人，不作评价``), else 良好 / 可接受 / 偏低 (the usual 0.8 and 0.7)."""
+    """What a reader may conclude from Cronbach's alpha: nothing below :data:`ALPHA_MIN_N`
+    complete answers (``完整作答不足 30 人，不作评价``), else the analysis' note when it has one
+    (e.g. a zero-variance item), else 良好 / 可接受 / 偏低 (the usual 0.8 and 0.7)."""
+    if n is not None and n < ALPHA_MIN_N:  # before any note: with 3 answers nothing is said
+        return f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
     if note:
         return note
     if n is None:
         return ""
-    if n < ALPHA_MIN_N:
-        return f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
     if alpha is None or alpha != alpha:  # not computable: the note says why
         return ""
     return "良好" if alpha >= 0.8 else "可接受" if alpha >= 0.7 else "偏低"

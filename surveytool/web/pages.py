@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, g, redirect, render_template, request, send_file, url_for
 
-from surveytool.errors import BankError, SurveyToolError, problem
+from surveytool.errors import BankError, SurveyToolError, problem, web_text
 from surveytool.web import api, uploads, work
 from surveytool.web.context import WebError, jobs, require_owner, site, unit, who
 from surveytool.web.site import check_choice, check_wave
@@ -35,7 +35,8 @@ def overview():
     try:
         campaign = s.campaign()
     except BankError as exc:  # a campaign file with mistakes: every one, located
-        return render_template("error.html", messages=[p.message for p in exc.problems]), 422
+        messages = [web_text(p.message) for p in exc.problems]
+        return render_template("error.html", messages=messages), 422
     state = work.status(s, g.get("user"))
     progress = {}
     if unit() is None:
@@ -45,11 +46,21 @@ def overview():
     return render_template(
         "overview.html",
         campaign=campaign,
+        questionnaires={t.topic: _questionnaire(s, t) for t in campaign.topics},
         status=state,
         as_of=as_of,
         progress=progress,
         jobs=_jobs(),
     )
+
+
+def _questionnaire(s, t) -> str:
+    """A topic's questionnaire as staff know it: its title (the bank's id only when the
+    bank cannot be read; the topic page says why)."""
+    try:
+        return f"《{s.bank(t).title}》"
+    except BankError:
+        return str(t.bank)
 
 
 @bp.post("/setup")
