@@ -390,6 +390,7 @@ WEB_WORDING: list[tuple[str, str]] = [
         "请先在选题页“上传回收的问卷”（上传时可填写轮次）。",
     ),
     (r"（回收时用 --wave 指定）", "（轮次在选题页上传问卷时填写）"),
+    (r"^数据库 \S+? 中", "本选题"),  # the store's file name means nothing on the web
     (
         r"请用 --bank (\S+?) (回收|导入)，或检查文件是否放错了文件夹。",
         r"请到使用题库“\1”的选题页上传，或检查是否选错了文件。",
@@ -405,7 +406,8 @@ WEB_WORDING: list[tuple[str, str]] = [
         "请确认它是本页“下载三张清单”得到的 .xlsx 文件。",
     ),
     (r"请先用 surveytool delphi ingest 导入返回的专家咨询表。", "请先上传返回的专家咨询表。"),
-    (r"请用 --round (\d+) 导入", r"请作为第 \1 轮上传"),
+    (r"请用 --round (\S+) 导入", r"请作为第 \1 轮上传"),
+    (r"请用 --source 指定。", "请在上传时的“文件来源”中选择平台。"),
     (r"，或运行 surveytool init-campaign \S+?。", "。"),
     (r"，或请管理员启动时用 --max-upload 调大上限。", "，或请管理员调大上传上限。"),
     (r"surveytool (lists|delphi form|visit-form) (生成|导出)的", r"本系统\2的"),

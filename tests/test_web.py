@@ -16,7 +16,7 @@ from hostile import zip_bomb
 
 from surveytool.bank import load_bank
 from surveytool.bank.build import suggest
-from surveytool.errors import problem
+from surveytool.errors import problem, web_text
 from surveytool.followup.status import coverage, milestones
 from surveytool.store import load_answers
 from surveytool.web import Site
@@ -371,7 +371,8 @@ def test_analysis_and_compare_jobs_from_the_page(loaded):
     )
     state = wait(client, r.headers["Location"].split("job=")[1])
     assert state["state"] == "failed"
-    assert state["messages"] == [problem("empty_wave", wave="回访", store="选题1.db").message]
+    want = problem("empty_wave", wave="回访", store="选题1.db").message
+    assert state["messages"] == [web_text(want)]  # as the web says it (no file, no option)
 
 
 def wait(client, job: str) -> dict:
@@ -428,7 +429,7 @@ def test_lists_generated_downloaded_and_edited_workbook_uploaded(loaded, tmp_pat
     )
     assert bad.status_code == 400
     want = problem("lists_unreadable", path="不是清单.xlsx", detail="缺少工作表“问题清单”")
-    assert want.message in bad.get_data(as_text=True)
+    assert web_text(want.message) in bad.get_data(as_text=True)
     assert token(client)  # the session is intact
 
 
