@@ -90,12 +90,21 @@ def cmd_delphi_form(args: argparse.Namespace) -> int:
                     1,
                     expert=code,
                     feasibility=args.feasibility,
+                    subject=args.title,
+                    deadline=args.deadline,
                 )
             echo(
                 f"已生成第 1 轮专家咨询表 {args.experts} 份（专家编号 E01～E{args.experts:02d}）：{out.parent}"
             )
         else:
-            path = write_delphi_form(items, args.output, 1, feasibility=args.feasibility)
+            path = write_delphi_form(
+                items,
+                args.output,
+                1,
+                feasibility=args.feasibility,
+                subject=args.title,
+                deadline=args.deadline,
+            )
             echo(f"已生成第 1 轮专家咨询表：{path}（{len(items)} 个条目）")
         return 0
     paths = _feedback_forms(args, items)
@@ -135,6 +144,8 @@ def _feedback_forms(args: argparse.Namespace, items) -> list[Path]:
                 expert=expert,
                 feasibility=args.feasibility,
                 previous=previous,
+                subject=args.title,
+                deadline=args.deadline,
             )
         )
     return paths
@@ -256,6 +267,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="第 1 轮：按人数生成带编号的咨询表（E01…）",
     )
     f.add_argument("--feasibility", action="store_true", help="同时评价可行性")
+    f.add_argument(
+        "--title", help="咨询的内容，写进标题：关于…的专家咨询表（如 青年科技工作者减负问题）"
+    )
+    f.add_argument("--deadline", help="请专家发回的日期（如 2026年6月20日；不填则留空白日期手写）")
     f.set_defaults(func=cmd_delphi_form)
 
     f = dsub.add_parser("ingest", help="导入返回的咨询表或评分表 / ingest returned forms")
