@@ -271,7 +271,7 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str]) -> list[str]:
         way = "降至" if r["change"] < 0 else "升至"
         out.append(
             f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
-            f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"
+            f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（变化在统计上可靠）。"
         )
     if not out and not shown.empty:
         out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上显著的变化。")

@@ -86,7 +86,8 @@ class Problem:
         if not self.phrase or not self.figure:
             return self.title
         near = "，接近判定线" if self.near else ""
-        return f"{self.phrase}（{self.figure}，{self.wave or ''}{self.n} 人作答{near}）"
+        wave = f"{self.wave} " if self.wave else ""
+        return f"{self.phrase}（{self.figure}，{wave}{self.n} 人作答{near}）"
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near

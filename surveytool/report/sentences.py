@@ -150,7 +150,8 @@ def about(text: str, fallback: str = "") -> str:
 def by_noun(text: str) -> str:
     """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
     企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
-    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
+    sentence, a phrase still holding 的) comes back as its topic (see :func:`topic`), or
+    whole in quotation marks when even that would keep 您."""
     t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
     noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
     noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
@@ -158,7 +159,8 @@ def by_noun(text: str) -> str:
     noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
     if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
         return noun
-    return f"“{text.rstrip('？?：: ')}”"
+    named = topic(text)  # the question's topic, not its wording with 您
+    return named if named and not re.search("[您你]", named) else f"“{text.rstrip('？?：: ')}”"
 
 
 CN_DIGITS = "〇一二三四五六七八九十"
