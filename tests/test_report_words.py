@@ -48,6 +48,7 @@ def test_figure_columns_are_never_narrower_than_one_line() -> None:
         longest = max(sum(0.62 for _ in str(r[c])) for r in rows[1:])
         assert widths[c] >= longest * em, (HEADER[c], widths[c])
     assert widths[1] >= 2 * em  # 单位 on one line
+    assert widths[0] >= 8 * em  # the question's wording is not squeezed to 4 characters a line
 
 
 def _ctx(rows: list[list[str]]) -> dict:

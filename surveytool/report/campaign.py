@@ -211,7 +211,7 @@ def wave_tests_table(shown: pd.DataFrame) -> dict:
 
         rows.append(
             [
-                f"“{r['label']}”维度得分" if r["kind"] == "construct" else r["label"],
+                r["label"],
                 say.WAVE_TESTS[r["test"]],
                 figure(r["statistic"], "{:.2f}"),
                 "—" if hidden else p_text(r["p_value"]).removeprefix("p "),

@@ -180,11 +180,12 @@ def _em_cm() -> float:
 
 
 def fits(rows: list[list], total: float) -> bool:
-    """Whether ``rows`` fit ``total`` cm with every figure and short header on one line and
-    text columns at least SHORT_EMS wide."""
-    floor, _, text = _floors(rows)
-    least = np.where(text, np.minimum(floor, SHORT_EMS), floor)
-    return bool((least * _em_cm() + PAD_CM).sum() <= total)
+    """Whether ``rows`` fit ``total`` cm at their floors: every figure and short header on
+    one line, text columns at least LONG_EMS wide (or their longest text, when shorter) — a
+    question's wording squeezed to four characters a line is no more readable than a broken
+    number, so such a table gets a landscape page."""
+    floor, _, _ = _floors(rows)
+    return bool((floor * _em_cm() + PAD_CM).sum() <= total)
 
 
 def column_widths(rows: list[list], total: float = TEXT_WIDTH_CM) -> list[float]:
