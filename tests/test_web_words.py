@@ -115,3 +115,31 @@ def test_no_message_the_web_shows_asks_for_a_command(code: str) -> None:
     fields = {f for _, f, _, _ in string.Formatter().parse(MESSAGES[code]) if f}
     text = web_text(problem(code, **dict.fromkeys(fields, "甲")).message)
     assert "surveytool" not in text and not re.search(r"--[a-z]", text), text
+
+
+def test_the_lists_page_fits_a_phone(tmp_path) -> None:
+    """At 390 px the 三张清单 page with a progress table needs no sideways scrolling (its
+    table scrolls inside its box). SURVEYTOOL_SCREENSHOTS=DIR keeps the screenshot."""
+    import os
+    from pathlib import Path
+
+    from webtools import chrome, need_chromium, running, screenshot
+
+    need_chromium()
+    site = campaign_site(tmp_path / "调研")
+    _lists(site)
+    keep = os.environ.get("SURVEYTOOL_SCREENSHOTS")
+    folder = Path(keep) if keep else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    with running(site) as url, chrome(390) as driver:
+        driver.get(url + "/topic/1/lists")
+        for _ in range(50):
+            if "销号进展" in driver.page_source:
+                break
+            time.sleep(0.2)
+        sideways = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth"
+        )
+        shot = screenshot(driver, folder / "web-lists-390.png", 390)
+    assert sideways <= 1, f"三张清单页在 390 px 宽时多出 {sideways} px"
+    assert shot.stat().st_size > 10_000
