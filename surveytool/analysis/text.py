@@ -354,7 +354,7 @@ def count_keywords(
 
 
 _CLAUSE = re.compile(r"[，。；！？、,.;!?\s]+")
-EXAMPLE_CHARS = 20
+EXAMPLE_CHARS = 30  # a clause up to this long is quoted whole; a longer one is cut, marked …
 
 
 def example_phrase(word: str, answers: list[str], limit: int = 200) -> str:
@@ -371,7 +371,8 @@ def example_phrase(word: str, answers: list[str], limit: int = 200) -> str:
     if len(clause) > EXAMPLE_CHARS and word in clause:
         at = clause.index(word)
         start = max(0, min(at - (EXAMPLE_CHARS - len(word)) // 2, len(clause) - EXAMPLE_CHARS))
-        clause = clause[start : start + EXAMPLE_CHARS]
+        cut = clause[start : start + EXAMPLE_CHARS]
+        clause = ("…" if start else "") + cut + ("…" if start + EXAMPLE_CHARS < len(clause) else "")
     return clause
 
 
