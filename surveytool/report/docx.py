@@ -62,8 +62,9 @@ class _Writer:
     def notice(self, text: str) -> None:
         """The draft notice under the title, boxed in red as in the HTML report."""
         p = self.doc.add_paragraph()
-        p.paragraph_format.space_after = Pt(12)
-        _font(p.add_run(text), KAI_FONT, NOTE_PT + 2)
+        p.paragraph_format.space_after = Pt(6)
+        p.paragraph_format.line_spacing = Pt(NOTE_PT * 1.6)
+        _font(p.add_run(text), KAI_FONT, NOTE_PT)
         p.runs[0].font.color.rgb = RGBColor(0xC0, 0, 0)
         docstyle.box(p, "C00000")
 

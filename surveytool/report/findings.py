@@ -46,6 +46,13 @@ def _ask(q: Question, fallback: str = "这组题目") -> str:
     return say.about(q.text, fallback)
 
 
+def _openings(q: Question, n: int, total: int) -> tuple[str, str]:
+    """How the body and the summary open on ``q``: the summary always says the base, the
+    body only when not everyone answered (its bases are in the charts and the appendix)."""
+    brief = _opening(q, n)
+    return (_ask(q) if n == total else brief), brief
+
+
 def _opening(q: Question, n: int) -> str:
     """「关于…（300 人作答）」: the question's topic and its base."""
     return f"{_ask(q)}（{_answered(n)}）"
@@ -103,12 +110,14 @@ def likert_facts(s: Survey, r: Results, q: Question) -> list[Fact]:
     if items and items[0][0] >= ITEM_SHARE:
         top = [i for i in items[:2] if i[0] >= ITEM_SHARE]
         said = "；".join(f"{phrase}（{st}）" if phrase else st for _, phrase, st, _ in top)
+        same = len({n for *_, n in top}) == 1
         brief = "、".join(
-            f"{phrase or '“' + st + '”'}（{say.pct(sh)}，{_answered(n)}）"
+            f"{phrase or '“' + st + '”'}（{say.pct(sh)}{'' if same else '，' + _answered(n)}）"
             for sh, phrase, st, n in top
         )
+        base = f"（均为 {_answered(top[0][3])}）" if same else ""
         out.append(
-            Fact(top[0][0] / 100, f"{where}，比较突出的是{said}", f"{where}，{brief}比较突出")
+            Fact(top[0][0] / 100, f"{where}，比较突出的是{said}", f"{where}，{brief}比较突出{base}")
         )
     elif items:
         share, phrase, st, _ = items[0]
@@ -156,13 +165,13 @@ def single_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
             "或".join(f"“{o.label}”" for o in scale[:2]),
             "或".join(f"“{o.label}”" for o in scale[-2:]),
         )
-        valid = int(f["valid"].iloc[0])
-        text = f"{_opening(q, valid)}，选择{words[1]}的占 {say.pct(hi)}，选择{words[0]}的占 {say.pct(lo)}"
-        return [Fact(abs(hi - lo) / 100, text)]
-    return _top_options(q, display_order(shown(f), q))
+        body, brief = _openings(q, int(f["valid"].iloc[0]), s.n)
+        said = f"选择{words[1]}的占 {say.pct(hi)}，选择{words[0]}的占 {say.pct(lo)}"
+        return [Fact(abs(hi - lo) / 100, f"{body}，{said}", f"{brief}，{said}")]
+    return _top_options(q, display_order(shown(f), q), s.n)
 
 
-def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
+def _top_options(q: Question, rows: pd.DataFrame, total: int) -> list[Fact]:
     """The most chosen options (其他, "none" and 不清楚 options left to the table)."""
     skip = {o.code for o in q.options if o.missing or o.none}
     if q.other and q.other_code is not None:
@@ -173,18 +182,20 @@ def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
         return []
     top = list(zip(rows["label"], rows["percent"], strict=True))[:3]
     label, share = top[0]
-    ask = _opening(q, int(rows["valid"].iloc[0])) if "valid" in rows else _ask(q)
+    ask, brief = (
+        _openings(q, int(rows["valid"].iloc[0]), total) if "valid" in rows else (_ask(q),) * 2
+    )
     close = _within_error(rows, top)
     if close:
         head = f"选择较多的是“{label}”（{say.pct(share)}）和“{top[1][0]}”（{say.pct(top[1][1])}），两者之差在抽样误差范围内"
-        return [Fact(share / 100, f"{ask}，{head}", f"{ask}，{head}")]
+        return [Fact(share / 100, f"{ask}，{head}", f"{brief}，{head}")]
     if quant := say.quantifier(share):
         head = f"{quant}（{say.pct(share)}）选择了“{label}”"
     else:
         head = f"选择最多的是“{label}”（{say.pct(share)}）"
     rest = "、".join(f"“{lab}”（{say.pct(p)}）" for lab, p in top[1:])
     more = f"，其次是{rest}" if rest else ""
-    return [Fact(share / 100, f"{ask}，{head}{more}", f"{ask}，{head}")]
+    return [Fact(share / 100, f"{ask}，{head}{more}", f"{brief}，{head}")]
 
 
 def _within_error(rows: pd.DataFrame, top: list[tuple[str, float]]) -> bool:
@@ -201,7 +212,7 @@ def multi_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
     m = r.multi[r.multi["question"] == q.id]
     if m.empty or int(m["valid"].iloc[0]) < r.k:
         return []
-    return _top_options(q, display_order(shown(m), q))
+    return _top_options(q, display_order(shown(m), q), s.n)
 
 
 def number_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
@@ -211,8 +222,11 @@ def number_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
         return []
     row = row.iloc[0]
     u = f" {q.unit}" if q.unit and q.unit[0] not in "%‰" else (q.unit or "")
-    text = f"{_opening(q, int(row['n']))}，平均为 {say.num(row['mean'])}{u}，中位数为 {say.num(row['median'])}{u}"
-    return [Fact(0.3, text)]  # an amount, not a share: a middling weight
+    body, brief = _openings(q, int(row["n"]), s.n)
+    said = f"平均为 {say.num(row['mean'])}{u}，中位数为 {say.num(row['median'])}{u}"
+    return [
+        Fact(0.3, f"{body}，{said}", f"{brief}，{said}")
+    ]  # an amount, not a share: a middling weight
 
 
 def rank_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
@@ -221,8 +235,9 @@ def rank_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
     if rk.empty or int(rk["valid"].iloc[0]) < r.k:
         return []
     top = rk.iloc[0]
-    text = f"{_opening(q, int(top['valid']))}，排在第一位最多的是“{top['label']}”（{say.pct(top['percent'])}）"
-    return [Fact(float(top["percent"]) / 100, text)]
+    body, brief = _openings(q, int(top["valid"]), s.n)
+    said = f"排在第一位最多的是“{top['label']}”（{say.pct(top['percent'])}）"
+    return [Fact(float(top["percent"]) / 100, f"{body}，{said}", f"{brief}，{said}")]
 
 
 FACTS = {
