@@ -164,23 +164,20 @@ def wave_section(
         same = cons[cons["verdict"] == "no_change"]["field"].tolist()
         if same:
             names = "".join(f"“{x}”" for x in same)
-            blocks.append(
-                {"para": f"{names}维度得分在两轮之间未检出统计上可靠的变化（检验结果见附录）。"}
-            )
+            blocks.append({"para": f"{names}维度得分未检出统计上可靠的变化。"})
     changed = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
     items = with_figures(changed)
+    said = []  # what the body leaves out, said under the table (or alone without one)
+    if len(items) > MAX_ITEMS:
+        said.append(f"另有 {len(items) - MAX_ITEMS} 项有统计上可靠的变化，见附录。")
+    if len(changed) > len(items):
+        said.append(f"另有 {len(changed) - len(items)} 项涉及人数很少的类别，未列出。")
     if not items.empty:
         top = items.sort_values("p_adjusted", kind="stable")
-        blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
-        if len(items) > MAX_ITEMS:
-            blocks.append({"note": f"另有 {len(items) - MAX_ITEMS} 项有统计上可靠的变化，见附录。"})
-    if len(changed) > len(items):
-        blocks.append(
-            {
-                "note": f"另有 {len(changed) - len(items)} 项有统计上可靠的变化，但其数值可能据以"
-                "倒推出人数很少的类别，不在正文列出。"
-            }
-        )
+        table = _item_change_table(top.head(MAX_ITEMS), waves, num)
+        blocks.append({"table": {**table, "note": table["note"] + "".join(said)}})
+    elif said:
+        blocks.append({"note": "注：" + "".join(said)})
     return {
         "title": "回访对比",
         "blocks": blocks,
@@ -334,7 +331,7 @@ def _attention_table(p: Progress, num: Numbering) -> dict:
         "需要督办的问题",
         ["编号", "问题", "责任单位", "完成时限", "状态", "情况"],
         rows,
-        "注：“已逾期”为完成时限已过、状态不是“已销号”；“14 天内到期”请责任单位抓紧推进。",
+        "",  # 情况 says 已逾期 / 14 天内到期 itself
     )
 
 

@@ -235,7 +235,7 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
         if answers < r.k:
             blocks.append({"para": f"本题填写人数少于 {r.k} 人，不作归纳。"})
             continue
-        kw = kw[~kw["suppressed"].astype(bool)].head(5)  # keywords of fewer than k people out
+        kw = kw[~kw["suppressed"].astype(bool)].head(4)  # keywords of fewer than k people out
         words = "；".join(_keyword(row) for row in kw.to_dict(orient="records"))
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
         said = f"主要关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"

@@ -106,7 +106,8 @@ class _Writer:
         docstyle.three_lines(table)
         _widths(table, rows, LANDSCAPE_WIDTH_CM if wide else TEXT_WIDTH_CM)
         docstyle.repeat_header(table)
-        self.para(t["note"], indent=False, size=NOTE_PT)
+        if t["note"]:
+            self.para(t["note"], indent=False, size=NOTE_PT)
         if wide:
             self.orient(landscape=False)
 

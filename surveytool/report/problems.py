@@ -81,13 +81,12 @@ class Problem:
 
     @property
     def brief(self) -> str:
-        """For the summary: the phrase with its figure, wave and base, e.g. ``学术交流机会偏少
-        （53.3%，回访 300 人作答）``; the whole title when there is no phrase."""
+        """For the summary: the phrase with its figure and base, e.g. ``学术交流机会偏少（53.3%，
+        300 人作答）`` (the summary names the wave once); the whole title without a phrase."""
         if not self.phrase or not self.figure:
             return self.title
         near = "，接近判定线" if self.near else ""
-        wave = f"{self.wave} " if self.wave else ""
-        return f"{self.phrase}（{self.figure}，{wave}{self.n} 人作答{near}）"
+        return f"{self.phrase}（{self.figure}，{self.n} 人作答{near}）"  # wave: said once
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near
