@@ -267,9 +267,20 @@ def key_figure(s: Survey, r: Results, q: Question, num: Numbering) -> dict | Non
         if f.empty or int(f["valid"].max()) < r.k:
             return None
         items = [(i.id, i.text + ("（反向表述）" if i.reverse else "")) for i in q.items]
-        fig = figures.likert_diverging(f, items, q.text, problem_end=q.problem_when)
-        return num.figure(fig, q.text)
+        title = figure_title(s, q)
+        fig = figures.likert_diverging(f, items, title, problem_end=q.problem_when)
+        return num.figure(fig, title)
     return None
+
+
+def figure_title(s: Survey, q: Question) -> str:
+    """A chart's title: the question's topic (「生活保障情况」), not its wording with 您; a
+    battery worded 「请…对以下说法作出判断」 is named by its construct or its section."""
+    if named := say.topic(q.text):
+        return named
+    if q.construct:
+        return f"“{q.construct}”各题项"
+    return next((x.title for x in s.bank.sections if q in x.questions), q.text)
 
 
 def strongest(facts: list[Fact], keep: int = MAX_FACTS) -> list[Fact]:
