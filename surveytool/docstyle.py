@@ -116,6 +116,53 @@ def three_lines(table) -> None:
         cell._tc.get_or_add_tcPr().append(tc_borders)
 
 
+PPR_AFTER_BORDER = (
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+
+
+def box(paragraph, color: str) -> None:
+    """A dashed border of ``color`` (hex RGB) around a paragraph."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for edge in ("top", "left", "bottom", "right"):
+        e = OxmlElement(f"w:{edge}")
+        e.set(qn("w:val"), "dashed")
+        e.set(qn("w:sz"), "6")
+        e.set(qn("w:space"), "4")
+        e.set(qn("w:color"), color)
+        borders.append(e)
+    ppr.insert_element_before(  # schema order: pBdr comes before these
+        borders, *PPR_AFTER_BORDER
+    )
+
+
 def repeat_header(table) -> None:
     """The table's first row repeats on every page."""
     header = table.rows[0]._tr.get_or_add_trPr()
@@ -133,6 +180,7 @@ __all__ = [
     "TABLE_FONT",
     "TABLE_PT",
     "TITLE_FONT",
+    "box",
     "cn",
     "page",
     "repeat_header",

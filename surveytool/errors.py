@@ -455,6 +455,49 @@ def problem(
     return Problem(code, prefix + body, file, line, sheet, cell, field)
 
 
+# The same messages as the web app says them: a hint to run a command or pass an option
+# becomes the web action that does the same (the CLI keeps its wording). Applied by the web
+# app to every message it shows (web.context.respond, web jobs, per-file upload results).
+WEB_WORDING: list[tuple[str, str]] = [
+    (
+        r"请先用 surveytool ingest 回收问卷（回收时可用 --wave 标明轮次）。",
+        "请先在选题页“上传回收的问卷”（上传时可填写轮次）。",
+    ),
+    (r"（回收时用 --wave 指定）", "（轮次在选题页上传问卷时填写）"),
+    (r"^数据库 \S+? 中", "本选题"),  # the store's file name means nothing on the web
+    (
+        r"请用 --bank (\S+?) (回收|导入)，或检查文件是否放错了文件夹。",
+        r"请到使用题库“\1”的选题页上传，或检查是否选错了文件。",
+    ),
+    (
+        r"请先运行 surveytool map 生成对应关系文件，核对后用 --mapping 指定该文件再回收。",
+        "请在选题页用“核对题目对应”上传该文件，核对后再回收。",
+    ),
+    (r"或用 surveytool map 生成对应关系文件后手工指定。", "或在“核对题目对应”页面手工指定。"),
+    (r"请用 surveytool map 生成对应关系文件并修改。", "请在“核对题目对应”页面指定。"),
+    (
+        r"请确认它是 surveytool lists 生成的 \.xlsx 文件。",
+        "请确认它是本页“下载三张清单”得到的 .xlsx 文件。",
+    ),
+    (r"请先用 surveytool delphi ingest 导入返回的专家咨询表。", "请先上传返回的专家咨询表。"),
+    (r"请用 --round (\S+) 导入", r"请作为第 \1 轮上传"),
+    (r"请用 --source 指定。", "请在上传时的“文件来源”中选择平台。"),
+    (r"，或运行 surveytool init-campaign \S+?。", "。"),
+    (r"，或请管理员启动时用 --max-upload 调大上限。", "，或请管理员调大上传上限。"),
+    (r"surveytool (lists|delphi form|visit-form) (生成|导出)的", r"本系统\2的"),
+    (r"由 surveytool 导出的", "由本系统导出的"),
+    (r"不是 surveytool 的", "不是本系统的"),
+]
+_WEB_WORDING = [(re.compile(a), b) for a, b in WEB_WORDING]
+
+
+def web_text(message: str) -> str:
+    """``message`` as the web app says it (see :data:`WEB_WORDING`)."""
+    for pattern, repl in _WEB_WORDING:
+        message = pattern.sub(repl, message)
+    return message
+
+
 _OS_ERRORS = {
     errno.ENOENT: "文件夹不存在",
     errno.EACCES: "没有写入权限",

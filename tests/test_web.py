@@ -17,7 +17,7 @@ from hostile import zip_bomb
 
 from surveytool.bank import load_bank
 from surveytool.bank.build import suggest
-from surveytool.errors import problem
+from surveytool.errors import problem, web_text
 from surveytool.followup.status import coverage, milestones
 from surveytool.store import load_answers
 from surveytool.web import Site
@@ -94,7 +94,8 @@ def test_api_before_a_campaign_says_how_to_make_one(tmp_path):
     client, tok = client_for(site)
     r = upload(client, tok, FORMS[:1])
     assert r.status_code == 409
-    assert r.get_json()["message"] == problem("web_no_campaign", folder=str(site.root)).message
+    want = problem("web_no_campaign", folder=str(site.root)).message
+    assert r.get_json()["message"] == web_text(want)  # the web says no command
 
 
 # --- banks, status -------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def test_oversize_upload_is_413_and_nothing_kept(tmp_path):
     client, tok = client_for(site)
     r = upload(client, tok, [("大.csv", b"A1\n" + b"1\n" * 600_000)])
     assert r.status_code == 413
-    assert r.get_json()["message"] == problem("web_too_large", mb=1).message
+    assert r.get_json()["message"] == web_text(problem("web_too_large", mb=1).message)
     assert inbox(site) == []
 
 
@@ -376,7 +377,8 @@ def test_analysis_and_compare_jobs_from_the_page(loaded):
     )
     state = wait(client, r.headers["Location"].split("job=")[1])
     assert state["state"] == "failed"
-    assert state["messages"] == [problem("empty_wave", wave="回访", store="选题1.db").message]
+    want = problem("empty_wave", wave="回访", store="选题1.db").message
+    assert state["messages"] == [web_text(want)]  # as the web says it (no file, no option)
 
 
 def wait(client, job: str) -> dict:
@@ -433,7 +435,7 @@ def test_lists_generated_downloaded_and_edited_workbook_uploaded(loaded, tmp_pat
     )
     assert bad.status_code == 400
     want = problem("lists_unreadable", path="不是清单.xlsx", detail="缺少工作表“问题清单”")
-    assert want.message in bad.get_data(as_text=True)
+    assert web_text(want.message) in bad.get_data(as_text=True)
     assert token(client)  # the session is intact
 
 
@@ -464,5 +466,5 @@ def test_mapping_of_a_file_that_is_no_platform_export(web):
     )
     assert r.status_code == 400
     want = problem("not_a_platform_export", file="表.xlsx", kind="文件")
-    assert want.message in r.get_data(as_text=True)
+    assert web_text(want.message) in r.get_data(as_text=True)
     assert inbox(site) == []

@@ -7,6 +7,10 @@ from __future__ import annotations
 from surveytool.errors import UsageError, problem
 
 MIN_K = 3  # below this a group's members are as good as named; only with allow_small
+# One rule for the report, the three lists and the web app: no problem is raised from a
+# question fewer people answered. At n = 20 a share's 95% interval is about ±20 points
+# (Wilson, p = 50%): below that 「100% 的受访者…（n = 5）」 says little more than an anecdote.
+MIN_PROBLEM_BASE = 20
 
 
 def check_k(k: int, allow_small: bool = False, option: str = "--k") -> str | None:

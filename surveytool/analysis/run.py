@@ -549,7 +549,7 @@ def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame,
             continue
         picked = [idx[j] for j in text.sample_indices(len(idx))]
         sets = text.tokenize_all([texts[i] for i in picked])
-        kw = text.count_keywords(sets)
+        kw = text.count_keywords(sets, texts=[texts[i] for i in picked])
         for r in kw.to_dict(orient="records"):
             rows.append(
                 {

@@ -63,7 +63,7 @@ def tokens(text: str, stop: set[str], user_dict: str | None = None) -> set[str]:
     characters, not stop words, never personal data: the text is masked first, so no person
     name, number or id can become a keyword)."""
     tok, _ = _segmenter(user_dict)
-    masked = mask(head(text), user_dict)
+    masked = _MASKED.sub("，", mask(head(text), user_dict))  # [手机号] is no keyword
     return {w for w in tok.lcut(masked) if len(w) >= 2 and w not in stop and _TOKEN.match(w)}
 
 
@@ -104,22 +104,108 @@ def sample_indices(n: int, limit: int = MAX_TEXTS, seed: int = 0) -> list[int]:
     return sorted(random.Random(seed).sample(range(n), limit))
 
 
-def count_keywords(token_sets: list[set[str]], top: int = 10) -> pd.DataFrame:
-    """Top keywords of tokenised answers: keyword, n (answers containing it), percent."""
-    counts: Counter = Counter()
-    for t in token_sets:
-        counts.update(t)
+FUNCTION_IDF = 4.0  # words more common than this in ordinary Chinese (没有, 我们, 进行, 目前,
+# 问题: jieba's IDF below 4) say nothing about an answer: never keywords
+
+
+def _idf() -> tuple[dict[str, float], float]:
+    """jieba's IDF table (``jieba/analyse/idf.txt``, word frequencies of a general Chinese
+    corpus) and its median, for words not in it (domain terms such as 一表通 count as rare)."""
+    global _IDF
+    if _IDF is None:
+        import jieba.analyse
+
+        path = Path(jieba.analyse.__file__).with_name("idf.txt")
+        table = {}
+        for line in path.read_text("utf-8").splitlines():
+            word, _, value = line.partition(" ")
+            if value:
+                table[word] = float(value)
+        median = float(pd.Series(list(table.values())).median()) if table else 10.0
+        _IDF = (table, median)
+    return _IDF
+
+
+_IDF: tuple[dict[str, float], float] | None = None
+
+
+def idf(word: str) -> float:
+    """How distinctive ``word`` is against ordinary Chinese (jieba's IDF; the median for a
+    word the general corpus lacks)."""
+    table, median = _idf()
+    return table.get(word, median)
+
+
+def count_keywords(
+    token_sets: list[set[str]], top: int = 10, texts: list[str] | None = None
+) -> pd.DataFrame:
+    """Top keywords of tokenised answers, the most telling first: keyword, n (answers
+    containing it), percent, score, and with ``texts`` (the answers, in the same order) an
+    ``example`` phrase.
+
+    A word is ranked by ``n × IDF`` (TF-IDF over answers, IDF from jieba's general-corpus
+    table), so 「青年科技人才」 ranks above 「机会」「给予」 at the same count; words common in
+    any Chinese text (IDF below :data:`FUNCTION_IDF`) are dropped; of words found in exactly
+    the same answers (the parts of one phrase: 设立、专项、主持、给予…) only the most
+    distinctive is kept, the phrase it comes from shows the rest."""
+    words: dict[str, set[int]] = {}
+    for i, t in enumerate(token_sets):
+        for w in t:
+            words.setdefault(w, set()).add(i)
+    best: dict[frozenset[int], str] = {}
+    for w, where in words.items():
+        if idf(w) < FUNCTION_IDF:
+            continue
+        key = frozenset(where)
+        if key not in best or (idf(w), w) > (idf(best[key]), best[key]):
+            best[key] = w
     total = len(token_sets)
-    ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))[:top]  # ties: by text
-    rows = [{"keyword": w, N: c, PERCENT: 100 * c / total} for w, c in ranked]
-    return pd.DataFrame(rows, columns=["keyword", N, PERCENT])
+    ranked = sorted(
+        ((w, len(where)) for where, w in best.items()),
+        key=lambda wc: (-wc[1] * idf(wc[0]), wc[0]),  # ties: by text
+    )[:top]
+    rows = [
+        {"keyword": w, N: c, PERCENT: 100 * c / total, "score": round(c * idf(w), 2)}
+        for w, c in ranked
+    ]
+    if texts is not None:
+        for row in rows:
+            row["example"] = example_phrase(
+                row["keyword"], [texts[i] for i in words[row["keyword"]]]
+            )
+    columns = ["keyword", N, PERCENT, "score", *(["example"] if texts is not None else [])]
+    return pd.DataFrame(rows, columns=columns)
+
+
+_CLAUSE = re.compile(r"[，。；！？、,.;!?\s]+")
+EXAMPLE_CHARS = 30  # a clause up to this long is quoted whole; a longer one is cut, marked …
+
+
+def example_phrase(word: str, answers: list[str], limit: int = 200) -> str:
+    """The phrase ``word`` is most often used in: the clause (between punctuation) that
+    contains it in the most answers (ties: the shorter), masked, at most
+    :data:`EXAMPLE_CHARS` characters around the word. '' when no answer has it."""
+    counts: Counter = Counter()
+    for a in answers[:limit]:
+        clauses = {c for c in _CLAUSE.split(head(a)) if word in c}
+        counts.update(clauses)
+    if not counts:
+        return ""
+    clause = mask(min(counts, key=lambda c: (-counts[c], len(c), c)))  # masked before cut
+    if len(clause) > EXAMPLE_CHARS and word in clause:
+        at = clause.index(word)
+        start = max(0, min(at - (EXAMPLE_CHARS - len(word)) // 2, len(clause) - EXAMPLE_CHARS))
+        cut = clause[start : start + EXAMPLE_CHARS]
+        clause = ("…" if start else "") + cut + ("…" if start + EXAMPLE_CHARS < len(clause) else "")
+    return clause
 
 
 def keywords(
     answers: list[str], top: int = 10, user_dict: str | None = None, extra_stop: str | None = None
 ) -> pd.DataFrame:
-    """Top keywords: columns keyword, n (answers containing it), percent (of answers)."""
-    return count_keywords(tokenize_all(answers, user_dict, extra_stop), top)
+    """Top keywords: columns keyword, n (answers containing it), percent (of answers), score
+    and example (see :func:`count_keywords`)."""
+    return count_keywords(tokenize_all(answers, user_dict, extra_stop), top, answers)
 
 
 def representative(

@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="surveytool",
         description="问卷设计、回收、统计与调研报告工具 / survey toolkit for research campaigns",
     )
-    parser.add_argument("--version", action="version", version=f"surveytool {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"surveytool {__version__}", help="显示版本号并退出"
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for module in (banks, collect, results, steer, campaign, methods, closing, web):
         module.register(sub)

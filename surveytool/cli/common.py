@@ -60,10 +60,30 @@ def bank_and_store(p: argparse.ArgumentParser, store: bool = True) -> None:
         p.add_argument("--store", default="survey.db", help="数据库文件（默认 survey.db）")
 
 
+class ChineseHelp(argparse.HelpFormatter):
+    """argparse's help in Chinese: 「用法：」 instead of 「usage: 」 (the group titles and the
+    -h line are set by :class:`Parser`)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[override]
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with its errors in Chinese (one line on stderr, exit code 2): our own value
-    checks (:func:`whole`, :func:`fraction`) say what is accepted; argparse's commonest
-    English messages are translated."""
+    """argparse with its help and errors in Chinese: 用法/位置参数/选项 and 「显示本帮助并退出」
+    in ``--help``; errors on one line on stderr, exit code 2 — our own value checks
+    (:func:`whole`, :func:`fraction`) say what is accepted; argparse's commonest English
+    messages are translated. Sub-command parsers are of this class too."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelp)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument(
+                "-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出"
+            )
 
     def error(self, message: str) -> NoReturn:
         text = _translate(message).rstrip("。")

@@ -91,13 +91,21 @@ def cmd_delphi_form(args: argparse.Namespace) -> int:
                     expert=code,
                     feasibility=args.feasibility,
                     scale=args.scale,
+                    subject=args.title,
+                    deadline=args.deadline,
                 )
             echo(
                 f"已生成第 1 轮专家咨询表 {args.experts} 份（专家编号 E01～E{args.experts:02d}）：{out.parent}"
             )
         else:
             path = write_delphi_form(
-                items, args.output, 1, feasibility=args.feasibility, scale=args.scale
+                items,
+                args.output,
+                1,
+                feasibility=args.feasibility,
+                scale=args.scale,
+                subject=args.title,
+                deadline=args.deadline,
             )
             scale = f"，{args.scale.span} 分" if args.scale else ""
             echo(f"已生成第 1 轮专家咨询表：{path}（{len(items)} 个条目{scale}）")
@@ -141,6 +149,8 @@ def _feedback_forms(args: argparse.Namespace, items) -> list[Path]:
                 feasibility=args.feasibility,
                 previous=previous,
                 scale=scale,
+                subject=args.title,
+                deadline=args.deadline,
             )
         )
     return paths
@@ -299,6 +309,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--feasibility", action="store_true", help="同时评价可行性")
     _scale_option(f, "评分范围（默认 1-5；第 2 轮起默认沿用上一轮）")
+    f.add_argument(
+        "--title", help="咨询的内容，写进标题：关于…的专家咨询表（如 青年科技工作者减负问题）"
+    )
+    f.add_argument("--deadline", help="请专家发回的日期（如 2026年6月20日；不填则留空白日期手写）")
     f.set_defaults(func=cmd_delphi_form)
 
     f = dsub.add_parser("ingest", help="导入返回的咨询表或评分表 / ingest returned forms")

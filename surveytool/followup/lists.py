@@ -418,8 +418,8 @@ def write_lists(lists: Lists, path: str | Path, bank_id: str) -> Path:
                     cell.data_type = "s"
         _validations(ws, header)
         ws.freeze_panes = "B2"
+        a4(ws, "1:1", landscape=True)  # narrows the columns to the page: before the heights
         fit_row_heights(ws)
-        a4(ws, "1:1", landscape=True)
     wb["问题清单"].sheet_properties.tabColor = "2F5597"
     wb.properties.subject = f"surveytool lists {bank_id}"
     return save_atomic(wb, path)

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from surveytool.analysis.limits import MIN_PROBLEM_BASE
 from surveytool.analysis.sampling import margin_of_error
 from surveytool.bank import load_bank
 from surveytool.errors import UsageError, problem
@@ -21,7 +22,7 @@ def _received(campaign: Campaign, t: Topic) -> tuple[dict[str, int], int, str]:
     """Accepted responses per unit label, in total, and a note when the store is missing."""
     store = campaign.store_of(t)
     if not store.is_file():
-        return {}, 0, f"尚无回收数据库（{store.name}）"
+        return {}, 0, "尚未回收答卷"
     bank = load_bank(t.bank)
     frame = load_answers(store, bank)
     units = bank.role_fields("unit")
@@ -40,7 +41,7 @@ def coverage(campaign: Campaign) -> pd.DataFrame:
         got, total, note = _received(campaign, t)
         for u in t.units:
             n = int(got.get(u.name, 0))
-            moe = margin_of_error(n, u.population) if n else float("nan")
+            moe = margin_of_error(n, u.population) if n >= MIN_PROBLEM_BASE else float("nan")
             rows.append(
                 {
                     "topic": t.topic,
@@ -68,7 +69,7 @@ def coverage(campaign: Campaign) -> pd.DataFrame:
                     "received": total,
                     "percent": None,
                     "response_rate": None,
-                    "moe": margin_of_error(total) if total else float("nan"),
+                    "moe": margin_of_error(total) if total >= MIN_PROBLEM_BASE else float("nan"),
                     "below_target": False,
                     "note": note,
                 }

@@ -57,8 +57,8 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns, highlight=Non
         for c in col[1:]:
             c.alignment = wrap
     ws.freeze_panes = "A2"
+    a4(ws, "1:1", landscape=True)  # narrows the columns to the page: before the heights
     fit_row_heights(ws)
-    a4(ws, "1:1", landscape=True)
 
 
 METHODS = [

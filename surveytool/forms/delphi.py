@@ -88,6 +88,20 @@ def cs_of(familiarity: str | None) -> float | None:
     return FAMILIARITY.get(familiarity or "")
 
 
+BASIS_NOTE = (
+    "判断依据：您对这些条目作出判断时，分别在多大程度上依据“实践经验”“理论分析”“参考国内外文献”"
+    "“直观感觉”，请各选“大”“中”“小”。例如主要凭多年工作经验判断，则“实践经验”选“大”；"
+    "很少参考文献，则“参考国内外文献”选“小”。判断依据和熟悉程度只用于计算专家意见的权威程度。"
+)
+
+
+def form_title(rnd: int, subject: str | None = None) -> str:
+    """「关于青年科技工作者减负的专家咨询表（第 1 轮）」, or without a subject
+    「专家咨询表（第 1 轮）」."""
+    head = f"关于{subject}的专家咨询表" if subject else "专家咨询表"
+    return f"{head}（第 {rnd} 轮）"
+
+
 @dataclass(frozen=True)
 class DelphiItem:
     """One item experts rate: an id, its label, and the problem key when it came from the
@@ -155,18 +169,22 @@ def write_delphi_form(
     feasibility: bool = False,
     previous: dict[str, tuple[float | None, float | None]] | None = None,
     scale: Scale | None = None,
+    subject: str | None = None,
+    deadline: str | None = None,
 ) -> Path:
     """Write the form of round ``rnd`` to ``path``; returns the path. ``expert`` pre-fills
     the expert code; ``previous`` (item -> (last round's mean, this expert's rating then))
     adds the two feedback columns of a round-2+ form; ``scale`` is the rating range (1–5
-    when not given), written in the hidden marker row so ingest can check it."""
+    when not given), written in the hidden marker row so ingest can check it. ``subject``
+    names what is consulted on in the title (关于…的专家咨询表), ``deadline`` the date to
+    send it back by (a blank date to fill in by hand when not given)."""
     scale = scale or Scale()
     wb = workbook()
     ws = wb.active
     ws.title = SHEET
     header = _item_header(feasibility, previous is not None, scale)
     last = chr(ord("A") + len(header) - 1)
-    text_cell(ws, "A1", f"专家咨询表（第 {rnd} 轮）", FONT_TITLE)
+    text_cell(ws, "A1", form_title(rnd, subject), FONT_TITLE)
     ws.merge_cells(f"A1:{last}1")
     intro = (
         "尊敬的专家：感谢您参加本次咨询。请在浅黄色单元格中填写。"
@@ -179,10 +197,12 @@ def write_delphi_form(
             else ""
         )
         + "您的回答只用于汇总统计，不填写姓名。"
+        + f"请于{deadline or '　　　　年　　月　　日'}前填写完毕并发回。\n"
+        + BASIS_NOTE
     )
     text_cell(ws, "A2", intro, FONT_SMALL).alignment = WRAP
     ws.merge_cells(f"A2:{last}2")
-    ws.row_dimensions[2].height = 48
+    ws.row_dimensions[2].height = 112
     marker = (MARKER, str(rnd), expert or "", str(len(items)), str(scale))
     for col, value in enumerate(marker, start=1):
         ws.cell(3, col).value = value

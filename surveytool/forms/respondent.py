@@ -40,11 +40,14 @@ class _Writer:
         ws.merge_cells("A2:D2")
         notice = "请在浅黄色单元格中作答；带 ★ 的为必答题；选择题请点单元格右侧的下拉箭头选择。"
         xlsx.text_cell(ws, "A2", notice, xlsx.FONT_SMALL).alignment = xlsx.WRAP
-        for col, text in zip("ABCD", ("题号", "题目", "您的回答", "填写提示"), strict=True):
+        for col, text in zip("ABCD", ("编号", "题目", "您的回答", "填写提示"), strict=True):
             cell = xlsx.text_cell(ws, f"{col}3", text, xlsx.FONT_BOLD)
             cell.fill, cell.border, cell.alignment = xlsx.FILL_HEADER, xlsx.BOX, xlsx.CENTER
-        for col, width in zip("ABCD", (9, 52, 22, 34), strict=True):
+        # column A holds the field ids ingest finds answers by when rows were moved: hidden,
+        # a respondent reads the question number in the text (B3 …), never B1_other or B3_9
+        for col, width in zip("ABCD", (9, 50, 20, 26), strict=True):
             ws.column_dimensions[col].width = width
+        ws.column_dimensions["A"].hidden = True
         ws.freeze_panes = "A4"
 
     def section(self, s: Section) -> None:
@@ -68,7 +71,7 @@ class _Writer:
         for col in "ABCD":
             ws[f"{col}{r}"].border = xlsx.BOX
             ws[f"{col}{r}"].alignment = xlsx.WRAP
-        lines = max(len(text) // 24 + 1, len(hint) // 16 + 1)
+        lines = max(xlsx.text_lines(text, 50), xlsx.text_lines(hint, 26))
         ws.row_dimensions[r].height = max(20, 15 * lines)
         self.row += 1
         return r
@@ -84,7 +87,7 @@ class _Writer:
         star = "★ " if q.required else ""
         hint = _hint(self.bank, q)
         fields = fields_of(q, self.bank.scales)
-        text = f"{star}{q.text}"
+        text = f"{star}{q.id}. {q.text}"
         if q.type in ("single", "number", "text"):
             r = self._line(q.id, text, hint, bold=True)
             self._field(r, q, fields[0])

@@ -189,14 +189,72 @@ def protect(ws: Worksheet) -> None:
     ws.protection.selectUnlockedCells = False
 
 
+MARGIN_IN = 0.5  # left and right page margins, inches
+A4_CM = (21.0, 29.7)
+MIN_WIDTH = 6.0  # a column is never made narrower than this when a sheet is fitted
+
+
+def printable_units(landscape: bool) -> float:
+    """The widest a sheet's visible columns may be (Excel width units, summed) to print on
+    A4 at 100%: Excel draws a column of width w as 7w + 5 pixels at 96 dpi."""
+    cm = A4_CM[1 if landscape else 0] - 2 * MARGIN_IN * 2.54
+    return (cm / 2.54 * 96) / 7
+
+
+def printed_units(ws: Worksheet) -> float:
+    """The visible columns' widths, in units comparable with :func:`printable_units`
+    (each column's 5-pixel padding included)."""
+    total = 0.0
+    for letter in _used_letters(ws):
+        dim = ws.column_dimensions[letter]
+        if not dim.hidden:
+            total += (dim.width or 8.43) + 5 / 7
+    return total
+
+
+def _used_letters(ws: Worksheet) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(i) for i in range(1, ws.max_column + 1)]
+
+
+def fit_width(ws: Worksheet, landscape: bool) -> None:
+    """Narrow the visible columns in proportion (none below MIN_WIDTH) until the sheet prints
+    one page wide at 100%: fit-to-width then has nothing to shrink, and the print stays at the
+    sheet's font size instead of 6–7 pt. Call before fitting row heights (text wraps more)."""
+    room = printable_units(landscape)
+    for _ in range(3):  # the MIN_WIDTH floor may need a second pass
+        over = printed_units(ws) - room
+        if over <= 0.01:
+            return
+        wide = [
+            ws.column_dimensions[c]
+            for c in _used_letters(ws)
+            if not ws.column_dimensions[c].hidden
+            and (ws.column_dimensions[c].width or 8.43) > MIN_WIDTH
+        ]
+        spare = sum((d.width or 8.43) - MIN_WIDTH for d in wide)
+        if spare <= 0:
+            return
+        cut = min(1.0, over / spare)
+        for d in wide:
+            d.width = (
+                math.floor(((d.width or 8.43) - ((d.width or 8.43) - MIN_WIDTH) * cut) * 100) / 100
+            )
+
+
 def a4(ws: Worksheet, title_rows: str | None, landscape: bool = False) -> None:
-    """A4, fit to one page wide, repeated header rows, page numbers in the footer."""
+    """A4 one page wide at 100% (columns narrowed to fit, see :func:`fit_width`), any
+    number of pages tall, the print area the used cells, repeated header rows, page numbers
+    in the footer."""
+    fit_width(ws, landscape)
+    ws.print_area = ws.dimensions
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     if title_rows:
         ws.print_title_rows = title_rows

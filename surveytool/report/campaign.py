@@ -60,7 +60,7 @@ def _count_text(res: pd.DataFrame) -> str:
     n_con = int((res["kind"] == "construct").sum())
     return (
         f"共比较 {len(res)} 项（{n_con} 个维度得分、{len(res) - n_con} 个题项），"
-        f"经 Benjamini–Hochberg 多重比较校正后：{'，'.join(parts)}。"
+        f"按统计上可靠的变化计（已考虑同时比较多项带来的偶然差异）：{'，'.join(parts)}。"
         "“未检出变化”不等于确实没有变化，只说明在现有样本量下变化不足以被检出。"
     )
 
@@ -81,8 +81,6 @@ def _construct_table(
             f"{r['mean_b']:.2f}",
             f"{r['change']:+.2f}",
             *([_pair_counts(r)] if paired else []),
-            p_text(r["p_adjusted"]).removeprefix("p ") if r["test"] else "—",
-            f"{r['effect_size']:.2f}" if r["test"] else "—",
             VERDICT_SHORT[r["verdict"]],
         ]
         for r in rows.to_dict(orient="records")
@@ -96,10 +94,10 @@ def _construct_table(
     )
     return num.table(
         "各维度平均得分的两轮对比",
-        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", *change, "校正后 p", "效应量", "结论"],
+        ["维度", f"“{waves[0]}”", f"“{waves[1]}”", *change, "结论"],
         body,
         f"注：维度得分为 1～{scale:g} 分的平均分；{how}是否“改善”按题库中标注的问题方向判断"
-        "（例如负担类维度得分下降为改善）；效应量为秩二列相关（配对时为配对秩二列相关）。",
+        "（例如负担类维度得分下降为改善）；“未检出变化”指变化在统计上不可靠。检验结果见附录。",
     )
 
 
@@ -187,29 +185,75 @@ def wave_section(
         blocks.append({"table": _construct_table(cons, waves, num, scale)})
         for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records"):
             blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
-            blocks.append({"note": say.wave_note(r)})
         same = cons[cons["verdict"] == "no_change"]["field"].tolist()
         if same:
             names = "".join(f"“{x}”" for x in same)
-            blocks.append(
-                {
-                    "para": f"{names}维度得分在两轮之间未检出统计上显著的变化（检验结果见表中校正后 p 值）。"
-                }
-            )
-    items = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
+            blocks.append({"para": f"{names}维度得分未检出统计上可靠的变化。"})
+    changed = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
+    items = with_figures(changed)
+    said = []  # what the body leaves out, said under the table (or alone without one)
+    if len(items) > MAX_ITEMS:
+        said.append(f"另有 {len(items) - MAX_ITEMS} 项有统计上可靠的变化，见附录。")
+    if len(changed) > len(items):
+        said.append(f"另有 {len(changed) - len(items)} 项涉及人数很少的类别，未列出。")
     if not items.empty:
         top = items.sort_values("p_adjusted", kind="stable")
-        blocks.append({"table": _item_change_table(top.head(MAX_ITEMS), waves, num)})
-        if len(items) > MAX_ITEMS:
-            blocks.append(
-                {
-                    "note": f"另有 {len(items) - MAX_ITEMS} 项有显著变化，见 surveytool compare 的完整结果。"
-                }
-            )
+        table = _item_change_table(top.head(MAX_ITEMS), waves, num)
+        blocks.append({"table": {**table, "note": table["note"] + "".join(said)}})
+    elif said:
+        blocks.append({"note": "注：" + "".join(said)})
     # the verdict's figures are in 主要发现 (its question's sentence); the 摘要 sets them
-    # beside the scores, reconciled (a paragraph here too ran the body past 15 pages)
+    # beside the scores, reconciled
     brief = own_verdict_text(own_verdict(b, k), shown, brief=True)
-    return {"title": "回访对比", "blocks": blocks, "conclusions": _conclusions(shown, waves, brief)}
+    return {
+        "title": "回访对比",
+        "blocks": blocks,
+        "conclusions": _conclusions(shown, waves, brief),
+        "appendix": {"title": "两轮对比检验结果", "blocks": [{"table": wave_tests_table(shown)}]},
+    }
+
+
+def with_figures(changed: pd.DataFrame) -> pd.DataFrame:
+    """The changed items the body may show: a row whose figures are all withheld (small
+    categories) would say only a verdict, 「— | — | 上升 | 改善」, and is left out."""
+    if changed.empty or "values_hidden" not in changed:
+        return changed
+    return changed[~changed["values_hidden"].astype(bool)]
+
+
+def wave_tests_table(shown: pd.DataFrame) -> dict:
+    """附录: the test behind every comparison of the two waves (statistics withheld where
+    they would give a small category away)."""
+    rows = []
+    for r in shown.sort_values("p_adjusted", kind="stable").to_dict(orient="records"):
+        if not r["test"]:
+            continue
+        hidden = bool(r.get("values_hidden"))
+
+        def figure(x: float, fmt: str, hidden: bool = hidden) -> str:
+            return "—" if hidden or x != x else fmt.format(x)
+
+        rows.append(
+            [
+                r["label"],
+                say.WAVE_TESTS[r["test"]] + ("（精确）" if r.get("method") == "exact" else ""),
+                figure(r["statistic"], "{:.2f}"),
+                "—" if hidden else p_text(r["p_value"]).removeprefix("p "),
+                "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
+                figure(r["effect_size"], "{:.2f}"),
+                str(int(r["n"])),
+                VERDICT_SHORT[r["verdict"]],
+            ]
+        )
+    return {
+        "caption": "附表　两轮对比全部检验结果",
+        "header": ["指标", "检验", "统计量", "p", "校正后 p", "效应量", "人数", "结论"],
+        "rows": rows,
+        "note": "注：按校正后 p 值排序；校正采用 Benjamini–Hochberg 方法，覆盖两轮对比的全部检验；"
+        "效应量：Mann–Whitney U 检验为秩二列相关，Wilcoxon 检验为配对秩二列相关，"
+        "卡方检验为 φ 系数，McNemar 检验为不一致配对的比值比。"
+        "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
+    }
 
 
 def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numbering) -> dict:
@@ -236,7 +280,6 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
                 else "上升"
                 if r.get("moved", r["change"]) > 0
                 else "下降",
-                "—" if hidden else p_text(r["p_adjusted"]).removeprefix("p "),
                 VERDICT_SHORT[r["verdict"]],
             ]
         )
@@ -249,10 +292,9 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
     change = "改善/不变/变差（人）" if paired else "变化"
     return num.table(
         "有显著变化的题项",
-        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", change, "校正后 p", "结论"],
+        ["题项", f"“{waves[0]}”", f"“{waves[1]}”", change, "结论"],
         body,
-        f"注：量表和数字题为平均分，是否类题目为选择比例；{how}“改善”“变差”按题库标明的问题方向判断。"
-        "记为“—”的数值可能据以倒推出人数很少的类别，不予报告。",
+        f"注：量表和数字题为平均分，是否类题目为选择比例；{how}“改善”“变差”按题库标明的问题方向判断。",
     )
 
 
@@ -268,22 +310,22 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str], own: str) -> list[
         if pairs:  # what the test compared: the same people's own change
             out.append(
                 f"与“{wa}”相比，“{r['field']}”维度{pairs}，{say.VERDICT_WORDS[r['verdict']]}"
-                f"（差异经检验显著；两轮全体作答者平均分分别为 {r['mean_a']:.2f} 和 {r['mean_b']:.2f}）。"
+                f"（变化在统计上可靠；两轮全体作答者平均分分别为 {r['mean_a']:.2f} 和 {r['mean_b']:.2f}）。"
             )
             continue
         lower, higher = r["moved"] < 0 and r["change"] < 0, r["moved"] > 0 and r["change"] > 0
         way = "降至" if lower else "升至" if higher else "变为"  # ranks and means may disagree
         out.append(
             f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
-            f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（差异经检验显著）。"
+            f"{r['mean_b']:.2f}，{say.VERDICT_WORDS[r['verdict']]}（变化在统计上可靠）。"
         )
     if cons.empty and not shown.empty:
-        out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上显著的变化。")
+        out.append(f"与“{wa}”相比，“{wb}”各维度得分均未检出统计上可靠的变化。")
     worse = shown[(shown["kind"] != "construct") & (shown["verdict"] == "worsened")]
     if not worse.empty:
         names = "、".join(f"“{x}”" for x in worse["label"].head(3))
         more = f"等 {len(worse)} 项" if len(worse) > 3 else ""
-        out.append(f"同时，{names}{more}较“{wa}”明显变差（差异经检验显著）。")
+        out.append(f"同时，{names}{more}较“{wa}”明显变差（变化在统计上可靠）。")
     if own:
         out.append(own)
     return out
@@ -420,7 +462,7 @@ def _attention_table(p: Progress, num: Numbering) -> dict:
         "需要督办的问题",
         ["编号", "问题", "责任单位", "完成时限", "状态", "情况"],
         rows,
-        "注：“已逾期”为完成时限已过、状态不是“已销号”；“14 天内到期”请责任单位抓紧推进。",
+        "",  # 情况 says 已逾期 / 14 天内到期 itself
     )
 
 

@@ -10,6 +10,8 @@ travels with its result.
 
 from __future__ import annotations
 
+import re
+
 from surveytool.analysis import Results, Survey
 from surveytool.analysis.compare import means_agree, ordered_pairs
 from surveytool.bank.model import OTHER_LABEL
@@ -38,6 +40,25 @@ def subject(s: Survey, name: str, kind: str) -> str:
     if kind == "construct":
         return f"“{name}”维度得分"
     return f"“{field_label(s, name)}”"
+
+
+def body_subject(s: Survey, name: str, kind: str) -> str:
+    """What was compared, as the body names it: a question's wording said as its topic
+    (never the form's 您), an item's statement or an option as they are."""
+    if kind == "construct":
+        return subject(s, name, kind)
+    return f"“{body_label(s, name)}”"
+
+
+def body_label(s: Survey, fid: str) -> str:
+    """A field's label with the question's wording said as its topic (sentences.topic):
+    「您认为目前最突出的负担是哪几项？（最多选三项）：报销」 -> 「目前最突出的负担：报销」."""
+    label = field_label(s, fid)
+    q = s.bank.question(s.bank.field(fid).question)
+    if label.startswith(q.text):
+        named = say.topic(q.text) or q.text
+        return named + label[len(q.text) :]
+    return label
 
 
 def field_label(s: Survey, fid: str) -> str:
@@ -106,13 +127,13 @@ def comparisons(s: Survey, r: Results, num: Numbering) -> list[dict]:
     )
     if not n_sig:
         intro += (
-            "经多重比较校正后，没有发现统计上显著的组间差异。"
+            "没有发现统计上可靠的组间差异（已考虑同时比较多项带来的偶然差异）。"
             "这不代表各组完全相同，只说明在现有样本量下未能检出差异。"
         )
         return [{"para": intro}]
     intro += (
-        f"经 Benjamini–Hochberg 多重比较校正后，有 {n_sig} 项差异显著。下面按效应量从大到小"
-        f"列出最多 {MAX_COMPARISONS} 项等级检验结果，全部检验结果见附录。"
+        f"其中 {n_sig} 项差异在统计上可靠（已考虑同时比较多项带来的偶然差异）。下面按差异从大到小"
+        f"列出最多 {MAX_COMPARISONS} 项，全部检验结果见附录三。"
     )
     blocks: list[dict] = [{"para": intro}]
     ordered = sig.sort_values("effect_size", ascending=False).head(MAX_COMPARISONS)
@@ -128,23 +149,18 @@ def _nominal_table(s: Survey, rows, num: Numbering) -> dict:
     with each test's caveat (sparse cells, groups left out)."""
     body = []
     for c in rows.to_dict(orient="records"):
-        fisher = c["test"] == "fisher"
         body.append(
             [
-                f"“{field_label(s, c['row'])}”",
-                say.TEST_NAMES.get(c["test"], c["test"]),
-                say.p_text(c["p_adjusted"]).removeprefix("p "),
-                f"OR = {say.odds_ratio_text(c)}" if fisher else f"V = {c['cramers_v']:.2f}",
-                str(c.get("warning") or ""),
+                f"“{body_label(s, c['row'])}”",
+                "结果仅供参考（部分组人数较少）" if c.get("warning") else "",
             ]
         )
     by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["column"]))
     return num.table(
         f"回答分布因{by}不同而有显著差异的分类题",
-        ["题目（选项）", "检验", "校正后 p", "效应量", "说明"],
+        ["题目（选项）", "说明"],
         body,
-        "注：分类题只检验回答分布是否不同，不指认哪一组更好或更差；效应量 V 为 Cramér's V，OR 为比值比"
-        "（有单元格为 0 时各格加 0.5 后计算，即 Haldane–Anscombe 校正，标为“零单元格校正”）。",
+        "注：分类题只说明各组的回答分布不同，不指认哪一组更好或更差；检验方法和结果见附录三。",
     )
 
 
@@ -155,25 +171,34 @@ def _rank_table(s: Survey, rows, num: Numbering) -> dict:
     for row in rows.to_dict(orient="records"):
         body.append(
             [
-                subject(s, row["field"], row["kind"]),
+                body_subject(s, row["field"], row["kind"]),
                 pairwise_sentence(s, row, row["kind"]).removesuffix("。"),
-                say.p_text(row["p_adjusted"]).removeprefix("p "),
-                f"{row['effect_size']:.2f}",
             ]
         )
     by = "、".join(dict.fromkeys(by_text(s, b) for b in rows["by"]))
     return num.table(
         f"按{by}分组的主要差异",
-        ["比较的指标", "差异所在（括号内为组平均分）", "校正后 p", "效应量"],
+        ["比较的指标", "差异所在（括号内为组平均分）"],
         body,
-        "注：等级检验（三组及以上为 Kruskal–Wallis 检验，两组为 Mann–Whitney U 检验），按效应量从大到小排列；"
-        "“差异所在”只列两两比较（Dunn 检验，Holm 校正）显著的组；效应量：Kruskal–Wallis 为 ε²，"
-        "Mann–Whitney 为秩二列相关。检验统计量、人数等全部结果见附录三。",
+        "注：按差异大小排列；“差异所在”只列两两之间差异也在统计上可靠的组。"
+        "检验方法和结果见附录三。",
     )
 
 
+SHORT_TESTS = {
+    "kruskal": "Kruskal–Wallis",
+    "mannwhitney": "Mann–Whitney U",
+    "chi2": "卡方",
+    "fisher": "Fisher 精确",
+    "fisher_ffh": "Fisher–Freeman–Halton",
+    "rao_scott": "Rao–Scott 卡方（加权）",
+}
+
+
 def tests_table(s: Survey, r: Results) -> dict:
-    """附录: every test of the run, labelled by question text and grouping, not by codes."""
+    """附录: every test of the run, labelled by question text and grouping, not by codes.
+    With one grouping (the usual case) the grouping is named in the caption instead of a
+    column, so the figures keep room on the page."""
     rows = []
     gt = r.group_tests
     for row in gt.sort_values("p_adjusted").to_dict(orient="records") if not gt.empty else []:
@@ -187,24 +212,24 @@ def tests_table(s: Survey, r: Results) -> dict:
             c = {**c, "statistic": c["chi2"], "effect_size": c["cramers_v"]}
             c |= {"effect_low": c.get("cramers_v_low"), "effect_high": c.get("cramers_v_high")}
             rows.append(_test_row(f"“{field_label(s, c['row'])}”", by_text(s, c["column"]), c))
+    header = ["指标", "分组", "检验", "统计量", "p", "校正后 p", "效应量", "人数", "说明"]
+    caption = "附表　全部分组检验结果"
+    groupings = {row[1] for row in rows}
+    if len(groupings) == 1:
+        caption += f"（按{groupings.pop()}分组）"
+        header.pop(1)
+        rows = [[row[0], *row[2:]] for row in rows]
+    if not any(row[-1] for row in rows):
+        header.pop()
+        rows = [row[:-1] for row in rows]
     return {
-        "caption": "附表　全部分组检验结果",
-        "header": [
-            "比较的指标",
-            "分组",
-            "检验",
-            "统计量",
-            "p",
-            "校正后 p",
-            "效应量",
-            "人数",
-            "说明",
-        ],
+        "caption": caption,
+        "header": header,
         "rows": rows,
         "note": "注：先列等级检验，再列卡方检验，各按校正后 p 值排序；校正采用 Benjamini–Hochberg 方法，"
-        "覆盖同一次分析的全部检验。效应量：Kruskal–Wallis 为 ε²，Mann–Whitney 为秩二列相关，"
-        "卡方为 Cramér's V，Fisher 精确检验为比值比；方括号内为效应量的 95% 置信区间。"
-        "“（精确）”表示小样本时采用的精确检验。",
+        "覆盖同一次分析的全部检验。效应量：Kruskal–Wallis 检验为 ε²，Mann–Whitney U 检验为秩二列相关，"
+        "卡方检验为 Cramér's V，Fisher 精确检验为比值比（有单元格为 0 时各格加 0.5，即 Haldane–Anscombe "
+        "校正）；方括号内为效应量的 95% 置信区间。“（精确）”表示小样本时采用的精确检验。",
     }
 
 
@@ -213,7 +238,7 @@ def _test_row(what: str, by: str, row: dict) -> list[str]:
     return [
         what,
         by,
-        say.TEST_NAMES.get(row["test"], row["test"])
+        SHORT_TESTS.get(row["test"], row["test"])
         + ("（精确）" if row.get("method") == "exact" else ""),
         "—" if fisher else f"{row['statistic']:.2f}",
         say.p_text(row["p_value"]).removeprefix("p "),
@@ -224,8 +249,15 @@ def _test_row(what: str, by: str, row: dict) -> list[str]:
             f"{row['effect_size']:.3f}", row.get("effect_low"), row.get("effect_high"), 3
         ),
         str(int(row["n"])),
-        str(row.get("warning") or ""),
+        _short_warning(str(row.get("warning") or "")),
     ]
+
+
+def _short_warning(text: str) -> str:
+    """The chi-square caution in a few words for the appendix's narrow column: 「17% 的单元格
+    期望频数小于 5（最小 3.6），卡方检验结果仅供参考。」 -> 「期望频数<5 的格 17%，仅供参考」."""
+    m = re.match(r"(\d+%) 的单元格期望频数小于 5", text)
+    return f"期望频数<5 的格 {m.group(1)}，仅供参考" if m else text
 
 
 __all__ = ["comparisons", "direction", "pairwise_sentence", "tests_table"]

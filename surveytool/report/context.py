@@ -189,15 +189,16 @@ def profile_table(s: Survey, r: Results, num: Numbering) -> dict | None:
 
 
 def alpha_judgement(n: int | None, alpha: float | None, note: str | None = None) -> str:
-    """What a reader may conclude from Cronbach's alpha: the analysis' note when it has one
-    (e.g. a zero-variance item), nothing below :data:`ALPHA_MIN_N` complete answers
-    (``完整作答不足 30 人，不作评价``), else 良好 / 可接受 / 偏低 (the usual 0.8 and 0.7)."""
+    """What a reader may conclude from Cronbach's alpha: nothing below :data:`ALPHA_MIN_N`
+    complete answers (``完整作答不足 30 人，不作评价``), else the analysis' note when alpha could
+    not be computed (e.g. every item constant), else 良好 / 可接受 / 偏低 (the usual 0.8 and
+    0.7)."""
+    if n is not None and n < ALPHA_MIN_N:  # before any note: with 3 answers nothing is said
+        return f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
     if note and (alpha is None or alpha != alpha):  # why alpha could not be computed
         return note
     if n is None:
         return ""
-    if n < ALPHA_MIN_N:
-        return f"完整作答不足 {ALPHA_MIN_N} 人，不作评价"
     if alpha is None or alpha != alpha:  # not computable: the note says why
         return ""
     return "良好" if alpha >= 0.8 else "可接受" if alpha >= 0.7 else "偏低"
@@ -238,6 +239,17 @@ def reliability_sentence(r: Results) -> str:
     return f"各维度量表的内部一致性{word}（Cronbach's α 为 {span}，见附录）。"
 
 
+def _keyword(row: dict) -> str:
+    """「“青年科技人才”（28 人，如“希望设立青年科技人才专项”）」."""
+    example = row.get("example")
+    said = (
+        f"，如“{example}”"
+        if isinstance(example, str) and example and example != row["keyword"]
+        else ""
+    )
+    return f"“{row['keyword']}”（{row['n']} 人{said}）"
+
+
 def open_answers(s: Survey, r: Results) -> list[dict]:
     """开放题意见归纳: keywords and masked representative answers per open question."""
     blocks: list[dict] = []
@@ -255,12 +267,10 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
         if answers < r.k:
             blocks.append({"para": f"本题填写人数少于 {r.k} 人，不作归纳。"})
             continue
-        kw = kw[~kw["suppressed"].astype(bool)].head(8)  # keywords of fewer than k people out
-        words = "、".join(f"“{w}”（{n} 人）" for w, n in zip(kw["keyword"], kw["n"], strict=True))
+        kw = kw[~kw["suppressed"].astype(bool)].head(4)  # keywords of fewer than k people out
+        words = "；".join(_keyword(row) for row in kw.to_dict(orient="records"))
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
-        said = (
-            f"出现最多的关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"
-        )
+        said = f"主要关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"
         blocks.append({"para": f"共 {answers} 人填写了本题{sampled}。{said}代表性意见如下："})
         blocks.extend({"quote": e} for e in examples)
     if not blocks:
@@ -380,6 +390,12 @@ def mark_closed(problems: list[Problem], closed: dict[str, float | None]) -> lis
     ]
 
 
+DRAFT_NOTICE = (
+    "本报告为自动生成的初稿：表格和图中的数字来自回收的问卷，文字为按统计结果起草的描述，"
+    "请结合实际情况核实、修改，并补充原因分析和对策建议。"
+)
+
+
 def build_context(
     s: Survey,
     r: Results,
@@ -426,6 +442,9 @@ def build_context(
         _overview(s, r, collection, wave), facts_by_section, problems, wave_points
     )
     appendix = _appendix(s, r, out_dir, write_charts)
+    for i, part in enumerate((x["appendix"] for x in extra if x.get("appendix")), start=4):
+        appendix.append({"heading": f"附录{say.cn(i)}　{part['title']}", "level": 2})
+        appendix.extend(part["blocks"])
     sections = [
         {"title": "摘要", "blocks": summary, "appendix": False},
         *({**b, "appendix": False} for b in body),
@@ -434,6 +453,7 @@ def build_context(
     return {
         "title": report_title(s.bank.title),
         "subtitle": f"（根据 {r.n} 份有效问卷自动生成的初稿，请核实、修改后使用）",
+        "notice": DRAFT_NOTICE,
         "date": date.today().strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月"),
         "n": r.n,
         "k": r.k,

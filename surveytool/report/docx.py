@@ -11,14 +11,15 @@ table of contents work.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 from docx import Document
-from docx.enum.section import WD_SECTION
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
 from surveytool import docstyle
 from surveytool.docstyle import (
@@ -60,6 +61,15 @@ class _Writer:
             q.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(q.add_run(line), KAI_FONT, BODY_PT)
 
+    def notice(self, text: str) -> None:
+        """The draft notice under the title, boxed in red as in the HTML report."""
+        p = self.doc.add_paragraph()
+        p.paragraph_format.space_after = Pt(6)
+        p.paragraph_format.line_spacing = Pt(NOTE_PT * 1.6)
+        _font(p.add_run(text), KAI_FONT, NOTE_PT)
+        p.runs[0].font.color.rgb = RGBColor(0xC0, 0, 0)
+        docstyle.box(p, "C00000")
+
     def heading(self, text: str, level: int, new_page: bool = False) -> None:
         h = self.doc.add_heading(text, level=level)
         h.paragraph_format.page_break_before = new_page  # no empty page when the last one is full
@@ -74,6 +84,10 @@ class _Writer:
             p.paragraph_format.line_spacing = Pt(size * 1.6)
 
     def table(self, t: dict) -> None:
+        rows = [t["header"], *t["rows"]]
+        wide = not fits(rows, TEXT_WIDTH_CM)
+        if wide:  # a landscape page for a table whose figures do not fit the portrait width
+            self.orient(landscape=True)
         cap = self.doc.add_paragraph()
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         cap.paragraph_format.keep_with_next = True
@@ -92,9 +106,26 @@ class _Writer:
                 p.alignment = WD_ALIGN_PARAGRAPH.LEFT if long else WD_ALIGN_PARAGRAPH.CENTER
                 _font(p.add_run(str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
         docstyle.three_lines(table)
-        _widths(table, [t["header"], *t["rows"]])
+        _widths(table, rows, LANDSCAPE_WIDTH_CM if wide else TEXT_WIDTH_CM)
         docstyle.repeat_header(table)
-        self.para(t["note"], indent=False, size=NOTE_PT)
+        if t["note"]:
+            self.para(t["note"], indent=False, size=NOTE_PT)
+        if wide:
+            self.orient(landscape=False)
+
+    def orient(self, landscape: bool) -> None:
+        """Start a new section (new page) in landscape or back in portrait. The footer's
+        page numbers carry over (a new section links to the previous one's footer)."""
+        s = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        short, long = Cm(21.0), Cm(29.7)
+        s.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        s.page_width, s.page_height = (long, short) if landscape else (short, long)
+        if landscape:
+            s.top_margin, s.bottom_margin = Cm(2.8), Cm(2.6)
+            s.left_margin, s.right_margin = Cm(3.7), Cm(3.5)
+        else:
+            s.top_margin, s.bottom_margin = Cm(3.7), Cm(3.5)
+            s.left_margin, s.right_margin = Cm(2.8), Cm(2.6)
 
     def figure(self, f: dict) -> None:
         p = self.doc.add_paragraph()
@@ -109,6 +140,7 @@ class _Writer:
 
 
 TEXT_WIDTH_CM = 15.6  # A4 less the margins
+LANDSCAPE_WIDTH_CM = 29.7 - 3.7 - 3.5  # A4 across, less the side margins of a landscape page
 
 
 def _ems(text: str) -> float:
@@ -118,40 +150,79 @@ def _ems(text: str) -> float:
 
 
 LONG_EMS = 8.0  # a column whose cells are longer than this may wrap (e.g. 问题, 题项)
+SHORT_EMS = 4.0  # a text column squeezed to fit is never narrower than this
+HEAD_EMS = 4.0  # a header this short never wraps (单位, 序号, 人数)
 PAD_CM = 0.55  # cell margins
+FIGURE = re.compile(r"^[\s\d.,%+\-−–<>=≤≥—/～~：:]*$|^[A-Za-zε²χ]{1,3} ?[=<>] ?[\d.\-−]+$")
+
+
+def _is_figure(values: list[str]) -> bool:
+    """Whether a column holds figures (numbers, p values, percentages, “—”): these never
+    wrap, or a reader sees 「25.4/3」 or 「< /0.001」."""
+    return all(FIGURE.match(v.strip()) for v in values)
+
+
+def _floors(rows: list[list]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column: the narrowest width it may take (ems), the width that puts everything on
+    one line, and whether it is a text column (which may be squeezed to SHORT_EMS)."""
+    header, body = rows[0], rows[1:] or [rows[0]]
+    floor, need, text = [], [], []
+    for c in range(len(header)):
+        values = [str(r[c]) for r in body]
+        data = max(_ems(v) for v in values)
+        head = _ems(str(header[c]))
+        head_floor = head if head <= HEAD_EMS else float(np.ceil(head / 2))
+        figures = _is_figure(values)
+        floor.append(max(data if figures else min(data, LONG_EMS), head_floor))
+        need.append(max(data, head))
+        text.append(not figures)
+    return np.array(floor), np.array(need), np.array(text)
+
+
+def _em_cm() -> float:
+    return TABLE_PT * 2.54 / 72  # cm per em at the table's font size
+
+
+def fits(rows: list[list], total: float) -> bool:
+    """Whether ``rows`` fit ``total`` cm at their floors: every figure and short header on
+    one line, text columns at least LONG_EMS wide (or their longest text, when shorter) — a
+    question's wording squeezed to four characters a line is no more readable than a broken
+    number, so such a table gets a landscape page."""
+    floor, _, _ = _floors(rows)
+    return bool((floor * _em_cm() + PAD_CM).sum() <= total)
 
 
 def column_widths(rows: list[list], total: float = TEXT_WIDTH_CM) -> list[float]:
     """Column widths in cm for ``rows`` (header first), summing to ``total``.
 
-    Every column first gets its floor: its data on one line (long text columns: LONG_EMS)
-    and its header on at most two lines. What is left goes to the columns that need more
-    to put everything on one line, in proportion to how much more (so 编号, 状态 and numbers
-    never wrap, a header such as 完全没有 wraps to two lines at worst, and a long 问题 column
-    takes the rest). With room to spare, every column gets its one-line width, scaled up.
+    Every column first gets its floor: figures on one line, a header of up to HEAD_EMS
+    characters on one line (longer ones on at most two), text data up to LONG_EMS. What is
+    left goes to the columns that need more to put everything on one line, in proportion
+    to how much more. When the floors do not fit, only text columns give way (down to
+    SHORT_EMS): numbers, p values and headers such as 单位 never break mid-value.
     """
-    em = TABLE_PT * 2.54 / 72  # cm per em at the table's font size
-    header, body = rows[0], rows[1:] or [rows[0]]
-    width = []
-    for c in range(len(header)):
-        data = max(_ems(str(r[c])) for r in body)
-        head = _ems(str(header[c]))
-        floor = max(min(data, LONG_EMS), np.ceil(head / 2))
-        width.append((floor * em + PAD_CM, max(data, head) * em + PAD_CM))
-    floors = np.array([f for f, _ in width])
-    need = np.array([n for _, n in width])
-    if need.sum() <= total:
-        return list(need * total / need.sum())
-    if floors.sum() >= total:
-        return list(floors * total / floors.sum())
-    more = need - floors
-    return list(floors + more * (total - floors.sum()) / more.sum())
+    em = _em_cm()
+    floor, need, text = _floors(rows)
+    floors, needs = floor * em + PAD_CM, need * em + PAD_CM
+    if needs.sum() <= total:
+        return list(needs * total / needs.sum())
+    if floors.sum() <= total:
+        more = needs - floors
+        return list(floors + more * (total - floors.sum()) / more.sum())
+    least = np.minimum(floor, SHORT_EMS) * em + PAD_CM
+    squeezable = floors - least
+    over = floors.sum() - total
+    if text.any() and squeezable[text].sum() >= over:
+        cut = np.where(text, squeezable * over / squeezable[text].sum(), 0.0)
+        return list(floors - cut)
+    # nothing fits: scale (the writer turns such a table's page to landscape first)
+    return list(floors * total / floors.sum())
 
 
-def _widths(table, rows: list[list]) -> None:
+def _widths(table, rows: list[list], total: float = TEXT_WIDTH_CM) -> None:
     """Fix the table's column widths (see :func:`column_widths`)."""
     table.autofit = False
-    for column, cm in zip(table.columns, column_widths(rows), strict=True):
+    for column, cm in zip(table.columns, column_widths(rows, total), strict=True):
         width = Cm(cm)
         column.width = width
         for cell in column.cells:
@@ -165,6 +236,8 @@ def write_docx(ctx: dict, path: Path, out_dir: Path) -> None:
     w.title(ctx["title"], ctx["subtitle"], ctx["date"])
     for b in ctx.get("lead", []):  # a circular's 主送 and opening, before the headings
         _block(w, b)
+    if ctx.get("notice"):
+        w.notice(ctx["notice"])
     for section in ctx["sections"]:
         w.heading(section["title"], 1, new_page=bool(section.get("appendix")))
         for b in section["blocks"]:

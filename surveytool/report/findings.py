@@ -40,9 +40,27 @@ class Fact(NamedTuple):
         return self.short or self.text
 
 
-def _ask(q: Question) -> str:
-    """How a question is named in a sentence: “…”一题."""
-    return f"“{q.text.rstrip('？?：:')}”"
+def _ask(q: Question, fallback: str = "这组题目") -> str:
+    """How a sentence opens on a question: 「关于生活保障情况」, never the form's wording with
+    您 in quotation marks (see sentences.topic); ``fallback`` when the wording names nothing."""
+    return say.about(q.text, fallback)
+
+
+def _openings(q: Question, n: int, total: int) -> tuple[str, str]:
+    """How the body and the summary open on ``q``: the summary always says the base, the
+    body only when not everyone answered (its bases are in the charts and the appendix)."""
+    brief = _opening(q, n)
+    return (_ask(q) if n == total else brief), brief
+
+
+def _opening(q: Question, n: int) -> str:
+    """「关于…（300 人作答）」: the question's topic and its base."""
+    return f"{_ask(q)}（{_answered(n)}）"
+
+
+def _answered(n: int) -> str:
+    """A share's base for the summary: 「142 人作答」."""
+    return f"{n} 人作答"
 
 
 def _share_items(s: Survey, r: Results, q: Question) -> list[tuple[float, str, str]]:
@@ -60,7 +78,8 @@ def _share_items(s: Survey, r: Results, q: Question) -> list[tuple[float, str, s
             continue
         share = float(lk.loc[item.id, col])
         what = end_statement(scale, end, item.text)
-        out.append((share, item.problem or "", f"{say.pct(share)} 的受访者{what}"))
+        base = int(lk.loc[item.id, "n"])
+        out.append((share, item.problem or "", f"{say.pct(share)} 的受访者{what}", base))
     return sorted(out, key=lambda t: -t[0])
 
 
@@ -86,19 +105,25 @@ def likert_facts(s: Survey, r: Results, q: Question) -> list[Fact]:
     if cons:
         out.append(cons)
     items = _share_items(s, r, q)
-    where = f"“{q.construct}”方面" if q.construct else f"{_ask(q)}各题项中"
+    title = next((x.title for x in s.bank.sections if q in x.questions), "这组题目")
+    where = f"“{q.construct}”方面" if q.construct else _ask(q, title)
     if items and items[0][0] >= ITEM_SHARE:
         top = [i for i in items[:2] if i[0] >= ITEM_SHARE]
-        said = "；".join(f"{phrase}（{st}）" if phrase else st for _, phrase, st in top)
-        brief = "、".join(f"{phrase or '“' + st + '”'}（{say.pct(sh)}）" for sh, phrase, st in top)
+        said = "；".join(f"{phrase}（{st}）" if phrase else st for _, phrase, st, _ in top)
+        same = len({n for *_, n in top}) == 1
+        brief = "、".join(
+            f"{phrase or '“' + st + '”'}（{say.pct(sh)}{'' if same else '，' + _answered(n)}）"
+            for sh, phrase, st, n in top
+        )
+        base = f"（均为 {_answered(top[0][3])}）" if same else ""
         out.append(
-            Fact(top[0][0] / 100, f"{where}，比较突出的是{said}", f"{where}，{brief}比较突出")
+            Fact(top[0][0] / 100, f"{where}，比较突出的是{said}", f"{where}，{brief}比较突出{base}")
         )
     elif items:
-        share, phrase, st = items[0]
+        share, phrase, st, _ = items[0]
         said = f"{phrase}（{st}）" if phrase else st
-        text = f"{where}，选择问题一端的比例都不到一半，相对最高的是{said}"
-        out.append(Fact(share / 100, text, f"{where}，各题项选择问题一端的比例都不到一半"))
+        text = f"{where}，反映存在问题的受访者都不到一半，相对较多的是{said}"
+        out.append(Fact(share / 100, text, f"{where}，反映存在问题的受访者都不到一半"))
     elif q.problem_when is None:
         out += _agreement_fact(s, r, q)
     return out
@@ -140,12 +165,13 @@ def single_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
             "或".join(f"“{o.label}”" for o in scale[:2]),
             "或".join(f"“{o.label}”" for o in scale[-2:]),
         )
-        text = f"{_ask(q)}，选择{words[1]}的占 {say.pct(hi)}，选择{words[0]}的占 {say.pct(lo)}"
-        return [Fact(abs(hi - lo) / 100, text)]
-    return _top_options(q, display_order(shown(f), q))
+        body, brief = _openings(q, int(f["valid"].iloc[0]), s.n)
+        said = f"选择{words[1]}的占 {say.pct(hi)}，选择{words[0]}的占 {say.pct(lo)}"
+        return [Fact(abs(hi - lo) / 100, f"{body}，{said}", f"{brief}，{said}")]
+    return _top_options(q, display_order(shown(f), q), s.n)
 
 
-def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
+def _top_options(q: Question, rows: pd.DataFrame, total: int) -> list[Fact]:
     """The most chosen options (其他, "none" and 不清楚 options left to the table)."""
     skip = {o.code for o in q.options if o.missing or o.none}
     if q.other and q.other_code is not None:
@@ -156,17 +182,20 @@ def _top_options(q: Question, rows: pd.DataFrame) -> list[Fact]:
         return []
     top = list(zip(rows["label"], rows["percent"], strict=True))[:3]
     label, share = top[0]
+    ask, brief = (
+        _openings(q, int(rows["valid"].iloc[0]), total) if "valid" in rows else (_ask(q),) * 2
+    )
     close = _within_error(rows, top)
     if close:
         head = f"选择较多的是“{label}”（{say.pct(share)}）和“{top[1][0]}”（{say.pct(top[1][1])}），两者之差在抽样误差范围内"
-        return [Fact(share / 100, f"{_ask(q)}，{head}", f"{_ask(q)}，{head}")]
+        return [Fact(share / 100, f"{ask}，{head}", f"{brief}，{head}")]
     if quant := say.quantifier(share):
         head = f"{quant}（{say.pct(share)}）选择了“{label}”"
     else:
         head = f"选择最多的是“{label}”（{say.pct(share)}）"
     rest = "、".join(f"“{lab}”（{say.pct(p)}）" for lab, p in top[1:])
     more = f"，其次是{rest}" if rest else ""
-    return [Fact(share / 100, f"{_ask(q)}，{head}{more}", f"{_ask(q)}，{head}")]
+    return [Fact(share / 100, f"{ask}，{head}{more}", f"{brief}，{head}")]
 
 
 def _within_error(rows: pd.DataFrame, top: list[tuple[str, float]]) -> bool:
@@ -183,7 +212,7 @@ def multi_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
     m = r.multi[r.multi["question"] == q.id]
     if m.empty or int(m["valid"].iloc[0]) < r.k:
         return []
-    return _top_options(q, display_order(shown(m), q))
+    return _top_options(q, display_order(shown(m), q), s.n)
 
 
 def number_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
@@ -193,8 +222,11 @@ def number_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
         return []
     row = row.iloc[0]
     u = f" {q.unit}" if q.unit and q.unit[0] not in "%‰" else (q.unit or "")
-    text = f"{_ask(q)}，平均为 {say.num(row['mean'])}{u}，中位数为 {say.num(row['median'])}{u}"
-    return [Fact(0.3, text)]  # an amount, not a share: a middling weight
+    body, brief = _openings(q, int(row["n"]), s.n)
+    said = f"平均为 {say.num(row['mean'])}{u}，中位数为 {say.num(row['median'])}{u}"
+    return [
+        Fact(0.3, f"{body}，{said}", f"{brief}，{said}")
+    ]  # an amount, not a share: a middling weight
 
 
 def rank_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
@@ -203,8 +235,9 @@ def rank_fact(s: Survey, r: Results, q: Question) -> list[Fact]:
     if rk.empty or int(rk["valid"].iloc[0]) < r.k:
         return []
     top = rk.iloc[0]
-    text = f"{_ask(q)}，排在第一位最多的是“{top['label']}”（{say.pct(top['percent'])}）"
-    return [Fact(float(top["percent"]) / 100, text)]
+    body, brief = _openings(q, int(top["valid"]), s.n)
+    said = f"排在第一位最多的是“{top['label']}”（{say.pct(top['percent'])}）"
+    return [Fact(float(top["percent"]) / 100, f"{body}，{said}", f"{brief}，{said}")]
 
 
 FACTS = {
@@ -235,11 +268,22 @@ def key_figure(s: Survey, r: Results, q: Question, num: Numbering) -> dict | Non
             return None
         items = [(i.id, i.text) for i in q.items]  # analyst notes stay off the chart
         reverse = {i.id for i in q.items if i.reverse}
+        title = figure_title(s, q)
         fig = figures.likert_diverging(
-            f, items, q.text, problem_end=q.problem_when, reversed_items=reverse
+            f, items, title, problem_end=q.problem_when, reversed_items=reverse
         )
-        return num.figure(fig, q.text)
+        return num.figure(fig, title)
     return None
+
+
+def figure_title(s: Survey, q: Question) -> str:
+    """A chart's title: the question's topic (「生活保障情况」), not its wording with 您; a
+    battery worded 「请…对以下说法作出判断」 is named by its construct or its section."""
+    if named := say.topic(q.text):
+        return named
+    if q.construct:
+        return f"“{q.construct}”各题项"
+    return next((x.title for x in s.bank.sections if q in x.questions), q.text)
 
 
 def strongest(facts: list[Fact], keep: int = MAX_FACTS) -> list[Fact]:

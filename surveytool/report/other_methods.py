@@ -25,7 +25,6 @@ from surveytool.analysis.themes import (
 )
 from surveytool.bank.model import Bank
 from surveytool.report.numbering import Numbering
-from surveytool.report.sentences import p_text
 from surveytool.store import methods as sm
 from surveytool.store.db import Store
 
@@ -379,24 +378,32 @@ def _expert_text(ev: Evidence) -> str:
 
 
 def _concordance(results: list[DelphiResult]) -> str:
-    """Kendall's W of each round in one sentence: 协调系数 W 由 0.318 升至 0.518（χ² 检验
-    p 均 < 0.001），专家意见趋于一致。"""
+    """Kendall's W of each round in one sentence, its χ² test said in words (the statistic is
+    a test's, for the appendix): 协调系数 W 由 0.318 升至 0.518（各轮均经检验在统计上可靠），
+    专家意见趋于一致。"""
     ws = [r.kendall for r in results if r.kendall["w"] is not None]
     if not ws:
         return "完整评分的专家不足 2 位，未计算协调系数。"
-    ps = [p_text(k["p_value"]) for k in ws]
-    p = f"p 均 {ps[0].removeprefix('p ')}" if len(set(ps)) == 1 and len(ps) > 1 else "，".join(ps)
+    reliable = [k["p_value"] is not None and k["p_value"] < 0.05 for k in ws]
+    if all(reliable):
+        said = "经检验在统计上可靠" if len(ws) == 1 else "各轮均经检验在统计上可靠"
+    elif not any(reliable):
+        said = "经检验未达到统计上可靠的水平"
+    else:
+        said = f"第 {', '.join(str(i + 1) for i, ok in enumerate(reliable) if ok)} 轮经检验在统计上可靠"
     if len(ws) == 1:
-        return f"Kendall 协调系数 W = {ws[0]['w']:.3f}（χ² = {ws[0]['chi2']:.1f}，{p}）。"
+        return f"Kendall 协调系数 W = {ws[0]['w']:.3f}（{said}）。"
     way = "升至" if ws[-1]["w"] > ws[0]["w"] else "降至"
     trend = "，专家意见趋于一致" if way == "升至" else ""
-    return f"Kendall 协调系数 W 由 {ws[0]['w']:.3f} {way} {ws[-1]['w']:.3f}（χ² 检验 {p}）{trend}。"
+    return f"Kendall 协调系数 W 由 {ws[0]['w']:.3f} {way} {ws[-1]['w']:.3f}（{said}）{trend}。"
 
 
-def _expert_table(ev: Evidence, num: Numbering) -> dict:
+def _expert_rows(ev: Evidence, limit: int | None) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the last round's items, best first (``limit`` of them, or all)."""
     last = ev.delphi[-1]
     prev = ev.delphi[-2].items.set_index("item")["mean"] if len(ev.delphi) > 1 else None
-    shown = last.items.sort_values("rank").head(MAX_EXPERT_ROWS)
+    ranked = last.items.sort_values("rank")
+    shown = ranked.head(limit) if limit else ranked
     header = [
         "排序",
         "条目",
@@ -419,21 +426,42 @@ def _expert_table(ev: Evidence, num: Numbering) -> dict:
             before = prev.get(r["item"])
             line.append(f"{before:.2f}" if before is not None and before == before else "—")
         rows.append([*line, "是" if r["consensus"] else "否"])
-    sc = last.scale
-    note = f"注：重要性 {sc.span} 分；变异系数 = 标准差/均值；满分比为评 {sc.high} 分的专家比例；权威系数 Cr =（判断依据 Ca + 熟悉程度 Cs）/2。"
-    rest = len(last.items) - len(shown)
+    return header, rows
+
+
+def expert_note(scale) -> str:
+    """The table note of the expert ratings, on the round's own scale."""
+    return f"注：重要性 {scale.span} 分；变异系数 = 标准差/均值；满分比为评 {scale.high} 分的专家比例；权威系数 Cr =（判断依据 Ca + 熟悉程度 Cs）/2。"
+
+
+def _expert_table(ev: Evidence, num: Numbering) -> dict:
+    last = ev.delphi[-1]
+    header, rows = _expert_rows(ev, MAX_EXPERT_ROWS)
+    note = expert_note(last.scale)
+    rest = len(last.items) - len(rows)
     if rest > 0:
         rest_agreed = int(last.items.sort_values("rank").iloc[MAX_EXPERT_ROWS:]["consensus"].sum())
-        note += f"另有 {rest} 个条目（其中 {rest_agreed} 个达成共识）见 surveytool delphi analyze 的完整结果。"
+        note += f"另有 {rest} 个条目（其中 {rest_agreed} 个达成共识）的评分见附录。"
     return num.table(f"专家咨询各条目评分（第 {last.round} 轮，按均值排序）", header, rows, note)
 
 
 def expert_section(ev: Evidence, num: Numbering) -> dict:
-    """专家咨询结果: rounds, authority, concordance, consensus, the items ranked."""
-    return {
+    """专家咨询结果: rounds, authority, concordance, consensus, the items ranked; every item
+    in the appendix when the body shows only the first ones."""
+    out: dict = {
         "title": "专家咨询结果",
         "blocks": [{"para": _expert_text(ev)}, {"table": _expert_table(ev, num)}],
     }
+    if len(ev.delphi[-1].items) > MAX_EXPERT_ROWS:
+        header, rows = _expert_rows(ev, None)
+        table = {
+            "caption": f"附表　专家咨询全部条目评分（第 {ev.delphi[-1].round} 轮）",
+            "header": header,
+            "rows": rows,
+            "note": expert_note(ev.delphi[-1].scale),
+        }
+        out["appendix"] = {"title": "专家咨询全部条目评分", "blocks": [{"table": table}]}
+    return out
 
 
 @dataclass

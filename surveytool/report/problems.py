@@ -30,6 +30,7 @@ from surveytool.analysis import Results, Survey
 from surveytool.analysis.compare import means_agree, ordered_pairs
 from surveytool.analysis.descriptive import wilson
 from surveytool.analysis.disclosure import MERGED_CODE
+from surveytool.analysis.limits import MIN_PROBLEM_BASE
 from surveytool.bank.model import Item, Option, Question
 from surveytool.report import sentences as say
 
@@ -48,6 +49,8 @@ RULE = [
     "两两比较（Dunn 检验，Holm 校正）也显著、方向相同（按等级检验的秩次判断）时，列为该组的问题；"
     "“其他”和因人数少而合并的组不是一个单位，不点名，也不作为比较对象列出。",
     "每个问题只引用一个数字，题目和数据依据中的数字相同，并注明所依据的调查轮次和作答人数。",
+    f"作答人数少于 {MIN_PROBLEM_BASE} 人的题目不提出问题（人数太少，比例的抽样误差超过 ±20 个百分点）；"
+    "报告和三张清单用同一规则。",
 ]
 
 
@@ -83,14 +86,14 @@ class Problem:
 
     @property
     def brief(self) -> str:
-        """For the summary: the phrase with its figure and wave, e.g. ``学术交流机会偏少（53.3%，
-        回访）``; the whole title when there is no phrase; then what :attr:`closed` says."""
+        """For the summary: the phrase with its figure and base, e.g. ``学术交流机会偏少（53.3%，
+        300 人作答）`` (the summary names the wave once); the whole title when there is no
+        phrase; then what :attr:`closed` says."""
         if not self.phrase or not self.figure:
             return self.title + (f"——{self.closed}" if self.closed else "")
         near = "，接近判定线" if self.near else ""
-        wave = f"，{self.wave}" if self.wave else ""
         closed = f"；{self.closed}" if self.closed else ""
-        return f"{self.phrase}（{self.figure}{wave}{near}{closed}）"
+        return f"{self.phrase}（{self.figure}，{self.n} 人作答{near}{closed}）"  # wave: said once
 
     def as_dict(self) -> dict:
         """Plain data for templates and the lists: key, title, phrase, evidence, wave, near
@@ -383,7 +386,7 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
         n=int(row["n"]),
         wave=wave,
         figure=shown_mean,
-        basis=f"{statement}（校正后 p < 0.05）",
+        basis=f"{statement}（差异在统计上可靠）",
         evidence=f"按{say.by_noun(s.bank.question(g.question).text)}分组比较“{construct}”维度得分"
         f"（1～5 分，分数越{'高' if direction == 'high' else '低'}问题越突出）：“{name}”{statement}"
         f"（{test}，多重比较校正后 p < 0.05）{_wave_said(wave)}。",
@@ -392,12 +395,14 @@ def group_problem(s: Survey, row: dict, direction: str, wave: str | None) -> Pro
 
 def candidate_problems(s: Survey, r: Results, wave: str | None = None) -> list[Problem]:
     """Problems by the rule above: clear ones by share, then those near the line, then group
-    problems; one per phrase (the first, strongest, kept)."""
-    found = _scaled(s, r, wave) + _options(s, r, wave)
+    problems; one per phrase (the first, strongest, kept); none from fewer than
+    MIN_PROBLEM_BASE answers (the report and the lists both come here)."""
+    found = [p for p in _scaled(s, r, wave) + _options(s, r, wave) if p.n >= MIN_PROBLEM_BASE]
     clear = sorted((p for p in found if not p.near), key=lambda p: -p.share)
     near = sorted((p for p in found if p.near), key=lambda p: -p.share)
     out, phrases = [], set()
-    for p in [*clear, *near, *_groups(s, r, wave)]:
+    groups = [p for p in _groups(s, r, wave) if p.n >= MIN_PROBLEM_BASE]
+    for p in [*clear, *near, *groups]:
         if p.phrase and p.phrase in phrases:
             continue
         phrases.add(p.phrase)

@@ -162,10 +162,57 @@ def wave_note(row: dict) -> str:
     )
 
 
+_TOPIC_STEPS = (
+    (r"[（(][^）)]*[）)]", ""),  # asides: （可多选）, （截至填表时）
+    (r"^([^？?]*)[？?].*$", r"\1"),  # the question, not a following instruction
+    (r"[？?：:。；\s]+$", ""),
+    (r"^请(根据[^，]*，)?对(以下)?(.+?)(作出(判断|评价)|表明.*程度)$", r"\3"),
+    (r"^总体(而言|来看|上)，", ""),
+    (r"^(以下)?(.+?)中，您?(.+?)的是哪[几一二三四五]?[项个种]$", r"\3的\2"),
+    (r"^在(.+?)中，", r"\1中"),
+    (r"以下各", "各"),
+    (r"以下", "各"),
+    (r"给您带来的", "带来的"),
+    (r"^您认为", ""),
+    (r"您(所在的?|目前的?|的)?", ""),
+    (r"贵(单位|企业|机构|载体|院|校)", r"所在\1"),
+    (r"^([^，]{2,6})，(?=[^，]*$)", r"\1"),
+    (r"^对", ""),
+    (r"^(所处|获得|享有|面临)的", ""),
+    (r"有哪些(\w{1,2})$", r"的\1"),
+    (r"(约为|约占|为|是|有|包括)?(多少\w{0,2}|百分之几|哪些|哪几项|哪[一二三]项|什么)$", ""),
+    (r"(程度)?如何$", r"\1"),
+    (r"^(关于[^，]+)，对各说法的同意程度$", r"\1"),
+    (r"^与(.+?)相比，(.+)$", r"\2（与\1相比）"),
+)
+GENERIC_TOPICS = {"说法", "各说法", "各项", "情况"}  # nothing to name: callers say something else
+
+
+def topic(text: str) -> str:
+    """A question's wording as a topic a report can name without quoting the form: the
+    respondent (您) and the question's ending taken out, e.g. 「您对…工作以下方面的满意程度
+    如何？」 -> 「…工作各方面的满意程度」, 「请对您的生活保障情况作出判断」 -> 「生活保障情况」,
+    「您未与柳州企业开展科研合作的主要原因是什么？（最多选三项）」 -> 「未与柳州企业开展科研合作的
+    主要原因」."""
+    t = text.strip()
+    for pattern, repl in _TOPIC_STEPS:
+        t = re.sub(pattern, repl, t)
+    t = t.strip("，, ")
+    return "" if t in GENERIC_TOPICS else t
+
+
+def about(text: str, fallback: str = "") -> str:
+    """「关于{topic}」, the way a report opens a sentence on a question (``fallback``, e.g.
+    the section's title, when the wording names nothing but 说法)."""
+    t = topic(text) or fallback
+    return t if t.startswith("关于") else f"关于{t}"
+
+
 def by_noun(text: str) -> str:
     """A grouping question's text as a short noun (您所在单位的类型 -> 单位类型, 贵企业的性质 ->
     企业性质) for “不同…的回答者” / “按…分组”; a question that is not one (是否…, 哪…, a long
-    sentence, a phrase still holding 的) comes back whole, in quotation marks."""
+    sentence, a phrase still holding 的) comes back as its topic (see :func:`topic`), or
+    whole in quotation marks when even that would keep 您."""
     t = re.sub(r"[（(][^）)]*[）)]", "", text).rstrip("？?：: ")
     noun = re.sub(r"^您(的|目前的|现在的|所在的|所在|主要从事的|目前)?", "", t)
     noun = re.sub(r"^在(本|目前)(单位|企业)(担任)?的?", "", noun)
@@ -173,7 +220,8 @@ def by_noun(text: str) -> str:
     noun = re.sub(r"的(类型|类别|级别|性质|规模)$", r"\1", noun)
     if len(noun) <= 12 and not re.search(r"[？?，,。：:的]|是否|哪|以下|是$|^该", noun):
         return noun
-    return f"“{text.rstrip('？?：: ')}”"
+    named = topic(text)  # the question's topic, not its wording with 您
+    return named if named and not re.search("[您你]", named) else f"“{text.rstrip('？?：: ')}”"
 
 
 CN_DIGITS = "〇一二三四五六七八九十"

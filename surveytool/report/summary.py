@@ -58,8 +58,10 @@ def summary_blocks(
         more = len(problems) - len(titles)
         blocks.append({"items": titles, "ordered": True})
         tail = f"另有 {more} 项，" if more > 0 else ""
+        waves = {p.wave for p in problems[:MAX_PROBLEMS] if p.wave}
+        basis = f"以上比例依据“{waves.pop()}”调查。" if len(waves) == 1 else ""
         blocks.append(
-            {"note": f"{tail}详见第五部分“存在的主要问题”，其中列出了每个问题的数据依据。"}
+            {"note": f"{basis}{tail}详见第五部分“存在的主要问题”，其中列出了每个问题的数据依据。"}
         )
     else:
         blocks.append({"para": "按附录所列规则，未从数据中识别出突出问题。"})

@@ -10,6 +10,7 @@ import traceback
 from flask import Flask, g, request, session
 from werkzeug.exceptions import HTTPException
 
+from surveytool.analysis.limits import MIN_PROBLEM_BASE
 from surveytool.errors import SurveyToolError, problem
 from surveytool.web import auth
 from surveytool.web.context import WebError, csrf_token, respond, sessions, site
@@ -137,6 +138,7 @@ def _template_globals() -> dict:
         "user": user,
         "intranet": site().intranet,
         "role_name": auth.ROLE_NAMES.get(user.role, "") if user else "",
+        "min_base": MIN_PROBLEM_BASE,  # no margin, α verdict or problem below this many answers
     }
 
 

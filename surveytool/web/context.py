@@ -8,7 +8,7 @@ import secrets
 
 from flask import current_app, g, jsonify, render_template, request, session
 
-from surveytool.errors import Problem, SurveyToolError, problem
+from surveytool.errors import Problem, SurveyToolError, problem, web_text
 from surveytool.web import auth
 from surveytool.web.jobs import Jobs
 from surveytool.web.site import Site
@@ -56,7 +56,7 @@ def csrf_token() -> str:
 
 def respond(problems: list[Problem], status: int):
     """Our error as JSON (API, or a script) or as the error page."""
-    messages = [p.message for p in problems]
+    messages = [web_text(p.message) for p in problems]
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         body = {"message": messages[0], "messages": messages, "code": problems[0].code}
         return jsonify(body), status

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from surveytool.errors import SurveyToolError, problem
+from surveytool.errors import SurveyToolError, problem, web_text
 
 KINDS = ("ingest", "report")
 KEEP = 200  # finished jobs remembered (newest first)
@@ -112,7 +112,7 @@ class Jobs:
                 job.result = job.run(job) if job.run else None
                 job.state = "done"
             except SurveyToolError as exc:  # a user's input: their message, in Chinese
-                job.messages = [p.message for p in exc.problems]
+                job.messages = [web_text(p.message) for p in exc.problems]
                 job.state = "failed"
             except Exception as exc:  # our fault: say so, keep the worker alive
                 traceback.print_exc()

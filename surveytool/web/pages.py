@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, g, redirect, render_template, request, send_file, url_for
 
-from surveytool.errors import BankError, SurveyToolError, problem
+from surveytool.errors import BankError, SurveyToolError, problem, web_text
 from surveytool.filenames import safe_name
 from surveytool.web import api, uploads, work
 from surveytool.web.context import WebError, jobs, require_owner, site, unit, who
@@ -36,7 +36,8 @@ def overview():
     try:
         campaign = s.campaign()
     except BankError as exc:  # a campaign file with mistakes: every one, located
-        return render_template("error.html", messages=[p.message for p in exc.problems]), 422
+        messages = [web_text(p.message) for p in exc.problems]
+        return render_template("error.html", messages=messages), 422
     state = work.status(s, g.get("user"))
     progress = {}
     load = None
@@ -48,12 +49,22 @@ def overview():
     return render_template(
         "overview.html",
         campaign=campaign,
+        questionnaires={t.topic: _questionnaire(s, t) for t in campaign.topics},
         status=state,
         as_of=as_of,
         progress=progress,
         burden=load,
         jobs=_jobs(),
     )
+
+
+def _questionnaire(s, t) -> str:
+    """A topic's questionnaire as staff know it: its title (the bank's id only when the
+    bank cannot be read; the topic page says why)."""
+    try:
+        return f"《{s.bank(t).title}》"
+    except BankError:
+        return str(t.bank)
 
 
 @bp.post("/setup")

@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, send_file, url_
 
 from surveytool.errors import UsageError, problem
 from surveytool.filenames import safe_name
-from surveytool.report.context import alpha_judgement
+from surveytool.report.context import ALPHA_MIN_N, alpha_judgement
 from surveytool.web import api, uploads, work
 from surveytool.web.context import WebError, jobs, require_owner, site, who
 from surveytool.web.site import check_wave
@@ -61,6 +61,7 @@ def analysis(number: int):
         job=request.args.get("job"),
         compared=_last_compare(t.topic),
         alpha_judgement=alpha_judgement,
+        alpha_min_n=ALPHA_MIN_N,
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from surveytool.bank.model import Bank
-from surveytool.errors import UsageError, problem
+from surveytool.errors import UsageError, problem, web_text
 from surveytool.followup.campaign import Topic
 from surveytool.web.auth import User
 from surveytool.web.jobs import Job
@@ -82,7 +82,7 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
         name = s.name if s else f["name"]
         entry = {k: f[k] for k in ("status", "kind", "rows", *KEYS)}
         entry["name"] = name
-        entry["problems"] = [sent_names(p, names) for p in f["problems"]]
+        entry["problems"] = [web_text(sent_names(p, names)) for p in f["problems"]]
         entry["problems"] += reasons.get(name, [])
         files.append(entry)
         if s:
@@ -92,7 +92,7 @@ def ingest_result(site: Site, t: Topic, saved: list[Saved], summary, user: str) 
             files.append(
                 {"name": s.name, "status": "refused", "kind": None, "rows": 0}
                 | dict.fromkeys(KEYS, 0)
-                | {"problems": [s.refused]}
+                | {"problems": [web_text(s.refused or "")]}
             )
             log(site.upload_log, user, t.topic, s, "拒收：" + (s.refused or ""))
     return {
