@@ -178,6 +178,7 @@ def count_keywords(
 
 
 _CLAUSE = re.compile(r"[，。；！？、,.;!?\s]+")
+_MASKED = re.compile(r"(\[[^\[\]]{1,8}\])")  # a placeholder privacy.mask wrote: [手机号]
 EXAMPLE_CHARS = 30  # a clause up to this long is quoted whole; a longer one is cut, marked …
 
 
