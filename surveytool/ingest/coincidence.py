@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from surveytool.bank.model import Bank, Field
+from surveytool.store.db import answers_table
 
 ALPHA = 0.01  # the accepted chance of merging two genuine respondents in a wave
 CHOICE_KINDS = {"single", "likert"}
@@ -112,11 +113,11 @@ class Odds:
         self.counted = len(self.batches)
 
     def _load_store(self) -> None:
-        table = f"answers_{self.bank.id}"
+        table = answers_table(self.bank.id)
         have = {r[1] for r in self.db.execute(f'PRAGMA table_info("{table}")')}
         if not have:
             return
-        where = f'FROM "{table}" WHERE wave=? AND response_id <= ?'
+        where = f'FROM "{table}" WHERE _wave=? AND _response_id <= ?'
         args = (self.wave, self.upto)
         self.n += int(self.db.execute(f"SELECT count(*) {where}", args).fetchone()[0])
         for q, fields in self.groups.items():

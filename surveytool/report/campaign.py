@@ -313,7 +313,8 @@ def _conclusions(shown: pd.DataFrame, waves: tuple[str, str], own: str) -> list[
                 f"（变化在统计上可靠；两轮全体作答者平均分分别为 {r['mean_a']:.2f} 和 {r['mean_b']:.2f}）。"
             )
             continue
-        lower, higher = r["moved"] < 0 and r["change"] < 0, r["moved"] > 0 and r["change"] > 0
+        moved = r.get("moved", r["change"])  # the direction the test saw (ranks or shares)
+        lower, higher = moved < 0 and r["change"] < 0, moved > 0 and r["change"] > 0
         way = "降至" if lower else "升至" if higher else "变为"  # ranks and means may disagree
         out.append(
             f"与“{wa}”相比，“{wb}”中“{r['field']}”维度平均得分由 {r['mean_a']:.2f} {way} "
