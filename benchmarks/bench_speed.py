@@ -136,6 +136,33 @@ def _raw_pyarrow(path: Path) -> None:
     pyarrow.csv.read_csv(path)
 
 
+def _pandas_csv(path: Path) -> None:
+    """What a user would run instead: pandas read_csv (all text) + to_sql into SQLite."""
+    import sqlite3
+
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        con = sqlite3.connect(Path(tmp) / "p.db")
+        df.to_sql("answers", con, index=False)
+        con.commit()
+        con.close()
+
+
+def _checks(folder: Path) -> None:
+    """The checks a reader worker makes on each form before any reader opens it."""
+    import inspect
+
+    from surveytool.ingest import files as fs
+
+    strict = "strict" in inspect.signature(fs.inspect_xlsx).parameters
+    for p in sorted(folder.glob("*.xlsx")):
+        assert fs.disguised_as_excel(p) is None
+        found = fs.inspect_xlsx(p, strict=False) if strict else fs.inspect_xlsx(p)
+        assert found.reason is None, found
+
+
 def _ingest(target: Path, bank_name: str) -> tuple[dict, list]:
     from surveytool.bank import load_bank
     from surveytool.ingest import ingest
@@ -168,6 +195,8 @@ def one(kind: str, target: str, bank: str) -> dict:
         "openpyxl": _raw_openpyxl,
         "fastexcel": _raw_fastexcel,
         "pyarrow": _raw_pyarrow,
+        "pandas": _pandas_csv,
+        "checks": _checks,
     }.get(kind)
     cpu0 = _cpu("self")
     t = time.perf_counter()

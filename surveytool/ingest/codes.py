@@ -26,6 +26,12 @@ def repeated_codes(
     fields = [q.id for q in bank.questions if q.role == "respondent_code"]
     if not fields:
         return []
+    exists = store.db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+        (answers_table(bank.id),),
+    ).fetchone()
+    if exists is None:  # nothing of this bank stored yet (every file so far refused)
+        return []
     fid = fields[0]
     column = '"' + fid.replace('"', '""') + '"'
     table = '"' + answers_table(bank.id).replace('"', '""') + '"'
