@@ -233,14 +233,14 @@ def _part(z: zipfile.ZipFile, info: zipfile.ZipInfo, strict: bool) -> Inspection
     is not looked at again."""
     with z.open(info) as f:
         head = f.read(HEAD)
-    enc, foreign = _encoding(head)
-    if foreign:
-        return Inspection(_foreign(info, foreign))
-    text = xml_text(head)
-    if text is None:
-        return Inspection()
-    small = info.file_size <= WELLFORMED_MAX
-    data = (head if len(head) < HEAD else z.read(info)) if small else None
+        enc, foreign = _encoding(head)
+        if foreign:
+            return Inspection(_foreign(info, foreign))
+        text = xml_text(head)
+        if text is None:
+            return Inspection()
+        small = info.file_size <= WELLFORMED_MAX  # read whole, decompressed once
+        data = (head + f.read() if len(head) == HEAD else head) if small else None
     key = (strict, len(data), hashlib.sha256(data).digest()) if data is not None else None
     if key in _PASSED:
         return _PASSED[key]
