@@ -247,7 +247,7 @@ def _part(z: zipfile.ZipFile, info: zipfile.ZipInfo, strict: bool) -> Inspection
     found = _check_part(z, info, (head, enc, text), data, strict)
     if key is not None and found.reason is None:
         if len(_PASSED) >= _CACHE_MAX:
-            del _PASSED[next(iter(_PASSED))]
+            _PASSED.clear()  # whole, not oldest-first: safe while another thread reads it
         _PASSED[key] = found
     return found
 
