@@ -47,6 +47,8 @@ from xml.parsers import expat
 from openpyxl.utils import get_column_letter
 
 from surveytool.errors import display_name
+from surveytool.ingest.xmlencoding import encoding_of as _encoding
+from surveytool.ingest.xmlencoding import utf8_chunks as _utf8
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
 MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
@@ -184,42 +186,6 @@ def _foreign(info: zipfile.ZipInfo, named: str) -> str:
     )
 
 
-# Encodings in which every ASCII character is the same single byte as in UTF-8, so a
-# DOCTYPE is visible to a bytes search (GB18030's four-byte forms use only bytes 0x30-0x39
-# and 0x81-0xFE after the first): scanned as they are. UTF-16 is decoded first. Anything
-# else a declaration names (UTF-7, UTF-32, EBCDIC…) could hide the bytes ``<!DOCTYPE``: refused.
-_ASCII_SAFE = {
-    "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
-    "windows-1252", "cp1252", "gbk", "gb2312", "gb18030",
-}  # fmt: skip
-_UTF16 = {"utf-16", "utf-16le", "utf-16be", "utf16"}
-_DECLARED = re.compile(r"""\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']{0,40})["']""")
-_EBCDIC = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC (XML 1.0, appendix F)
-
-
-def _encoding(head: bytes) -> tuple[str, str | None]:
-    """How to scan a part: ("utf-8" | "utf-16-le" | "utf-16-be", None), or ("", the
-    encoding's name) when the part is in one that could hide a DOCTYPE from the scan."""
-    if head[:4] in (b"<\0\0\0", b"\0\0\0<") or (
-        head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE))
-        and head[: len(head) // 4 * 4].decode("utf-32", "ignore").lstrip(_BLANK).startswith("<")
-    ):
-        return "", "UTF-32"
-    if head.startswith(_EBCDIC):
-        return "", "EBCDIC"
-    if head.startswith(codecs.BOM_UTF16_LE) or head[:2] == b"<\0":
-        enc, allowed = "utf-16-le", _UTF16
-    elif head.startswith(codecs.BOM_UTF16_BE) or head[:2] == b"\0<":
-        enc, allowed = "utf-16-be", _UTF16
-    else:
-        enc, allowed = "utf-8", _ASCII_SAFE
-    declared = _DECLARED.match(head[:1024].decode(enc, errors="ignore").lstrip("\ufeff"))
-    if declared and declared.group(1).strip().lower().replace("_", "-") not in allowed:
-        return "", declared.group(1).strip()[:40]
-    return enc, None
-
-
-_BLANK = "\ufeff \t\r\n"
 _DECL = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere in the part
 _CACHE_MAX = 256
 _PASSED: dict[tuple[bool, int, bytes], Inspection] = {}  # parts already found safe, this process
@@ -290,18 +256,6 @@ def _check_part(
     if extent.area > MAX_CELLS or extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
         return Inspection(extent_reason(extent), extent.area)
     return Inspection(cells=extent.area)
-
-
-def _utf8(enc: str, chunks):
-    """The chunks as UTF-8 bytes (a UTF-16 part decoded, its declaration left as it is:
-    only the scans below read the result)."""
-    if enc == "utf-8":
-        yield from chunks
-        return
-    decoder = codecs.getincrementaldecoder(enc)(errors="replace")
-    for chunk in chunks:
-        yield decoder.decode(chunk).lstrip("\ufeff").encode("utf-8")
-    yield decoder.decode(b"", final=True).encode("utf-8")
 
 
 def _wellformed(info: zipfile.ZipInfo, chunks) -> str | None:
