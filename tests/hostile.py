@@ -474,3 +474,44 @@ def wjx_wide_csv(out: Path, columns: int = 16_000, rows: int = 20) -> Path:
     path = out / "123456_按文本_宽表.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return path
+
+
+def doctype_utf16_no_bom(src: Path, out: Path) -> Path:
+    """The styles part (not the answer sheet) re-encoded as UTF-16LE without a byte-order
+    mark, its DOCTYPE placed after the root element (every UTF-16 character hides the bytes
+    ``<!DOCTYPE`` behind NULs, and a prolog-only check would not look there)."""
+    doctype = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/hostname">]>'
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/styles.xml":
+            return data
+        text = re.sub(r"^<\?xml[^>]*\?>", "", data.decode("utf-8"))
+        text = re.sub(r"(<styleSheet[^>]*>)", rf"\g<1>{doctype}", text, count=1)
+        return ('<?xml version="1.0" encoding="UTF-16"?>' + text).encode("utf-16-le")
+
+    return _rewrite(src, out / "UTF16无BOM实体.xlsx", edit)
+
+
+def foreign_encoding_utf7(src: Path, out: Path) -> Path:
+    """The answer sheet in UTF-7, as its XML declaration says, with a DOCTYPE: in UTF-7
+    ``<!DOCTYPE`` is written ``+ADwAIQ-DOCTYPE``, invisible to a bytes search."""
+    doctype = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/hostname">]>'
+
+    def edit(data: bytes) -> bytes:
+        body = re.sub(r"^<\?xml[^>]*\?>", "", data.decode("utf-8"))
+        return b'<?xml version="1.0" encoding="UTF-7"?>' + (doctype + body).encode("utf-7")
+
+    return _on_answer_sheet(src, out / "UTF7编码实体.xlsx", edit)
+
+
+def foreign_encoding_utf32(src: Path, out: Path) -> Path:
+    """The package relationships in UTF-32 (with its byte-order mark) and a DOCTYPE."""
+    doctype = '<!DOCTYPE x [<!ENTITY a "a">]>'
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "_rels/.rels":
+            return data
+        body = re.sub(r"^<\?xml[^>]*\?>", "", data.decode("utf-8"))
+        return ('<?xml version="1.0" encoding="UTF-32"?>' + doctype + body).encode("utf-32")
+
+    return _rewrite(src, out / "UTF32编码实体.xlsx", edit)

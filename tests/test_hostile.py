@@ -37,6 +37,9 @@ REJECTED = {
     "关系文件实体.xlsx": "其中 _rels/.rels 含有 XML 实体声明",
     "UTF16实体.xlsx": "含有 XML 实体声明",
     "工作表改名.xlsx": "含有 XML 实体声明",
+    "UTF16无BOM实体.xlsx": "其中 xl/styles.xml 含有 XML 实体声明",
+    "UTF7编码实体.xlsx": "的 XML 使用了 UTF-7 编码",
+    "UTF32编码实体.xlsx": "其中 _rels/.rels 的 XML 使用了 UTF-32 编码",
     "网页另存.xls": "这个文件其实是网页（HTML）",
     "超出最大列.xlsx": "超出了 Excel 表格的最大范围",
 }
@@ -89,6 +92,9 @@ def build_batch(folder: Path) -> Path:
         h.doctype_utf16,
         h.sheet_not_named_xml,
         h.beyond_xfd,
+        h.doctype_utf16_no_bom,
+        h.foreign_encoding_utf7,
+        h.foreign_encoding_utf32,
     ):
         build(good[3], out)
     h.truncated(good[3], out)
@@ -274,3 +280,49 @@ def test_the_reader_worker_stays_under_its_memory_ceiling(batch: Path, tmp_path:
         assert expected in res.stderr.splitlines(), res.stderr
     _, worker = peak.peaks_mib(res.stdout)
     assert worker < 150 + 100, worker  # its size at start (about 130 MiB) plus the ceiling
+
+
+def test_parts_already_found_safe_are_not_checked_again(tmp_path: Path, monkeypatch) -> None:
+    """Issue 27: forms from one template share every part but the answer sheet; a part with
+    the same size and sha256 as one found safe earlier in the process is not checked again,
+    and a part of the same size with one declaration written into it is."""
+    import zipfile
+
+    from surveytool.ingest import xlsxcheck as xc
+
+    bank = load_bank(BANK)
+    filler = FormFiller(bank)
+    people = Simulator(bank, seed=5).respondents(2)
+    a, b = (filler.fill(p, tmp_path / f"{i}.xlsx") for i, p in enumerate(people))
+    monkeypatch.setattr(xc, "_PASSED", {})
+    checked: list[str] = []
+    real = xc._check_part
+
+    def counting(z, info, *rest):
+        checked.append(info.filename)
+        return real(z, info, *rest)
+
+    monkeypatch.setattr(xc, "_check_part", counting)
+    assert xc.inspect_xlsx(a, strict=False).reason is None
+    assert len(checked) > 5
+    checked.clear()
+    assert xc.inspect_xlsx(b, strict=False).reason is None
+    sheet = h._answer_sheet(b)
+    assert sheet in checked and len(checked) <= 2, checked  # the answers (and core.xml's time)
+    checked.clear()
+    end = b"</styleSheet>"
+    decl = b"<!DOCTYPE x>"
+
+    def same_size(name: str, data: bytes) -> bytes:
+        if name != "xl/styles.xml":
+            return data
+        body = data.rstrip()
+        assert body.endswith(end)
+        return body[: -len(end) - len(decl)] + decl + end + data[len(body) :]
+
+    bad = h._rewrite(a, tmp_path / "同样大小.xlsx", same_size)
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(bad) as zb:
+        assert za.getinfo("xl/styles.xml").file_size == zb.getinfo("xl/styles.xml").file_size
+    found = xc.inspect_xlsx(bad, strict=False)
+    assert found.reason is not None and "xl/styles.xml 含有 XML 实体声明" in found.reason
+    assert "xl/styles.xml" in checked

@@ -153,7 +153,7 @@ def precheck(path: Path, shown: str, suffix: str, extra_bytes: int = 0) -> None:
         if disguised:
             raise fail(disguised, shown, suffix=suffix)
     if suffix in (".xlsx", ".xlsm"):
-        inspection = fs.inspect_xlsx(path)
+        inspection = fs.inspect_xlsx(path, strict=False)  # the reader parses the XML itself
         if inspection.reason:
             raise fail("file_unreadable", shown, detail=inspection.reason)
         cap(cells=inspection.cells)

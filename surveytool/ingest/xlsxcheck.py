@@ -1,31 +1,41 @@
 """Cheap checks on an xlsx before any reader touches it, and the size of what it will read.
 
 No spreadsheet reader may open an untrusted file before :func:`inspect_xlsx` has looked at
-it. The checks read the zip directory, the first 64 KB of every part, small parts whole, and
-the cell references of a worksheet whose declared size is missing or large:
+it. The checks read the zip directory, the first 64 KB of every part, and every part that is
+XML by content whole, once (one pass each: decompressed, scanned, never parsed twice):
 
 - sizes: everything uncompressed, and the compression ratio of each large entry (zip bombs);
+- encoding: a part in UTF-16 (byte-order mark or not) is decoded before it is scanned; a part
+  whose XML declaration names an encoding that could hide the bytes ``<!DOCTYPE`` (anything
+  but UTF-8, UTF-16 and the ASCII-compatible GBK/GB18030/Latin-1 family), or that is UTF-32 or
+  EBCDIC by its first bytes, is refused;
 - every part that is XML *by content* (``_rels/.rels`` and a worksheet stored under any name
-  too, in UTF-8 or UTF-16): no DOCTYPE or ENTITY declaration (entity expansion, XXE), and a
-  root element within its first 64 KB (a padded prolog could hide one);
-- ``.xml`` and ``.rels`` parts up to :data:`WELLFORMED_MAX`: strictly well-formed (a damaged
-  tag would otherwise be read leniently, losing a value); larger ones are parsed while the
-  reader works (:func:`large_parts_reason`). VML drawings are not: Excel itself writes them
-  loosely;
-- worksheets: the area the reader will allocate (rows × columns: calamine allocates the whole
-  rectangle, so one cell at DN1000000 costs gigabytes), from the cell references themselves,
-  streaming — never from the declared ``<dimension>``, which WPS gets wrong and an attacker
-  can set to anything; more than :data:`MAX_CELLS` is refused. The scan is regular
-  expressions over the decompressed bytes (about 1 s per 100 MB on this machine, 4 s for a
-  100,000 × 100 collection sheet); a sheet whose cells lack a leading ``r="…"`` is walked
-  element by element instead, within :data:`SCAN_SECONDS`. The reader worker's memory
-  ceiling is sized from the area found (:mod:`surveytool.ingest.memory`).
+  too): no DOCTYPE or ENTITY declaration anywhere in it (entity expansion, XXE), and a root
+  element within its first 64 KB (a padded prolog could hide what the part is);
+- worksheets, in the same pass: the area the reader will allocate (rows × columns: calamine
+  allocates the whole rectangle, so one cell at DN1000000 costs gigabytes), from the cell
+  references themselves — never from the declared ``<dimension>``, which WPS gets wrong and
+  an attacker can set to anything; more than :data:`MAX_CELLS` is refused. The scan is
+  regular expressions over the decompressed bytes; a sheet whose cells lack a leading
+  ``r="…"`` is walked element by element instead (strictly: malformed XML is refused there),
+  within :data:`SCAN_SECONDS`. The reader worker's memory ceiling is sized from the area
+  found (:mod:`surveytool.ingest.memory`);
+- with ``strict`` (the default; the reader worker passes False): ``.xml`` and ``.rels`` parts
+  up to :data:`WELLFORMED_MAX` are also parsed strictly, for callers whose next step is a
+  Python XML parser (python-docx for notes). The reader worker skips this: calamine parses
+  those parts itself, expands no entity, and the scan above is what keeps it safe. Parts above
+  :data:`WELLFORMED_MAX` are parsed strictly beside the reader (:func:`large_parts_reason`).
+
+A small part identical to one already found safe in this process (same size and sha256:
+every form from one template shares all its parts but the answer sheet) is not scanned again.
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import lzma
+import operator
 import re
 import time
 import zipfile
@@ -37,6 +47,8 @@ from xml.parsers import expat
 from openpyxl.utils import get_column_letter
 
 from surveytool.errors import display_name
+from surveytool.ingest.xmlencoding import encoding_of as _encoding
+from surveytool.ingest.xmlencoding import utf8_chunks as _utf8
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
 MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
@@ -58,11 +70,14 @@ class Inspection:
     cells: int = 0
 
 
-def inspect_xlsx(path: Path) -> Inspection:
-    """Look at an xlsx without a spreadsheet reader; see the module docstring."""
+def inspect_xlsx(path: Path, strict: bool = True) -> Inspection:
+    """Look at an xlsx without a spreadsheet reader; see the module docstring. With
+    ``strict`` (the default, for files a Python XML parser reads next: .docx, uploads), the
+    small ``.xml``/``.rels`` parts are also parsed strictly; the reader worker passes False,
+    as calamine parses them anyway and the scan is what keeps it safe."""
     try:
         with zipfile.ZipFile(path) as z:
-            return _inspect(z)
+            return _inspect(z, strict)
     except zipfile.BadZipFile:
         return Inspection(DAMAGED if zipfile.is_zipfile(path) else not_a_zip(path))
     except (zlib.error, EOFError, lzma.LZMAError):
@@ -76,14 +91,14 @@ def precheck_xlsx(path: Path) -> str | None:
     return inspect_xlsx(path).reason
 
 
-def _inspect(z: zipfile.ZipFile) -> Inspection:
+def _inspect(z: zipfile.ZipFile, strict: bool) -> Inspection:
     infos = z.infolist()
     reason = _size_reason(infos)
     if reason:
         return Inspection(reason)
     cells = 0
     for info in infos:
-        part = _part(z, info)
+        part = _part(z, info, strict)
         if part.reason:
             return part
         cells = max(cells, part.cells)
@@ -164,34 +179,83 @@ def _doctype(info: zipfile.ZipInfo) -> str:
     )
 
 
-def _part(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> Inspection:
-    """One zip entry: DOCTYPE, strict well-formedness (small parts), a worksheet's area."""
-    whole = info.file_size <= WELLFORMED_MAX and _strict(info)
-    if whole:  # decompressed once for every check below
-        data: bytes | None = z.read(info)
-        head = data[:HEAD]
-    else:
-        with z.open(info) as f:
-            head = f.read(HEAD)
-    text = xml_text(head)
-    if text is None:
-        return Inspection()
+def _foreign(info: zipfile.ZipInfo, named: str) -> str:
+    return (
+        f"其中 {_name(info)} 的 XML 使用了 {named} 编码。Excel 和 WPS 保存的文件只用 UTF-8"
+        "（个别用 UTF-16），这个文件可能被人为修改过，为安全起见不读取"
+    )
+
+
+_DECL = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere in the part
+_CACHE_MAX = 256
+_PASSED: dict[tuple[bool, int, bytes], Inspection] = {}  # parts already found safe, this process
+
+
+def _part(z: zipfile.ZipFile, info: zipfile.ZipInfo, strict: bool) -> Inspection:
+    """One zip entry, in one pass over its bytes: its encoding, no DOCTYPE/ENTITY anywhere
+    in it, a root element early, a worksheet's area (and with ``strict`` a strict parse of a
+    small .xml/.rels part). A small part identical to one already found safe in this process
+    (same size and sha256: forms from one template share every part but the answer sheet)
+    is not looked at again."""
+    with z.open(info) as f:
+        head = f.read(HEAD)
+        enc, foreign = _encoding(head)
+        if foreign:
+            return Inspection(_foreign(info, foreign))
+        text = xml_text(head)
+        if text is None:
+            return Inspection()
+        small = info.file_size <= WELLFORMED_MAX  # read whole, decompressed once
+        data = (head + f.read() if len(head) == HEAD else head) if small else None
+    key = (strict, len(data), hashlib.sha256(data).digest()) if data is not None else None
+    if key in _PASSED:
+        return _PASSED[key]
+    found = _check_part(z, info, (head, enc, text), data, strict)
+    if key is not None and found.reason is None:
+        if len(_PASSED) >= _CACHE_MAX:
+            _PASSED.clear()  # whole, not oldest-first: safe while another thread reads it
+        _PASSED[key] = found
+    return found
+
+
+def _check_part(
+    z: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    start: tuple[bytes, str, str],
+    data: bytes | None,
+    strict: bool,
+) -> Inspection:
+    head, enc, text = start  # the first HEAD bytes, their encoding, decoded
     root = _ROOT.search(text)
-    prolog = (text[: root.start()] if root else text).upper()
-    if "<!DOCTYPE" in prolog or "<!ENTITY" in prolog or (root is None and len(head) == HEAD):
+    if root is None and len(head) == HEAD:  # a padded prolog could hide what follows
         return Inspection(_doctype(info))
     tag = root.group(1) if root else ""
     sheet = tag.rsplit(":", 1)[-1] == "worksheet"
-    prefix = tag[: len(tag) - len("worksheet")] if sheet else ""
-    if not whole:
-        data = z.read(info) if info.file_size <= WELLFORMED_MAX else None
-    if data is not None and _strict(info):
+    prefix = tag[: len(tag) - len("worksheet")] if sheet else None
+    chunks = _utf8(enc, [data] if data is not None else _chunks(z, info))
+    scan = _scan(chunks, prefix)
+    if scan.doctype:
+        return Inspection(_doctype(info))
+    if strict and data is not None and _strict(info):
         reason = _wellformed(info, [data])
         if reason:
             return Inspection(reason)
     if not sheet:
         return Inspection()
-    return _sheet(z, info, data, prefix, utf8=not _utf16(head))
+    extent = scan.extent
+    if extent is None:  # cells without a leading r="…": every element, exactly (slow)
+        try:  # expat reads UTF-16 itself
+            extent = _exact_extent([data] if data is not None else _chunks(z, info, 1 << 20))
+        except expat.ExpatError as exc:  # a lenient reader might go on and count differently
+            return Inspection(_damaged_xml(info, exc))
+        if extent is None:
+            return Inspection(
+                f"工作表 {_name(info)} 的单元格缺少位置标记，文件又太大，无法在 "
+                f"{SCAN_SECONDS:.0f} 秒内检查。请用 Excel 或 WPS 打开后另存为 .xlsx 再回收"
+            )
+    if extent.area > MAX_CELLS or extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
+        return Inspection(extent_reason(extent), extent.area)
+    return Inspection(cells=extent.area)
 
 
 def _wellformed(info: zipfile.ZipInfo, chunks) -> str | None:
@@ -210,11 +274,15 @@ def _wellformed(info: zipfile.ZipInfo, chunks) -> str | None:
     except _DoctypeFoundError:
         return _doctype(info)
     except expat.ExpatError as exc:
-        return (
-            f"其中 {_name(info)} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
-            "文件可能被修改过或未保存完整"
-        )
+        return _damaged_xml(info, exc)
     return None
+
+
+def _damaged_xml(info: zipfile.ZipInfo, exc: expat.ExpatError) -> str:
+    return (
+        f"其中 {_name(info)} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
+        "文件可能被修改过或未保存完整"
+    )
 
 
 class _DoctypeFoundError(Exception):
@@ -263,24 +331,6 @@ class Extent:
         return f"{get_column_letter(min(max(self.cols, 1), EXCEL_COLS))}{self.rows}"
 
 
-def _sheet(
-    z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, prefix: str, utf8: bool
-) -> Inspection:
-    chunks = [data] if data is not None else _chunks(z, info)
-    extent = _fast_extent(chunks, prefix) if utf8 else None
-    if extent is None:  # cells without a leading r="…": every element, exactly (slow)
-        chunks = [data] if data is not None else _chunks(z, info, 1 << 20)
-        extent = _exact_extent(chunks)
-        if extent is None:
-            return Inspection(
-                f"工作表 {_name(info)} 的单元格缺少位置标记，文件又太大，无法在 "
-                f"{SCAN_SECONDS:.0f} 秒内检查。请用 Excel 或 WPS 打开后另存为 .xlsx 再回收"
-            )
-    if extent.area > MAX_CELLS or extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
-        return Inspection(extent_reason(extent), extent.area)
-    return Inspection(cells=extent.area)
-
-
 def extent_reason(extent: Extent) -> str:
     """The Chinese reason for refusing a sheet this large."""
     if extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
@@ -305,17 +355,27 @@ def column_number(letters: str) -> int:
     return n
 
 
-def _fast_extent(chunks, prefix: str) -> Extent | None:
-    """The last row and column of every cell reference, from regular expressions (C speed);
-    None when some cell or row has no leading reference (its place is implicit)."""
-    p = re.escape(prefix.encode())
-    col_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,4})')
-    row_re = re.compile(rb"<" + p + rb'c r="[A-Z]{1,4}(\d{1,8})"')
-    row_tag = re.compile(rb"<" + p + rb'row r="(\d{1,8})"')
-    cell_any = re.compile(rb"<" + p + rb"c[\s>/]")
-    row_any = re.compile(rb"<" + p + rb"row[\s>/]")
+@dataclass(frozen=True)
+class Scan:
+    """What one pass over a part found: a DOCTYPE/ENTITY declaration anywhere, and for a
+    worksheet its extent (None when some cell or row has no leading reference)."""
+
+    doctype: bool
+    extent: Extent | None
+
+
+def _scan(chunks, prefix: str | None) -> Scan:
+    """One pass over a part's UTF-8 bytes (C-speed regular expressions): DOCTYPE/ENTITY
+    declarations, and with a worksheet's tag ``prefix`` the last row and column of every
+    cell reference."""
+    sheet = prefix is not None
+    p = re.escape((prefix or "").encode())
+    # every cell and row tag, its leading reference captured (empty: its place is implicit)
+    cell_re = re.compile(rb"<" + p + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
+    row_re = re.compile(rb"<" + p + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
     cols: set[bytes] = set()
     rows: set[bytes] = set()
+    implicit = False
     tail = b""
     for chunk in chunks:
         data = tail + chunk
@@ -323,20 +383,36 @@ def _fast_extent(chunks, prefix: str) -> Extent | None:
         if cut < 0:  # no tag starts here
             cut = len(data)
         data, tail = data[:cut], data[cut : cut + 256]  # a reference is near its tag's start
-        found = col_re.findall(data)
-        if len(found) != len(cell_any.findall(data)):
-            return None
-        tags = row_tag.findall(data)
-        if len(tags) != len(row_any.findall(data)):
-            return None
-        cols.update(found)
-        rows.update(row_re.findall(data))
+        if _DECL.search(data):
+            return Scan(True, None)
+        if not sheet or implicit:
+            continue
+        cells = cell_re.findall(data)
+        tags = row_re.findall(data)
+        if (b"", b"") in cells or b"" in tags:
+            implicit = True  # keep scanning for declarations; the extent is found exactly
+            continue
+        cols.update(map(_FIRST, cells))
+        rows.update(map(_SECOND, cells))
         rows.update(tags)
-    if tail and (cell_any.match(tail + b" ") or row_any.match(tail + b" ")):
-        return None
+    if _DECL.search(tail):
+        return Scan(True, None)
+    if not sheet:
+        return Scan(False, None)
+    if implicit or (tail and (cell_re.match(tail + b" ") or row_re.match(tail + b" "))):
+        return Scan(False, None)
     last_col = max(cols, key=lambda c: (len(c), c), default=b"")
     last_row = max((int(r) for r in rows), default=0)
-    return Extent(last_row, column_number(last_col.decode()))
+    return Scan(False, Extent(last_row, column_number(last_col.decode())))
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def _fast_extent(chunks, prefix: str) -> Extent | None:
+    """The last row and column of every cell reference; None when some cell or row has no
+    leading reference (its place is implicit)."""
+    return _scan(chunks, prefix).extent
 
 
 _REF = re.compile(r"^([A-Z]{1,4})(\d{1,8})$")
@@ -344,7 +420,8 @@ _REF = re.compile(r"^([A-Z]{1,4})(\d{1,8})$")
 
 def _exact_extent(chunks) -> Extent | None:
     """Every row and cell element, with implicit places as a reader counts them (the next
-    row, the next column); None when it takes more than :data:`SCAN_SECONDS`."""
+    row, the next column); None when it takes more than :data:`SCAN_SECONDS`. Raises
+    expat.ExpatError on malformed XML (a declaration is found by the scan before this)."""
     state = {"row": 0, "col": 0, "rows": 0, "cols": 0}
 
     def start(name: str, attrs: dict) -> None:
@@ -375,8 +452,8 @@ def _exact_extent(chunks) -> Extent | None:
             parser.Parse(chunk, False)
             if time.monotonic() > deadline:
                 return None
-    except (expat.ExpatError, _DoctypeFoundError):
-        pass  # reported by the well-formedness check
+    except _DoctypeFoundError:
+        return Extent(EXCEL_ROWS + 1, EXCEL_COLS + 1)  # never reached: the scan refuses first
     return Extent(state["rows"], state["cols"])
 
 
