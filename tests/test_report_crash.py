@@ -26,7 +26,9 @@ def _whole(folder: Path) -> None:
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert html.rstrip().endswith("</html>")
     md = (folder / "report.md").read_text(encoding="utf-8")
-    assert "附录" in md and md.rstrip().endswith("Fisher 精确检验为比值比。")
+    assert "附录" in md and md.rstrip().endswith(
+        "表示小样本时采用的精确检验。"
+    )  # the last table note
     assert Document(str(folder / "report.docx")).paragraphs
 
 

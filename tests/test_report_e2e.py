@@ -419,7 +419,7 @@ def test_demo_report_dates_and_bad_news_are_true(demo: Path) -> None:
     assert f"“回访”调查于{period}回收有效问卷" in summary
     assert f"回收时间为 {period}" in md
     assert (
-        "申报指南发布不够及时（80.3%，回访；已销号但数据仍显示，较提出时的 71.4% 上升，需复核）"
+        "申报指南发布不够及时（80.3%，142 人作答；已销号但数据仍显示，较提出时的 71.4% 上升，需复核）"
         in summary
     )
     own = re.search(r"但受访者自己的感受不同：[^\n]*", summary)  # beside 有所改善

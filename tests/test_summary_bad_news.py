@@ -36,7 +36,7 @@ def test_worsened_items_are_said_beside_the_improvement() -> None:
     assert out[0].startswith(
         "与“首轮”相比，“回访”中“行政负担”维度平均得分由 3.65 降至 2.92，有所改善"
     )
-    assert out[1] == "同时，“职称评审周期过长”较“首轮”明显变差（差异经检验显著）。"
+    assert out[1] == "同时，“职称评审周期过长”较“首轮”明显变差（变化在统计上可靠）。"
 
 
 def test_the_respondents_verdict_is_reconciled_when_it_disagrees() -> None:

@@ -73,7 +73,7 @@ def _reportable(res: pd.DataFrame, k: int) -> pd.DataFrame:
 def _construct_table(
     rows: pd.DataFrame, waves: tuple[str, str], num: Numbering, scale: float
 ) -> dict:
-    paired = bool(len(rows)) and rows["design"].iloc[0] == "paired"
+    paired = bool(len(rows)) and "design" in rows and rows["design"].iloc[0] == "paired"
     body = [
         [
             r["field"],
@@ -260,7 +260,7 @@ def _item_change_table(rows: pd.DataFrame, waves: tuple[str, str], num: Numberin
     """The items that changed significantly: both waves' figures (withheld where they would
     give small cells away), the direction and the verdict."""
     body = []
-    paired = bool(len(rows)) and rows["design"].iloc[0] == "paired"
+    paired = bool(len(rows)) and "design" in rows and rows["design"].iloc[0] == "paired"
     for r in rows.to_dict(orient="records"):
         binary = r["kind"] == "binary"
         hidden = bool(r.get("values_hidden"))
