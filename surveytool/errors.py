@@ -201,6 +201,7 @@ MESSAGES: dict[str, str] = {
     "conflict_rid": "问卷编号“{rid}”已在{where}出现，但两份答案不同。请核对后删除或更正其中一份，再重新回收。",
     "conflict_rid_hidden": "问卷编号“{rid}”已被另一份答案不同的答卷使用，本行未入库。请核对问卷编号；如确是同一份问卷的改正版，请交选题负责人处理。",
     "mapping_ambiguous": "有 {count} 道题无法确定对应到题库中的哪一题：{questions}。请先运行 surveytool map 生成对应关系文件，核对后用 --mapping 指定该文件再回收。",
+    "export_too_wide": "这份平台导出文件有 {count} 道题，远多于题库的 {questions} 道题（上限 {limit} 道），不是这份问卷的答卷导出，未读取。请确认下载的是本问卷的答卷数据，并选择了正确的题库。",
     "mapping_nothing": "这份{platform}导出文件中没有任何题目能对应到题库。请确认选择了正确的题库，或用 surveytool map 生成对应关系文件后手工指定。",
     "mapping_unreadable": "无法读取对应关系文件“{path}”：{detail}。",
     "mapping_bad_target": "对应关系文件 {path} 中，“{header}”对应的题目“{value}”不在题库“{bank}”中。请改为题库中的题目编号，或写 null 表示不导入。",

@@ -227,6 +227,7 @@ def test_a_16000_column_wjx_csv_within_10_s(tmp_path: Path, command: str) -> Non
     args = ["--store", "w.db"] if command == "ingest" else ["-o", "m.yaml"]
     res, cpu = _cpu_run(tmp_path, command, "--bank", BANK, *args, str(path))
     _no_traceback(res)
+    assert "道题，远多于题库的" in res.stderr, res.stderr[-800:]  # refused before any matching
     assert cpu < SECONDS, cpu
     assert peak.together_mib(res.stdout) < MIB
 

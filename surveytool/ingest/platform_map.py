@@ -10,7 +10,12 @@ from surveytool.bank.model import Bank
 from surveytool.errors import UsageError, problem
 from surveytool.ingest import files as fs
 from surveytool.ingest import platforms
-from surveytool.ingest.platforms.mapping import STATUS, match_export, write_mapping
+from surveytool.ingest.platforms.mapping import (
+    STATUS,
+    match_export,
+    too_many_questions,
+    write_mapping,
+)
 from surveytool.ingest.table import FileRejectedError
 
 
@@ -31,6 +36,10 @@ def propose(path: Path, bank: Bank, source: str, out: Path) -> tuple[list[tuple]
             problem("not_a_platform_export", file=fs.display_name(path.name), kind="文件")
         )
     export = platforms.parse(platform, header, rows, 2, "")
+    wide = too_many_questions(bank, export)
+    if wide is not None:
+        name = fs.display_name(path.name)
+        raise UsageError(problem("export_too_wide", file=name, kind="文件", **wide))
     maps = platforms.kobo_maps(bank, export) if platform == "kobo" else match_export(bank, export)
     shown = [(m.pq.header, m.qid, float(np.round(m.confidence, 2)), STATUS[m.status]) for m in maps]
     return shown, write_mapping(maps, export, bank, fs.display_name(path.name), out)

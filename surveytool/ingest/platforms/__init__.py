@@ -22,9 +22,14 @@ from surveytool.ingest.normalise import is_blank
 from surveytool.ingest.platforms import dates
 from surveytool.ingest.platforms import headers as hd
 from surveytool.ingest.platforms.convert import Converter, missing
-from surveytool.ingest.platforms.mapping import QMap, apply_mapping_file, match_export
+from surveytool.ingest.platforms.mapping import (
+    QMap,
+    apply_mapping_file,
+    match_export,
+    too_many_questions,
+)
 from surveytool.ingest.platforms.model import PlatformExport, PQuestion
-from surveytool.ingest.table import KIND, FileRejectedError, Table
+from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 
 SOURCES = ("auto", "table", "wjx", "tencent", "kobo", "sav")
 ID_COLUMNS = {
@@ -185,6 +190,9 @@ def to_table(
 ) -> Table:
     """The export mapped to the bank and converted. Raises FileRejectedError when the mapping
     is ambiguous and no mapping file confirms it, or when nothing maps."""
+    wide = too_many_questions(bank, export)
+    if wide is not None:
+        raise fail("export_too_wide", shown, **wide)
     maps = kobo_maps(bank, export) if export.platform == "kobo" else match_export(bank, export)
     if mapping is not None:
         maps = apply_mapping_file(maps, bank, mapping)

@@ -157,6 +157,29 @@ def match_columns(bank: Bank, q: Question, pq: PQuestion) -> dict[int, str | Non
     return out
 
 
+MIN_QUESTION_CAP = 500  # no questionnaire users field online has more questions than this
+
+
+def question_cap(bank: Bank) -> int:
+    """The most questions an export of ``bank`` can plausibly hold: five times the bank's
+    questions, at least :data:`MIN_QUESTION_CAP` (a 问卷星 file of 16,000 columns took 15 s
+    to match, question by question, before it was refused anyway)."""
+    return max(MIN_QUESTION_CAP, 5 * len(bank.questions))
+
+
+def too_many_questions(bank: Bank, export: PlatformExport) -> dict[str, str] | None:
+    """The values of the ``export_too_wide`` message when the export has more questions
+    than :func:`question_cap` (checked before any matching), else None."""
+    cap = question_cap(bank)
+    if len(export.questions) <= cap:
+        return None
+    return {
+        "count": f"{len(export.questions):,}",
+        "questions": str(len(bank.questions)),
+        "limit": f"{cap:,}",
+    }
+
+
 def match_export(bank: Bank, export: PlatformExport) -> list[QMap]:
     """Every platform question matched (two platform questions never share a bank question:
     the weaker one becomes ambiguous)."""
