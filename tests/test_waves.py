@@ -202,7 +202,7 @@ def test_item_means_left_out_where_they_would_give_hidden_cells_away(bank) -> No
     assert _has_hidden(s, "B1_1", 5) and not _has_hidden(s, "B1_2", 5)
     row = {"mean_a": 3.1, "mean_b": 2.6, "verdict": "improved", "change": -0.5, "kind": "likert"}
     assert say.wave_change("表格多", row, "首轮", "回访", values=False) == (
-        "“表格多”下降，差异在统计上显著，有所改善。"
+        "“表格多”下降，变化在统计上可靠，有所改善。"
     )
     assert "3.10 → “回访”2.60" in say.wave_change("表格多", row, "首轮", "回访")
 

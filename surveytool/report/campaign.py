@@ -183,12 +183,16 @@ def wave_section(
     if not cons.empty:
         scale = _scale_max(a)
         blocks.append({"table": _construct_table(cons, waves, num, scale)})
-        for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records"):
-            blocks.append({"para": say.wave_change(r["label"], r, wa, wb)})
+        said_cons = [  # one paragraph: the changed constructs, then those without a change
+            say.wave_change(r["label"], r, wa, wb)
+            for r in cons[cons["verdict"] != "no_change"].to_dict(orient="records")
+        ]
         same = cons[cons["verdict"] == "no_change"]["field"].tolist()
         if same:
             names = "".join(f"“{x}”" for x in same)
-            blocks.append({"para": f"{names}维度得分未检出统计上可靠的变化。"})
+            said_cons.append(f"{names}维度得分未检出统计上可靠的变化。")
+        if said_cons:
+            blocks.append({"para": "".join(said_cons)})
     changed = shown[(shown["kind"] != "construct") & (shown["verdict"] != "no_change")]
     items = with_figures(changed)
     said = []  # what the body leaves out, said under the table (or alone without one)

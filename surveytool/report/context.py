@@ -250,6 +250,9 @@ def _keyword(row: dict) -> str:
     return f"“{row['keyword']}”（{row['n']} 人{said}）"
 
 
+BODY_QUOTES = 2  # representative answers quoted per open question (the body's length)
+
+
 def open_answers(s: Survey, r: Results) -> list[dict]:
     """开放题意见归纳: keywords and masked representative answers per open question."""
     blocks: list[dict] = []
@@ -272,7 +275,7 @@ def open_answers(s: Survey, r: Results) -> list[dict]:
         sampled = f"（随机抽取其中 {base} 条统计）" if base < answers else ""
         said = f"主要关键词有：{words}。" if words else f"没有被 {r.k} 人以上共同提到的关键词。"
         blocks.append({"para": f"共 {answers} 人填写了本题{sampled}。{said}代表性意见如下："})
-        blocks.extend({"quote": e} for e in examples)
+        blocks.extend({"quote": e} for e in examples[:BODY_QUOTES])
     if not blocks:
         blocks.append({"para": "本问卷没有需要归纳的开放题回答。"})
     return blocks

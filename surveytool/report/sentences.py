@@ -113,9 +113,9 @@ def wave_change(label: str, row: dict, wave_a: str, wave_b: str, values: bool = 
     if row["verdict"] == "no_change":
         return f"{subject}未发现统计上可检出的变化{moved}{'；' + pairs if pairs else ''}。"
     if pairs:  # the linked respondents' own changes are what the test compared
-        return f"{subject}{moved}：{pairs}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
+        return f"{subject}{moved}：{pairs}，变化在统计上可靠，{VERDICT_WORDS[row['verdict']]}。"
     way = "上升" if row.get("moved", row["change"]) > 0 else "下降"
-    return f"{subject}{way}{moved}，差异在统计上显著，{VERDICT_WORDS[row['verdict']]}。"
+    return f"{subject}{way}{moved}，变化在统计上可靠，{VERDICT_WORDS[row['verdict']]}。"
 
 
 def pair_shares(row: dict) -> str:

@@ -13,7 +13,7 @@ from surveytool.report.findings import Fact
 from surveytool.report.problems import Problem
 
 MIN_POINTS, MAX_POINTS = 5, 5
-MAX_PROBLEMS = 6
+MAX_PROBLEMS = 5
 ADVICE = 3
 
 
