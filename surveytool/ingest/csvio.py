@@ -112,6 +112,8 @@ def _arrow(
 
     first = raw[: raw.find(b"\n") + 1 or len(raw)]
     guess = first.count(dialect.delimiter.encode()) + 1  # quoted delimiters only add names
+    if guess > MAX_COLUMNS:  # the csv module reads it and the width is refused, before
+        return None  # pyarrow allocates per column under the worker's memory cap
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
