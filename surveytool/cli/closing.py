@@ -14,6 +14,7 @@ from surveytool.cli.common import (
     k_option,
     parse_today,
 )
+from surveytool.cli.steer import weights_options, where_option
 from surveytool.errors import UsageError, os_detail, problem
 
 
@@ -70,6 +71,10 @@ def cmd_slides(args: argparse.Namespace) -> int:
         check_field(bank, b)
     if not Path(args.store).is_file():
         raise UsageError(problem("file_not_found", path=args.store))
+    from surveytool.cli.steer import unit_populations
+
+    # the same subset and weights as the report they present, so every figure agrees
+    weights = unit_populations(args.weights, bank, args.topic) if args.weights else None
     with tempfile.TemporaryDirectory(prefix="surveytool-slides-") as tmp:
         ctx = report_context(
             args.store,
@@ -81,6 +86,8 @@ def cmd_slides(args: argparse.Namespace) -> int:
             today=parse_today(args.today),
             by=args.by,
             k=checked_k(args),
+            where=args.where,
+            weights=weights,
         )
         try:
             path = write_slides(ctx, tmp, args.output)
@@ -140,6 +147,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lists", help="三张清单文件：加入“整改进展”一页")
     p.add_argument("--today", help="整改进展以哪一天为准（默认今天）")
     p.add_argument("--by", nargs="+", help="分组字段（默认：题库中标记为分组或单位的题目）")
+    where_option(p)
+    weights_options(p)
     k_option(p)
     p.add_argument("-o", "--output", required=True, help="输出的 .pptx 文件")
     p.set_defaults(func=cmd_slides)
