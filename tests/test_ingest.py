@@ -244,7 +244,10 @@ def dump(db: Path) -> list:
     out += con.execute(
         "SELECT source_id, batch_row, row, rid, unit, content_hash FROM responses ORDER BY id"
     ).fetchall()
-    out += con.execute("SELECT source_id, bank_id, data FROM batches ORDER BY id").fetchall()
+    for (t,) in con.execute(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'answers^_%' ESCAPE '^'"
+    ):
+        out += con.execute(f'SELECT * FROM "{t}" ORDER BY _response_id').fetchall()
     out += con.execute("SELECT sheet, row, reasons, raw FROM rejects ORDER BY id").fetchall()
     out += con.execute(
         "SELECT sheet, row, duplicate_of, reason FROM duplicates ORDER BY id"

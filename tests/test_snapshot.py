@@ -35,7 +35,7 @@ def store(tmp_path: Path, ingest_bank) -> Path:
 @pytest.fixture
 def ingest_meanwhile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The first time answers are gathered, another process ingests 后来/ (3 forms)."""
-    original = answers_module._gather
+    original = answers_module._from_sql
     done: list[bool] = []
 
     def gather(*args, **kw):
@@ -49,7 +49,7 @@ def ingest_meanwhile(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             assert res.returncode == 0, res.stdout + res.stderr
         return out
 
-    monkeypatch.setattr(answers_module, "_gather", gather)
+    monkeypatch.setattr(answers_module, "_from_sql", gather)
 
 
 def test_report_numbers_agree_while_an_ingest_writes(

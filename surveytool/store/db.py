@@ -8,22 +8,21 @@ sources      one row per ingested file: path, sha256, size, time, bank id/versio
              cell. ``UNIQUE(sha256, bank_id)``: the same bytes are never ingested twice.
 responses    one row per accepted respondent: its source file (whose row gives bank,
              version, wave, channel and sheet), row, respondent code (``rid``), unit code,
-             content hash, ``batch_row``: its row in the file's answer batch, and for an
+             content hash, ``batch_row``: its place among the file's accepted answers, and for an
              answer corrected in a rejects workbook the file, sheet and row it first came
              from (``origin_file``, ``origin_sheet``, ``origin_row``; see ``schema``).
-batches      the clean answers of the accepted rows of one file, as one Arrow IPC stream
-             (columns = field ids of the bank version; floats with NaN for codes and numbers,
-             strings for text). Columnar, so 100,000 answers are stored and loaded in
-             milliseconds; ``surveytool responses`` exports them for other tools.
 issues       warnings about accepted responses (with cell, field and message).
 rejects      rejected rows with their reasons and raw values (JSON), so they can be fixed.
 duplicates   rows recognised as duplicates, pointing at the response they repeat.
-answers_<bank id>  the same answers as plain SQL, for tools that cannot read Arrow (DB
-             Browser, R's DBI, DuckDB, Stata/SPSS over ODBC): one row per accepted response
+answers_<bank id>  the clean answers, kept once (issue 27), as plain SQL that every tool reads
+             (DB Browser, R's DBI, DuckDB, Stata/SPSS over ODBC) and ``load_answers`` too: one row
+             per accepted response
              (_response_id, _wave, _unit, _channel, _source: the file the answer first came
              from, _corrected_in: the rejects workbook it was corrected in or NULL, then one column
              per field id: REAL codes and numbers, TEXT for text). Written in the same
-             transaction as the batch.
+             transaction as the file's responses. A store written before issue 27 also has
+             ``batches`` (each file's answers as an Arrow stream), dropped by its next ingest
+             once ``answers_<bank id>`` holds them (``answers.sync_sql``).
 codebook     bank_id, bank_version, field, question (its text), kind, code, label: what each
              column and code of answers_<bank id> means.
 
@@ -240,19 +239,12 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def batches(self, sources: Iterable[int]) -> dict[int, bytes]:
-        """Answer batches by source id."""
+        """Answer batches by source id (a store written before issue 27, not yet upgraded)."""
         out = {}
         for i in sorted(set(sources)):
             row = self.db.execute("SELECT data FROM batches WHERE source_id=?", (i,)).fetchone()
             out[i] = row[0]
         return out
-
-    def add_batch(self, source: int, bank_id: str, version: int, data: bytes) -> None:
-        """Insert one file's answers (Arrow IPC)."""
-        self.db.execute(
-            "INSERT INTO batches (source_id, bank_id, bank_version, data) VALUES (?,?,?,?)",
-            (source, bank_id, version, data),
-        )
 
     def add_responses(self, rows: Iterable[tuple]) -> None:
         """Insert responses: (source, batch row, row, rid, unit, content hash, origin file,
@@ -448,9 +440,12 @@ def answers_table(bank_id: str) -> str:
     return f"answers_{bank_id}"
 
 
-def _q(name: str) -> str:
+def quoted(name: str) -> str:
     """A SQL identifier, quoted (field ids are letters, digits and underscores)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quoted
 
 
 def _sql_value(v: Any) -> Any:
@@ -464,35 +459,6 @@ def _sql_value(v: Any) -> Any:
 def _is_sqlite(path: Path) -> bool:
     with path.open("rb") as f:
         return f.read(16) == b"SQLite format 3\x00"
-
-
-def answers_arrow(columns: dict[str, np.ndarray]) -> pa.Table:
-    """Clean answers (field id -> float array with NaN, or object array of str/None) as an
-    Arrow table, built column by column from numpy: no DataFrame round trip."""
-    arrays = [
-        pa.array(v) if v.dtype.kind == "f" else pa.array(v.tolist(), type=pa.string())
-        for v in columns.values()
-    ]
-    return pa.Table.from_arrays(arrays, names=list(columns))
-
-
-COMPRESS_ROWS = 64  # smaller batches are stored uncompressed: their schema is most of them
-
-
-def encode_table(table: pa.Table) -> bytes:
-    """An answers table (see :func:`answers_arrow`) as an Arrow IPC stream, lz4-compressed
-    when it has :data:`COMPRESS_ROWS` rows or more (answers compress about 5x; for one
-    respondent compressing costs 0.6 ms and saves nothing)."""
-    sink = pa.BufferOutputStream()
-    options = pa.ipc.IpcWriteOptions(compression="lz4" if table.num_rows >= COMPRESS_ROWS else None)
-    with pa.ipc.new_stream(sink, table.schema, options=options) as w:
-        w.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def encode_answers(columns: dict[str, np.ndarray]) -> bytes:
-    """Clean answers (field id -> column) as an Arrow IPC stream (see :func:`encode_table`)."""
-    return encode_table(answers_arrow(columns))
 
 
 def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
@@ -515,7 +481,8 @@ def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
 
 
 def decode_table(data: bytes) -> pa.Table:
-    """The Arrow table stored by :func:`encode_answers`."""
+    """An Arrow table of a ``batches`` row (a store written before issue 27: each file's
+    answers as an Arrow IPC stream, lz4-compressed from 64 rows)."""
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 

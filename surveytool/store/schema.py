@@ -15,6 +15,12 @@ range given on ingest for paper returns, else the date of the returned file; NUL
 answers stored before version 3. ``rejects.origin_file`` / ``origin_sheet`` /
 ``origin_row`` name the place a row of a rejects workbook rejected again first came from
 (NULL otherwise), so each rejected answer is counted once.
+
+Version 4 keeps each answer once (issue 27): in ``answers_<bank id>``, the plain-SQL table
+every tool reads, which ``load_answers`` reads too. The ``batches`` table of earlier
+versions (each file's answers as an Arrow stream, a second copy) is not created; in an older
+store it is read until the next ingest, which fills ``answers_<bank id>`` from it where
+needed and then drops it (``store.answers.sync_sql``), in one transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import sqlite3
 from surveytool.store.method_schema import METHOD_SCHEMA
 
 APPLICATION_ID = 0x53555256  # "SURV"
-SCHEMA_VERSION = 3  # 2: responses.origin_*; 3: responses.collected_*, rejects.origin_*
+# 2: responses.origin_*; 3: responses.collected_*, rejects.origin_*; 4: answers kept once
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,13 +55,6 @@ CREATE TABLE IF NOT EXISTS sources (
     sheet TEXT NOT NULL,
     cells TEXT NOT NULL,
     UNIQUE (sha256, bank_id)
-);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id),
-    bank_id TEXT NOT NULL,
-    bank_version INTEGER NOT NULL,
-    data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS responses (
     id INTEGER PRIMARY KEY,
