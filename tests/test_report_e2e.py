@@ -244,6 +244,20 @@ def test_docx_and_workbooks_open_in_libreoffice(demo: Path, tmp_path: Path) -> N
         ).stdout.split("\f")
         appendix = next(i for i, page in enumerate(pages) if page.lstrip().startswith("附录"))
         assert appendix <= 15, f"the body runs to {appendix} pages"
+        # no page holds only its number (an empty portrait page between two landscape
+        # sections, or after the last one), and no heading sits alone above a wide table
+        # that went on the next page (issue 27's review of the Word report)
+        lines = [
+            [x for x in page.splitlines() if x.strip() and not re.fullmatch(r"—\s*\d+\s*—", x)]
+            for page in pages[:-1]  # the last: what follows the last form feed
+        ]
+        assert [i + 1 for i, page in enumerate(lines) if not page] == []
+        alone = [
+            i + 1
+            for i, page in enumerate(lines[:-1])
+            if len(page) == 1 and lines[i + 1][0].startswith(("表", "附表"))
+        ]
+        assert alone == [], f"a heading alone on pages {alone}, its table on the next"
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
