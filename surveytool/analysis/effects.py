@@ -120,8 +120,8 @@ def _multinomial(
 ) -> np.ndarray:
     """``b`` multinomial draws for every group at once (resamples x groups x values): value
     by value, a binomial draw of what is left (the conditional form of the multinomial), so
-    numpy draws one array per value instead of one call per group and resample (issue 27:
-    rng.multinomial per group took 9.6 s of a 10,000-respondent report)."""
+    numpy makes one call per value for all groups and resamples at once: for the few values
+    of a scale, a few calls."""
     groups, values = probs.shape
     out = np.empty((b, groups, values), dtype=np.int64)
     remaining = np.broadcast_to(sizes.astype(np.int64), (b, groups)).copy()

@@ -53,7 +53,7 @@ class _Writer:
         docstyle.styles(self.doc)
         # one paragraph style for every table cell: thousands of cells then carry a style
         # reference, not their own font, size and spacing (issue 27: per-cell formatting took
-        # 6 s of a 10,000-respondent report's Word file; Word and WPS show the same)
+        # 6 s of a 10,000-respondent report's Word file; LibreOffice shows the same pages)
         cell = self.doc.styles.add_style(CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
         cell.base_style = self.doc.styles["Normal"]
         _font(cell, TABLE_FONT, TABLE_PT)
