@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from surveytool.analysis.columns import PERCENT, N
@@ -113,15 +114,17 @@ def _idf() -> tuple[dict[str, float], float]:
     corpus) and its median, for words not in it (domain terms such as 一表通 count as rare)."""
     global _IDF
     if _IDF is None:
-        import jieba.analyse
+        import jieba.analyse  # reads idf.txt on import: its table is taken, not read again
 
-        path = Path(jieba.analyse.__file__).with_name("idf.txt")
-        table = {}
-        for line in path.read_text("utf-8").splitlines():
-            word, _, value = line.partition(" ")
-            if value:
-                table[word] = float(value)
-        median = float(pd.Series(list(table.values())).median()) if table else 10.0
+        tfidf = getattr(jieba.analyse, "default_tfidf", None)
+        table: dict[str, float] = getattr(tfidf, "idf_freq", None) or {}  # only read here
+        if not table:
+            path = Path(jieba.analyse.__file__).with_name("idf.txt")
+            for line in path.read_text("utf-8").splitlines():
+                word, _, value = line.partition(" ")
+                if value:
+                    table[word] = float(value)
+        median = float(np.median(np.fromiter(table.values(), float))) if table else 10.0
         _IDF = (table, median)
     return _IDF
 
