@@ -41,6 +41,21 @@ def wait_for(driver, find, seconds: float = WAIT):
     raise AssertionError(f"等待超时：{driver.current_url}\n{driver.page_source[-2000:]}")
 
 
+def open_page(driver, url: str, text: str, seconds: float = 60) -> None:
+    """Open ``url`` and wait until the page shows ``text``; the page is asked for again
+    every 10 s (headless Chromium on two loaded cores once handed back an empty page)."""
+    end = time.monotonic() + seconds
+    while True:
+        driver.get(url)
+        asked = time.monotonic()
+        while time.monotonic() - asked < 10:
+            if text in driver.page_source:
+                return
+            time.sleep(0.3)
+        if time.monotonic() > end:
+            raise AssertionError(f"页面没有显示“{text}”：{url}\n{driver.page_source[-2000:]}")
+
+
 def by_css(css: str, shown: bool = True):
     """A finder of the first element matching ``css`` (that is displayed, when ``shown``)."""
     from selenium.webdriver.common.by import By
@@ -55,8 +70,7 @@ def by_css(css: str, shown: bool = True):
 def test_upload_three_forms_through_the_page(server):
     site, url = server
     with chrome() as driver:
-        driver.get(f"{url}/topic/1")
-        assert "上传回收的问卷" in driver.page_source
+        open_page(driver, f"{url}/topic/1", "上传回收的问卷")
         files = by_css("#files", shown=False)(driver)  # transparent, over the drop area
         files.send_keys("\n".join(str(f) for f in FORMS))
         assert "已选择 3 个文件" in by_css("#chosen")(driver).text
@@ -78,7 +92,7 @@ def test_generate_and_download_the_report(server, tmp_path):
         driver.execute_cdp_cmd(
             "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
         )
-        driver.get(f"{url}/topic/1/analysis")
+        open_page(driver, f"{url}/topic/1/analysis", "分析与报告：")
         if "Word (.docx)" not in driver.page_source:  # generated here unless already there
             by_css("#make-report")(driver).click()
             wait_for(
