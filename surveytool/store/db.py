@@ -472,10 +472,14 @@ def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
                 None if v is None or (isinstance(v, float) and v != v) else str(v) for v in col
             ]
             continue
-        cells = col.astype(object)
+        nan = np.isnan(col)
         whole = np.isfinite(col) & (np.floor(col) == col) & (np.abs(col) < 2.0**53)
-        cells[whole] = col[whole].astype(np.int64).tolist()
-        cells[np.isnan(col)] = None
+        if (whole | nan).all():  # codes: one int64 -> int pass, no float objects made first
+            cells = np.where(nan, 0.0, col).astype(np.int64).astype(object)
+        else:
+            cells = col.astype(object)
+            cells[whole] = col[whole].astype(np.int64).tolist()
+        cells[nan] = None
         out[:, j] = cells
     return out
 
