@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import sys
 import time
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -209,3 +211,26 @@ def test_the_report_command_names_the_chart_it_could_not_draw(
     head, tail = problem("chart_failed", title="@", detail="RuntimeError: 测试").message.split("@")
     assert err.strip().startswith(head) and err.strip().endswith(tail)
     assert not (tmp_path / "r" / "report.html").exists()
+
+
+class _Broken(Executor):
+    def submit(self, fn, /, *args, **kwargs):
+        raise BrokenProcessPool("a worker died")
+
+
+def test_open_answers_analysed_in_a_worker_are_those_analysed_here(store) -> None:
+    from surveytool.analysis import Survey, analyse
+    from surveytool.bank import load_bank
+    from surveytool.store.answers import snapshot
+
+    bank = load_bank("young_researchers")
+    with snapshot(store) as snap:
+        s = Survey(snap.answers(bank, None), bank)
+    here = analyse(s, by=["B2"])
+    assert not here.open_answers.empty and here.open_examples
+    with Painter(2) as painter:
+        there = analyse(s, by=["B2"], executor=painter.executor)
+    broken = analyse(s, by=["B2"], executor=_Broken())  # its process gone: done here
+    for other in (there, broken):
+        pd.testing.assert_frame_equal(here.open_answers, other.open_answers)
+        assert here.open_examples == other.open_examples

@@ -29,6 +29,7 @@ import io
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -66,6 +67,11 @@ def png(chart: Chart) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, dpi=DPI, format="png")
     return buffer.getvalue()
+
+
+def png_of(data: bytes) -> bytes:
+    """:func:`png` of a pickled chart (in a worker process)."""
+    return png(pickle.loads(data))  # bytes this report pickled
 
 
 def warm() -> None:
@@ -140,6 +146,12 @@ class Painter:
             for _ in range(workers):  # every worker gets ready while the caller computes
                 self._pool.submit(warm)
 
+    @property
+    def executor(self) -> ProcessPoolExecutor | None:
+        """The pool (None when charts are drawn here), for other work the caller can hand
+        over meanwhile (the open answers' keywords: :func:`surveytool.analysis.analyse`)."""
+        return self._pool
+
     def draw(self, chart: Chart, path: Path) -> None:
         """Draw ``chart`` into ``path``: now (no pool) or in a worker (written by
         :meth:`finish`)."""
@@ -147,7 +159,8 @@ class Painter:
             write_png(path, self._here(chart))
             return
         try:
-            future = self._pool.submit(png, chart)
+            # pickled now, not by the pool's feeder thread while the caller goes on
+            future = self._pool.submit(png_of, pickle.dumps(chart))
         except BrokenProcessPool as exc:  # a worker died before this chart was handed over
             raise self._failed(chart, exc) from None
         self._pending.append((path, chart, future))

@@ -127,6 +127,7 @@ def report_context(
             populations=populations,
             k=k,
             design=design,
+            executor=painter.executor,
         )
         results = for_report(as_weighted(results))
         methods = None if evidence.empty else MethodsReport(evidence)
