@@ -205,6 +205,8 @@ def test_the_report_command_names_the_chart_it_could_not_draw(
 
     monkeypatch.setattr(figures, "likert_diverging", broken)
     monkeypatch.setenv(jobs.WORKERS_VARIABLE, workers)
+    # forked even when an earlier test left a thread running (spawn would not inherit the patch)
+    monkeypatch.setattr(jobs, "start_method", lambda: "fork")
     assert _report(store, tmp_path / "r") != 0
     err = capsys.readouterr().err
     assert "Traceback" not in err
