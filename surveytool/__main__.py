@@ -1,5 +1,6 @@
 """``python -m surveytool`` runs the command line."""
 
-from surveytool.cli import main
+from surveytool.cli import run
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process imports the main module (spawn)
+    run()

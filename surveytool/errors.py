@@ -61,6 +61,8 @@ MESSAGES: dict[str, str] = {
     "template_unsafe": "模板试图{detail}，出于安全考虑没有生成报告。模板只能使用报告数据和 cn、md、data_uri 等过滤器。请检查模板的来源，删除这一处后再试。",
     "template_syntax": "模板写法有误（jinja2 语法：括号、{{% … %}} 或 {{{{ … }}}} 未闭合或拼写错误）。请对照内置模板修改。",
     "template_undefined": "模板引用了报告中没有的数据项“{name}”。请对照内置模板检查变量名称。",
+    "chart_failed": "绘制图表“{title}”时出错（{detail}），报告没有生成。请重试一次；仍出错时，请把这条信息连同题库文件发给维护人员。",
+    "chart_worker_died": "绘制图表“{title}”的进程意外退出（可能是内存不足或被安全软件结束），报告没有生成。请关闭其他程序后重试；仍出错时，请把这条信息连同题库文件发给维护人员。",
     "bad_layout": "表格样式“{value}”无效。可选：respondent（每人一份的问卷）或 collection（多人录入的汇总表）。",
     # --- YAML ----------------------------------------------------------------------------
     "yaml_syntax": "YAML 格式错误：{detail}。请检查这一行及上一行的缩进、冒号和引号。",
@@ -568,6 +570,11 @@ class IngestError(SurveyToolError):
 class FileInUseError(SurveyToolError):
     """Raised when an output file cannot be replaced because another program holds it open
     (on Windows, Word, Excel and WPS lock the file they show); the earlier file is intact."""
+
+
+class ChartError(SurveyToolError):
+    """Raised when a chart of a report cannot be drawn (its drawing raised, or the worker
+    process drawing it died); no report file is written."""
 
 
 class UsageError(SurveyToolError):

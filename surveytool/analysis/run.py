@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -203,15 +207,18 @@ def analyse(
     populations: dict[str, int] | None = None,
     k: int = DEFAULT_K,
     design: Design | None = None,
+    executor: Executor | None = None,
 ) -> Results:
     """Run every analysis on ``s``: see the module docstring and each table's function.
     With ``design`` (units as strata, :mod:`weights`), also the weighted estimates and the
-    Rao–Scott tests of the crosstabs. Raises UsageError for k < 1 or a population smaller
-    than the answers."""
+    Rao–Scott tests of the crosstabs. With ``executor`` (a process pool), the open answers
+    are analysed in one of its processes while the rest is computed here (:func:`_open_later`).
+    Raises UsageError for k < 1 or a population smaller than the answers."""
     check_k(k, allow_small=True)
     check_population(population, s.n)
     bank = s.bank
     groups = group_fields(bank, by)
+    open_answers = _open_later(executor, s, groups, k)
     single = [f for f in bank.fields if f.kind in ("single", "likert")]
     freq = _concat(descriptive.frequencies(s, f, population) for f in single)
     if not freq.empty:
@@ -246,7 +253,7 @@ def analyse(
         gtests["mean_ranks_suppressed"] = gtests["group_means_suppressed"]
     compare.add_adjusted(tests, gtests)
     others = {q.id: descriptive.other_texts(s, q) for q in questions if q.other}
-    open_kw, examples = _open_answers(s, groups, k)
+    open_kw, examples = open_answers()
     res = Results(
         bank=bank,
         n=s.n,
@@ -531,6 +538,34 @@ def _coverage(
     out = pd.DataFrame(rows)
     out[SUPPRESSED] = hide_small(out[N].to_numpy(), k)  # the total is published: complementary
     return out
+
+
+def _open_later(
+    executor: Executor | None, s: Survey, groups: list[Field], k: int
+) -> Callable[[], tuple[pd.DataFrame, dict]]:
+    """What gives :func:`_open_answers` when called: computed in ``executor``'s process, handed
+    the open answers now (segmenting them needs jieba's dictionaries, about a second of
+    loading, spent there while this process computes the rest); or here, when called,
+    without an executor or when its process has died (the same function, the same result)."""
+    if executor is None or not any(f.kind == "text" for f in s.bank.fields):
+        return partial(_open_answers, s, groups, k)
+    try:  # pickled here, not by the pool's feeder thread while this one goes on with ``s``
+        future = executor.submit(_open_answers_of, pickle.dumps((s, groups, k)))
+    except BrokenExecutor:
+        return partial(_open_answers, s, groups, k)
+
+    def result() -> tuple[pd.DataFrame, dict]:
+        try:
+            return future.result()
+        except BrokenExecutor:  # its process died (the caller hears of it if it matters)
+            return _open_answers(s, groups, k)
+
+    return result
+
+
+def _open_answers_of(data: bytes) -> tuple[pd.DataFrame, dict]:
+    """:func:`_open_answers` of pickled arguments (in a worker process)."""
+    return _open_answers(*pickle.loads(data))  # bytes this report pickled
 
 
 def _open_answers(s: Survey, groups: list[Field], k: int) -> tuple[pd.DataFrame, dict]:

@@ -109,34 +109,43 @@ FUNCTION_IDF = 4.0  # words more common than this in ordinary Chinese (没有, �
 # 问题: jieba's IDF below 4) say nothing about an answer: never keywords
 
 
-def _idf() -> tuple[dict[str, float], float]:
+def _idf() -> tuple[dict[str, str], float]:
     """jieba's IDF table (``jieba/analyse/idf.txt``, word frequencies of a general Chinese
-    corpus) and its median, for words not in it (domain terms such as 一表通 count as rare)."""
+    corpus; word -> its value as written) and its median, for words not in it (domain terms
+    such as 一表通 count as rare). Read here, not through ``jieba.analyse``, whose import
+    also parses it (0.3 s, with floats for 270,000 words of which a report looks up a few
+    hundred)."""
     global _IDF
     if _IDF is None:
-        import jieba.analyse  # reads idf.txt on import: its table is taken, not read again
+        import jieba  # not jieba.analyse: see above
 
-        tfidf = getattr(jieba.analyse, "default_tfidf", None)
-        table: dict[str, float] = getattr(tfidf, "idf_freq", None) or {}  # only read here
-        if not table:
-            path = Path(jieba.analyse.__file__).with_name("idf.txt")
-            for line in path.read_text("utf-8").splitlines():
-                word, _, value = line.partition(" ")
-                if value:
-                    table[word] = float(value)
-        median = float(np.median(np.fromiter(table.values(), float))) if table else 10.0
-        _IDF = (table, median)
+        path = Path(jieba.__file__).with_name("analyse") / "idf.txt"
+        _IDF = _parse_idf(path.read_text("utf-8"))
     return _IDF
 
 
-_IDF: tuple[dict[str, float], float] | None = None
+def _parse_idf(text: str) -> tuple[dict[str, str], float]:
+    """The table and median of an IDF file (lines ``word value``), as jieba reads it: a
+    word given twice keeps its last value."""
+    parts = text.split()
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if len(parts) != 2 * lines:  # a blank line, or a word with a space in it: line by line
+        pairs = (line.strip().split(" ") for line in text.splitlines() if line.strip())
+        parts = [x for pair in pairs for x in pair[:2]]
+    table = dict(zip(parts[0::2], parts[1::2], strict=True))
+    values = np.array(list(table.values()), dtype=float)
+    return table, float(np.median(values)) if len(values) else 10.0
+
+
+_IDF: tuple[dict[str, str], float] | None = None
 
 
 def idf(word: str) -> float:
     """How distinctive ``word`` is against ordinary Chinese (jieba's IDF; the median for a
     word the general corpus lacks)."""
     table, median = _idf()
-    return table.get(word, median)
+    value = table.get(word)
+    return median if value is None else float(value)
 
 
 def count_keywords(

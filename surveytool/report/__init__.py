@@ -18,8 +18,10 @@ from surveytool.analysis.subset import select
 from surveytool.analysis.weighted import as_weighted
 from surveytool.analysis.weights import unit_design
 from surveytool.bank.model import Bank
+from surveytool.charts.jobs import Painter, workers_for
 from surveytool.errors import UsageError, os_detail, problem
 from surveytool.report.context import build_context, for_report
+from surveytool.report.findings import chart_count
 from surveytool.report.numbering import Numbering
 from surveytool.report.other_methods import MethodsReport, load_evidence
 from surveytool.report.render import FORMATS, render
@@ -105,45 +107,48 @@ def report_context(
         raise UsageError(problem("wave_and_waves"))
     wave = waves[1] if waves else wave
     out = Path(out_dir)
-    with snapshot(store) as snap:  # one read transaction: every number from the same state
-        extras = _extras(snap, bank, waves, lists, today, k, link, where)
-        survey = _survey(snap, bank, wave)
-        if waves:  # the earlier wave's figures are published too (回访对比)
-            publish_answers(store, bank.id, waves[0], snap.answers(bank, waves[0]), k)
-        publish_answers(store, bank.id, wave, survey.frame, k)  # refused when too close
-        collection = snap.summary(bank, wave)
-        evidence = load_evidence(snap.store, bank, k)
-    design = unit_design(survey, weights) if weights else None
-    survey, mask = select(survey, where, k)
-    design = design.subset(mask) if design is not None else None
-    results = analyse(
-        survey,
-        by=by,
-        population=population,
-        targets=targets,
-        populations=populations,
-        k=k,
-        design=design,
-    )
-    results = for_report(as_weighted(results))
-    methods = None if evidence.empty else MethodsReport(evidence)
-    try:
-        ctx = build_context(
+    with Painter(workers_for(chart_count(bank))) as painter:  # workers start up meanwhile
+        with snapshot(store) as snap:  # one read transaction: every number from the same state
+            extras = _extras(snap, bank, waves, lists, today, k, link, where)
+            survey = _survey(snap, bank, wave)
+            if waves:  # the earlier wave's figures are published too (回访对比)
+                publish_answers(store, bank.id, waves[0], snap.answers(bank, waves[0]), k)
+            publish_answers(store, bank.id, wave, survey.frame, k)  # refused when too close
+            collection = snap.summary(bank, wave)
+            evidence = load_evidence(snap.store, bank, k)
+        design = unit_design(survey, weights) if weights else None
+        survey, mask = select(survey, where, k)
+        design = design.subset(mask) if design is not None else None
+        results = analyse(
             survey,
-            results,
-            collection,
-            out,
-            wave,
-            extras=extras,
-            methods=methods,
-            closed=closed_problems(lists) if lists else None,
+            by=by,
+            population=population,
+            targets=targets,
+            populations=populations,
+            k=k,
+            design=design,
+            executor=painter.executor,
         )
-        steer_context(ctx, survey, where, design)
-        return ctx
-    except OSError as exc:
-        raise UsageError(
-            problem("output_not_writable", path=str(out), detail=os_detail(exc))
-        ) from None
+        results = for_report(as_weighted(results))
+        methods = None if evidence.empty else MethodsReport(evidence)
+        try:
+            ctx = build_context(
+                survey,
+                results,
+                collection,
+                out,
+                wave,
+                extras=extras,
+                methods=methods,
+                closed=closed_problems(lists) if lists else None,
+                painter=painter,
+            )
+        except OSError as exc:
+            raise UsageError(
+                problem("output_not_writable", path=str(out), detail=os_detail(exc))
+            ) from None
+    steer_context(ctx, survey, where, design)
+    return ctx
 
 
 def make_report(

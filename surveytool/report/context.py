@@ -21,6 +21,7 @@ import pandas as pd
 
 from surveytool.analysis import Results, Survey
 from surveytool.bank.model import OTHER_LABEL
+from surveytool.charts.jobs import Painter
 from surveytool.followup.lists import closed_note
 from surveytool.report import sentences as say
 from surveytool.report.comparisons import comparisons, tests_table
@@ -326,9 +327,11 @@ def for_report(r: Results) -> Results:
     return replace(r, **changed)
 
 
-def _appendix(s: Survey, r: Results, out_dir: Path, write_charts: bool) -> list[dict]:
+def _appendix(
+    s: Survey, r: Results, out_dir: Path, write_charts: bool, painter: Painter
+) -> list[dict]:
     """附录: methods, the profile and reliability tables, every question's table, every test."""
-    app = Numbering(out_dir, write_charts, prefix="附")
+    app = Numbering(out_dir, write_charts, prefix="附", painter=painter)
     blocks: list[dict] = [{"heading": "附录一　方法说明", "level": 2}]
     blocks.append({"items": methods(r), "ordered": True})
     blocks.append({"heading": "附录二　各题统计结果", "level": 2})
@@ -409,6 +412,7 @@ def build_context(
     extras: Sequence[Callable[[Numbering], dict]] = (),
     methods: MethodsReport | None = None,
     closed: dict[str, float | None] | None = None,
+    painter: Painter | None = None,
 ) -> dict:
     """Everything a template needs, as plain data (see the module docstring). ``extras``
     build the optional sections after 存在的主要问题 (回访对比, 整改进展), each given the
@@ -416,8 +420,10 @@ def build_context(
     ``methods`` (the seed's other methods) adds the column 其他方法印证 to the problems and
     its sections (座谈访谈主要观点, 专家咨询结果) before the extras. ``closed`` gives, by
     problem key, the problems marked 已销号 in the lists (with their share when first
-    raised, or None): a problem the data still show says so wherever it is named."""
-    num = Numbering(out_dir, write_charts)
+    raised, or None): a problem the data still show says so wherever it is named.
+    ``painter`` draws the charts (in worker processes, while the rest is built); they are
+    all written when this returns."""
+    num = Numbering(out_dir, write_charts, painter=painter)
     problems = mark_closed(candidate_problems(s, r, wave), closed or {})
     body: list[dict] = [
         {"title": "一、调查基本情况", "blocks": basics(s, r, collection, num, wave)}
@@ -444,10 +450,11 @@ def build_context(
     summary = summary_blocks(
         _overview(s, r, collection, wave), facts_by_section, problems, wave_points
     )
-    appendix = _appendix(s, r, out_dir, write_charts)
+    appendix = _appendix(s, r, out_dir, write_charts, num.painter)
     for i, part in enumerate((x["appendix"] for x in extra if x.get("appendix")), start=4):
         appendix.append({"heading": f"附录{say.cn(i)}　{part['title']}", "level": 2})
         appendix.extend(part["blocks"])
+    num.painter.finish()  # every chart file written before the context is handed out
     sections = [
         {"title": "摘要", "blocks": summary, "appendix": False},
         *({**b, "appendix": False} for b in body),

@@ -16,8 +16,8 @@ import pandas as pd
 
 from surveytool.analysis import Results, Survey
 from surveytool.analysis.sampling import margin_of_error
-from surveytool.bank.model import Question
-from surveytool.charts import figures
+from surveytool.bank.model import Bank, Question
+from surveytool.charts.jobs import Chart
 from surveytool.report import sentences as say
 from surveytool.report.numbering import Numbering
 from surveytool.report.problems import ITEM_SHARE, end_statement, problem_end
@@ -269,11 +269,25 @@ def key_figure(s: Survey, r: Results, q: Question, num: Numbering) -> dict | Non
         items = [(i.id, i.text) for i in q.items]  # analyst notes stay off the chart
         reverse = {i.id for i in q.items if i.reverse}
         title = figure_title(s, q)
-        fig = figures.likert_diverging(
-            f, items, title, problem_end=q.problem_when, reversed_items=reverse
+        chart = Chart(
+            "likert_diverging",
+            (f, items, title),
+            {"problem_end": q.problem_when, "reversed_items": reverse},
+            title,
         )
-        return num.figure(fig, title)
+        return num.figure(chart, title)
     return None
+
+
+def chart_count(bank: Bank) -> int:
+    """How many charts :func:`key_figure` may draw for ``bank`` (an upper bound: a battery
+    with too few answers gets none), known before any answer is read."""
+    return sum(
+        1
+        for section in bank.sections
+        for q in section.questions
+        if q.type == "likert" and not (q.pii or q.role)
+    )
 
 
 def figure_title(s: Survey, q: Question) -> str:

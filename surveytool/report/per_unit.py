@@ -22,8 +22,10 @@ from surveytool.analysis import Survey, analyse
 from surveytool.analysis.releases import publish_answers
 from surveytool.analysis.run import Results, group_fields
 from surveytool.bank.model import Bank, Field
+from surveytool.charts.jobs import Painter, workers_for
 from surveytool.errors import UsageError, problem
 from surveytool.report.context import build_context, for_report
+from surveytool.report.findings import chart_count
 from surveytool.report.numbering import Numbering
 from surveytool.report.render import FORMATS, render
 from surveytool.store.answers import snapshot
@@ -72,35 +74,40 @@ def make_unit_reports(
     got none). ``only``: just that unit (a liaison's own, in the web app)."""
     unit = _unit_field(bank)
     threshold = max(min_unit, k)
-    with snapshot(store) as snap:
-        s = Survey(snap.answers(bank, wave), bank)
-        collection = snap.summary(bank, wave)
-    if s.n == 0:
-        raise UsageError(problem("empty_store", store=str(store), action="生成各单位报告"))
-    publish_answers(store, bank.id, wave, s.frame, k)  # 全部 is a release (refused when too close)
-    by = [g.id for g in group_fields(bank, None) if g.id != unit.id]
-    whole = for_report(analyse(s, by=by, k=k))
-    values = s.values(unit.id)
-    sizes = {o.code: int((values == o.code).sum()) for o in unit.options}
-    out: list[UnitReport] = []
-    for o in unit.options:
-        if only is not None and o.label != only:
-            continue
-        n = sizes[o.code]
-        if n < threshold:
-            reason = problem("per_unit_too_few", unit=o.label, n=n, min=threshold).message
-            out.append(UnitReport(o.label, n, {}, reason))
-            continue
-        others = [c for c, m in sizes.items() if c != o.code and m >= k]
-        sub = s.subset(values == o.code)
-        publish_answers(store, bank.id, wave, sub.frame, k)  # 本单位 too: no unit's n+1 vs n
-        results = _scrub(analyse(sub, by=by, k=k), unit, o.label)
-        folder = Path(out_dir) / folder_name(o.label)
-        ctx = build_context(sub, for_report(results), _own(collection, n), folder, wave)
-        _unit_context(ctx, sub, o.label, whole if len(others) >= 2 else None, results, k)
-        paths = render(ctx, folder, formats, templates)
-        out.append(UnitReport(o.label, n, paths))
-    return out
+    charts = chart_count(bank) * (1 if only else len(unit.options))
+    with Painter(workers_for(charts)) as painter:  # one pool for every unit's charts
+        with snapshot(store) as snap:
+            s = Survey(snap.answers(bank, wave), bank)
+            collection = snap.summary(bank, wave)
+        if s.n == 0:
+            raise UsageError(problem("empty_store", store=str(store), action="生成各单位报告"))
+        # 全部 is a release (refused when too close)
+        publish_answers(store, bank.id, wave, s.frame, k)
+        by = [g.id for g in group_fields(bank, None) if g.id != unit.id]
+        whole = for_report(analyse(s, by=by, k=k))
+        values = s.values(unit.id)
+        sizes = {o.code: int((values == o.code).sum()) for o in unit.options}
+        out: list[UnitReport] = []
+        for o in unit.options:
+            if only is not None and o.label != only:
+                continue
+            n = sizes[o.code]
+            if n < threshold:
+                reason = problem("per_unit_too_few", unit=o.label, n=n, min=threshold).message
+                out.append(UnitReport(o.label, n, {}, reason))
+                continue
+            others = [c for c, m in sizes.items() if c != o.code and m >= k]
+            sub = s.subset(values == o.code)
+            publish_answers(store, bank.id, wave, sub.frame, k)  # 本单位 too: no unit's n+1 vs n
+            results = _scrub(analyse(sub, by=by, k=k), unit, o.label)
+            folder = Path(out_dir) / folder_name(o.label)
+            ctx = build_context(
+                sub, for_report(results), _own(collection, n), folder, wave, painter=painter
+            )
+            _unit_context(ctx, sub, o.label, whole if len(others) >= 2 else None, results, k)
+            paths = render(ctx, folder, formats, templates)
+            out.append(UnitReport(o.label, n, paths))
+        return out
 
 
 def _own(collection: dict, n: int) -> dict:
