@@ -17,6 +17,9 @@ from surveytool.errors import UsageError, problem
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest returned files into the store."""
+    from surveytool.ingest.workers import prestart
+
+    prestart(sum(map(_files_in, args.files)))  # the workers import while this process does
     from surveytool.ingest import ingest
     from surveytool.ingest.options import ReadOptions
 
@@ -43,6 +46,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary)
     return 1 if summary.failed else 0
+
+
+def _files_in(target: str) -> int:
+    """How many files ``target`` may hold, for starting reader workers: many for a folder."""
+    try:
+        return 64 if Path(target).is_dir() else 1
+    except (OSError, ValueError):  # a name the system refuses: ingest says so
+        return 1
 
 
 def collected_range(text: str) -> tuple[str, str]:

@@ -145,22 +145,38 @@ def _arrow(
 
 
 def _arrow_grid(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """The table as a 2-D object array with blank cells None, and which rows have a value
-    (blank values found once per distinct value, as Python's ``str.strip`` sees them)."""
+    """The table as a 2-D object array with blank cells None, and which rows have a value.
+
+    Column by column through its dictionary: each distinct value becomes one Python string
+    (blank values, as Python's ``str.strip`` sees them, become None) and the rows share it.
+    A 100,000-row column of codes costs a few dozen strings, not 100,000, and the grid
+    pickles to the caller as references to them."""
     grid = np.empty((table.num_rows, table.num_columns), dtype=object)
     filled = np.zeros(table.num_rows, dtype=bool)
     for j, column in enumerate(table.columns):
-        values = column.to_numpy(zero_copy_only=False)
-        blanks = [v for v in pc.unique(column).to_pylist() if not v.strip()]
-        if blanks:
-            blank = pc.is_in(column, value_set=pa.array(blanks, pa.string()))
-            mask = blank.to_numpy(zero_copy_only=False).astype(bool)
-            values[mask] = None
-            filled |= ~mask
-        else:
+        words, at = distinct(column)
+        blank = np.array([w is None or not w.strip() for w in words], dtype=bool)
+        values = np.empty(len(words), dtype=object)
+        values[:] = words
+        if blank.any():
+            values[blank] = None
+            filled |= ~blank[at]
+        elif len(at):
             filled[:] = True
-        grid[:, j] = values
+        grid[:, j] = values[at]
     return grid, filled
+
+
+def distinct(column: pa.ChunkedArray | pa.Array) -> tuple[list, np.ndarray]:
+    """The distinct values of an Arrow column (as Python objects, nulls as None) and, per
+    row, the index of its value among them."""
+    encoded = pc.dictionary_encode(column, null_encoding="encode")
+    if isinstance(encoded, pa.ChunkedArray):
+        if not encoded.num_chunks:
+            return [], np.zeros(0, dtype=np.intp)
+        encoded = encoded.combine_chunks()  # one dictionary for all the chunks
+    at = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return encoded.dictionary.to_pylist(), at
 
 
 def _read(path: Path, shown: str) -> tuple[str, type[csv.Dialect] | csv.Dialect, pa.Table | None]:

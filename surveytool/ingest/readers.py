@@ -20,6 +20,7 @@ from typing import Any
 import fastexcel
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from openpyxl.utils import get_column_letter
 
 from surveytool.bank.model import Bank
@@ -28,7 +29,7 @@ from surveytool.forms.reader import parse_meta, read_properties
 from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID, FormStructure
 from surveytool.ingest import cells, header, origin, platforms
 from surveytool.ingest import normalise as nz
-from surveytool.ingest.csvio import read_csv_grid, read_csv_rows
+from surveytool.ingest.csvio import distinct, read_csv_grid, read_csv_rows
 from surveytool.ingest.files import display_name
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
@@ -118,15 +119,25 @@ def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tup
         table, errors = sh.to_arrow_with_errors()
     except fastexcel.FastExcelError as exc:
         raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
-    columns = [c.to_pylist() for c in table.columns]
-    grid = np.empty((table.num_rows, len(columns)), dtype=object)
-    for j, col in enumerate(columns):
-        grid[:, j] = col
+    grid = np.empty((table.num_rows, table.num_columns), dtype=object)
+    for j, col in enumerate(table.columns):
+        grid[:, j] = _column(col)
     if errors is not None:
         for err in errors.errors:
             grid[err.offset_position] = cells.original_value(err.detail)
     first = sh.selected_columns[0].absolute_index if sh.selected_columns else 0
     return grid, first
+
+
+def _column(col: pa.Array | pa.ChunkedArray) -> list | np.ndarray:
+    """A column's values as Python objects; a text column through its distinct values, so
+    that rows with the same text share one string (cheap to build and to hand back)."""
+    if not pa.types.is_string(col.type):
+        return col.to_pylist()
+    words, at = distinct(col)
+    values = np.empty(len(words), dtype=object)
+    values[:] = words
+    return values[at]
 
 
 def _meta(book: fastexcel.ExcelReader, shown: str) -> tuple[FormStructure, str]:
