@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
-from surveytool.store.db import Store, dumps, sql_matrix
+from surveytool.store.db import Store, dumps, sql_columns
 
 MIN_ANSWERS = 5
 
@@ -90,7 +91,7 @@ class Prepared:
     hashes: np.ndarray
     counts: np.ndarray
     issues: dict[int, list[Issue]]
-    cells: np.ndarray
+    cells: list[np.ndarray]  # per bank field, as sql_columns
 
 
 class Writer:
@@ -205,7 +206,7 @@ class Writer:
             content_hashes(columns),
             answer_counts(columns),
             by_row,
-            sql_matrix(columns),
+            sql_columns(columns),
         )
 
     def write(
@@ -405,24 +406,27 @@ class Writer:
         _, excel_rows = c.table.origins(kept)
         n = len(kept)
         firsts = [o or (None, None, None) for o in c.table.first_origins(kept)]
-        records = zip(
-            [source] * n,
-            range(n),
-            excel_rows,
-            self._rids(p, kept),
-            units,
-            p.hashes[kept].tolist(),
-            strict=True,
+        dates = self._collected(c.table, kept, day)
+        self.store.add_responses(
+            zip(
+                repeat(source, n),
+                range(n),
+                excel_rows,
+                self._rids(p, kept).tolist(),
+                units,
+                p.hashes[kept].tolist(),
+                *zip(*firsts, strict=True),
+                *zip(*dates, strict=True),
+                strict=True,
+            )
         )
-        self.store.add_responses((*r, *o) for r, o in zip(records, firsts, strict=True))
-        self.store.set_collected(first, self._collected(c.table, kept, day))
         self.store.add_answer_rows(
             self.bank,
             version,
             list(range(first, first + n)),
             source,
             values,
-            p.cells[kept],
+            [cells[kept] for cells in p.cells],
             [o[0] for o in firsts],
         )
         warnings = []

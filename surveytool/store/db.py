@@ -51,6 +51,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -248,10 +249,12 @@ class Store:
 
     def add_responses(self, rows: Iterable[tuple]) -> None:
         """Insert responses: (source, batch row, row, rid, unit, content hash, origin file,
-        origin sheet, origin row) — the origin None unless corrected in a rejects workbook."""
+        origin sheet, origin row, collected from, collected to) — the origin None unless
+        corrected in a rejects workbook; the collection dates ISO days (or None)."""
         self.db.executemany(
             "INSERT INTO responses (source_id, batch_row, row, rid, unit, content_hash, "
-            "origin_file, origin_sheet, origin_row) VALUES (?,?,?,?,?,?,?,?,?)",
+            "origin_file, origin_sheet, origin_row, collected_from, collected_to) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
 
@@ -284,22 +287,6 @@ class Store:
             rows,
         )
 
-    def set_collected(self, first_id: int, dates: list[tuple[str | None, str | None]]) -> None:
-        """Record when responses ``first_id``, ``first_id + 1``, … were collected:
-        (from, to) ISO dates each (equal for a known day). Runs of equal dates are set with
-        one statement each."""
-        start = 0
-        for k in range(1, len(dates) + 1):
-            if k == len(dates) or dates[k] != dates[start]:
-                lo, hi = dates[start]
-                if lo is not None:
-                    self.db.execute(
-                        "UPDATE responses SET collected_from=?, collected_to=? "
-                        "WHERE id BETWEEN ? AND ?",
-                        (lo, hi, first_id + start, first_id + k - 1),
-                    )
-                start = k
-
     def add_answer_rows(
         self,
         bank: Bank,
@@ -307,13 +294,13 @@ class Store:
         ids: list[int],
         source: int,
         values: dict[str, np.ndarray],
-        cells: np.ndarray | None = None,
+        cells: list[np.ndarray] | None = None,
         origins: list[str | None] | None = None,
     ) -> None:
         """Insert accepted answers into ``answers_<bank id>`` (inside the file's transaction):
         the table and any column a newer bank version adds are created first, and the bank
         version's codebook is written once (once per connection: remembered until a
-        rollback). ``cells``: the answers already as :func:`sql_matrix` of the bank's
+        rollback). ``cells``: the answers already as :func:`sql_columns` of the bank's
         fields in ``values``, when the caller has them. ``origins``: per row, the file a row
         corrected in this rejects workbook first came from (None: the row is from this file
         itself)."""
@@ -329,24 +316,36 @@ class Store:
         fields = [f.id for f in bank.fields if f.id in values]
         columns = [*ANSWERS_META, *fields]
         if cells is None:
-            cells = sql_matrix([values[f] for f in fields])
-        rows = np.empty((len(ids), len(columns)), dtype=object)  # built whole: no row loop
-        rows[:, 0] = ids
-        rows[:, 1], rows[:, 3], rows[:, 4] = wave, channel, name
+            cells = sql_columns([values[f] for f in fields])
+        n = len(ids)
+        units: Iterable = repeat(None, n)
+        if unit and unit[0].id in values:
+            given = np.asarray(values[unit[0].id])
+            units = (
+                sql_columns([given])[0].tolist()
+                if given.dtype.kind == "f"
+                else [_sql_value(u) for u in given.tolist()]
+            )
+        sources: Iterable = repeat(name, n)
+        corrected: Iterable = repeat(None, n)
         if origins is not None and any(origins):
             # the file the answer first came from, and the rejects workbook it was corrected in
-            rows[:, 4] = [o if o else name for o in origins]
-            rows[:, 5] = [name if o else None for o in origins]
-        if unit and unit[0].id in values:
-            units = np.asarray(values[unit[0].id])
-            if units.dtype.kind == "f":
-                rows[:, 2] = sql_matrix([units])[:, 0]
-            else:
-                rows[:, 2] = [_sql_value(u) for u in units.tolist()]
-        rows[:, 6:] = cells
+            sources = [o if o else name for o in origins]
+            corrected = [name if o else None for o in origins]
+        # one tuple per row, made as executemany takes it (no n x columns matrix of objects)
+        rows = zip(
+            ids,
+            repeat(wave, n),
+            units,
+            repeat(channel, n),
+            sources,
+            corrected,
+            *(c.tolist() for c in cells),
+            strict=True,
+        )
         quoted = ", ".join(_q(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
-        self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows.tolist())
+        self.db.executemany(f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})", rows)
 
     def ensure_answers_table(self, bank: Bank) -> None:
         """Create ``answers_<bank id>``, or bring an older one up to date (the store's own
@@ -461,16 +460,17 @@ def _is_sqlite(path: Path) -> bool:
         return f.read(16) == b"SQLite format 3\x00"
 
 
-def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
-    """Answer columns as SQLite values, one row per response (an object matrix): NaN ->
-    NULL, whole floats as integers (codes), text as str. Vectorised per column."""
-    n = len(columns[0]) if columns else 0
-    out = np.empty((n, len(columns)), dtype=object)
-    for j, col in enumerate(columns):
+def sql_columns(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Answer columns as SQLite values (object arrays): NaN -> NULL, whole floats as
+    integers (codes), text as str. Vectorised per column."""
+    out = []
+    for col in columns:
         if col.dtype.kind != "f":
-            out[:, j] = [
+            cells = np.empty(len(col), dtype=object)
+            cells[:] = [
                 None if v is None or (isinstance(v, float) and v != v) else str(v) for v in col
             ]
+            out.append(cells)
             continue
         nan = np.isnan(col)
         whole = np.isfinite(col) & (np.floor(col) == col) & (np.abs(col) < 2.0**53)
@@ -480,6 +480,15 @@ def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
             cells = col.astype(object)
             cells[whole] = col[whole].astype(np.int64).tolist()
         cells[nan] = None
+        out.append(cells)
+    return out
+
+
+def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
+    """:func:`sql_columns` as one object matrix, one row per response."""
+    n = len(columns[0]) if columns else 0
+    out = np.empty((n, len(columns)), dtype=object)
+    for j, cells in enumerate(sql_columns(columns)):
         out[:, j] = cells
     return out
 
