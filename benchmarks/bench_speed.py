@@ -17,11 +17,12 @@ reader opens it (issue 27: per-form CPU of the checks; run it on an empty folder
 subtract start-up and imports).
 
 Each measurement runs in a fresh process (so peak memory is its own): the raw readers
-alone; ingest as a user's run is, reader workers started (one per core) and stopped
-included, into a fresh store. Printed per target: wall time, CPU time (the process and its
-reader workers: less sensitive than wall time to other work on the machine), peak memory
-(resident; for ingest the caller, its largest worker, and the sum of all the workers'
-peaks: an upper bound, as their peaks need not coincide).
+alone; ingest as a user's run is — the command line's ``surveytool ingest`` with its
+imports, reader workers started (one per core) and stopped included, into a fresh store.
+Printed per target: wall time, CPU time (the process and its reader workers: less
+sensitive than wall time to other work on the machine), peak memory (resident; for ingest
+the caller, its largest worker, and the sum of all the workers' peaks: an upper bound, as
+their peaks need not coincide).
 
 Run: python benchmarks/bench_speed.py [--forms 1000] [--rows 100000] [--repeat 3]
 [--only forms|xlsx|csv].
@@ -184,16 +185,27 @@ def _checks(folder: Path) -> None:
 
 
 def _ingest(target: Path, bank_name: str) -> tuple[dict, list]:
-    from surveytool.bank import load_bank
-    from surveytool.ingest import ingest
+    """``surveytool ingest TARGET --bank BANK --store …`` as a user runs it (the command
+    line's own imports, its reader workers started before them), in this process so that
+    its workers can be measured before they stop."""
+    import contextlib
+    import io
 
-    bank = load_bank(HERE / bank_name if bank_name.endswith(".yaml") else bank_name)
+    bank = str(HERE / bank_name) if bank_name.endswith(".yaml") else bank_name
+    with tempfile.TemporaryDirectory() as tmp:
+        out = io.StringIO()
+        args = ["ingest", str(target), "--bank", bank, "--store", str(Path(tmp) / "s.db")]
+        with contextlib.redirect_stdout(out):
+            from surveytool.cli import main
+
+            code = main([*args, "--json"])
+        if code:
+            raise SystemExit(f"ingest exited with {code}")
+        summary = json.loads(out.getvalue())
     from surveytool.ingest import pool
 
-    with tempfile.TemporaryDirectory() as tmp:
-        s = ingest([target], bank, Path(tmp) / "s.db")
     workers = list(pool._IDLE)  # the ingest's workers, alive until stopped
-    return {"accepted": s.total("accepted"), "rejected": s.total("rejected")}, workers
+    return {"accepted": summary["accepted"], "rejected": summary["rejected"]}, workers
 
 
 def _status(pid: int | str, key: str) -> int:

@@ -47,6 +47,7 @@ from xml.parsers import expat
 from openpyxl.utils import get_column_letter
 
 from surveytool.errors import display_name
+from surveytool.ingest import beyond
 from surveytool.ingest.xmlencoding import encoding_of as _encoding
 from surveytool.ingest.xmlencoding import utf8_chunks as _utf8
 
@@ -367,14 +368,15 @@ class Scan:
 def _scan(chunks, prefix: str | None) -> Scan:
     """One pass over a part's UTF-8 bytes (C-speed regular expressions): DOCTYPE/ENTITY
     declarations, and with a worksheet's tag ``prefix`` the last row and column of every
-    cell reference."""
+    cell reference. A chunk whose cells all lie within the extent found so far (one RE2
+    search, :mod:`surveytool.ingest.beyond`) is not read out cell by cell."""
     sheet = prefix is not None
     p = re.escape((prefix or "").encode())
     # every cell and row tag, its leading reference captured (empty: its place is implicit)
     cell_re = re.compile(rb"<" + p + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
     row_re = re.compile(rb"<" + p + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
-    cols: set[bytes] = set()
-    rows: set[bytes] = set()
+    quick = sheet and beyond.usable(prefix or "")
+    last_col, last_row = b"", 0
     implicit = False
     tail = b""
     for chunk in chunks:
@@ -387,23 +389,32 @@ def _scan(chunks, prefix: str | None) -> Scan:
             return Scan(True, None)
         if not sheet or implicit:
             continue
-        cells = cell_re.findall(data)
         tags = row_re.findall(data)
-        if (b"", b"") in cells or b"" in tags:
+        if b"" in tags:
             implicit = True  # keep scanning for declarations; the extent is found exactly
             continue
-        cols.update(map(_FIRST, cells))
-        rows.update(map(_SECOND, cells))
-        rows.update(tags)
+        last_row = max(last_row, max(map(int, tags), default=0))
+        width = column_number(last_col.decode())
+        if quick and beyond.fits(data, prefix or "", width, last_row):
+            continue  # no cell here lies beyond (or is irregular): the extent stands
+        cells = cell_re.findall(data)
+        if (b"", b"") in cells:
+            implicit = True
+            continue
+        last_col = max([last_col, *set(map(_FIRST, cells))], key=_column_order)
+        last_row = max(last_row, max(map(int, set(map(_SECOND, cells))), default=0))
     if _DECL.search(tail):
         return Scan(True, None)
     if not sheet:
         return Scan(False, None)
     if implicit or (tail and (cell_re.match(tail + b" ") or row_re.match(tail + b" "))):
         return Scan(False, None)
-    last_col = max(cols, key=lambda c: (len(c), c), default=b"")
-    last_row = max((int(r) for r in rows), default=0)
     return Scan(False, Extent(last_row, column_number(last_col.decode())))
+
+
+def _column_order(letters: bytes) -> tuple[int, bytes]:
+    """Column letters in sheet order (Z before AA)."""
+    return len(letters), letters
 
 
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
