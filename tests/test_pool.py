@@ -163,6 +163,36 @@ def test_workers_are_kept_for_the_next_ingest_and_a_busy_one_is_not(
     assert kept not in pool._IDLE and not kept.alive()
 
 
+def test_workers_started_ahead_are_the_ones_an_ingest_takes(
+    tmp_path: Path, ingest_bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``surveytool ingest`` starts its workers before it imports the rest of ingest
+    (issue 27): as many as the files need, at most one per core, taken by the ingest."""
+    monkeypatch.setenv(pool.ENV_READERS, "2")
+    pool.stop_all()
+    try:
+        pool.prestart(1)
+        assert len(pool._IDLE) == 1
+        pool.prestart(64)  # a folder: one more, up to the cores
+        pool.prestart(64)  # already there: none
+        ahead = list(pool._IDLE)
+        assert len(ahead) == 2 and all(w.alive() for w in ahead)
+        paths = forms(tmp_path / "in", ingest_bank, 4)
+        summary = ingest(paths, ingest_bank, tmp_path / "s.db")
+        assert summary.total("accepted") == 4
+        assert sorted(map(id, pool._IDLE)) == sorted(map(id, ahead))  # the same, kept
+    finally:
+        pool.stop_all()
+
+
+def test_no_worker_is_started_for_a_bank_that_does_not_load(tmp_path: Path) -> None:
+    from surveytool.cli import main
+
+    pool.stop_all()
+    code = main(["ingest", str(tmp_path), "--bank", str(tmp_path / "无此题库.yaml")])
+    assert code == 1 and not pool._IDLE
+
+
 def test_ingest_reports_progress_for_every_file(tmp_path: Path, ingest_bank) -> None:
     folder = tmp_path / "in"
     forms(folder, ingest_bank, 5)

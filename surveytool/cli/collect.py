@@ -17,17 +17,16 @@ from surveytool.errors import UsageError, problem
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest returned files into the store."""
-    from surveytool.ingest.workers import prestart
-
-    prestart(sum(map(_files_in, args.files)))  # the workers import while this process does
-    from surveytool.ingest import ingest
     from surveytool.ingest.options import ReadOptions
+    from surveytool.ingest.workers import prestart
 
     bank = load_bank(args.bank)
     options = ReadOptions(args.source, Path(args.mapping) if args.mapping else None, args.encoding)
     if options.mapping is not None and not options.mapping.is_file():
         raise UsageError(problem("file_not_found", path=str(options.mapping)))
+    prestart(sum(map(_files_in, args.files)))  # the workers import while this process does
     from surveytool.cli.progress import ProgressBar
+    from surveytool.ingest import ingest
 
     bar = None if args.json else ProgressBar()  # on a terminal only
     collected = collected_range(args.collected) if args.collected else None
