@@ -132,7 +132,7 @@ def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tup
 def _column(col: pa.Array | pa.ChunkedArray) -> list | np.ndarray:
     """A column's values as Python objects; a text column through its distinct values, so
     that rows with the same text share one string (cheap to build and to hand back)."""
-    if not pa.types.is_string(col.type):
+    if not pa.types.is_string(col.type) or len(col) < 1000:  # a form's short columns
         return col.to_pylist()
     words, at = distinct(col)
     values = np.empty(len(words), dtype=object)
