@@ -10,7 +10,7 @@ from pathlib import Path
 
 from surveytool.bank import load_bank
 from surveytool.bank.model import OTHER_LABEL
-from surveytool.cli.common import bank_and_store, echo
+from surveytool.cli.common import bank_and_store, collector_paused, echo
 from surveytool.cli.steer import where_option
 from surveytool.errors import UsageError, problem
 
@@ -30,16 +30,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     bar = None if args.json else ProgressBar()  # on a terminal only
     collected = collected_range(args.collected) if args.collected else None
-    summary = ingest(
-        args.files,
-        bank,
-        args.store,
-        wave=args.wave,
-        progress=bar,
-        options=options,
-        collected=collected,
-        keep_identical=args.keep_identical,
-    )
+    with collector_paused():
+        summary = ingest(
+            args.files,
+            bank,
+            args.store,
+            wave=args.wave,
+            progress=bar,
+            options=options,
+            collected=collected,
+            keep_identical=args.keep_identical,
+        )
     if args.json:
         echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:

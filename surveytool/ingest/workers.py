@@ -197,12 +197,14 @@ def give_back(w: _Worker) -> None:
 
 @atexit.register
 def stop_all() -> None:
-    """Stop the idle workers (at exit)."""
+    """Stop the idle workers (at exit). An idle worker holds nothing (no file, no answer
+    owed), so it is ended at once: a gentle stop waited for its interpreter to tear down
+    pandas and its memory, 0.1-0.3 s of every command's exit."""
     with _LOCK:
         idle = list(_IDLE)
         _IDLE.clear()
     for w in idle:
-        w.stop()
+        w.stop(gently=False)
 
 
 def prestart(files: int) -> None:
