@@ -11,39 +11,39 @@ extent found is the same either way: the search only skips chunks that cannot ch
 
 The search runs on the bytes (RE2 in Latin-1 mode for Arrow's binary type): a byte that is
 not ASCII never matches a letter or a digit, so it makes a tag irregular, as it does for
-the exact scan's regular expression.
+the exact scan's regular expression. Cell tags are found whatever their namespace prefix,
+as calamine finds them, and a tag cut short at the end of a chunk is irregular (a review
+found that without the sentinel ``<`` a tag cut after ``<c `` hid the reference that
+followed: tests/test_extent_scan.py keeps that case).
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 NEVER = "[^\\x00-\\xff]"  # matches no byte (RE2 has no empty lookahead)
-_PLAIN_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*:")  # a namespace prefix we can quote
+ANY_PREFIX = rb"(?:[^\t\n\r\f\v <>/!?:\"'=]+:)?"  # a namespace prefix, or none
 
 
-def usable(prefix: str) -> bool:
-    """Whether :func:`fits` can search for cells of a sheet whose tags carry ``prefix``."""
-    return prefix == "" or _PLAIN_PREFIX.fullmatch(prefix) is not None
-
-
-def fits(data: bytes, prefix: str, last_col: int, last_row: int) -> bool:
-    """True when every cell tag in ``data`` starts with a plain reference (``r="A1"``, 1-4
-    capital letters and 1-8 digits) no further right than column ``last_col`` and no lower
-    than row ``last_row``; False when some tag is irregular or beyond (read it exactly)."""
+def fits(data: bytes, last_col: int, last_row: int) -> bool:
+    """True when every cell tag in ``data`` (whatever its namespace prefix) starts with a
+    plain reference (``r="A1"``, 1-4 capitals and 1-8 digits) no further right than column
+    ``last_col`` and no lower than row ``last_row``; False when some tag is irregular or
+    beyond (read it exactly). ``data`` ends just before a ``<`` (the scan cuts its chunks
+    there): a sentinel ``<`` is searched after it, so that a tag cut short at the end
+    (``<c r="XF``) is irregular, as the exact scan finds it."""
     if last_col < 1 or last_row < 1:
         return False
-    pattern = _pattern(prefix, last_col, last_row)
-    return not pc.match_substring_regex(pa.array([data], pa.binary()), pattern)[0].as_py()
+    pattern = _pattern(last_col, last_row)
+    return not pc.match_substring_regex(pa.array([data + b"<"], pa.binary()), pattern)[0].as_py()
 
 
 @lru_cache(maxsize=64)
-def _pattern(prefix: str, last_col: int, last_row: int) -> str:
-    tag = "<" + prefix + "c"
+def _pattern(last_col: int, last_row: int) -> str:
+    tag = "<" + ANY_PREFIX.decode() + "c"
     irregular = (
         # after the tag's name: not a space and r="…"; or a reference that is not 1-4
         # capitals and 1-8 digits closed by a quote (the exact scan's rule)
@@ -55,7 +55,7 @@ def _pattern(prefix: str, last_col: int, last_row: int) -> str:
     digits = str(last_row)
     lower = f"(?:[1-9][0-9]{{{len(digits)},}}|{_greater(digits, '9')})"
     beyond = f' r="(?:{wider}[0-9]|[A-Z]{{1,4}}0*{lower}")'
-    return f"{re.escape(tag)}(?:{irregular}|{beyond})"
+    return f"{tag}(?:{irregular}|{beyond})"
 
 
 def _greater(text: str, top: str) -> str:

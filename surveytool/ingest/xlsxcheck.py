@@ -367,15 +367,15 @@ class Scan:
 
 def _scan(chunks, prefix: str | None) -> Scan:
     """One pass over a part's UTF-8 bytes (C-speed regular expressions): DOCTYPE/ENTITY
-    declarations, and with a worksheet's tag ``prefix`` the last row and column of every
-    cell reference. A chunk whose cells all lie within the extent found so far (one RE2
+    declarations, and for a worksheet (``prefix``, its tag's prefix, not None) the last row
+    and column of every cell reference. Cells and rows are found whatever their namespace
+    prefix (calamine matches local names: a ``<y:c r="XFD1048576">`` in an unprefixed sheet
+    is a cell to it). A chunk whose cells all lie within the extent found so far (one RE2
     search, :mod:`surveytool.ingest.beyond`) is not read out cell by cell."""
     sheet = prefix is not None
-    p = re.escape((prefix or "").encode())
     # every cell and row tag, its leading reference captured (empty: its place is implicit)
-    cell_re = re.compile(rb"<" + p + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
-    row_re = re.compile(rb"<" + p + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
-    quick = sheet and beyond.usable(prefix or "")
+    cell_re = re.compile(rb"<" + beyond.ANY_PREFIX + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
+    row_re = re.compile(rb"<" + beyond.ANY_PREFIX + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
     last_col, last_row = b"", 0
     implicit = False
     tail = b""
@@ -395,7 +395,7 @@ def _scan(chunks, prefix: str | None) -> Scan:
             continue
         last_row = max(last_row, max(map(int, tags), default=0))
         width = column_number(last_col.decode())
-        if quick and beyond.fits(data, prefix or "", width, last_row):
+        if beyond.fits(data, width, last_row):
             continue  # no cell here lies beyond (or is irregular): the extent stands
         cells = cell_re.findall(data)
         if (b"", b"") in cells:
