@@ -11,14 +11,17 @@ extent found is the same either way: the search only skips chunks that cannot ch
 
 The search runs on the bytes (RE2 in Latin-1 mode for Arrow's binary type): a byte that is
 not ASCII never matches a letter or a digit, so it makes a tag irregular, as it does for
-the exact scan's regular expression. Cell tags are found whatever their namespace prefix,
-as calamine finds them, and a tag cut short at the end of a chunk is irregular (a review
+the exact scan's regular expression. It looks at tags with the sheet's own prefix or
+none: a chunk that may hold another (a colon before ``c`` or ``row``) is read out by the
+scan with any prefix instead, as calamine reads cells by their local name. A tag cut short
+at the end of a chunk is irregular (a review
 found that without the sentinel ``<`` a tag cut after ``<c `` hid the reference that
 followed: tests/test_extent_scan.py keeps that case).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pyarrow as pa
@@ -28,8 +31,9 @@ NEVER = "[^\\x00-\\xff]"  # matches no byte (RE2 has no empty lookahead)
 ANY_PREFIX = rb"(?:[^\t\n\r\f\v <>/!?:\"'=]+:)?"  # a namespace prefix, or none
 
 
-def fits(data: bytes, last_col: int, last_row: int) -> bool:
-    """True when every cell tag in ``data`` (whatever its namespace prefix) starts with a
+def fits(data: bytes, prefix: str, last_col: int, last_row: int) -> bool:
+    """True when every cell tag in ``data`` (with the sheet's ``prefix`` or none; the scan
+    reads a chunk that may hold another prefix without this search) starts with a
     plain reference (``r="A1"``, 1-4 capitals and 1-8 digits) no further right than column
     ``last_col`` and no lower than row ``last_row``; False when some tag is irregular or
     beyond (read it exactly). ``data`` ends just before a ``<`` (the scan cuts its chunks
@@ -37,13 +41,13 @@ def fits(data: bytes, last_col: int, last_row: int) -> bool:
     (``<c r="XF``) is irregular, as the exact scan finds it."""
     if last_col < 1 or last_row < 1:
         return False
-    pattern = _pattern(last_col, last_row)
+    pattern = _pattern(prefix, last_col, last_row)
     return not pc.match_substring_regex(pa.array([data + b"<"], pa.binary()), pattern)[0].as_py()
 
 
 @lru_cache(maxsize=64)
-def _pattern(last_col: int, last_row: int) -> str:
-    tag = "<" + ANY_PREFIX.decode() + "c"
+def _pattern(prefix: str, last_col: int, last_row: int) -> str:
+    tag = f"<(?:{re.escape(prefix)})?c" if prefix else "<c"
     irregular = (
         # after the tag's name: not a space and r="…"; or a reference that is not 1-4
         # capitals and 1-8 digits closed by a quote (the exact scan's rule)

@@ -33,6 +33,7 @@ every form from one template shares all its parts but the answer sheet) is not s
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import lzma
 import operator
@@ -373,9 +374,10 @@ def _scan(chunks, prefix: str | None) -> Scan:
     is a cell to it). A chunk whose cells all lie within the extent found so far (one RE2
     search, :mod:`surveytool.ingest.beyond`) is not read out cell by cell."""
     sheet = prefix is not None
-    # every cell and row tag, its leading reference captured (empty: its place is implicit)
-    cell_re = re.compile(rb"<" + beyond.ANY_PREFIX + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
-    row_re = re.compile(rb"<" + beyond.ANY_PREFIX + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
+    # every cell and row tag, its leading reference captured (empty: its place is implicit):
+    # with the sheet's own prefix or none; or, in a chunk that may hold another, any prefix
+    own, every = _tags(prefix or ""), _tags(None)
+    other = _other_prefix(prefix or "")
     last_col, last_row = b"", 0
     implicit = False
     tail = b""
@@ -389,13 +391,15 @@ def _scan(chunks, prefix: str | None) -> Scan:
             return Scan(True, None)
         if not sheet or implicit:
             continue
+        foreign = other.search(data) is not None
+        cell_re, row_re = every if foreign else own
         tags = row_re.findall(data)
         if b"" in tags:
             implicit = True  # keep scanning for declarations; the extent is found exactly
             continue
         last_row = max(last_row, max(map(int, tags), default=0))
         width = column_number(last_col.decode())
-        if beyond.fits(data, width, last_row):
+        if not foreign and beyond.fits(data, prefix or "", width, last_row):
             continue  # no cell here lies beyond (or is irregular): the extent stands
         cells = cell_re.findall(data)
         if (b"", b"") in cells:
@@ -407,9 +411,33 @@ def _scan(chunks, prefix: str | None) -> Scan:
         return Scan(True, None)
     if not sheet:
         return Scan(False, None)
+    cell_re, row_re = every
     if implicit or (tail and (cell_re.match(tail + b" ") or row_re.match(tail + b" "))):
         return Scan(False, None)
     return Scan(False, Extent(last_row, column_number(last_col.decode())))
+
+
+@functools.lru_cache(maxsize=16)
+def _tags(prefix: str | None) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """The cell and row tags with ``prefix`` or none (None: with any prefix), their leading
+    reference captured."""
+    if prefix is None:
+        p = beyond.ANY_PREFIX
+    else:  # "<c" stays a literal start for the regular expression engine's fast search
+        p = b"(?:" + re.escape(prefix.encode()) + b")?" if prefix else b""
+    cell = re.compile(rb"<" + p + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
+    row = re.compile(rb"<" + p + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
+    return cell, row
+
+
+@functools.lru_cache(maxsize=16)
+def _other_prefix(prefix: str) -> re.Pattern[bytes]:
+    """What a cell or row tag with a prefix other than the sheet's own looks like (a colon
+    before ``c`` or ``row``: a fast search for the rare colon; found also in text such as
+    ``答:c ``, which only sends that chunk to the slower any-prefix reading)."""
+    own = re.escape(prefix[:-1].encode()) if prefix else b""
+    behind = rb"(?<!<" + own + rb")(?<!</" + own + rb")" if own else b""
+    return re.compile(behind + rb":(?:c[\s>/]|row)")
 
 
 def _column_order(letters: bytes) -> tuple[int, bytes]:
