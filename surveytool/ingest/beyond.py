@@ -77,7 +77,8 @@ def _greater(text: str, top: str) -> str:
 
 
 def _letters(number: int) -> str:
-    """Column letters of a column number (1 = A)."""
+    """Column letters of a column number (1 = A), past ZZZ too (openpyxl's
+    get_column_letter stops at 18,278; a reference may have four letters)."""
     out = ""
     while number > 0:
         number, rest = divmod(number - 1, 26)

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
-from surveytool.store.db import Store, answers_table, decode_table, quoted, sql_matrix
+from surveytool.store.db import Store, answers_table, decode_table, quoted, sql_columns
 from surveytool.store.schema import has_collected, has_origins
 
 # The store's own columns beside the fields. Their names begin with an underscore, which
@@ -258,7 +258,7 @@ def _keep_other_columns(store: Store, table: str, data: pd.DataFrame, ids: list[
         if name not in have:
             kind = "TEXT" if text else "REAL"
             store.db.execute(f"ALTER TABLE {quoted(table)} ADD COLUMN {quoted(name)} {kind}")
-        cells = sql_matrix([data[name].to_numpy(dtype=object if text else float)])[:, 0]
+        cells = sql_columns([data[name].to_numpy(dtype=object if text else float)])[0]
         store.db.executemany(
             f"UPDATE {quoted(table)} SET {quoted(name)}=? WHERE _response_id=?",
             zip(cells.tolist(), ids, strict=True),
