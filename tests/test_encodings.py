@@ -117,7 +117,7 @@ def test_pyarrow_reads_every_file_as_the_csv_module_did(tmp_path: Path, monkeypa
         path = tmp_path / f"{k}.csv"
         path.write_bytes(text.encode(encoding))
         expected = _as_the_csv_module_reads(path)
-        grid = csvio.read_csv_grid(path, path.name)
+        grid = csvio.read_csv_grid(path, path.name).array()
         assert grid.tolist() == expected, (k, text, encoding)
     assert used["arrow"] > 200 and used["module"] > 50, used
 
@@ -127,7 +127,7 @@ def test_a_blank_line_keeps_its_row_number(tmp_path: Path) -> None:
 
     path = tmp_path / "空行.csv"
     path.write_text("编号,单位\n1,甲\n\n2,乙\n\n\n", encoding="utf-8")
-    assert read_csv_grid(path, path.name).tolist() == [
+    assert read_csv_grid(path, path.name).array().tolist() == [
         ["编号", "单位"],
         ["1", "甲"],
         [None, None],  # row 3, as Excel shows it

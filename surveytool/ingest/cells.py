@@ -176,10 +176,19 @@ def _why(stored: str, structure: FormStructure, expected: FormStructure) -> str:
 
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Rows where every value is missing or only spaces (each distinct value looked at
-    once: a 100,000-row column costs a hash pass, not 100,000 calls)."""
+    once: a 100,000-row column costs a hash pass, not 100,000 calls; a Categorical column
+    its categories and codes)."""
     blank = np.ones(len(frame), dtype=bool)
     for name in frame.columns:
         col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()
+            spaces = np.array([str(v).strip() == "" for v in col.cat.categories], dtype=bool)
+            present = codes >= 0
+            if spaces.any():
+                present[present] = ~spaces[codes[present]]
+            blank &= ~present
+            continue
         present = col.notna().to_numpy()
         if col.dtype == object and present.any():
             spaces = [v for v in pd.unique(col[present]) if str(v).strip() == ""]

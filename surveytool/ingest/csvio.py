@@ -18,14 +18,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from surveytool.ingest.grid import CodedGrid
 from surveytool.ingest.table import fail
 from surveytool.ingest.xlsxcheck import MAX_CELLS
 
@@ -144,41 +144,6 @@ def _arrow(
     return table
 
 
-def _arrow_grid(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """The table as a 2-D object array with blank cells None, and which rows have a value.
-
-    Column by column through its dictionary: each distinct value becomes one Python string
-    (blank values, as Python's ``str.strip`` sees them, become None) and the rows share it.
-    A 100,000-row column of codes costs a few dozen strings, not 100,000, and the grid
-    pickles to the caller as references to them."""
-    grid = np.empty((table.num_rows, table.num_columns), dtype=object)
-    filled = np.zeros(table.num_rows, dtype=bool)
-    for j, column in enumerate(table.columns):
-        words, at = distinct(column)
-        blank = np.array([w is None or not w.strip() for w in words], dtype=bool)
-        values = np.empty(len(words), dtype=object)
-        values[:] = words
-        if blank.any():
-            values[blank] = None
-            filled |= ~blank[at]
-        elif len(at):
-            filled[:] = True
-        grid[:, j] = values[at]
-    return grid, filled
-
-
-def distinct(column: pa.ChunkedArray | pa.Array) -> tuple[list, np.ndarray]:
-    """The distinct values of an Arrow column (as Python objects, nulls as None) and, per
-    row, the index of its value among them."""
-    encoded = pc.dictionary_encode(column, null_encoding="encode")
-    if isinstance(encoded, pa.ChunkedArray):
-        if not encoded.num_chunks:
-            return [], np.zeros(0, dtype=np.intp)
-        encoded = encoded.combine_chunks()  # one dictionary for all the chunks
-    at = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-    return encoded.dictionary.to_pylist(), at
-
-
 def _read(path: Path, shown: str) -> tuple[str, type[csv.Dialect] | csv.Dialect, pa.Table | None]:
     data = path.read_bytes()
     text, enc = _decode(data, shown)
@@ -204,7 +169,7 @@ def read_csv_rows(path: Path, shown: str) -> list[list[str | None]]:
     read by pyarrow are all as wide as the first (a blank line is a row of None)."""
     text, dialect, table = _read(path, shown)
     if table is not None:
-        return read_csv_table(table, shown).tolist()
+        return read_csv_table(table, shown).array().tolist()
     records = _records(text, dialect, shown)
     width = max(map(len, records), default=0)
     if width > MAX_COLUMNS:
@@ -216,10 +181,10 @@ def read_csv_rows(path: Path, shown: str) -> list[list[str | None]]:
     return rows
 
 
-def read_csv_grid(path: Path, shown: str) -> np.ndarray:
-    """The rows of a CSV as one 2-D object array, short rows padded: what
-    :func:`read_csv_rows` gives, as a rectangle, built column by column (blank cells found
-    once per distinct value, not once per cell)."""
+def read_csv_grid(path: Path, shown: str) -> CodedGrid:
+    """The rows of a CSV as a :class:`CodedGrid`, short rows padded, trailing blank rows
+    dropped: what :func:`read_csv_rows` gives, as a rectangle (blank cells found once per
+    distinct value, not once per cell)."""
     text, dialect, table = _read(path, shown)
     if table is not None:
         return read_csv_table(table, shown)
@@ -230,34 +195,22 @@ def read_csv_grid(path: Path, shown: str) -> np.ndarray:
     for row in records:
         if len(row) < width:
             row.extend([""] * (width - len(row)))
-    grid = np.empty((len(records), width), dtype=object)
-    if records and width:
-        grid[:] = records
-    filled = np.zeros(len(records), dtype=bool)
-    for j in range(width):
-        column = grid[:, j]
-        blanks = [v for v in set(column.tolist()) if not v.strip()]
-        blank = (
-            pd.Series(column, dtype=object).isin(blanks).to_numpy()
-            if blanks
-            else np.zeros(len(grid), bool)
-        )
-        column[blank] = None
-        filled |= ~blank
-    return _trimmed(grid, filled, shown)
+    cells = pa.array(itertools.chain.from_iterable(records), type=pa.string())
+    rows = len(records)
+    columns = [cells[j::width] if width else cells for j in range(width)]
+    return _trimmed(CodedGrid.from_arrow(columns, rows), shown)
 
 
-def read_csv_table(table: pa.Table, shown: str) -> np.ndarray:
+def read_csv_table(table: pa.Table, shown: str) -> CodedGrid:
     """The grid of a CSV pyarrow has read (see :func:`read_csv_grid`)."""
     if table.num_columns > MAX_COLUMNS:
         raise fail("file_too_wide", shown, columns=f"{table.num_columns:,}")
-    grid, filled = _arrow_grid(table)
-    return _trimmed(grid, filled, shown)
+    return _trimmed(CodedGrid.from_arrow(table.columns, table.num_rows), shown)
 
 
-def _trimmed(grid: np.ndarray, filled: np.ndarray, shown: str) -> np.ndarray:
+def _trimmed(grid: CodedGrid, shown: str) -> CodedGrid:
     """The grid without its trailing blank rows, within the size limits."""
-    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    grid = grid[:last]
-    _check_size(shown, len(grid), grid.shape[1])
+    filled = grid.filled()
+    grid = grid.first(int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0)
+    _check_size(shown, grid.rows, grid.shape[1])
     return grid

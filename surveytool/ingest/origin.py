@@ -15,6 +15,7 @@ lists it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,20 +34,20 @@ _WHOLE = re.compile(r"^\d+(\.0*)?$")
 Origin = tuple[str, str, int | None]
 
 
-def read_origins(headers: list[Any], body: np.ndarray) -> np.ndarray | None:
-    """Per row of ``body``, the (file, sheet, row) its 文件 / 工作表 / 行 cells name, or None
-    where they name no place. Returns None when ``headers`` lacks one of those columns (the
-    table is not a rejects workbook)."""
+def read_origins(headers: list[Any], column: Callable[[int], np.ndarray]) -> np.ndarray | None:
+    """Per row of the body, the (file, sheet, row) its 文件 / 工作表 / 行 cells name, or None
+    where they name no place; ``column(j)`` gives the body's column ``j``. Returns None when
+    ``headers`` lacks one of those columns (the table is not a rejects workbook)."""
     at: dict[str, int] = {}
     for j, h in enumerate(headers):
         if isinstance(h, str):
             at.setdefault(h.strip(), j)
     if not all(h in at for h in ORIGIN_HEADERS):
         return None
-    f, s, r = (at[h] for h in ORIGIN_HEADERS)
-    out = np.empty(len(body), dtype=object)
-    for k, cells in enumerate(body):
-        out[k] = origin(cells[f], cells[s], cells[r])
+    files, sheets, rows = (column(at[h]) for h in ORIGIN_HEADERS)
+    out = np.empty(len(files), dtype=object)
+    for k, (f, s, r) in enumerate(zip(files, sheets, rows, strict=True)):
+        out[k] = origin(f, s, r)
     return out
 
 

@@ -29,8 +29,9 @@ from surveytool.forms.reader import parse_meta, read_properties
 from surveytool.forms.structure import FORMAT, LAYOUTS, META_SHEET, RESPONSE_ID, FormStructure
 from surveytool.ingest import cells, header, origin, platforms
 from surveytool.ingest import normalise as nz
-from surveytool.ingest.csvio import distinct, read_csv_grid, read_csv_rows
+from surveytool.ingest.csvio import read_csv_grid, read_csv_rows
 from surveytool.ingest.files import display_name
+from surveytool.ingest.grid import CodedGrid, distinct
 from surveytool.ingest.options import ReadOptions
 from surveytool.ingest.table import KIND, FileRejectedError, Table, fail
 
@@ -129,6 +130,23 @@ def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tup
     return grid, first
 
 
+def _coded(book: fastexcel.ExcelReader, sheet: str, shown: str) -> tuple[CodedGrid, int]:
+    """A whole sheet from row 1, all as text, as a :class:`CodedGrid`, and the 0-based index
+    of its first column. Values the read dropped are restored."""
+    try:
+        sh = book.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
+        table, errors = sh.to_arrow_with_errors()
+    except fastexcel.FastExcelError as exc:
+        raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
+    grid = CodedGrid.from_arrow(table.columns, table.num_rows)
+    if errors is not None:
+        for err in errors.errors:
+            row, j = err.offset_position
+            grid.put(row, j, cells.original_value(err.detail))
+    first = sh.selected_columns[0].absolute_index if sh.selected_columns else 0
+    return grid, first
+
+
 def _column(col: pa.Array | pa.ChunkedArray) -> list | np.ndarray:
     """A column's values as Python objects; a text column through its distinct values, so
     that rows with the same text share one string (cheap to build and to hand back)."""
@@ -202,14 +220,15 @@ def _generic_excel(
 ) -> Table:
     last_error: FileRejectedError | None = None
     for sheet in book.sheet_names:
-        grid, first = _grid(book, sheet, shown, dtypes="string")
+        grid, first = _coded(book, sheet, shown)
         if grid.size == 0:
             continue
         letters = [get_column_letter(first + i + 1) for i in range(grid.shape[1])]
         try:
             platform = _platform(grid, options)
             if platform:
-                return _platform_table(platform, grid, sheet, bank, path, shown, options, pair)
+                rows = grid.array()
+                return _platform_table(platform, rows, sheet, bank, path, shown, options, pair)
             return _generic(grid, letters, shown, sheet, bank, "table")
         except FileRejectedError as exc:
             last_error = exc
@@ -218,13 +237,13 @@ def _generic_excel(
     raise fail("file_empty", shown)
 
 
-def _platform(grid: np.ndarray, options: ReadOptions) -> str | None:
+def _platform(grid: CodedGrid, options: ReadOptions) -> str | None:
     """The platform to read ``grid`` as (None: a plain table)."""
     if options.source == "table":
         return None
     if options.source != "auto":
         return options.source
-    return platforms.detect(list(grid[0])) if len(grid) else None
+    return platforms.detect(list(grid.head(1)[0])) if len(grid) else None
 
 
 def _platform_table(
@@ -255,16 +274,16 @@ def _pair_export(path: Path, sheet: str):
 
 
 def _generic(
-    grid: np.ndarray, letters: list[str], shown: str, sheet: str, bank: Bank, kind: str
+    grid: CodedGrid, letters: list[str], shown: str, sheet: str, bank: Bank, kind: str
 ) -> Table:
-    at, mapping = header.find(grid, letters, bank, shown, sheet)
-    body = grid[at + 1 :]
-    frame = header.apply(
-        pd.DataFrame(body, columns=[str(i) for i in range(grid.shape[1])], dtype=object), mapping
-    )
-    rows = np.arange(at + 2, at + 2 + len(body))
+    top = grid.head(header.HEADER_SEARCH_ROWS)
+    at, mapping = header.find(top, letters, bank, shown, sheet)
+    frame = grid.frame(at + 1, mapping.columns)  # the body, one Categorical per field
+    rows = np.arange(at + 2, at + 2 + len(frame))
     table = Table(shown, sheet, kind, frame, rows, mapping.refs, mapping.problems)
-    table.corrected_from = origin.read_origins(list(grid[at]), body)  # a rejects workbook
+    table.corrected_from = origin.read_origins(  # a rejects workbook
+        list(top[at]), lambda j: grid.column(j, at + 1)
+    )
     table = _drop_blank_tail(table)
     unknown = origin.unknown_warning(table)
     if unknown:
@@ -296,7 +315,7 @@ def read_csv_file(
     width = grid.shape[1]
     platform = _platform(grid, options)
     if platform:
-        return _platform_table(platform, grid, "CSV", bank, path, shown, options, pair)
+        return _platform_table(platform, grid.array(), "CSV", bank, path, shown, options, pair)
     letters = [get_column_letter(i + 1) for i in range(width)]
     table = _generic(grid, letters, shown, "CSV", bank, "csv")
     table.channel = "csv"

@@ -252,6 +252,12 @@ def check(t: Table, bank: Bank) -> Checked:
 
 def respondent_codes(col: pd.Series) -> np.ndarray:
     """Respondent codes as text (None when blank); whole numbers written without ``.0``."""
+    if isinstance(col.dtype, pd.CategoricalDtype):  # a large table: each category once
+        texts = respondent_codes(pd.Series(col.cat.categories, dtype=object))
+        codes = col.cat.codes.to_numpy()
+        out = texts[codes] if len(texts) else np.full(len(codes), None, dtype=object)
+        out[codes < 0] = None
+        return out
     if col.dtype.kind == "f":
         text = pd.Series(
             [

@@ -15,9 +15,9 @@ The content hash is a 64-bit hash over the clean values of every field (see
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
-from surveytool.store.db import Store, dumps, sql_columns
+from surveytool.store.db import Same, Store, dumps, sql_columns
 
 MIN_ANSWERS = 5
 
@@ -398,27 +398,26 @@ class Writer:
         if len(kept) == 0:
             return
         version = part.form_version or self.bank.version
-        values = {f.id: c.values[f.id][kept] for f in self.bank.fields}
+        values = {f.id: _take(c.values[f.id], kept) for f in self.bank.fields}
         first = self.store.last_response_id() + 1
         units = (  # floats: SQLite stores NaN as NULL and 3.0 as the integer 3
-            values[self.unit_field].tolist() if self.unit_field else [None] * len(kept)
+            values[self.unit_field].tolist() if self.unit_field else Same(None)
         )
         _, excel_rows = c.table.origins(kept)
         n = len(kept)
-        firsts = [o or (None, None, None) for o in c.table.first_origins(kept)]
-        dates = self._collected(c.table, kept, day)
+        firsts = c.table.first_origins(kept)
         self.store.add_responses(
-            zip(
-                repeat(source, n),
+            n,
+            [
+                Same(source),
                 range(n),
                 excel_rows,
                 self._rids(p, kept).tolist(),
                 units,
                 p.hashes[kept].tolist(),
-                *zip(*firsts, strict=True),
-                *zip(*dates, strict=True),
-                strict=True,
-            )
+                *_first_origins(firsts),
+                *self._collected(c.table, kept, day),
+            ],
         )
         self.store.add_answer_rows(
             self.bank,
@@ -426,8 +425,8 @@ class Writer:
             list(range(first, first + n)),
             source,
             values,
-            [cells[kept] for cells in p.cells],
-            [o[0] for o in firsts],
+            [_take(cells, kept) for cells in p.cells],
+            [o[0] if o else None for o in firsts] if any(firsts) else None,
         )
         warnings = []
         at = {int(i): k for k, i in enumerate(kept)} if p.issues else {}
@@ -441,13 +440,18 @@ class Writer:
         result.accepted += n
         result.warnings += len(warnings)
 
-    def _collected(self, table: Table, kept: np.ndarray, day: str) -> list[tuple]:
-        """(from, to) collection dates of rows ``kept``: the date each answer was submitted
-        when the file says (a platform export), else the run's ``collected`` range (paper
-        returns typed in), else the day the returned file was last saved."""
+    def _collected(
+        self, table: Table, kept: np.ndarray, day: str
+    ) -> tuple[Sequence | Same, Sequence | Same]:
+        """(from, to) collection dates of rows ``kept``, as two columns: the date each answer
+        was submitted when the file says (a platform export), else the run's ``collected``
+        range (paper returns typed in), else the day the returned file was last saved."""
         own = table.collected_dates(kept)
         span = self.collected or (day, day)
-        return [(d, d) if d else span for d in own]
+        if not any(own):
+            return Same(span[0]), Same(span[1])
+        dates = [(d, d) if d else span for d in own]
+        return [d[0] for d in dates], [d[1] for d in dates]
 
     def _reject(
         self, c: Checked, i: int, source: int, issues: list[Issue], extra: Problem | None = None
@@ -472,12 +476,27 @@ class Writer:
         }
 
 
+def _take(column: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``column[kept]``, without a copy when ``kept`` (increasing) is every row."""
+    return column if len(kept) == len(column) else column[kept]
+
+
+def _first_origins(found: list[tuple | None]) -> tuple[Sequence | Same, ...]:
+    """The (file, sheet, row) each row first came from, as three columns (see
+    :meth:`Table.first_origins`)."""
+    if not any(found):
+        return Same(None), Same(None), Same(None)
+    rows = [o or (None, None, None) for o in found]
+    return tuple(list(column) for column in zip(*rows, strict=True))
+
+
 def _repeated(keys: np.ndarray) -> np.ndarray:
     """Which ``keys`` equal an earlier one (a respondent form's single row: none, at no
     pandas cost; 1,000 forms are 1,000 calls)."""
     if len(keys) < 2:
         return np.zeros(len(keys), dtype=bool)
-    return pd.Series(keys).duplicated().to_numpy()
+    # object keys stay objects: pandas would infer Arrow strings, 15x slower to hash here
+    return pd.Series(keys, dtype=object if keys.dtype == object else None).duplicated().to_numpy()
 
 
 def _odds_text(expected: float) -> str:
