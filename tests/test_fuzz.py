@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fuzz import run
 
 from surveytool.bank import load_bank
@@ -26,8 +27,14 @@ def test_mutants_never_change_answers_silently(tmp_path: Path) -> None:
     assert "rejected file" in outcomes and "accepted, same answers" in outcomes  # both happen
 
 
-def test_a_damaged_tag_in_a_large_sheet_is_refused(tmp_path: Path, ingest_bank) -> None:
-    """Parts above the prechecks' size are checked strictly too (beside the reader)."""
+@pytest.mark.parametrize("padded", [False, True])
+def test_a_damaged_tag_in_a_large_sheet_is_refused(
+    tmp_path: Path, ingest_bank, padded: bool
+) -> None:
+    """Parts above the prechecks' size are checked strictly too: by the reader worker after
+    its checks in a file under BESIDE_FROM, by the caller beside the reader in a larger one
+    (``padded``: an incompressible picture makes the file larger)."""
+    import os
     import re
     import zipfile
 
@@ -35,7 +42,7 @@ def test_a_damaged_tag_in_a_large_sheet_is_refused(tmp_path: Path, ingest_bank) 
 
     from surveytool.forms import write_form
     from surveytool.ingest import ingest
-    from surveytool.ingest.files import WELLFORMED_MAX
+    from surveytool.ingest.files import BESIDE_FROM, WELLFORMED_MAX
 
     from conftest import GOOD
 
@@ -54,6 +61,8 @@ def test_a_damaged_tag_in_a_large_sheet_is_refused(tmp_path: Path, ingest_bank) 
         sheet = max(z.infolist(), key=lambda i: i.file_size)
         assert sheet.file_size > WELLFORMED_MAX
         parts = {i.filename: z.read(i) for i in z.infolist()}
+    if padded:
+        parts["xl/media/image1.png"] = os.urandom(2 * BESIDE_FROM + 4096)  # the caller alone
     ok = ingest([path], ingest_bank, tmp_path / "ok.db")
     assert ok.total("accepted") == 7000
     xml = parts[sheet.filename]
@@ -63,6 +72,7 @@ def test_a_damaged_tag_in_a_large_sheet_is_refused(tmp_path: Path, ingest_bank) 
     with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
+    assert (bad.stat().st_size >= 2 * BESIDE_FROM) == padded
     s = ingest([bad], ingest_bank, tmp_path / "bad.db")
     assert s.total("accepted") == 0 and s.files[0].status == "failed"
     assert "XML 格式已损坏" in s.files[0].problems[0].message

@@ -206,7 +206,7 @@ def test_an_error_beside_the_worker_never_shifts_answers(tmp_path: Path, monkeyp
     other = tmp_path / "2.csv"
     other.write_text("序号,提交答卷时间,1、年龄\n7,2026/5/2,40\n", encoding="utf-8")
     xlsx_like = tmp_path / "3.xlsx"
-    xlsx_like.write_bytes(b"PK" + b"\0" * 20_000)
+    xlsx_like.write_bytes(b"PK" + b"\0" * fs.BESIDE_FROM)  # large enough to be parsed beside
 
     def boom(path: Path) -> None:
         raise KeyboardInterrupt

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from surveytool.errors import display_name
 from surveytool.ingest.xlsxcheck import (  # re-exported: the checks live there
+    BESIDE_FROM,
     DAMAGED,
     MAX_CELLS,
     MAX_RATIO,
@@ -114,6 +115,7 @@ def sha256(path: Path) -> str:
 
 
 __all__ = [
+    "BESIDE_FROM",
     "DAMAGED",
     "MAX_CELLS",
     "MAX_RATIO",

@@ -88,7 +88,7 @@ class CodedGrid:
 
     def first(self, n: int) -> CodedGrid:
         """The grid of the first ``n`` rows."""
-        return CodedGrid(self.values, [at[:n] for at in self.at], min(n, self.rows))
+        return CodedGrid(list(self.values), [at[:n] for at in self.at], min(n, self.rows))
 
     def put(self, row: int, j: int, value: object) -> None:
         """Set one cell (a value the typed read dropped, restored)."""

@@ -153,7 +153,11 @@ def precheck(path: Path, shown: str, suffix: str, extra_bytes: int = 0) -> None:
         if disguised:
             raise fail(disguised, shown, suffix=suffix)
     if suffix in (".xlsx", ".xlsm"):
-        inspection = fs.inspect_xlsx(path, strict=False)  # the reader parses the XML itself
+        # the reader parses the XML itself; the large parts of a file too small for the caller
+        # to parse them beside the reader (pool.Reads._send) are parsed here (the band from
+        # BESIDE_FROM to twice that by both, should the file change size in between)
+        large = path.stat().st_size < 2 * fs.BESIDE_FROM
+        inspection = fs.inspect_xlsx(path, strict=False, large=large)
         if inspection.reason:
             raise fail("file_unreadable", shown, detail=inspection.reason)
         cap(cells=inspection.cells)

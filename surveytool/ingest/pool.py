@@ -152,8 +152,8 @@ class Reads:
         if not w.sent:
             w.reading(time.monotonic())
         w.sent.append(job)
-        # smaller files cannot hold a part above WELLFORMED_MAX that passes the ratio check
-        if job.path.suffix.lower() in (".xlsx", ".xlsm") and job.size > fs.SMALLEST_LARGE:
+        # a smaller file has its parts above WELLFORMED_MAX parsed by the worker itself
+        if job.path.suffix.lower() in (".xlsx", ".xlsm") and job.size >= fs.BESIDE_FROM:
             job.damaged = fs.large_parts_reason(job.path)  # while a worker reads it
 
     def _receive(self, block: bool = True) -> None:

@@ -398,7 +398,7 @@ class Writer:
         if len(kept) == 0:
             return
         version = part.form_version or self.bank.version
-        values = {f.id: _take(c.values[f.id], kept) for f in self.bank.fields}
+        values = {f.id: _take(c.values[f.id], kept) for f in self.bank.fields}  # kept: not empty
         first = self.store.last_response_id() + 1
         units = (  # floats: SQLite stores NaN as NULL and 3.0 as the integer 3
             values[self.unit_field].tolist() if self.unit_field else Same(None)
@@ -477,8 +477,10 @@ class Writer:
 
 
 def _take(column: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """``column[kept]``, without a copy when ``kept`` (increasing) is every row."""
-    return column if len(kept) == len(column) else column[kept]
+    """``column[kept]`` (``kept`` increasing and not empty); a view when the rows are
+    consecutive: every row of a table, or one respondent form's row of its batch."""
+    first, last = int(kept[0]), int(kept[-1]) + 1
+    return column[first:last] if last - first == len(kept) else column[kept]
 
 
 def _first_origins(found: list[tuple | None]) -> tuple[Sequence | Same, ...]:
