@@ -88,13 +88,27 @@ def test_the_frame_holds_the_body_with_blank_cells_missing(seed: int) -> None:
 
 def test_a_restored_cell_joins_its_column() -> None:
     grid = CodedGrid.from_arrow([pa.array(["a", "b", "a", None])], 4)
-    grid.put(1, 0, "a")  # a value already in the column: one category, not two
-    grid.put(3, 0, "2026-11-30")
-    grid.put(0, 0, "  ")  # restored as blank
+    # a value already in the column (one category, not two), a new one, a blank one
+    grid.restore([(1, 0, "a"), (3, 0, "2026-11-30"), (0, 0, "  ")])
     assert grid.array().tolist() == [[None], ["a"], ["a"], ["2026-11-30"]]
     col = grid.frame(0, {"0": "x"})["x"]
     assert col.cat.categories.is_unique  # "a" once, though the column holds it twice
     assert col.to_numpy(dtype=object, na_value=None).tolist() == [None, "a", "a", "2026-11-30"]
+
+
+def test_many_restored_cells_of_many_columns() -> None:
+    """A column of error values (a VLOOKUP's #N/A on every row) is one restored cell a row:
+    all of them land, each in its own row and column."""
+    rows = 5000
+    grid = CodedGrid.from_arrow(
+        [pa.array(["x"] * rows), pa.array([None] * rows, pa.string())], rows
+    )
+    grid.restore([(r, 1, "#N/A") for r in range(0, rows, 2)] + [(7, 0, "y")])
+    plain = grid.array()
+    assert plain[:, 1].tolist() == ["#N/A" if r % 2 == 0 else None for r in range(rows)]
+    assert plain[:, 0].tolist() == ["y" if r == 7 else "x" for r in range(rows)]
+    col = grid.frame(0, {"1": "q"})["q"]
+    assert list(col.cat.categories) == ["#N/A"]
 
 
 def test_codes_are_as_small_as_the_categories_allow() -> None:

@@ -390,3 +390,34 @@ def test_a_closed_problem_still_shown_by_the_later_wave_is_never_silent(
     problems = md.split("## 五、")[1].split("## 六、")[0]
     assert "※ 已销号但数据仍显示，需复核" in problems and "※ |" in problems
     assert "已销号，但最新数据仍显示该问题，需复核整改是否落实" in md  # 整改进展
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_a_damaged_large_part_of_a_lists_workbook_is_refused(tmp_path: Path, padded: bool) -> None:
+    """A malformed XML part above the checks' 2 MiB, in a lists workbook under 1 MiB (checked
+    by the worker that reads it) or above (checked beside it too): refused in Chinese, as
+    before issue 27 moved the small files' check into the worker (a review's finding)."""
+    import os
+    import zipfile
+
+    import numpy as np
+
+    from surveytool.followup.lists import Lists, write_lists
+    from surveytool.ingest.files import BESIDE_FROM, WELLFORMED_MAX
+
+    p = write_lists(Lists(), tmp_path / "lists.xlsx", "demo")
+    with zipfile.ZipFile(p) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    body = np.random.default_rng(1).choice(np.frombuffer(b"ab", np.uint8), 3 * 2**20).tobytes()
+    parts["customXml/item1.xml"] = b"<root><a>" + body + b"</b></root>"  # closes the wrong tag
+    assert len(parts["customXml/item1.xml"]) > WELLFORMED_MAX
+    bad = tmp_path / "清单.xlsx"
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+        if padded:
+            z.writestr("xl/media/pad.bin", os.urandom(BESIDE_FROM), zipfile.ZIP_STORED)
+    assert (bad.stat().st_size >= BESIDE_FROM) == padded
+    with pytest.raises(UsageError) as info:
+        read_lists(bad)
+    assert "customXml/item1.xml 的 XML 格式已损坏" in info.value.problems[0].message

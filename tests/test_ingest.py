@@ -260,6 +260,35 @@ def dump(db: Path) -> list:
     return out
 
 
+def test_a_cell_of_only_spaces_is_blank_in_a_collection_sheet(tmp_path: Path, ingest_bank) -> None:
+    """A row whose cells are only spaces (or a full-width space) is a blank row, not a
+    respondent, and a space-only answer beside real ones is a blank answer: no internal
+    error (pandas 3 hands back a read-only mask that blank_rows once changed in place), and
+    the typed read's text columns (pandas 3's string dtype, not object) are looked at too."""
+    path = tmp_path / "录入表.xlsx"
+    write_form(ingest_bank, path, "collection")
+    wb = load_workbook(path)
+    ws = wb["数据录入"]
+    ids = [c.value for c in ws[1]]
+    rows = [
+        {"_rid": "P001", **GOOD, "B6": " "},
+        dict.fromkeys(ids, "\u3000"),  # every cell a full-width space: a blank row
+        {"_rid": "P002", **GOOD},
+    ]
+    for r, values in enumerate(rows, start=4):
+        for j, fid in enumerate(ids, start=1):
+            v = values.get(fid)
+            if v is not None:
+                ws.cell(r, j, v)
+    wb.save(path)
+    s = ingest([path], ingest_bank, tmp_path / "s.db")
+    assert s.files[0].status != "failed", s.files[0].problems
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert (s.total("accepted"), s.total("rejected")) == (2, 0)
+    assert [r[0] for r in db.execute("SELECT row FROM responses ORDER BY id")] == [4, 6]
+    db.close()
+
+
 def test_collection_sheet_codes_labels_and_rid_duplicates(tmp_path: Path, ingest_bank) -> None:
     path = tmp_path / "录入表.xlsx"
     write_form(ingest_bank, path, "collection")

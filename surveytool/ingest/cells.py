@@ -190,9 +190,10 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
             blank &= ~present
             continue
         present = col.notna().to_numpy()
-        if col.dtype == object and present.any():
+        # text as objects, or as pandas 3's own string dtype (a typed read's text column)
+        if (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)) and present.any():
             spaces = [v for v in pd.unique(col[present]) if str(v).strip() == ""]
             if spaces:
-                present &= ~col.isin(spaces).to_numpy()
+                present = present & ~col.isin(spaces).to_numpy()  # to_numpy may be read-only
         blank &= ~present
     return blank

@@ -14,7 +14,7 @@ as ``str.strip`` sees them) are missing values in the frame, as they are None in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,15 +90,22 @@ class CodedGrid:
         """The grid of the first ``n`` rows."""
         return CodedGrid(list(self.values), [at[:n] for at in self.at], min(n, self.rows))
 
-    def put(self, row: int, j: int, value: object) -> None:
-        """Set one cell (a value the typed read dropped, restored)."""
-        v = self.values[j]
-        self.values[j] = np.append(v, np.array([value], dtype=object))
-        if _blank(self.values[j][-1:])[0]:
-            self.values[j][-1] = None
-        at = self.at[j].copy()  # may be a view on the reader's buffer
-        at[row] = len(v)
-        self.at[j] = at
+    def restore(self, cells: Iterable[tuple[int, int, object]]) -> None:
+        """Set cells given as (row, column, value): values the typed read dropped. Column by
+        column, each column's index copied once however many of its cells are set (a
+        column of #N/A is one error a row)."""
+        by_column: dict[int, list[tuple[int, object]]] = {}
+        for row, j, value in cells:
+            by_column.setdefault(j, []).append((row, value))
+        for j, items in by_column.items():
+            old = self.values[j]
+            new = np.empty(len(items), dtype=object)
+            new[:] = [value for _, value in items]
+            new[_blank(new)] = None
+            at = self.at[j].copy()  # may be a view on the reader's buffer
+            at[[row for row, _ in items]] = np.arange(len(old), len(old) + len(items))
+            self.values[j] = np.concatenate([old, new])
+            self.at[j] = at
 
     def frame(self, start: int, columns: dict[str, str]) -> pd.DataFrame:
         """The rows from ``start`` as a frame of Categoricals: column ``int(pos)`` named

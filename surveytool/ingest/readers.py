@@ -140,9 +140,7 @@ def _coded(book: fastexcel.ExcelReader, sheet: str, shown: str) -> tuple[CodedGr
         raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
     grid = CodedGrid.from_arrow(table.columns, table.num_rows)
     if errors is not None:
-        for err in errors.errors:
-            row, j = err.offset_position
-            grid.put(row, j, cells.original_value(err.detail))
+        grid.restore((*e.offset_position, cells.original_value(e.detail)) for e in errors.errors)
     first = sh.selected_columns[0].absolute_index if sh.selected_columns else 0
     return grid, first
 

@@ -20,11 +20,13 @@ XML by content whole, once (one pass each: decompressed, scanned, never parsed t
   ``r="…"`` is walked element by element instead (strictly: malformed XML is refused there),
   within :data:`SCAN_SECONDS`. The reader worker's memory ceiling is sized from the area
   found (:mod:`surveytool.ingest.memory`);
-- with ``strict`` (the default; the reader worker passes False): ``.xml`` and ``.rels`` parts
-  up to :data:`WELLFORMED_MAX` are also parsed strictly, for callers whose next step is a
-  Python XML parser (python-docx for notes). The reader worker skips this: calamine parses
-  those parts itself, expands no entity, and the scan above is what keeps it safe. Parts above
-  :data:`WELLFORMED_MAX` are parsed strictly beside the reader (:func:`large_parts_reason`).
+- with ``strict`` (the default; the reader worker passes False): every ``.xml`` and ``.rels``
+  part is also parsed strictly, for callers whose next step is a Python XML parser
+  (python-docx for notes, openpyxl for the 三张清单 workbook). The reader worker skips this
+  for the parts up to :data:`WELLFORMED_MAX`: calamine parses them itself, expands no entity,
+  and the scan above is what keeps it safe. Parts above :data:`WELLFORMED_MAX` are parsed
+  strictly all the same: by the caller beside the reader for a file of :data:`BESIDE_FROM`
+  or more (:func:`large_parts_reason`), by the worker after its checks for a smaller one.
 
 A small part identical to one already found safe in this process (same size and sha256:
 every form from one template shares all its parts but the answer sheet) is not scanned again.
@@ -75,16 +77,17 @@ class Inspection:
 
 def inspect_xlsx(path: Path, strict: bool = True, large: bool = False) -> Inspection:
     """Look at an xlsx without a spreadsheet reader; see the module docstring. With
-    ``strict`` (the default, for files a Python XML parser reads next: .docx, uploads), the
-    small ``.xml``/``.rels`` parts are also parsed strictly; the reader worker passes False,
-    as calamine parses them anyway and the scan is what keeps it safe. With ``large``, the
-    parts above :data:`WELLFORMED_MAX` are parsed strictly too, after every part passed
-    (:func:`large_parts_reason`, here rather than beside the reader: a file under
-    :data:`BESIDE_FROM`)."""
+    ``strict`` (the default, for files a Python XML parser reads next: .docx, the 三张清单
+    workbook), every ``.xml``/``.rels`` part is also parsed strictly, the large ones
+    (above :data:`WELLFORMED_MAX`) after every part passed the scan. The reader worker
+    passes False, as calamine parses the parts anyway and the scan is what keeps it safe;
+    with ``large`` (a file under twice :data:`BESIDE_FROM`) it has the large parts parsed
+    here, the caller parsing those of a larger file beside the reader
+    (:func:`large_parts_reason`)."""
     try:
         with zipfile.ZipFile(path) as z:
             found = _inspect(z, strict)
-            if large and found.reason is None:
+            if (large or strict) and found.reason is None:
                 reason = _large_reason(z)
                 return Inspection(reason) if reason else found
             return found
