@@ -30,18 +30,19 @@ def _plain(columns: list[list]) -> np.ndarray:
     return out
 
 
-def _random_columns(rng: random.Random, rows: int, width: int) -> list[list]:
+def _random_grid(rng: random.Random, rows: int, width: int) -> tuple[CodedGrid, np.ndarray]:
+    """A grid of random words and blanks, and the plain array it stands for."""
     pool = WORDS + BLANKS
-    return [[rng.choice(pool) for _ in range(rows)] for _ in range(width)]
+    columns = [[rng.choice(pool) for _ in range(rows)] for _ in range(width)]
+    grid = CodedGrid.from_arrow([pa.array(c, type=pa.string()) for c in columns], rows)
+    return grid, _plain(columns)
 
 
 @pytest.mark.parametrize("seed", range(40))
 def test_the_grid_is_the_plain_array(seed: int) -> None:
     rng = random.Random(seed)
     rows, width = rng.randint(0, 30), rng.randint(1, 5)
-    columns = _random_columns(rng, rows, width)
-    grid = CodedGrid.from_arrow([pa.array(c, type=pa.string()) for c in columns], rows)
-    plain = _plain(columns)
+    grid, plain = _random_grid(rng, rows, width)
     assert grid.shape == plain.shape and grid.size == plain.size
     assert grid.array().tolist() == plain.tolist()
     assert grid.head(3).tolist() == plain[:3].tolist()
@@ -57,9 +58,7 @@ def test_the_grid_is_the_plain_array(seed: int) -> None:
 def test_the_frame_holds_the_body_with_blank_cells_missing(seed: int) -> None:
     rng = random.Random(seed)
     rows, width = rng.randint(1, 30), rng.randint(1, 5)
-    columns = _random_columns(rng, rows, width)
-    grid = CodedGrid.from_arrow([pa.array(c, type=pa.string()) for c in columns], rows)
-    plain = _plain(columns)
+    grid, plain = _random_grid(rng, rows, width)
     start = rng.randint(0, rows)
     names = {str(j): f"q{j}" for j in rng.sample(range(width), rng.randint(1, width))}
     frame = grid.frame(start, names)

@@ -260,26 +260,37 @@ def dump(db: Path) -> list:
     return out
 
 
-def test_a_cell_of_only_spaces_is_blank_in_a_collection_sheet(tmp_path: Path, ingest_bank) -> None:
-    """A row whose cells are only spaces (or a full-width space) is a blank row, not a
-    respondent, and a space-only answer beside real ones is a blank answer: no internal
-    error (pandas 3 hands back a read-only mask that blank_rows once changed in place), and
-    the typed read's text columns (pandas 3's string dtype, not object) are looked at too."""
+def _collection_sheet(tmp_path: Path, bank):
+    """A new collection form 录入表.xlsx: (path, workbook, its 数据录入 sheet, field ids)."""
     path = tmp_path / "录入表.xlsx"
-    write_form(ingest_bank, path, "collection")
+    write_form(bank, path, "collection")
     wb = load_workbook(path)
     ws = wb["数据录入"]
-    ids = [c.value for c in ws[1]]
-    rows = [
-        {"_rid": "P001", **GOOD, "B6": " "},
-        dict.fromkeys(ids, "\u3000"),  # every cell a full-width space: a blank row
-        {"_rid": "P002", **GOOD},
-    ]
+    return path, wb, ws, [c.value for c in ws[1]]
+
+
+def _fill(ws, ids: list, rows: list[dict]) -> None:
+    """Type ``rows`` (field id -> value; None leaves the cell empty) into a collection
+    sheet from row 4, its columns in the order of ``ids``."""
     for r, values in enumerate(rows, start=4):
         for j, fid in enumerate(ids, start=1):
             v = values.get(fid)
             if v is not None:
                 ws.cell(r, j, v)
+
+
+def test_a_cell_of_only_spaces_is_blank_in_a_collection_sheet(tmp_path: Path, ingest_bank) -> None:
+    """A row whose cells are only spaces (or a full-width space) is a blank row, not a
+    respondent, and a space-only answer beside real ones is a blank answer: no internal
+    error (pandas 3 hands back a read-only mask that blank_rows once changed in place), and
+    the typed read's text columns (pandas 3's string dtype, not object) are looked at too."""
+    path, wb, ws, ids = _collection_sheet(tmp_path, ingest_bank)
+    rows = [
+        {"_rid": "P001", **GOOD, "B6": " "},
+        dict.fromkeys(ids, "\u3000"),  # every cell a full-width space: a blank row
+        {"_rid": "P002", **GOOD},
+    ]
+    _fill(ws, ids, rows)
     wb.save(path)
     s = ingest([path], ingest_bank, tmp_path / "s.db")
     assert s.files[0].status != "failed", s.files[0].problems
@@ -290,11 +301,7 @@ def test_a_cell_of_only_spaces_is_blank_in_a_collection_sheet(tmp_path: Path, in
 
 
 def test_collection_sheet_codes_labels_and_rid_duplicates(tmp_path: Path, ingest_bank) -> None:
-    path = tmp_path / "录入表.xlsx"
-    write_form(ingest_bank, path, "collection")
-    wb = load_workbook(path)
-    ws = wb["数据录入"]
-    ids = [c.value for c in ws[1]]
+    path, wb, ws, ids = _collection_sheet(tmp_path, ingest_bank)
     rows = [
         {"_rid": "P001", **GOOD},
         {"_rid": "P002", **GOOD, "B1": "NA", "B4_1": None, "B2_1": "4 同意", "B3": "１２"},
@@ -302,11 +309,7 @@ def test_collection_sheet_codes_labels_and_rid_duplicates(tmp_path: Path, ingest
         {"_rid": "P003", **GOOD, "B1": "医院"},  # not an option label
         {"_rid": "P002", **GOOD, "B3": 99},  # same number, other answers: conflict
     ]
-    for r, values in enumerate(rows, start=4):
-        for j, fid in enumerate(ids, start=1):
-            v = values.get(fid)
-            if v is not None:
-                ws.cell(r, j, v)
+    _fill(ws, ids, rows)
     wb.save(path)
     s = ingest([path], ingest_bank, tmp_path / "s.db")
     assert (s.total("accepted"), s.total("rejected"), s.total("duplicates")) == (2, 2, 1)
@@ -372,11 +375,7 @@ def test_unreadable_file_fails_alone(tmp_path: Path, ingest_bank) -> None:
 
 def test_text_in_a_number_column_after_many_rows_is_not_lost(tmp_path: Path, ingest_bank) -> None:
     """fastexcel types a column by its first rows; a late text cell must be restored."""
-    path = tmp_path / "录入表.xlsx"
-    write_form(ingest_bank, path, "collection")
-    wb = load_workbook(path)
-    ws = wb["数据录入"]
-    ids = [c.value for c in ws[1]]
+    path, wb, ws, ids = _collection_sheet(tmp_path, ingest_bank)
     col = {fid: j for j, fid in enumerate(ids, start=1)}
     for r in range(4, 4 + 1500):
         for fid, v in GOOD.items():
