@@ -1,10 +1,10 @@
-"""store.db.sql_matrix: the SQLite value of every answer cell, whichever path converts it."""
+"""store.sqlrows.sql_matrix: the SQLite value of every answer cell, whichever path converts it."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from surveytool.store.db import sql_matrix
+from surveytool.store.sqlrows import sql_matrix
 
 
 def _expected(v: object, text: bool) -> object:

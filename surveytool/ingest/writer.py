@@ -32,7 +32,8 @@ from surveytool.ingest.files import display_name
 from surveytool.ingest.seen import SeenIndex, where
 from surveytool.ingest.table import KIND, Table, where_text
 from surveytool.ingest.validate import Checked, Issue, to_problem
-from surveytool.store.db import Same, Store, dumps, sql_columns
+from surveytool.store.db import Store, dumps
+from surveytool.store.sqlrows import Same, sql_columns
 
 MIN_ANSWERS = 5
 

@@ -15,8 +15,9 @@ import pyarrow as pa
 
 from surveytool.bank.model import Bank, Field
 from surveytool.errors import IngestError, problem
-from surveytool.store.db import Store, answers_table, decode_table, quoted, sql_columns
+from surveytool.store.db import Store, answers_table, decode_table
 from surveytool.store.schema import has_collected, has_origins
+from surveytool.store.sqlrows import quoted, sql_columns
 
 # The store's own columns beside the fields. Their names begin with an underscore, which
 # no field id can (ids begin with a letter: surveytool.bank.ids), so a bank may use ``unit``,

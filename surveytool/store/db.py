@@ -51,10 +51,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +62,7 @@ from surveytool.errors import IngestError, problem
 from surveytool.store import schema
 from surveytool.store.method_schema import METHOD_SCHEMA
 from surveytool.store.schema import APPLICATION_ID
+from surveytool.store.sqlrows import Same, insert_columns, quoted, sql_columns, sql_value
 
 BUSY_SECONDS = 60
 
@@ -321,7 +320,7 @@ class Store:
             units = (
                 sql_columns([given])[0].tolist()
                 if given.dtype.kind == "f"
-                else [_sql_value(u) for u in given.tolist()]
+                else [sql_value(u) for u in given.tolist()]
             )
         sources: Sequence | Same = Same(name)
         corrected: Sequence | Same = Same(None)
@@ -337,21 +336,21 @@ class Store:
         columns renamed out of the field ids' namespace, ``_corrected_in`` and the fields of
         a newer bank version added); inside a write transaction."""
         table = answers_table(bank.id)
-        have = {r[1] for r in self.db.execute(f"PRAGMA table_info({_q(table)})")}
+        have = {r[1] for r in self.db.execute(f"PRAGMA table_info({quoted(table)})")}
         if not have:
             self.db.execute(
-                f"CREATE TABLE {_q(table)} (_response_id INTEGER PRIMARY KEY "
+                f"CREATE TABLE {quoted(table)} (_response_id INTEGER PRIMARY KEY "
                 "REFERENCES responses(id), _wave TEXT NOT NULL, _unit INTEGER, _channel TEXT, "
                 "_source TEXT, _corrected_in TEXT)"
             )
             have = set(ANSWERS_META)
         have = rename_meta_columns(self.db, table, have)
         if "_corrected_in" not in have:
-            self.db.execute(f"ALTER TABLE {_q(table)} ADD COLUMN _corrected_in TEXT")
+            self.db.execute(f"ALTER TABLE {quoted(table)} ADD COLUMN _corrected_in TEXT")
         for f in bank.fields:
             if f.id not in have:
                 kind = "TEXT" if f.kind in ("text", "other") else "REAL"
-                self.db.execute(f"ALTER TABLE {_q(table)} ADD COLUMN {_q(f.id)} {kind}")
+                self.db.execute(f"ALTER TABLE {quoted(table)} ADD COLUMN {quoted(f.id)} {kind}")
 
     def _codebook(self, bank: Bank, version: int) -> None:
         rows = []
@@ -411,7 +410,7 @@ def rename_meta_columns(db: sqlite3.Connection, table: str, have: set[str]) -> s
     for new in ANSWERS_META:
         old = new.removeprefix("_")
         if old in have and new not in have:
-            db.execute(f"ALTER TABLE {_q(table)} RENAME COLUMN {_q(old)} TO {_q(new)}")
+            db.execute(f"ALTER TABLE {quoted(table)} RENAME COLUMN {quoted(old)} TO {quoted(new)}")
             have = (have - {old}) | {new}
     return have
 
@@ -422,28 +421,6 @@ KEEP_IDENTICAL = "--keep-identical"  # named in the reason of a merge it can und
 def answers_table(bank_id: str) -> str:
     """The SQL table holding a bank's answers: ``answers_<bank id>``."""
     return f"answers_{bank_id}"
-
-
-def quoted(name: str) -> str:
-    """A SQL identifier, quoted (field ids are letters, digits and underscores)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-_q = quoted
-
-
-def _sql_value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float | np.floating):
-        return None if np.isnan(v) else (int(v) if float(v).is_integer() else float(v))
-    return v
-
-
-class Same(NamedTuple):
-    """A column's one value on every row of an insert."""
-
-    value: Any
 
 
 RESPONSE_COLUMNS = (
@@ -459,91 +436,11 @@ RESPONSE_COLUMNS = (
     "collected_from",
     "collected_to",
 )
-LITERALS_FROM = 64  # rows: an insert of fewer binds every value (one cached statement)
-
-
-def insert_columns(
-    db: sqlite3.Connection,
-    table: str,
-    columns: tuple[str, ...],
-    values: list[Sequence | Same],
-    n: int,
-) -> None:
-    """Insert ``n`` rows into ``table`` from one sequence (or :class:`Same`) per column.
-
-    Rows are made as executemany takes them: no rows × columns matrix of objects. From
-    :data:`LITERALS_FROM` rows, a Same column that is NULL, an integer or text is written
-    into the statement instead of being bound on every row: a bound value costs about
-    0.1-0.2 µs a row, and the store's own columns (source, wave, channel, collection dates)
-    are the same on every row of a file."""
-    literals = tuple(
-        _literal(v.value) if isinstance(v, Same) and n >= LITERALS_FROM else None for v in values
-    )
-    bound = [
-        repeat(v.value, n) if isinstance(v, Same) else v
-        for v, lit in zip(values, literals, strict=True)
-        if lit is None
-    ]
-    rows = zip(*bound, strict=True) if bound else repeat((), n)
-    db.executemany(_insert(table, columns, literals), rows)
-
-
-def _literal(value: Any) -> str | None:
-    """``value`` as a SQL literal, or None when it is to be bound."""
-    if value is None:
-        return "NULL"
-    if type(value) is int:
-        return str(value)
-    if type(value) is str and "\0" not in value:
-        return "'" + value.replace("'", "''") + "'"
-    return None
-
-
-@lru_cache(maxsize=64)
-def _insert(table: str, columns: tuple[str, ...], literals: tuple[str | None, ...]) -> str:
-    """The INSERT statement of ``columns`` into ``table``: each value a literal or, where
-    None, bound (made once: 1,000 forms are 1,000 inserts of the same columns)."""
-    quoted = ", ".join(_q(c) for c in columns)
-    marks = ", ".join("?" if lit is None else lit for lit in literals)
-    return f"INSERT INTO {_q(table)} ({quoted}) VALUES ({marks})"
 
 
 def _is_sqlite(path: Path) -> bool:
     with path.open("rb") as f:
         return f.read(16) == b"SQLite format 3\x00"
-
-
-def sql_columns(columns: list[np.ndarray]) -> list[np.ndarray]:
-    """Answer columns as SQLite values (object arrays): NaN -> NULL, whole floats as
-    integers (codes), text as str. Vectorised per column."""
-    out = []
-    for col in columns:
-        if col.dtype.kind != "f":
-            cells = np.empty(len(col), dtype=object)
-            cells[:] = [
-                None if v is None or (isinstance(v, float) and v != v) else str(v) for v in col
-            ]
-            out.append(cells)
-            continue
-        nan = np.isnan(col)
-        whole = np.isfinite(col) & (np.floor(col) == col) & (np.abs(col) < 2.0**53)
-        if (whole | nan).all():  # codes: one int64 -> int pass, no float objects made first
-            cells = np.where(nan, 0.0, col).astype(np.int64).astype(object)
-        else:
-            cells = col.astype(object)
-            cells[whole] = col[whole].astype(np.int64).tolist()
-        cells[nan] = None
-        out.append(cells)
-    return out
-
-
-def sql_matrix(columns: list[np.ndarray]) -> np.ndarray:
-    """:func:`sql_columns` as one object matrix, one row per response."""
-    n = len(columns[0]) if columns else 0
-    out = np.empty((n, len(columns)), dtype=object)
-    for j, cells in enumerate(sql_columns(columns)):
-        out[:, j] = cells
-    return out
 
 
 def decode_table(data: bytes) -> pa.Table:
