@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from surveytool.ingest.xlsxcheck import _scan, column_number
+from surveytool.ingest.extent import column_number, scan_part
 
 
 def reference(data: bytes, prefix: str) -> tuple[bool, tuple[int, int] | None]:
@@ -77,12 +77,12 @@ def random_sheet(rng: random.Random, prefix: str) -> bytes:
 
 
 def found(data: bytes, prefix: str, size: int) -> tuple[bool, tuple[int, int] | None]:
-    scan = _scan((data[i : i + size] for i in range(0, len(data), size)), prefix)
+    scan = scan_part((data[i : i + size] for i in range(0, len(data), size)), prefix)
     return scan.doctype, (scan.extent.rows, scan.extent.cols) if scan.extent else None
 
 
 def found_in(chunks: list[bytes], prefix: str) -> tuple[bool, tuple[int, int] | None]:
-    scan = _scan(iter(chunks), prefix)
+    scan = scan_part(iter(chunks), prefix)
     return scan.doctype, (scan.extent.rows, scan.extent.cols) if scan.extent else None
 
 
@@ -136,8 +136,8 @@ def test_a_tag_cut_at_a_chunk_end_hides_no_reference() -> None:
     for cut in (b"<c ", b"<c r", b"<c r=", b'<c r="', b'<c r="A', b'<c r="A9', b'<y:c r="XF'):
         rest = b'="1" r="XFD1048576"/></row></sheetData></worksheet>'
         chunks = [head, b'<row r="1">' + cut + b"<x", rest]
-        assert _scan(iter(chunks), "") == _scan(iter([b"".join(chunks)]), ""), cut
-        assert _scan(iter(chunks), "").extent is None, cut  # the exact, slow scan decides
+        assert scan_part(iter(chunks), "") == scan_part(iter([b"".join(chunks)]), ""), cut
+        assert scan_part(iter(chunks), "").extent is None, cut  # the exact, slow scan decides
 
 
 def test_random_cuts_right_after_a_cell_tag_opens() -> None:

@@ -243,13 +243,8 @@ def test_damage_in_an_lzma_compressed_large_part_is_damage(tmp_path: Path) -> No
 def test_the_scan_finds_what_the_reader_will_allocate(batch: Path) -> None:
     """Issue 13, item 3: the area comes from the cell references, whatever the dimension
     tag says (missing, lying) — and a sheet beyond the limit is refused before any reader."""
-    from surveytool.ingest.xlsxcheck import (
-        MAX_CELLS,
-        Extent,
-        Inspection,
-        extent_reason,
-        inspect_xlsx,
-    )
+    from surveytool.ingest.extent import MAX_CELLS, Extent, extent_reason
+    from surveytool.ingest.xlsxcheck import Inspection, inspect_xlsx
 
     far = inspect_xlsx(batch / "无维度远处单元格.xlsx")
     assert far.reason == extent_reason(Extent(1_000_000, 118))

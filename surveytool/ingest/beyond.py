@@ -2,7 +2,7 @@
 whose place is not a plain leading ``r="A1"``: one RE2 search (pyarrow's, linear time, no
 Python object per cell).
 
-:func:`surveytool.ingest.xlsxcheck._scan` finds a sheet's extent from every cell reference.
+:func:`surveytool.ingest.extent.scan_part` finds a sheet's extent from every cell reference.
 Reading them all out (5 M of them in a 100,000 x 50 sheet) costs 1.5 s; asking "is any of
 them beyond the last row and column seen so far, or irregular?" costs 0.45 s for the same
 170 MB. When the answer is no, the extent is unchanged by the chunk (its row tags aside,

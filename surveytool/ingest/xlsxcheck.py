@@ -18,8 +18,8 @@ XML by content whole, once (one pass each: decompressed, scanned, never parsed t
   an attacker can set to anything; more than :data:`MAX_CELLS` is refused. The scan is
   regular expressions over the decompressed bytes; a sheet whose cells lack a leading
   ``r="…"`` is walked element by element instead (strictly: malformed XML is refused there),
-  within :data:`SCAN_SECONDS`. The reader worker's memory ceiling is sized from the area
-  found (:mod:`surveytool.ingest.memory`);
+  within :data:`SCAN_SECONDS` (both in :mod:`surveytool.ingest.extent`). The reader
+  worker's memory ceiling is sized from the area found (:mod:`surveytool.ingest.memory`);
 - with ``strict`` (the default; the reader worker passes False): every ``.xml`` and ``.rels``
   part is also parsed strictly, for callers whose next step is a Python XML parser
   (python-docx for notes, openpyxl for the 三张清单 workbook). The reader worker skips this
@@ -35,34 +35,36 @@ every form from one template shares all its parts but the answer sheet) is not s
 from __future__ import annotations
 
 import codecs
-import functools
 import hashlib
 import lzma
-import operator
 import re
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-from openpyxl.utils import get_column_letter
-
 from surveytool.errors import display_name
-from surveytool.ingest import beyond
+from surveytool.ingest.extent import (
+    EXCEL_COLS,
+    EXCEL_ROWS,
+    MAX_CELLS,
+    SCAN_SECONDS,
+    DoctypeFoundError,
+    exact_extent,
+    extent_reason,
+    fast_extent,
+    scan_part,
+)
 from surveytool.ingest.xmlencoding import encoding_of as _encoding
 from surveytool.ingest.xmlencoding import utf8_chunks as _utf8
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
 MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
-MAX_CELLS = 12_000_000  # sheet area (rows x columns): 100,000 rows x 120 columns
-EXCEL_ROWS, EXCEL_COLS = 1_048_576, 16_384  # no cell of a real workbook lies beyond XFD1048576
 WELLFORMED_MAX = 2 * 2**20  # XML parts up to this size are parsed strictly (all of our forms)
 SMALLEST_LARGE = WELLFORMED_MAX // MAX_RATIO  # no smaller file holds a larger part (ratio check)
 BESIDE_FROM = 2**20  # files from this size have their large parts parsed beside the reader
 HEAD = 65536
-SCAN_SECONDS = 5.0  # the exact (slow) scan of a sheet whose cells lack references
 DAMAGED = "文件已损坏（压缩数据无法解开或校验不符），可能未下载完整或被修改过"
 
 
@@ -199,7 +201,6 @@ def _foreign(info: zipfile.ZipInfo, named: str) -> str:
     )
 
 
-_DECL = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere in the part
 _CACHE_MAX = 256
 _PASSED: dict[tuple[bool, int, bytes], Inspection] = {}  # parts already found safe, this process
 
@@ -246,7 +247,7 @@ def _check_part(
     sheet = tag.rsplit(":", 1)[-1] == "worksheet"
     prefix = tag[: len(tag) - len("worksheet")] if sheet else None
     chunks = _utf8(enc, [data] if data is not None else _chunks(z, info))
-    scan = _scan(chunks, prefix)
+    scan = scan_part(chunks, prefix)
     if scan.doctype:
         return Inspection(_doctype(info))
     if strict and data is not None and _strict(info):
@@ -258,7 +259,7 @@ def _check_part(
     extent = scan.extent
     if extent is None:  # cells without a leading r="…": every element, exactly (slow)
         try:  # expat reads UTF-16 itself
-            extent = _exact_extent([data] if data is not None else _chunks(z, info, 1 << 20))
+            extent = exact_extent([data] if data is not None else _chunks(z, info, 1 << 20))
         except expat.ExpatError as exc:  # a lenient reader might go on and count differently
             return Inspection(_damaged_xml(info, exc))
         if extent is None:
@@ -276,7 +277,7 @@ def _wellformed(info: zipfile.ZipInfo, chunks) -> str | None:
     parser = expat.ParserCreate()
 
     def refuse(*_: object) -> None:
-        raise _DoctypeFoundError
+        raise DoctypeFoundError
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -284,7 +285,7 @@ def _wellformed(info: zipfile.ZipInfo, chunks) -> str | None:
         for chunk in chunks:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except _DoctypeFoundError:
+    except DoctypeFoundError:
         return _doctype(info)
     except expat.ExpatError as exc:
         return _damaged_xml(info, exc)
@@ -296,10 +297,6 @@ def _damaged_xml(info: zipfile.ZipInfo, exc: expat.ExpatError) -> str:
         f"其中 {_name(info)} 的 XML 格式已损坏（第 {exc.lineno} 行第 {exc.offset} 列），"
         "文件可能被修改过或未保存完整"
     )
-
-
-class _DoctypeFoundError(Exception):
-    """Raised by an expat handler on a DOCTYPE or ENTITY declaration."""
 
 
 def large_parts_reason(path: Path) -> str | None:
@@ -335,188 +332,6 @@ def _chunks(z: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 22):
             yield chunk
 
 
-# --- worksheet area ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Extent:
-    """The rectangle a reader allocates for a sheet: its last row and column."""
-
-    rows: int
-    cols: int
-
-    @property
-    def area(self) -> int:
-        return self.rows * self.cols
-
-    @property
-    def corner(self) -> str:
-        return f"{get_column_letter(min(max(self.cols, 1), EXCEL_COLS))}{self.rows}"
-
-
-def extent_reason(extent: Extent) -> str:
-    """The Chinese reason for refusing a sheet this large."""
-    if extent.cols > EXCEL_COLS or extent.rows > EXCEL_ROWS:
-        return (
-            f"工作表中有单元格位于第 {extent.rows:,} 行、第 {extent.cols:,} 列，超出了 Excel "
-            f"表格的最大范围（{EXCEL_ROWS:,} 行 × {EXCEL_COLS:,} 列，即 XFD{EXCEL_ROWS}），"
-            "文件可能被人为修改过，为安全起见不读取"
-        )
-    return (
-        f"工作表中的单元格延伸到 {extent.corner}（{extent.rows:,} 行 × {extent.cols:,} 列），"
-        f"超过 {MAX_CELLS // 10_000:,} 万个单元格的上限，远超正常问卷的大小。"
-        "如果这确实都是数据，请拆成几个文件分别回收"
-    )
-
-
-def column_number(letters: str) -> int:
-    """A column's number from its letters (A = 1, XFD = 16,384; beyond Excel too, for
-    telling a user how far a cell is)."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-@dataclass(frozen=True)
-class Scan:
-    """What one pass over a part found: a DOCTYPE/ENTITY declaration anywhere, and for a
-    worksheet its extent (None when some cell or row has no leading reference)."""
-
-    doctype: bool
-    extent: Extent | None
-
-
-def _scan(chunks, prefix: str | None) -> Scan:
-    """One pass over a part's UTF-8 bytes (C-speed regular expressions): DOCTYPE/ENTITY
-    declarations, and for a worksheet (``prefix``, its tag's prefix, not None) the last row
-    and column of every cell reference. Cells and rows are found whatever their namespace
-    prefix (calamine matches local names: a ``<y:c r="XFD1048576">`` in an unprefixed sheet
-    is a cell to it). A chunk whose cells all lie within the extent found so far (one RE2
-    search, :mod:`surveytool.ingest.beyond`) is not read out cell by cell."""
-    sheet = prefix is not None
-    # every cell and row tag, its leading reference captured (empty: its place is implicit):
-    # with the sheet's own prefix or none; or, in a chunk that may hold another, any prefix
-    own, every = _tags(prefix or ""), _tags(None)
-    other = _other_prefix(prefix or "")
-    last_col, last_row = b"", 0
-    implicit = False
-    tail = b""
-    for chunk in chunks:
-        data = tail + chunk
-        cut = data.rfind(b"<")
-        if cut < 0:  # no tag starts here
-            cut = len(data)
-        data, tail = data[:cut], data[cut : cut + 256]  # a reference is near its tag's start
-        if _DECL.search(data):
-            return Scan(True, None)
-        if not sheet or implicit:
-            continue
-        foreign = other.search(data) is not None
-        cell_re, row_re = every if foreign else own
-        tags = row_re.findall(data)
-        if b"" in tags:
-            implicit = True  # keep scanning for declarations; the extent is found exactly
-            continue
-        last_row = max(last_row, max(map(int, tags), default=0))
-        width = column_number(last_col.decode())
-        if not foreign and beyond.fits(data, prefix or "", width, last_row):
-            continue  # no cell here lies beyond (or is irregular): the extent stands
-        cells = cell_re.findall(data)
-        if (b"", b"") in cells:
-            implicit = True
-            continue
-        last_col = max([last_col, *set(map(_FIRST, cells))], key=_column_order)
-        last_row = max(last_row, max(map(int, set(map(_SECOND, cells))), default=0))
-    if _DECL.search(tail):
-        return Scan(True, None)
-    if not sheet:
-        return Scan(False, None)
-    cell_re, row_re = every
-    if implicit or (tail and (cell_re.match(tail + b" ") or row_re.match(tail + b" "))):
-        return Scan(False, None)
-    return Scan(False, Extent(last_row, column_number(last_col.decode())))
-
-
-@functools.lru_cache(maxsize=16)
-def _tags(prefix: str | None) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """The cell and row tags with ``prefix`` or none (None: with any prefix), their leading
-    reference captured."""
-    if prefix is None:
-        p = beyond.ANY_PREFIX
-    else:  # "<c" stays a literal start for the regular expression engine's fast search
-        p = b"(?:" + re.escape(prefix.encode()) + b")?" if prefix else b""
-    cell = re.compile(rb"<" + p + rb'c(?=[\s>/])(?: r="([A-Z]{1,4})(\d{1,8})")?')
-    row = re.compile(rb"<" + p + rb'row(?=[\s>/])(?: r="(\d{1,8})")?')
-    return cell, row
-
-
-@functools.lru_cache(maxsize=16)
-def _other_prefix(prefix: str) -> re.Pattern[bytes]:
-    """What a cell or row tag with a prefix other than the sheet's own looks like (a colon
-    before ``c`` or ``row``: a fast search for the rare colon; found also in text such as
-    ``答:c ``, which only sends that chunk to the slower any-prefix reading)."""
-    own = re.escape(prefix[:-1].encode()) if prefix else b""
-    behind = rb"(?<!<" + own + rb")(?<!</" + own + rb")" if own else b""
-    return re.compile(behind + rb":(?:c[\s>/]|row)")
-
-
-def _column_order(letters: bytes) -> tuple[int, bytes]:
-    """Column letters in sheet order (Z before AA)."""
-    return len(letters), letters
-
-
-_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
-
-
-def _fast_extent(chunks, prefix: str) -> Extent | None:
-    """The last row and column of every cell reference; None when some cell or row has no
-    leading reference (its place is implicit)."""
-    return _scan(chunks, prefix).extent
-
-
-_REF = re.compile(r"^([A-Z]{1,4})(\d{1,8})$")
-
-
-def _exact_extent(chunks) -> Extent | None:
-    """Every row and cell element, with implicit places as a reader counts them (the next
-    row, the next column); None when it takes more than :data:`SCAN_SECONDS`. Raises
-    expat.ExpatError on malformed XML (a declaration is found by the scan before this)."""
-    state = {"row": 0, "col": 0, "rows": 0, "cols": 0}
-
-    def start(name: str, attrs: dict) -> None:
-        local = name.rsplit(":", 1)[-1]
-        if local == "row":
-            r = attrs.get("r", "")
-            state["row"] = int(r) if r.isdigit() else state["row"] + 1
-            state["col"] = 0
-        elif local == "c":
-            m = _REF.match(attrs.get("r", ""))
-            if m:
-                state["col"] = column_number(m.group(1))
-                state["row"] = int(m.group(2))
-            else:
-                state["col"] += 1
-            state["rows"] = max(state["rows"], state["row"])
-            state["cols"] = max(state["cols"], state["col"])
-
-    def refuse(*_: object) -> None:
-        raise _DoctypeFoundError
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = refuse
-    deadline = time.monotonic() + SCAN_SECONDS
-    try:
-        for chunk in chunks:
-            parser.Parse(chunk, False)
-            if time.monotonic() > deadline:
-                return None
-    except _DoctypeFoundError:
-        return Extent(EXCEL_ROWS + 1, EXCEL_COLS + 1)  # never reached: the scan refuses first
-    return Extent(state["rows"], state["cols"])
-
-
 def scan_extent(path: Path) -> str | None:
     """Exact, without believing any declared dimension: a Chinese reason when a sheet's cells
     span more than MAX_CELLS, else None. Explains why a reader died."""
@@ -530,7 +345,7 @@ def scan_extent(path: Path) -> str | None:
                 if tag.rsplit(":", 1)[-1] != "worksheet":
                     continue
                 prefix = tag[: len(tag) - len("worksheet")]
-                extent = _fast_extent(_chunks(z, info), prefix) or _exact_extent(
+                extent = fast_extent(_chunks(z, info), prefix) or exact_extent(
                     _chunks(z, info, 1 << 20)
                 )
                 if extent is not None and extent.area > MAX_CELLS:
