@@ -9,7 +9,7 @@ One transaction per file. Duplicate rules, within a bank and wave:
   and never with ``keep_identical``; each merge is listed with both places, each identical
   answer kept is listed too.
 The content hash is a 64-bit hash over the clean values of every field (see
-:func:`content_hashes`).
+:func:`surveytool.ingest.prepared.content_hashes`).
 """
 
 from __future__ import annotations

@@ -62,7 +62,6 @@ from surveytool.ingest.xmlencoding import utf8_chunks as _utf8
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all zip entries together
 MAX_RATIO = 200  # uncompressed / compressed, per entry larger than 1 MiB
 WELLFORMED_MAX = 2 * 2**20  # XML parts up to this size are parsed strictly (all of our forms)
-SMALLEST_LARGE = WELLFORMED_MAX // MAX_RATIO  # no smaller file holds a larger part (ratio check)
 BESIDE_FROM = 2**20  # files from this size have their large parts parsed beside the reader
 HEAD = 65536
 DAMAGED = "文件已损坏（压缩数据无法解开或校验不符），可能未下载完整或被修改过"
