@@ -112,36 +112,36 @@ def _load(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> pd.
     return frame
 
 
-def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tuple[np.ndarray, int]:
-    """A whole sheet from row 1 as a 2-D object array (no pandas: cheap for small forms),
-    and the 0-based index of its first column. Values a typed read dropped are restored."""
+def _sheet(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any):
+    """A whole sheet from row 1 as Arrow: (table, the cells the typed read dropped, the
+    0-based index of its first column). Raises FileRejectedError (ours)."""
     try:
         sh = book.load_sheet(sheet, header_row=None, skip_rows=0, **kw)
         table, errors = sh.to_arrow_with_errors()
     except fastexcel.FastExcelError as exc:
         raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
+    dropped = [] if errors is None else errors.errors
+    return table, dropped, sh.selected_columns[0].absolute_index if sh.selected_columns else 0
+
+
+def _grid(book: fastexcel.ExcelReader, sheet: str, shown: str, **kw: Any) -> tuple[np.ndarray, int]:
+    """A whole sheet from row 1 as a 2-D object array (no pandas: cheap for small forms),
+    and the 0-based index of its first column. Values a typed read dropped are restored."""
+    table, dropped, first = _sheet(book, sheet, shown, **kw)
     grid = np.empty((table.num_rows, table.num_columns), dtype=object)
     for j, col in enumerate(table.columns):
         grid[:, j] = _column(col)
-    if errors is not None:
-        for err in errors.errors:
-            grid[err.offset_position] = cells.original_value(err.detail)
-    first = sh.selected_columns[0].absolute_index if sh.selected_columns else 0
+    for err in dropped:
+        grid[err.offset_position] = cells.original_value(err.detail)
     return grid, first
 
 
 def _coded(book: fastexcel.ExcelReader, sheet: str, shown: str) -> tuple[CodedGrid, int]:
     """A whole sheet from row 1, all as text, as a :class:`CodedGrid`, and the 0-based index
     of its first column. Values the read dropped are restored."""
-    try:
-        sh = book.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
-        table, errors = sh.to_arrow_with_errors()
-    except fastexcel.FastExcelError as exc:
-        raise fail("file_unreadable", shown, detail=reader_detail(exc)) from None
+    table, dropped, first = _sheet(book, sheet, shown, dtypes="string")
     grid = CodedGrid.from_arrow(table.columns, table.num_rows)
-    if errors is not None:
-        grid.restore((*e.offset_position, cells.original_value(e.detail)) for e in errors.errors)
-    first = sh.selected_columns[0].absolute_index if sh.selected_columns else 0
+    grid.restore((*e.offset_position, cells.original_value(e.detail)) for e in dropped)
     return grid, first
 
 
